@@ -1,0 +1,341 @@
+/**
+ * The live crawler: core's {@link Crawler.Crawler} port over HTTP. For one
+ * website it fetches robots.txt (once per origin, cached), the home page,
+ * the sitemap named in robots.txt when there is one, and up to `maxPages`
+ * more pages picked by link text and path; it turns them into text and
+ * signals with cheerio and merges a corpus cut at `corpusCharLimit`.
+ *
+ * Every request goes through the {@link Resolver.Resolver} and the address
+ * policy (no loopback, private, link-local, multicast or metadata addresses
+ * unless `allowAddresses` names them), robots.txt, and the shared
+ * {@link Politeness.Politeness} turn of its host; redirects are followed by
+ * hand so every hop gets the same checks.
+ *
+ * ```ts
+ * const CrawlerLive = WebCrawler.layer({ maxPages: 4 }).pipe(Layer.provide(Resolver.layer))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Crawler } from "@leadgraph/core"
+import { Clock, Config, Duration, Effect, Layer, Ref } from "effect"
+import type { ConfigError, Scope } from "effect"
+import * as Politeness from "./Politeness.js"
+import * as Resolver from "./Resolver.js"
+import { type Client, type FailReason, Failure, makeClient, makeTally, type Tally } from "./internal/client.js"
+import { clearlyNotHtml, decodeHtml, isHtml } from "./internal/decode.js"
+import { extract, type Extracted } from "./internal/extract.js"
+import { pick, sameSite, sitemapLocations } from "./internal/pick.js"
+
+/**
+ * Crawler options. Politeness options apply when the crawler builds its own
+ * {@link Politeness.Politeness} (see {@link layer}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Sent as `User-Agent`; its product token is what robots.txt groups are matched against. */
+  readonly userAgent: string
+  /** Pages fetched besides the home page. */
+  readonly maxPages: number
+  /** Decoded bytes read per page; the rest is never read. */
+  readonly maxBytes: number
+  /** Time limit of one request (one hop). */
+  readonly requestTimeout: Duration.DurationInput
+  /** Redirects followed per request. */
+  readonly maxRedirects: number
+  /** Bytes of robots.txt parsed (RFC 9309 asks for at least 500 KiB). */
+  readonly robotsMaxBytes: number
+  /** A site whose Crawl-delay is longer is not crawled at all. */
+  readonly maxCrawlDelay: Duration.DurationInput
+  /** Characters of merged corpus kept (`EXTRACT_CORPUS_CHAR_LIMIT`). */
+  readonly corpusCharLimit: number
+  /** CIDRs that may be reached although not public (e.g. `"127.0.0.1/32"` for fixture sites). */
+  readonly allowAddresses: ReadonlyArray<string>
+  /** Use the first same-site sitemap listed in robots.txt as a source of candidate pages. */
+  readonly useSitemap: boolean
+  /** Scheme for websites given without one. */
+  readonly defaultScheme: "https" | "http"
+  /** Requests in flight per host. */
+  readonly perHost: number
+  /** The least time between two requests to a host. */
+  readonly minDelay: Duration.DurationInput
+}
+
+/**
+ * Defaults: 6 pages besides the home page, 2 MB per page, 15 s per request,
+ * 5 redirects, 500 KiB of robots.txt, Crawl-delay up to 30 s, a 40,000
+ * character corpus, no private addresses, one request per host at a time
+ * and 500 ms between them.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults: Options = {
+  userAgent: "LeadGraphBot/0.1 (+https://github.com/leadgraph/leadgraph)",
+  maxPages: 6,
+  maxBytes: 2 * 1024 * 1024,
+  requestTimeout: "15 seconds",
+  maxRedirects: 5,
+  robotsMaxBytes: 500 * 1024,
+  maxCrawlDelay: "30 seconds",
+  corpusCharLimit: 40_000,
+  allowAddresses: [],
+  useSitemap: true,
+  defaultScheme: "https",
+  perHost: Politeness.defaults.perHost,
+  minDelay: Politeness.defaults.minDelay
+}
+
+const errorReason: Record<FailReason, Crawler.CrawlerError["reason"]> = {
+  invalid: "InvalidUrl",
+  robots: "RobotsDisallowed",
+  address: "AddressRefused",
+  offsite: "InvalidUrl",
+  redirects: "TooManyRedirects",
+  status: "HttpStatus",
+  timeout: "Timeout",
+  unreachable: "Unreachable",
+  notHtml: "NotHtml",
+  crawlDelay: "CrawlDelayTooLong"
+}
+
+const skipReason: Record<FailReason, Crawler.SkipReason> = {
+  invalid: "error",
+  robots: "robots",
+  address: "address",
+  offsite: "offsite",
+  redirects: "redirects",
+  status: "status",
+  timeout: "timeout",
+  unreachable: "error",
+  notHtml: "notHtml",
+  crawlDelay: "robots"
+}
+
+const toError = (f: Failure): Crawler.CrawlerError =>
+  new Crawler.CrawlerError({ reason: errorReason[f.reason], url: f.url, status: f.status, cause: f.cause })
+
+/** Cuts text at `limit` characters without splitting a surrogate pair. */
+const cut = (text: string, limit: number): string => {
+  if (text.length <= limit) return text
+  const end = limit > 0 && /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit
+  return text.slice(0, end)
+}
+
+const uniqueBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): Array<A> => {
+  const seen = new Set<string>()
+  return items.filter((a) => (seen.has(key(a)) ? false : (seen.add(key(a)), true)))
+}
+
+const mergeSignals = (pages: ReadonlyArray<Crawler.Page>): Crawler.Signals =>
+  new Crawler.Signals({
+    emails: uniqueBy(pages.flatMap((p) => p.signals.emails), (e) => e),
+    phones: uniqueBy(pages.flatMap((p) => p.signals.phones), (p) => p),
+    socials: uniqueBy(pages.flatMap((p) => p.signals.socials), (s) => s.url),
+    addresses: uniqueBy(pages.flatMap((p) => p.signals.addresses), (a) => a.toLowerCase())
+  })
+
+const toPage = (url: string, role: Crawler.PageRole, status: number, bytes: number, truncated: boolean, x: Extracted) =>
+  new Crawler.Page({
+    url,
+    role,
+    status,
+    bytes,
+    truncated,
+    title: x.title,
+    description: x.description,
+    headings: x.headings,
+    text: x.text,
+    signals: new Crawler.Signals({
+      emails: x.emails,
+      phones: x.phones,
+      socials: x.socials.map((s) => new Crawler.SocialLink(s)),
+      addresses: x.addresses
+    })
+  })
+
+/**
+ * The merged corpus of some pages: per page a `## title` line, its URL and
+ * its text, cut at `limit` characters.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const corpusOf = (pages: ReadonlyArray<Crawler.Page>, limit: number): { readonly corpus: string; readonly truncated: boolean } => {
+  const full = pages
+    .map((p) => [`## ${p.title || p.url}`, p.url, p.description, p.text].filter((s) => s !== "").join("\n"))
+    .join("\n\n")
+  const corpus = cut(full, limit)
+  return { corpus, truncated: corpus.length < full.length }
+}
+
+const parseWebsite = (website: string, scheme: string): URL | undefined => {
+  const trimmed = website.trim()
+  try {
+    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `${scheme}://${trimmed}`)
+    url.hash = ""
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Fetches one HTML page; non-2xx, non-HTML and failures come back as failures. */
+const fetchPage = (client: Client, url: URL, maxBytes: number, tally: Tally, site?: URL) =>
+  Effect.gen(function*() {
+    const res = yield* client.get(url, {
+      maxBytes,
+      readBody: (status, headers) => status >= 200 && status < 300 && !clearlyNotHtml(headers["content-type"]),
+      robots: true,
+      site
+    }, tally)
+    if (res.status < 200 || res.status >= 300) {
+      return yield* Effect.fail(new Failure({ reason: "status", url: res.url, status: res.status }))
+    }
+    const contentType = res.headers["content-type"]
+    if (res.bodySkipped || !isHtml(contentType, res.body)) {
+      return yield* Effect.fail(new Failure({ reason: "notHtml", url: res.url, status: res.status }))
+    }
+    const { text } = decodeHtml(contentType, res.body)
+    return { res, extracted: extract(text, res.url) }
+  })
+
+/**
+ * Builds the crawler over a resolver and a politeness service. robots.txt
+ * fetches run in fibers of the scope, so closing it stops them.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options?: Partial<Options>
+): Effect.Effect<Crawler.Service, never, Resolver.Resolver | Politeness.Politeness | Scope.Scope> =>
+  Effect.gen(function*() {
+    const o = { ...defaults, ...options }
+    const client = yield* makeClient(o, yield* Resolver.Resolver, yield* Politeness.Politeness)
+
+    const sitemapFor = (home: URL, tally: Tally): Effect.Effect<ReadonlyArray<string>> =>
+      Effect.gen(function*() {
+        if (!o.useSitemap) return []
+        const rules = yield* client.robotsFor(home, tally)
+        const first = rules.sitemaps.map((s) => URL.canParse(s) ? new URL(s) : undefined)
+          .find((u): u is URL => u !== undefined && sameSite(home, u))
+        if (first === undefined) return []
+        const res = yield* client.get(first, {
+          maxBytes: o.maxBytes,
+          readBody: (s) => s >= 200 && s < 300,
+          robots: true,
+          site: home
+        }, tally)
+        return res.status >= 200 && res.status < 300 ? sitemapLocations(new TextDecoder().decode(res.body)) : []
+      }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
+
+    const crawl = Effect.fn("WebCrawler.crawl")(function*(website: string) {
+      const started = yield* Clock.currentTimeMillis
+      const start = parseWebsite(website, o.defaultScheme)
+      if (start === undefined) return yield* Effect.fail(new Crawler.CrawlerError({ reason: "InvalidUrl", url: website }))
+      const tally = yield* makeTally
+      const home = yield* fetchPage(client, start, o.maxBytes, tally).pipe(Effect.mapError(toError))
+      const homeUrl = new URL(home.res.url)
+      const pages = [toPage(home.res.url, "home", home.res.status, home.res.body.length, home.res.truncated, home.extracted)]
+      const skipped: Array<Crawler.Skipped> = []
+      const sitemap = yield* sitemapFor(homeUrl, tally)
+      for (const candidate of pick(homeUrl, home.extracted.links, sitemap, o.maxPages)) {
+        const outcome = yield* Effect.either(fetchPage(client, new URL(candidate.url), o.maxBytes, tally, homeUrl))
+        if (outcome._tag === "Left") {
+          skipped.push(new Crawler.Skipped({ url: candidate.url, reason: skipReason[outcome.left.reason] }))
+          continue
+        }
+        const { res, extracted } = outcome.right
+        // A redirect may land off the site or on a page already kept.
+        if (!sameSite(homeUrl, new URL(res.url))) {
+          skipped.push(new Crawler.Skipped({ url: candidate.url, reason: "offsite" }))
+          continue
+        }
+        if (pages.some((p) => p.url === res.url)) continue
+        pages.push(toPage(res.url, candidate.role, res.status, res.body.length, res.truncated, extracted))
+      }
+      const { corpus, truncated } = corpusOf(pages, o.corpusCharLimit)
+      const finished = yield* Clock.currentTimeMillis
+      return new Crawler.CrawlResult({
+        website,
+        finalUrl: home.res.url,
+        pages,
+        corpus,
+        corpusTruncated: truncated,
+        signals: mergeSignals(pages),
+        skipped,
+        stats: new Crawler.CrawlStats({
+          requests: yield* Ref.get(tally.requests),
+          pages: pages.length,
+          refusedByRobots: yield* Ref.get(tally.refusedByRobots),
+          bytes: yield* Ref.get(tally.bytes),
+          millis: finished - started
+        })
+      })
+    })
+
+    return { crawl }
+  })
+
+/**
+ * The crawler as a layer, with its own politeness state (shared by every
+ * fiber that uses this layer). Needs a {@link Resolver.Resolver}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: Partial<Options>): Layer.Layer<Crawler.Crawler, never, Resolver.Resolver> =>
+  Layer.scoped(Crawler.Crawler, make(options)).pipe(
+    Layer.provide(Politeness.layer({
+      perHost: options?.perHost ?? defaults.perHost,
+      minDelay: options?.minDelay ?? defaults.minDelay
+    }))
+  )
+
+/**
+ * The options read from the environment: `EXTRACT_CORPUS_CHAR_LIMIT`
+ * (corpus characters), `CRAWLER_USER_AGENT`, `CRAWLER_MAX_PAGES` and
+ * `CRAWLER_MIN_DELAY_MS`, each optional.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Partial<Options>> = Config.all({
+  corpusCharLimit: Config.option(Config.integer("EXTRACT_CORPUS_CHAR_LIMIT").pipe(
+    Config.validate({ message: "must be positive", validation: (n) => n > 0 }),
+    Config.withDescription("Characters of crawled text kept as the extraction corpus")
+  )),
+  userAgent: Config.option(Config.string("CRAWLER_USER_AGENT").pipe(
+    Config.withDescription("User-Agent of the crawler; its product token is matched against robots.txt")
+  )),
+  maxPages: Config.option(Config.integer("CRAWLER_MAX_PAGES").pipe(
+    Config.withDescription("Pages crawled per site besides the home page")
+  )),
+  minDelay: Config.option(Config.integer("CRAWLER_MIN_DELAY_MS").pipe(
+    Config.map((ms) => Duration.millis(ms)),
+    Config.withDescription("Least milliseconds between two requests to one host")
+  ))
+}).pipe(Config.map((c) => {
+  const out: { -readonly [K in keyof Options]?: Options[K] } = {}
+  if (c.corpusCharLimit._tag === "Some") out.corpusCharLimit = c.corpusCharLimit.value
+  if (c.userAgent._tag === "Some") out.userAgent = c.userAgent.value
+  if (c.maxPages._tag === "Some") out.maxPages = c.maxPages.value
+  if (c.minDelay._tag === "Some") out.minDelay = c.minDelay.value
+  return out
+}))
+
+/**
+ * The crawler with options from {@link config} (or another config), over
+ * `overrides` given in code.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  overrides?: Partial<Options>,
+  source: Config.Config<Partial<Options>> = config
+): Layer.Layer<Crawler.Crawler, ConfigError.ConfigError, Resolver.Resolver> =>
+  Layer.unwrapEffect(Effect.map(source, (fromEnv) => layer({ ...overrides, ...fromEnv })))

@@ -1,0 +1,276 @@
+/**
+ * The LLM adapter: core's {@link Llm.Llm} port over OpenAI chat completions
+ * with strict JSON-schema structured outputs, through the `openai` SDK (v6).
+ *
+ * - The SDK's own retries are off (`maxRetries: 0`): core's retry policy
+ *   applies once, to retryable reasons only, honouring `retry-after-ms` /
+ *   `retry-after` within its cap; each attempt has its own timeout and goes
+ *   through the client-side rate limit.
+ * - Tokens are drawn from core's Budget under `"openai.tokens"`: an estimate
+ *   is reserved before the call, the real `usage` committed after it.
+ * - After a 429 `insufficient_quota` (`OutOfCredits`) the service sends
+ *   nothing more.
+ * - Score rationales are cached in the Layer by their cache key (see
+ *   {@link Llm.rationaleCacheMaterial}).
+ *
+ * ```ts
+ * const LlmLive = OpenAiLlm.layerConfig().pipe(Layer.provide(Budget.layerMemory({ "openai.tokens": 2_000_000 })))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Budget, Llm, Retry } from "@leadgraph/core"
+import type { ConfigError, Scope } from "effect"
+import { Clock, Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import OpenAI from "openai"
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions"
+import * as Failure from "../internal/http/Failure.js"
+import * as RateLimit from "../internal/http/RateLimit.js"
+import * as FakeModel from "./internal/fakeModel.js"
+import * as Service from "./internal/service.js"
+import * as Wire from "./internal/wire.js"
+
+/**
+ * Options of the live adapter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Base URL ending in `/v1` (default `https://api.openai.com/v1`). */
+  readonly baseURL?: string | undefined
+  /** The model (default {@link defaults}.model). */
+  readonly model?: string | undefined
+  /** Timeout of one attempt (default {@link defaults}.timeout). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Core's retry policy, partially overridden. */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** At most `limit` requests per `interval` (default {@link defaults}.rateLimit). */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** Completion-token cap of a call (default {@link defaults}.maxOutputTokens). */
+  readonly maxOutputTokens?: number | undefined
+  /** Rationales kept in memory (default {@link defaults}.rationaleCacheCapacity). */
+  readonly rationaleCacheCapacity?: number | undefined
+}
+
+/**
+ * Defaults: `gpt-4o-mini`, 60 s per attempt, 500 requests a minute, 1,024
+ * completion tokens, 10,000 cached rationales.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  baseURL: "https://api.openai.com/v1",
+  model: "gpt-4o-mini",
+  timeout: "60 seconds",
+  rateLimit: { limit: 500, interval: "1 minute" },
+  maxOutputTokens: 1024,
+  rationaleCacheCapacity: 10_000
+} as const
+
+const headerRecord = (headers: Headers | undefined): Record<string, string> => {
+  const out: Record<string, string> = {}
+  headers?.forEach((value, key) => {
+    out[key.toLowerCase()] = value
+  })
+  return out
+}
+
+/**
+ * Translates what the SDK threw into an {@link Llm.LlmError}, secrets scrubbed.
+ *
+ * @internal
+ */
+export const fromSdkError = (
+  error: unknown,
+  secrets: ReadonlyArray<Redacted.Redacted<string>>,
+  nowMillis: number
+): Llm.LlmError => {
+  const scrub = (text: string) => Failure.scrub(text, secrets)
+  if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIUserAbortError) {
+    return new Llm.LlmError({ reason: "Timeout", detail: "OpenAI did not answer in time" })
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return new Llm.LlmError({ reason: "Transport", detail: "the connection failed", cause: Failure.safeCause(error.cause ?? error, secrets) })
+  }
+  if (error instanceof OpenAI.APIError && error.status !== undefined) {
+    const body = error.error as { readonly message?: unknown } | undefined
+    const detail = scrub(typeof body?.message === "string" ? body.message : error.message)
+    const requestId = error.requestID ?? undefined
+    const headers = headerRecord(error.headers)
+    if (error.status === 429 && (error.code === "insufficient_quota" || error.type === "insufficient_quota")) {
+      return new Llm.LlmError({ reason: "OutOfCredits", status: 429, detail, requestId })
+    }
+    const failure = Failure.fromStatus({ status: error.status, headers, nowMillis, detail })
+    const ms = Number(headers["retry-after-ms"])
+    const retryAfter = failure.reason === "RateLimited" && Number.isFinite(ms) && headers["retry-after-ms"] !== undefined
+      ? Duration.millis(ms)
+      : failure.retryAfter
+    return new Llm.LlmError({ ...failure, retryAfter, requestId })
+  }
+  // A 200 whose body is not JSON makes the SDK throw a SyntaxError.
+  return new Llm.LlmError({ reason: "BadResponse", detail: "the answer could not be read", cause: Failure.safeCause(error, secrets) })
+}
+
+const toParams = (body: Service.RequestBody): ChatCompletionCreateParamsNonStreaming => ({
+  model: body.model,
+  messages: body.messages.map((m) => ({ role: m.role, content: m.content })),
+  response_format: {
+    type: "json_schema",
+    json_schema: { name: body.response_format.json_schema.name, schema: { ...body.response_format.json_schema.schema }, strict: true }
+  },
+  max_completion_tokens: body.max_completion_tokens,
+  temperature: body.temperature
+})
+
+/**
+ * Builds the live service; it draws tokens from the Budget in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Llm.Service, never, Budget.Budget | Scope.Scope> =>
+  Effect.gen(function*() {
+    const budget = yield* Budget.Budget
+    const secrets = [options.apiKey]
+    const timeout = Duration.decode(options.timeout ?? defaults.timeout)
+    const client = new OpenAI({
+      apiKey: Redacted.value(options.apiKey),
+      baseURL: options.baseURL ?? defaults.baseURL,
+      organization: null,
+      project: null,
+      maxRetries: 0,
+      timeout: Duration.toMillis(timeout) + 1_000
+    })
+    const limit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit)
+
+    const attempt = (body: Service.RequestBody) =>
+      Effect.tryPromise({
+        try: (signal) =>
+          client.chat.completions.create(toParams(body), {
+            signal,
+            maxRetries: 0
+          }).withResponse(),
+        catch: (error) => error
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.fail(fromSdkError(error, secrets, now)))
+        ),
+        Effect.flatMap(({ data, request_id }) =>
+          Schema.decodeUnknown(Wire.ChatCompletion)(data).pipe(
+            Effect.mapBoth({
+              onFailure: () =>
+                new Llm.LlmError({
+                  reason: "BadResponse",
+                  detail: "the answer is not a chat.completion",
+                  requestId: request_id ?? undefined
+                }),
+              onSuccess: (completion): Service.Completed => ({ completion, requestId: request_id ?? undefined })
+            })
+          )
+        ),
+        limit,
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () => new Llm.LlmError({ reason: "Timeout", detail: `OpenAI did not answer within ${Duration.format(timeout)}` })
+        })
+      )
+
+    return yield* Service.make((body) => Retry.retry(attempt(body), options.retry), budget, {
+      model: options.model ?? defaults.model,
+      maxOutputTokens: options.maxOutputTokens ?? defaults.maxOutputTokens,
+      cacheCapacity: options.rationaleCacheCapacity ?? defaults.rationaleCacheCapacity
+    })
+  })
+
+/**
+ * The live LLM service; needs the Budget.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Llm.Llm, never, Budget.Budget> =>
+  Layer.scoped(Llm.Llm, make(options))
+
+/**
+ * The configuration {@link layerConfig} reads: `OPENAI_API_KEY` (required,
+ * redacted) and `OPENAI_BASE_URL` (optional).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config = Config.all({
+  apiKey: Config.redacted("OPENAI_API_KEY").pipe(Config.withDescription("OpenAI API key (sk-...)")),
+  baseURL: Config.option(Config.string("OPENAI_BASE_URL")).pipe(
+    Config.withDescription("OpenAI base URL ending in /v1 (default https://api.openai.com/v1)")
+  )
+})
+
+/**
+ * The live LLM service with its key (and base URL) read from `Config`;
+ * `overrides` set the other options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  overrides?: Omit<Options, "apiKey" | "baseURL">
+): Layer.Layer<Llm.Llm, ConfigError.ConfigError, Budget.Budget> =>
+  Layer.scoped(
+    Llm.Llm,
+    Effect.flatMap(config, ({ apiKey, baseURL }) =>
+      make({ ...overrides, apiKey, baseURL: Option.getOrUndefined(baseURL) }))
+  )
+
+/**
+ * An in-memory LLM for fast tests: the fake OpenAI's model without HTTP
+ * (schema-valid answers derived from the text, the same token counting),
+ * drawing from the Budget like the live service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFake = (options?: { readonly model?: string; readonly maxOutputTokens?: number }): Layer.Layer<
+  Llm.Llm,
+  never,
+  Budget.Budget
+> =>
+  Layer.effect(
+    Llm.Llm,
+    Effect.gen(function*() {
+      const budget = yield* Budget.Budget
+      let n = 0
+      const complete: Service.Complete = (body) =>
+        Effect.sync(() => {
+          const text = body.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n")
+          const full = JSON.stringify(FakeModel.generate(body.response_format.json_schema.schema, text, `1:${body.response_format.json_schema.name}`))
+          const cut = FakeModel.tokensOf(full) > body.max_completion_tokens
+          const content = cut ? full.slice(0, body.max_completion_tokens * 4) : full
+          const prompt = FakeModel.promptTokens(body.messages, body.response_format.json_schema.schema)
+          const completion = cut ? body.max_completion_tokens : FakeModel.tokensOf(content)
+          n++
+          return {
+            completion: {
+              id: `chatcmpl-fake-${n}`,
+              object: "chat.completion" as const,
+              created: 0,
+              model: body.model,
+              choices: [{
+                index: 0,
+                message: { role: "assistant" as const, content, refusal: null },
+                finish_reason: cut ? "length" : "stop"
+              }],
+              usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion }
+            },
+            requestId: `req_fake_${n}`
+          }
+        })
+      return yield* Service.make(complete, budget, {
+        model: options?.model ?? defaults.model,
+        maxOutputTokens: options?.maxOutputTokens ?? defaults.maxOutputTokens,
+        cacheCapacity: defaults.rationaleCacheCapacity
+      })
+    })
+  )

@@ -1,0 +1,255 @@
+/**
+ * The Lusha adapter: core's `Lusha` port over Lusha's API (header
+ * `api_key`, redacted from traces).
+ *
+ * - `findContacts` runs a prospecting search filtered by the company's domain
+ *   (free), then enriches at most `limit` of the contacts it found under one
+ *   reservation of that many `"lusha.lookups"` units, committing only the
+ *   contacts Lusha returned data for.
+ * - `lookupPeople` is `POST /v2/person` (bulk) in calls of at most 100, each
+ *   reserving one unit per query and committing what Lusha charged for.
+ * - `lookupPerson` is `GET /v2/person` under a reservation of one unit,
+ *   committed only when Lusha reports `isCreditCharged`; `EMPTY_DATA` (HTTP
+ *   200 or 404) is `None`.
+ *
+ * Every call goes through the shared vendor client (rate limit, per-attempt
+ * timeout, core's retry policy, Schema-decoded answers); Lusha's 402 is
+ * `OutOfCredits`, after which no further call is sent.
+ *
+ * ```ts
+ * const LushaLive = Lusha.layerConfig().pipe(Layer.provide([NodeHttpClient.layerUndici, Budget.layerMemory(caps)]))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { type HttpClient, HttpClientRequest } from "@effect/platform"
+import { Budget, Lusha, type Retry } from "@leadgraph/core"
+import { Config, type ConfigError, type Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
+import * as VendorClient from "../internal/http/VendorClient.js"
+import * as Wire from "./internal/wire.js"
+import * as LushaData from "./testing/LushaData.js"
+
+/**
+ * Options of the live adapter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default {@link defaults}.baseUrl. */
+  readonly baseUrl?: string | undefined
+  /** Timeout of one attempt (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Core's retry policy, partially overridden. */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** Client-side rate limit (default 40 per minute, the smallest plan's). */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+}
+
+/**
+ * Defaults of the live adapter.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  baseUrl: "https://api.lusha.com",
+  timeout: "30 seconds",
+  rateLimit: { limit: 40, interval: "1 minute" },
+  limit: 10
+} as const
+
+// Lusha's bulk endpoint takes at most 100 contacts per call.
+const bulkLimit = 100
+
+/**
+ * Builds the live service over the `HttpClient` and `Budget` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Lusha.Service, never, HttpClient.HttpClient | Budget.Budget | Scope.Scope> =>
+  Effect.gen(function*() {
+    const budget = yield* Budget.Budget
+    const client = yield* VendorClient.make({
+      vendor: "Lusha",
+      secrets: [options.apiKey],
+      makeError: (failure) => new Lusha.LushaError(failure),
+      timeout: options.timeout ?? defaults.timeout,
+      retry: options.retry,
+      rateLimit: options.rateLimit ?? defaults.rateLimit,
+      statusOverrides: { 451: "BadRequest", 412: "BadRequest" },
+      errorDetail: Wire.errorDetail,
+      redactHeaders: ["api_key"]
+    })
+    const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
+    const auth = HttpClientRequest.setHeader("api_key", Redacted.value(options.apiKey))
+    const post = (path: string, body: unknown) =>
+      HttpClientRequest.post(`${baseUrl}${path}`).pipe(auth, HttpClientRequest.bodyUnsafeJson(body))
+    const paid = <A>(units: number, call: Effect.Effect<A, Lusha.LushaError>, used: (a: A) => number) =>
+      Budget.withReservation(Lusha.budget, units, () => call, used).pipe(Effect.provideService(Budget.Budget, budget))
+
+    const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
+      const search = yield* client.validate(Lusha.ContactSearch, input)
+      const limit = search.limit ?? defaults.limit
+      const contactsFilter = {
+        ...(search.seniorities === undefined ? {} : { seniority: search.seniorities }),
+        ...(search.departments === undefined ? {} : { departments: search.departments })
+      }
+      const found = yield* client.request(
+        post("/prospecting/contact/search", {
+          pages: { page: 0, size: Math.max(10, limit) },
+          filters: {
+            companies: { include: { domains: [search.domain.toLowerCase()] } },
+            ...(Object.keys(contactsFilter).length === 0 ? {} : { contacts: { include: contactsFilter } })
+          },
+          includePartialContact: false
+        }),
+        Wire.SearchResponse
+      )
+      const ids = found.contacts.filter((c) => c.isShown !== false).slice(0, limit).map((c) => c.contactId)
+      if (ids.length === 0) return []
+      const enriched = yield* paid(
+        ids.length,
+        client.request(post("/prospecting/contact/enrich", { requestId: found.requestId, contactIds: ids }), Wire.EnrichResponse),
+        (r) => r.contacts.filter((c) => c.isSuccess).length
+      )
+      return enriched.contacts.flatMap((c) => c.isSuccess && c.data !== undefined ? [Wire.toContact(c.data, c.id)] : [])
+    })
+
+    const lookupPerson = Effect.fn("Lusha.lookupPerson")(function*(input: Lusha.PersonQuery) {
+      const query = yield* client.validate(Lusha.PersonQuery, input)
+      const request = HttpClientRequest.get(`${baseUrl}/v2/person`).pipe(auth, HttpClientRequest.setUrlParams(query))
+      const answer = yield* paid(
+        1,
+        client.policy(client.send(request, Wire.PersonResponse, { accept: [404] })),
+        (r) => (r.contact.isCreditCharged ? 1 : 0)
+      )
+      const { data, error } = answer.contact
+      if (error !== null && error.name !== "EMPTY_DATA") {
+        return yield* client.fail({ reason: "BadRequest", detail: `${error.name}: ${error.message}` })
+      }
+      return error === null && data !== undefined && data !== null
+        ? Option.some(Wire.toContact(data, "unknown"))
+        : Option.none()
+    })
+
+    const lookupPeople = Effect.fn("Lusha.lookupPeople")(function*(input: ReadonlyArray<Lusha.PersonQuery>) {
+      const queries = yield* client.validate(Schema.Array(Lusha.PersonQuery), input)
+      const chunks: Array<ReadonlyArray<Lusha.PersonQuery>> = []
+      for (let i = 0; i < queries.length; i += bulkLimit) chunks.push(queries.slice(i, i + bulkLimit))
+      const answers = yield* Effect.forEach(chunks, (chunk, c) =>
+        Effect.gen(function*() {
+          const ids = chunk.map((_, i) => String(c * bulkLimit + i))
+          const answer = yield* paid(
+            chunk.length,
+            client.request(
+              post("/v2/person", {
+                contacts: chunk.map((query, i) => Wire.toBulkItem(ids[i]!, query)),
+                metadata: { partialProfile: false }
+              }),
+              Wire.BulkResponse
+            ),
+            (r) => Object.values(r.contacts).filter((x) => x.isCreditCharged).length
+          )
+          return yield* Effect.forEach(ids, (id) => {
+            const entry = answer.contacts[id]
+            if (entry?.error === null && entry.data !== undefined && entry.data !== null) {
+              return Effect.succeed(Option.some(Wire.toContact(Wire.withCompany(entry.data, answer.companies), id)))
+            }
+            return entry?.error !== undefined && entry.error !== null && entry.error.name !== "EMPTY_DATA"
+              ? Effect.as(Effect.logWarning(`Lusha could not look contact ${id} up: ${entry.error.name}`), Option.none())
+              : Effect.succeed(Option.none())
+          })
+        }))
+      return answers.flat()
+    })
+
+    return { findContacts, lookupPerson, lookupPeople } satisfies Lusha.Service
+  })
+
+/**
+ * The live Lusha service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Lusha.Lusha, never, HttpClient.HttpClient | Budget.Budget> =>
+  Layer.scoped(Lusha.Lusha, make(options))
+
+/**
+ * The options read from the environment: `LUSHA_API_KEY` (redacted).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  apiKey: Config.redacted("LUSHA_API_KEY").pipe(Config.withDescription("Lusha API key, sent in the api_key header"))
+})
+
+/**
+ * The live Lusha service with its options read from `Config` (default
+ * {@link config}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<Lusha.Lusha, ConfigError.ConfigError, HttpClient.HttpClient | Budget.Budget> =>
+  Layer.scoped(Lusha.Lusha, Effect.flatMap(options, make))
+
+/**
+ * An in-memory Lusha with the fake server's deterministic contacts (same
+ * seed, same people), for fast tests of code that uses the port. No HTTP,
+ * no budget.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFake = (options?: { readonly seed?: number }): Layer.Layer<Lusha.Lusha> => {
+  const seed = options?.seed ?? 1
+  const toContact = (p: LushaData.WirePerson) => Wire.toContact(Wire.decodePerson(p), String(p.personId))
+  const lookup = (query: Lusha.PersonQuery): Option.Option<Lusha.Contact> => {
+    if ("email" in query) {
+      const domain = query.email.toLowerCase().split("@")[1] ?? ""
+      return Option.map(
+        Option.fromNullable(
+          LushaData.contactsAt(seed, domain).find((p) => p.emailAddresses.some((e) => e.email === query.email.toLowerCase()))
+        ),
+        toContact
+      )
+    }
+    if ("linkedinUrl" in query) return Option.none()
+    const domain = query.companyDomain.toLowerCase()
+    const known = LushaData.contactsAt(seed, domain).find((p) =>
+      p.firstName.toLowerCase() === query.firstName.toLowerCase() && p.lastName.toLowerCase() === query.lastName.toLowerCase()
+    )
+    if (known !== undefined) return Option.some(toContact(known))
+    return LushaData.knowsStranger(seed, domain, query.firstName, query.lastName)
+      ? Option.some(toContact(LushaData.person(seed, domain, query.firstName, query.lastName)))
+      : Option.none()
+  }
+  return Layer.succeed(Lusha.Lusha, {
+    findContacts: (search) => {
+      const wanted = (values: ReadonlyArray<string> | undefined) => values?.map((v) => v.toLowerCase())
+      const seniorities = wanted(search.seniorities)
+      const departments = wanted(search.departments)
+      return Effect.sync(() =>
+        LushaData.contactsAt(seed, search.domain.toLowerCase())
+          .filter((p) =>
+            (seniorities === undefined || seniorities.includes(p.jobTitle.seniority.toLowerCase())) &&
+            (departments === undefined || p.jobTitle.departments.some((d) => departments.includes(d.toLowerCase())))
+          )
+          .slice(0, search.limit ?? defaults.limit)
+          // Prospecting answers carry Lusha's prospect id, not the person id.
+          .map((p) => new Lusha.Contact({ ...toContact(p), lushaId: LushaData.prospectIdOf(seed, p) }))
+      )
+    },
+    lookupPerson: (query) => Effect.sync(() => lookup(query)),
+    lookupPeople: (queries) => Effect.sync(() => queries.map(lookup))
+  })
+}

@@ -1,0 +1,93 @@
+/**
+ * The store's migrations: ordered files under `migrations/`, applied with
+ * `@effect/sql-pg`'s `PgMigrator` and recorded in `leadgraph_migrations`.
+ * Running them again is a no-op, and two processes starting at once are
+ * safe: the migrations table is created under an advisory lock, and the
+ * migrator holds an exclusive lock on it while it applies migrations, so
+ * the second process waits and then finds nothing to do.
+ *
+ * @since 0.1.0
+ */
+import { SqlClient } from "@effect/sql"
+import { PgMigrator } from "@effect/sql-pg"
+import { Store } from "@leadgraph/core"
+import { Effect } from "effect"
+import { mapErrors } from "./internal/errors.js"
+import schema from "./migrations/0001_schema.js"
+import * as Security from "./migrations/0002_security.js"
+
+/**
+ * Options of the migrations.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The role tenant work runs as (created when missing). Default `leadgraph_app`. */
+  readonly appRole?: string | undefined
+}
+
+/**
+ * The default application role.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultAppRole = "leadgraph_app"
+
+/**
+ * The table that records applied migrations.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const table = "leadgraph_migrations"
+
+/** @internal */
+export const validRole = (role: string): boolean => /^[a-z_][a-z0-9_]{0,62}$/.test(role)
+
+/**
+ * The migrations, in order, for a loader.
+ *
+ * @since 0.1.0
+ * @category loaders
+ */
+export const loader = (options?: Options): PgMigrator.Loader =>
+  Effect.succeed([
+    [1, "schema", Effect.succeed(schema)],
+    [2, "security", Effect.succeed(Security.make(options?.appRole ?? defaultAppRole))]
+  ])
+
+/**
+ * Applies the migrations not applied yet; returns those it applied.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const run = (
+  options?: Options
+): Effect.Effect<ReadonlyArray<readonly [id: number, name: string]>, Store.StoreError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const role = options?.appRole ?? defaultAppRole
+    if (!validRole(role)) {
+      return yield* new Store.StoreError({ reason: "Invalid", operation: "migrate", detail: `bad role name "${role}"` })
+    }
+    const sql = yield* SqlClient.SqlClient
+    // the migrator creates its table outside any lock: create it first, under
+    // a transaction-scoped advisory lock, so concurrent start-ups never race
+    yield* sql.withTransaction(
+      sql`SELECT pg_advisory_xact_lock(hashtext('leadgraph.migrations'))`.pipe(
+        Effect.zipRight(sql.unsafe(`CREATE TABLE IF NOT EXISTS ${table} (
+          migration_id integer PRIMARY KEY,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          name text NOT NULL
+        )`))
+      )
+    )
+    return yield* PgMigrator.make({})({ loader: loader(options), table })
+  }).pipe(
+    Effect.catchTag("MigrationError", (e) =>
+      Effect.fail(new Store.StoreError({ reason: "Query", operation: "migrate", detail: e.message, cause: e }))),
+    mapErrors("migrate"),
+    Effect.withSpan("Migrations.run")
+  )

@@ -1,0 +1,116 @@
+/**
+ * The Postgres store: core's `Store` port over {@link Tenancy}. Each
+ * repository call runs through `Tenancy.withTenant` (a transaction as the
+ * application role with the tenant set); upserts are multi-row statements
+ * of up to 1,000 rows that write nothing when the same batch comes twice.
+ * The score export is a keyset cursor: pages of {@link exportPageSize} rows
+ * read in index order, each page its own short transaction resuming after
+ * the last (score, company) seen, so memory stays bounded by one page and no
+ * transaction stays open while the consumer works (which, on PGlite, would
+ * hold up every other connection).
+ *
+ * @example
+ * ```ts
+ * import { Database, PgStore } from "@leadgraph/adapters"
+ * import { Layer } from "effect"
+ *
+ * const StoreLive = PgStore.layer().pipe(Layer.provide(Database.layer()))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { SqlClient } from "@effect/sql"
+import { Store } from "@leadgraph/core"
+import type { Tenant } from "@leadgraph/core"
+import { Chunk, Effect, Layer, Option, Stream } from "effect"
+import { companies, type ExportKey, exportStatement, listActiveTenants, tenants } from "./internal/companies.js"
+import { mapErrors } from "./internal/errors.js"
+import { icpRules, leads } from "./internal/leads.js"
+import { runs } from "./internal/runs.js"
+import type { Context, Run } from "./internal/shared.js"
+import * as Tenancy from "./Tenancy.js"
+
+/**
+ * Rows per page of the score export.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const exportPageSize = 1000
+
+/**
+ * Builds the store over the tenancy service and the `SqlClient` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClient.SqlClient> = Effect.gen(
+  function*() {
+    const tenancy = yield* Tenancy.Tenancy
+    const sql = yield* SqlClient.SqlClient
+
+    const forTenant = (tenantId: Tenant.TenantId): Store.TenantStore => {
+      const run: Run = (operation, effect) =>
+        tenancy.withTenant(tenantId, effect).pipe(
+          mapErrors(operation),
+          Effect.withSpan(`PgStore.${operation}`, { attributes: { tenant: tenantId } })
+        )
+      const context: Context = { sql, tenantId, run }
+      return {
+        tenantId,
+        tenants: tenants(context),
+        companies: companies(context),
+        leads: leads(context),
+        icpRules: icpRules(context),
+        runs: runs(context),
+        exportScores: (minScore) =>
+          Stream.paginateChunkEffect(undefined as ExportKey | undefined, (after) =>
+            run("exportScores", exportStatement(sql, tenantId, minScore, after, exportPageSize)).pipe(
+              Effect.map((rows) => {
+                const last = rows[rows.length - 1]
+                return [
+                  Chunk.unsafeFromArray(rows.slice()),
+                  rows.length < exportPageSize || last === undefined
+                    ? Option.none()
+                    : Option.some<ExportKey | undefined>([last.score, last.companyId])
+                ] as const
+              })
+            ))
+      }
+    }
+
+    return {
+      listActiveTenants: (filter) =>
+        tenancy.registry(listActiveTenants({ sql }, filter)).pipe(
+          mapErrors("listActiveTenants"),
+          Effect.withSpan("PgStore.listActiveTenants")
+        ),
+      forTenant,
+      withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId))))
+    } satisfies Store.Service
+  }
+)
+
+/**
+ * The store over a {@link Tenancy.Tenancy} in context. A function, not a
+ * constant: layers are memoised by reference, and a shared constant would
+ * hand every database the store built for the first one.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFromTenancy = (): Layer.Layer<Store.Store, never, Tenancy.Tenancy | SqlClient.SqlClient> =>
+  Layer.effect(Store.Store, make)
+
+/**
+ * The store with its tenancy (migrations, then the row-level security
+ * check) over the `SqlClient` in context. Provides the tenancy too, for the
+ * SQL budget ledger and checkpoint store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: Tenancy.Options
+): Layer.Layer<Store.Store | Tenancy.Tenancy, Store.StoreError, SqlClient.SqlClient> =>
+  layerFromTenancy().pipe(Layer.provideMerge(Tenancy.layer(options)))

@@ -1,0 +1,82 @@
+/**
+ * The runs repository: manifests, company outcomes, summaries.
+ *
+ * @internal
+ */
+import { Run, Store } from "@leadgraph/core"
+import { Effect, Option, Schema } from "effect"
+import { batched, type Context, lastByKey } from "./shared.js"
+
+const decodeRuns = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Run.Run)))
+
+/** @internal */
+export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
+  create: (manifest, startedAt) =>
+    run(
+      "runs.create",
+      Effect.zipRight(
+        sql`INSERT INTO enrichment_runs (tenant_id, run_id, status, started_at)
+          VALUES (${tenantId}, ${manifest.runId}, 'running', ${startedAt})
+          ON CONFLICT (tenant_id, run_id) DO UPDATE SET status = 'running', finished_at = NULL`,
+        sql`INSERT INTO run_manifests (tenant_id, run_id, run_day, rerun, cap, company_ids, caps)
+          VALUES (${tenantId}, ${manifest.runId}, ${manifest.runDay}, ${manifest.rerun}, ${manifest.cap},
+            ${manifest.companyIds}::uuid[], ${JSON.stringify(manifest.caps)})
+          ON CONFLICT (tenant_id, run_id) DO UPDATE SET run_day = excluded.run_day, rerun = excluded.rerun,
+            cap = excluded.cap, company_ids = excluded.company_ids, caps = excluded.caps`
+      ).pipe(Effect.asVoid)
+    ),
+  recordOutcomes: (runId, outcomes) =>
+    run(
+      "runs.recordOutcomes",
+      batched(lastByKey(outcomes, (o) => o.companyId), (chunk) =>
+        sql<{ n: number }>`WITH w AS (
+          INSERT INTO company_enrichment_runs ${
+          sql.insert(chunk.map((o) => ({
+            tenant_id: tenantId,
+            run_id: runId,
+            company_id: o.companyId,
+            status: o.status,
+            steps: JSON.stringify(o.steps),
+            finished_at: o.finishedAt
+          })))
+        }
+          ON CONFLICT (tenant_id, run_id, company_id) DO UPDATE SET
+            status = excluded.status, steps = excluded.steps, finished_at = excluded.finished_at
+          RETURNING company_id, status, finished_at
+        ), enriched AS (
+          UPDATE companies c SET last_enriched_at = GREATEST(c.last_enriched_at, w.finished_at)
+          FROM w WHERE c.tenant_id = ${tenantId} AND c.id = w.company_id AND w.status IN ('succeeded', 'partial')
+        ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map((rows) => rows[0]?.n ?? 0)))
+    ).pipe(Effect.asVoid),
+  finish: (runId, summary) =>
+    run(
+      "runs.finish",
+      sql<{ run_id: string }>`UPDATE enrichment_runs SET
+          status = ${summary.status}, finished_at = ${summary.finishedAt},
+          steps = ${JSON.stringify(summary.steps)}::jsonb, error_summary = ${summary.errorSummary},
+          counts = (SELECT COALESCE(jsonb_object_agg(status, n), '{}'::jsonb) FROM (
+            SELECT status, count(*)::int AS n FROM company_enrichment_runs
+            WHERE tenant_id = ${tenantId} AND run_id = ${runId} GROUP BY status) s)
+        WHERE tenant_id = ${tenantId} AND run_id = ${runId}
+        RETURNING run_id`.pipe(
+        Effect.flatMap((rows) =>
+          rows.length === 1
+            ? Effect.void
+            : Effect.fail(new Store.StoreError({ reason: "Invalid", operation: "runs.finish", detail: "unknown run" }))
+        )
+      )
+    ),
+  get: (runId) =>
+    run(
+      "runs.get",
+      sql`SELECT r.run_id AS id, r.tenant_id AS "tenantId", r.status, r.started_at AS "startedAt",
+          r.finished_at AS "finishedAt", r.steps, r.counts, r.error_summary AS "errorSummary",
+          jsonb_build_object('runId', m.run_id, 'runDay', to_char(m.run_day, 'YYYY-MM-DD'), 'rerun', m.rerun,
+            'cap', m.cap, 'companyIds', to_jsonb(m.company_ids), 'caps', m.caps) AS manifest
+        FROM enrichment_runs r JOIN run_manifests m ON m.tenant_id = r.tenant_id AND m.run_id = r.run_id
+        WHERE r.tenant_id = ${tenantId} AND r.run_id = ${runId}`.pipe(
+        Effect.flatMap(decodeRuns),
+        Effect.map((rows) => Option.fromNullable(rows[0]))
+      )
+    )
+})

@@ -1,0 +1,237 @@
+/**
+ * The Tavily adapter: core's `Tavily` port over Tavily's HTTP API
+ * (`POST /search`, `POST /extract`, `Authorization: Bearer <key>`). Each call
+ * validates its request, draws one unit from the `"tavily.queries"` budget,
+ * then goes through the shared vendor client: rate limit, per-attempt
+ * timeout, core's retry policy, Schema-decoded answers. Tavily's 432/433
+ * (credit limits) are `OutOfCredits`, after which no further call is sent.
+ *
+ * ```ts
+ * const TavilyLive = Tavily.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import { Budget, type Retry, Tavily } from "@leadgraph/core"
+import { Config, type ConfigError, type Duration, Effect, Layer, type Redacted, Schema, type Scope } from "effect"
+import * as VendorClient from "../internal/http/VendorClient.js"
+import * as TavilyData from "./testing/TavilyData.js"
+
+/**
+ * Options of the live adapter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default {@link defaults}.baseUrl. */
+  readonly baseUrl?: string | undefined
+  /** Timeout of one attempt (default {@link defaults}.timeout). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Core's retry policy, partially overridden. */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** Client-side rate limit (default {@link defaults}.rateLimit: a development key's 100 per minute). */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+}
+
+/**
+ * Defaults: the public API, 30 s per attempt, 100 requests per minute.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  baseUrl: "https://api.tavily.com",
+  timeout: "30 seconds",
+  rateLimit: { limit: 100, interval: "1 minute" }
+} as const
+
+const WireSearch = Schema.Struct({
+  query: Schema.String,
+  answer: Schema.optional(Schema.NullOr(Schema.String)),
+  results: Schema.Array(Schema.Struct({
+    title: Schema.String,
+    url: Schema.String,
+    content: Schema.String,
+    score: Schema.Number,
+    raw_content: Schema.optional(Schema.NullOr(Schema.String)),
+    published_date: Schema.optional(Schema.String)
+  })),
+  // One doc example shows it as a string.
+  response_time: Schema.Union(Schema.Number, Schema.NumberFromString),
+  usage: Schema.optional(Schema.Struct({ credits: Schema.Number })),
+  request_id: Schema.String
+})
+
+const WireExtract = Schema.Struct({
+  results: Schema.Array(Schema.Struct({ url: Schema.String, raw_content: Schema.String })),
+  failed_results: Schema.optionalWith(Schema.Array(Schema.Struct({ url: Schema.String, error: Schema.String })), {
+    default: () => []
+  }),
+  usage: Schema.optional(Schema.Struct({ credits: Schema.Number })),
+  request_id: Schema.String
+})
+
+const errorDetail = (body: unknown): string | undefined => {
+  if (typeof body !== "object" || body === null || !("detail" in body)) return undefined
+  const detail = body.detail
+  if (typeof detail === "string") return detail
+  return typeof detail === "object" && detail !== null && "error" in detail ? String(detail.error) : undefined
+}
+
+/**
+ * Builds the live service over the `HttpClient` and `Budget` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Tavily.Service, never, HttpClient.HttpClient | Budget.Budget | Scope.Scope> =>
+  Effect.gen(function*() {
+    const budget = yield* Budget.Budget
+    const client = yield* VendorClient.make({
+      vendor: "Tavily",
+      secrets: [options.apiKey],
+      makeError: (failure) => new Tavily.TavilyError(failure),
+      timeout: options.timeout ?? defaults.timeout,
+      retry: options.retry,
+      rateLimit: options.rateLimit ?? defaults.rateLimit,
+      statusOverrides: { 432: "OutOfCredits", 433: "OutOfCredits" },
+      errorDetail
+    })
+    const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
+    const post = (path: string, body: Record<string, unknown>) =>
+      HttpClientRequest.post(`${baseUrl}${path}`).pipe(
+        HttpClientRequest.bearerToken(options.apiKey),
+        HttpClientRequest.setHeader("X-Client-Source", "leadgraph"),
+        HttpClientRequest.bodyUnsafeJson(body)
+      )
+    const paid = <A>(call: Effect.Effect<A, Tavily.TavilyError>) =>
+      Budget.withReservation(Tavily.budget, 1, () => call).pipe(Effect.provideService(Budget.Budget, budget))
+
+    const search = Effect.fn("Tavily.search")(function*(input: Tavily.SearchRequest) {
+      const request = yield* client.validate(Tavily.SearchRequest, input)
+      const wire = yield* paid(client.request(
+        post("/search", {
+          query: request.query,
+          search_depth: request.depth ?? "basic",
+          topic: request.topic ?? "general",
+          max_results: request.maxResults ?? 5,
+          include_answer: request.includeAnswer ?? false,
+          include_raw_content: request.includeRawContent ?? false,
+          include_usage: true,
+          ...(request.includeDomains ? { include_domains: request.includeDomains } : {}),
+          ...(request.excludeDomains ? { exclude_domains: request.excludeDomains } : {}),
+          ...(request.timeRange ? { time_range: request.timeRange } : {})
+        }),
+        WireSearch
+      ))
+      return new Tavily.SearchResponse({
+        query: wire.query,
+        answer: wire.answer ?? null,
+        results: wire.results.map((r) =>
+          new Tavily.SearchResult({
+            title: r.title,
+            url: r.url,
+            content: r.content,
+            score: r.score,
+            rawContent: r.raw_content ?? null,
+            ...(r.published_date === undefined ? {} : { publishedDate: r.published_date })
+          })
+        ),
+        responseTimeSeconds: wire.response_time,
+        ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
+        requestId: wire.request_id
+      })
+    })
+
+    const extract = Effect.fn("Tavily.extract")(function*(input: Tavily.ExtractRequest) {
+      const request = yield* client.validate(Tavily.ExtractRequest, input)
+      const wire = yield* paid(client.request(
+        post("/extract", {
+          urls: request.urls,
+          extract_depth: request.depth ?? "basic",
+          format: request.format ?? "markdown",
+          include_usage: true,
+          ...(request.query === undefined ? {} : { query: request.query })
+        }),
+        WireExtract
+      ))
+      return new Tavily.ExtractResponse({
+        results: wire.results.map((r) => ({ url: r.url, rawContent: r.raw_content })),
+        failed: wire.failed_results,
+        ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
+        requestId: wire.request_id
+      })
+    })
+
+    return { search, extract } satisfies Tavily.Service
+  })
+
+/**
+ * The live Tavily service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Tavily.Tavily, never, HttpClient.HttpClient | Budget.Budget> =>
+  Layer.scoped(Tavily.Tavily, make(options))
+
+/**
+ * The options read from the environment: `TAVILY_API_KEY` (redacted).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  apiKey: Config.redacted("TAVILY_API_KEY").pipe(Config.withDescription("Tavily API key (tvly-...), sent as a bearer token"))
+})
+
+/**
+ * The live Tavily service with its options read from `Config` (default
+ * {@link config}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<Tavily.Tavily, ConfigError.ConfigError, HttpClient.HttpClient | Budget.Budget> =>
+  Layer.scoped(Tavily.Tavily, Effect.flatMap(options, make))
+
+/**
+ * An in-memory Tavily with the fake server's deterministic data (same seed,
+ * same hits), for fast tests of code that uses the port. No HTTP, no budget.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFake = (options?: { readonly seed?: number }): Layer.Layer<Tavily.Tavily> =>
+  Layer.succeed(Tavily.Tavily, {
+    search: (request) =>
+      Effect.succeed(
+        new Tavily.SearchResponse({
+          query: request.query,
+          answer: request.includeAnswer === true ? `${TavilyData.domainOf(request.query)} matches "${request.query}".` : null,
+          results: TavilyData.search(options?.seed ?? 1, request.query, request.maxResults ?? 5, request.includeRawContent === true)
+            .map((r) =>
+              new Tavily.SearchResult({ title: r.title, url: r.url, content: r.content, score: r.score, rawContent: r.raw_content })
+            ),
+          responseTimeSeconds: 0,
+          requestId: "fake"
+        })
+      ),
+    extract: (request) => {
+      const outcomes = request.urls.map((url) => ({ url, outcome: TavilyData.extract(options?.seed ?? 1, url) }))
+      return Effect.succeed(
+        new Tavily.ExtractResponse({
+          results: outcomes.flatMap((o) => o.outcome._tag === "Page" ? [{ url: o.url, rawContent: o.outcome.rawContent }] : []),
+          failed: outcomes.flatMap((o) => o.outcome._tag === "Failed" ? [{ url: o.url, error: o.outcome.error }] : []),
+          requestId: "fake"
+        })
+      )
+    }
+  })

@@ -1,0 +1,309 @@
+/**
+ * The ZeroBounce adapter: core's `ZeroBounce` port over ZeroBounce's v2 API
+ * (`GET /validate`, `POST /validatebatch`, `GET /getcredits`; `api_key` in
+ * the query or body, as ZeroBounce wants it, so HTTP tracing is off for
+ * these requests).
+ *
+ * `verifyMany` normalises and de-duplicates the addresses, takes what the
+ * `VerificationCache` holds, and verifies only the rest: in batches of
+ * `batchSize` (default 100), at most `concurrency` batches at a time, each
+ * batch reserving one unit of `"zerobounce.verifications"` per address and
+ * committing only the results that are not `unknown` (free on ZeroBounce, and
+ * not cached). Verdicts are cached as soon as a batch returns. Concurrent
+ * calls for the same address share one verification (one pays, the others
+ * wait for its verdict).
+ *
+ * ZeroBounce reports a bad key and spent credits with the same HTTP 200
+ * message; the adapter asks `getcredits` (free) to tell them apart: `-1` is
+ * `Unauthorized`, zero is `OutOfCredits`. After `OutOfCredits` no further
+ * call is sent.
+ *
+ * ```ts
+ * const ZeroBounceLive = ZeroBounce.layerConfig().pipe(
+ *   Layer.provide([NodeHttpClient.layerUndici, VerificationCache.layerMemory(), Budget.layerMemory(caps)])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { type HttpClient, HttpClientRequest } from "@effect/platform"
+import { Budget, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import { Clock, Config, type ConfigError, type Duration, Effect, Either, Layer, Redacted, type Scope } from "effect"
+import * as RateLimit from "../internal/http/RateLimit.js"
+import * as VendorClient from "../internal/http/VendorClient.js"
+import * as InFlight from "./internal/inflight.js"
+import * as Wire from "./internal/wire.js"
+import * as ZeroBounceData from "./testing/ZeroBounceData.js"
+
+/**
+ * Options of the live adapter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default {@link defaults}.baseUrl; the US and EU hosts work as well. */
+  readonly baseUrl?: string | undefined
+  /** Timeout of one single validation (default 30 s). */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Timeout of one batch call (default 80 s: ZeroBounce may take 70 s). */
+  readonly batchTimeout?: Duration.DurationInput | undefined
+  /** Core's retry policy, partially overridden. */
+  readonly retry?: Partial<Retry.Policy> | undefined
+  /** Addresses per `validatebatch` call (default 100; ZeroBounce accepts up to 200). */
+  readonly batchSize?: number | undefined
+  /** Batches in flight at once (default 2). */
+  readonly concurrency?: number | undefined
+  /** Client-side limit on `validate` calls (default 50 per second). */
+  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** Client-side limit on `validatebatch` calls (default 5 per minute, ZeroBounce's own limit). */
+  readonly batchRateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+}
+
+/**
+ * Defaults of the live adapter.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  baseUrl: "https://api.zerobounce.net/v2",
+  timeout: "30 seconds",
+  batchTimeout: "80 seconds",
+  batchSize: 100,
+  concurrency: 2,
+  rateLimit: { limit: 50, interval: "1 second" },
+  batchRateLimit: { limit: 5, interval: "1 minute" }
+} as const
+
+/**
+ * Builds the live service over the `HttpClient`, `Budget` and
+ * `VerificationCache` in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  ZeroBounce.Service,
+  never,
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache | Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const budget = yield* Budget.Budget
+    const cache = yield* VerificationCache.VerificationCache
+    const client = yield* VendorClient.make({
+      vendor: "ZeroBounce",
+      secrets: [options.apiKey],
+      makeError: (failure) => new ZeroBounce.ZeroBounceError(failure),
+      timeout: options.timeout ?? defaults.timeout,
+      retry: options.retry,
+      errorDetail: Wire.errorDetail,
+      secretInUrl: true
+    })
+    const singleLimit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit)
+    const batchLimit = yield* RateLimit.make(options.batchRateLimit ?? defaults.batchRateLimit)
+    const batchCall = { timeout: options.batchTimeout ?? defaults.batchTimeout, limit: batchLimit }
+    const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
+    const batchSize = Math.max(1, Math.min(200, options.batchSize ?? defaults.batchSize))
+    const concurrency = options.concurrency ?? defaults.concurrency
+    const withKey = HttpClientRequest.setUrlParam("api_key", Redacted.value(options.apiKey))
+
+    const getCredits = client.send(
+      HttpClientRequest.get(`${baseUrl}/getcredits`).pipe(withKey),
+      Wire.Credits
+    )
+    // ZeroBounce says "bad key or no credits" in one message; getcredits tells which.
+    const classify = (message: string) =>
+      Effect.gen(function*() {
+        if (!Wire.isKeyOrCredits(message)) return yield* client.fail({ reason: "BadRequest", detail: message })
+        const credits = yield* Effect.either(getCredits)
+        if (credits._tag === "Right" && credits.right.Credits === 0) {
+          return yield* client.fail({ reason: "OutOfCredits", detail: message })
+        }
+        return yield* client.fail({ reason: "Unauthorized", detail: message })
+      })
+
+    const verifyOnline = (email: string) =>
+      client.policy(Effect.gen(function*() {
+        const body = yield* client.send(
+          HttpClientRequest.get(`${baseUrl}/validate`).pipe(
+            withKey,
+            HttpClientRequest.setUrlParams({ email, ip_address: "" })
+          ),
+          Wire.SingleResponse
+        )
+        return "error" in body ? yield* classify(body.error) : Wire.toVerdict(body)
+      }), { limit: singleLimit })
+
+    const verifyBatch = (emails: ReadonlyArray<string>) =>
+      client.policy(Effect.gen(function*() {
+        const body = yield* client.send(
+          HttpClientRequest.post(`${baseUrl}/validatebatch`).pipe(
+            HttpClientRequest.bodyUnsafeJson({
+              api_key: Redacted.value(options.apiKey),
+              email_batch: emails.map((email) => ({ email_address: email, ip_address: null }))
+            })
+          ),
+          Wire.BatchResponse
+        )
+        if ("Message" in body) return yield* client.fail({ reason: "BadRequest", detail: body.Message })
+        const all = body.errors.find((e) => e.email_address === "all")
+        if (all !== undefined) return yield* classify(all.error)
+        return Wire.toBatch(body)
+      }), batchCall)
+
+    const paid = <A>(units: number, call: Effect.Effect<A, ZeroBounce.ZeroBounceError>, used: (a: A) => number) =>
+      Budget.withReservation(ZeroBounce.budget, units, () => call, used).pipe(
+        Effect.provideService(Budget.Budget, budget)
+      )
+
+    const inflight = yield* InFlight.make<string, ZeroBounce.Verdict>()
+    const cached = (emails: ReadonlyArray<string>) =>
+      cache.getMany(emails).pipe(
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logWarning("verification cache unavailable; treating as a miss", error), new Map())
+        )
+      )
+    const remember = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => {
+      const billable = verdicts.filter((v) => v.status !== "unknown")
+      return billable.length === 0 ? Effect.void : cache.putMany(billable).pipe(
+        Effect.catchAll((error) => Effect.logWarning("verification cache could not store verdicts", error))
+      )
+    }
+    const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
+
+    // Verifies addresses this call owns (see inflight.ts): cache first, the rest in batches.
+    const verifyOwned = (emails: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
+      Effect.gen(function*() {
+        const hits = yield* cached(emails)
+        const misses = emails.filter((email) => !hits.has(email))
+        const chunks: Array<ReadonlyArray<string>> = []
+        for (let i = 0; i < misses.length; i += batchSize) chunks.push(misses.slice(i, i + batchSize))
+        // Every batch runs to its end (no batch in flight is interrupted by another's
+        // failure, so what ZeroBounce charged is committed and cached); then the first
+        // failure, if any, is the call's.
+        const outcomes = yield* Effect.forEach(chunks, (chunk) =>
+          paid(chunk.length, verifyBatch(chunk), (r) => charged(r.verdicts)).pipe(
+            Effect.tap((r) => remember(r.verdicts)),
+            Effect.either
+          ), { concurrency })
+        const failure = outcomes.find(Either.isLeft)
+        if (failure !== undefined) return yield* Effect.fail(failure.left)
+        const results = outcomes.filter(Either.isRight).map((o) => o.right)
+        const refused = results.flatMap((r) => r.rejected)
+        if (refused.some((r) => Wire.isKeyOrCredits(r.error))) {
+          // Some addresses were refused for lack of credits: what was verified is cached, the rest waits.
+          return yield* client.policy(client.fail({ reason: "OutOfCredits", detail: "the account ran out of credits mid-batch" }))
+        }
+        rejected.push(...refused)
+        const verdicts = new Map<string, ZeroBounce.Verdict>(hits)
+        for (const r of results) for (const v of r.verdicts) verdicts.set(v.email, v)
+        return verdicts
+      })
+
+    const verifyMany = Effect.fn("ZeroBounce.verifyMany")(function*(input: ReadonlyArray<string>) {
+      const emails = [...new Set(input.map(ZeroBounce.normalizeEmail))]
+      const rejected: Array<{ readonly email: string; readonly error: string }> = []
+      const verdicts = yield* inflight.run(emails, (owned) => verifyOwned(owned, rejected))
+      return new ZeroBounce.Verification({
+        verdicts: emails.flatMap((email) => {
+          const verdict = verdicts.get(email)
+          return verdict === undefined ? [] : [verdict]
+        }),
+        rejected
+      })
+    })
+
+    const verifyOne = (email: string) =>
+      Effect.gen(function*() {
+        const hit = (yield* cached([email])).get(email)
+        if (hit !== undefined) return hit
+        const verdict = yield* paid(1, verifyOnline(email), (v) => charged([v]))
+        yield* remember([verdict])
+        return verdict
+      })
+
+    const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {
+      const email = ZeroBounce.normalizeEmail(input)
+      const verdicts = yield* inflight.run([email], () => Effect.map(verifyOne(email), (v) => new Map([[email, v]])))
+      const verdict = verdicts.get(email)
+      return verdict === undefined ? yield* client.fail({ reason: "BadResponse", detail: "no verdict was returned" }) : verdict
+    })
+
+    const credits = client.policy(getCredits, { free: true }).pipe(
+      Effect.flatMap((c) => c.Credits < 0 ? client.fail({ reason: "Unauthorized", detail: "ZeroBounce rejected the API key" }) : Effect.succeed(c.Credits)),
+      Effect.withSpan("ZeroBounce.credits")
+    )
+
+    return { verify, verifyMany, credits } satisfies ZeroBounce.Service
+  })
+
+/**
+ * The live ZeroBounce service.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<
+  ZeroBounce.ZeroBounce,
+  never,
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache
+> => Layer.scoped(ZeroBounce.ZeroBounce, make(options))
+
+/**
+ * The options read from the environment: `ZEROBOUNCE_API_KEY` (redacted).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  apiKey: Config.redacted("ZEROBOUNCE_API_KEY").pipe(
+    Config.withDescription("ZeroBounce API key, sent as the api_key parameter")
+  )
+})
+
+/**
+ * The live ZeroBounce service with its options read from `Config` (default
+ * {@link config}).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Config.Config<Options> = config
+): Layer.Layer<
+  ZeroBounce.ZeroBounce,
+  ConfigError.ConfigError,
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache
+> => Layer.scoped(ZeroBounce.ZeroBounce, Effect.flatMap(options, make))
+
+/**
+ * An in-memory ZeroBounce answering with the fake server's deterministic
+ * verdicts (same seed, same verdicts), for fast tests of code that uses the
+ * port. No HTTP, no cache, no budget; `credits` is unlimited.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerFake = (options?: { readonly seed?: number }): Layer.Layer<ZeroBounce.ZeroBounce> => {
+  const seed = options?.seed ?? 1
+  const verdictOf = (email: string) =>
+    Effect.map(
+      Clock.currentTimeMillis,
+      (now) => Wire.toVerdict(Wire.decodeVerdict(ZeroBounceData.verdict(seed, ZeroBounce.normalizeEmail(email), now)))
+    )
+  return Layer.succeed(ZeroBounce.ZeroBounce, {
+    verify: verdictOf,
+    verifyMany: (emails) =>
+      Effect.map(
+        Effect.forEach([...new Set(emails.map(ZeroBounce.normalizeEmail))], verdictOf),
+        (verdicts) => new ZeroBounce.Verification({ verdicts, rejected: [] })
+      ),
+    credits: Effect.succeed(1_000_000)
+  })
+}

@@ -1,0 +1,8 @@
+import { PgStore } from "@leadgraph/adapters"
+import { Layer } from "effect"
+import { suite } from "../../../core/test/StoreContract.js"
+import { targets } from "./harness.js"
+
+for (const target of targets("contract")) {
+  suite(target.label, PgStore.layer().pipe(Layer.provide(target.database)))
+}

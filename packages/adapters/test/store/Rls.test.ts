@@ -1,0 +1,228 @@
+/**
+ * Row-level security, tested as the application role (never as a superuser
+ * or a table owner, for whom RLS proves nothing): cross-tenant reads and
+ * writes touch no row, a missing tenant sees nothing, random interleavings
+ * of two tenants' transactions over one pool never see the other's rows,
+ * and the store refuses to start as a role that would bypass RLS.
+ */
+import { SqlClient } from "@effect/sql"
+import { describe, expect, it } from "@effect/vitest"
+import { Database, Migrations, PgStore, Tenancy } from "@leadgraph/adapters"
+import type { Company } from "@leadgraph/core"
+import { Store, Tenant } from "@leadgraph/core"
+import { Effect, FastCheck as fc, Layer, Redacted } from "effect"
+import { randomUUID } from "node:crypto"
+import { tenantTables } from "../../src/store/migrations/0002_security.js"
+import { targets } from "./harness.js"
+
+let written = 0
+const A = Tenant.TenantId.make("rls-a")
+const B = Tenant.TenantId.make("rls-b")
+
+/** Tenant B owns a row in most tenant tables; tenant A in some. */
+const seed = Effect.gen(function*() {
+  const store = yield* Store.Store
+  for (const id of [A, B]) {
+    yield* store.withTenant(id, (t) =>
+      Effect.gen(function*() {
+        yield* t.tenants.save({ name: id })
+        yield* t.tenants.saveOdooConnection({
+          active: true,
+          url: "https://odoo.example",
+          database: "db",
+          login: "bot",
+          secretRef: "env:KEY"
+        })
+        yield* t.companies.upsert([{
+          name: `${id} Co`,
+          domain: `${id}.example` as Company.Domain,
+          website: null,
+          industry: null,
+          ssicCode: null,
+          country: null,
+          employeeRange: null,
+          lastSeen: null
+        }])
+      }))
+  }
+})
+
+/** A transaction as the application role with no tenant set. */
+const asAppRoleWithoutTenant = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const tenancy = yield* Tenancy.Tenancy
+    return yield* sql.withTransaction(
+      Effect.zipRight(sql`SELECT set_config('role', ${tenancy.appRole}, true)`, effect)
+    )
+  })
+
+for (const target of targets("rls")) {
+  describe(`row-level security (${target.label})`, () => {
+    const layer = PgStore.layer().pipe(Layer.provideMerge(target.database))
+    it.layer(layer, { timeout: "120 seconds" })((it) => {
+      it.effect("tenant work runs as a role that is neither superuser nor owner", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const tenancy = yield* Tenancy.Tenancy
+          const [me] = yield* tenancy.withTenant(
+            A,
+            sql<{ role: string; session: string; rolsuper: boolean; rolbypassrls: boolean; owned: number }>`
+              SELECT current_user AS role, session_user AS session, r.rolsuper, r.rolbypassrls,
+                (SELECT count(*) FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+                  AND pg_has_role(current_user, c.relowner, 'USAGE'))::int AS owned
+              FROM pg_roles r WHERE r.rolname = current_user`
+          )
+          expect(me).toEqual({
+            role: "leadgraph_app",
+            session: expect.any(String),
+            rolsuper: false,
+            rolbypassrls: false,
+            owned: 0
+          })
+          expect(me!.session).not.toBe("leadgraph_app")
+        }))
+
+      it.effect("with tenant A set, tenant B's rows cannot be read, changed, deleted or added", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const sql = yield* SqlClient.SqlClient
+          const tenancy = yield* Tenancy.Tenancy
+          const asA = <X, E>(e: Effect.Effect<X, E, never>) => tenancy.withTenant(A, e)
+          const bRows = yield* tenancy.withTenant(B, sql<{ n: number }>`SELECT count(*)::int AS n FROM companies`)
+          expect(bRows[0]!.n).toBe(1)
+
+          for (const table of ["tenants", ...tenantTables]) {
+            const column = table === "tenants" ? "id" : "tenant_id"
+            const seen = yield* asA(sql.unsafe<{ n: number }>(
+              `SELECT count(*)::int AS n FROM ${table} WHERE ${column} <> $1`,
+              [A]
+            ))
+            expect([table, seen[0]!.n]).toEqual([table, 0])
+          }
+          const updated = yield* asA(sql`UPDATE companies SET name = 'pwned' WHERE tenant_id = ${B} RETURNING id`)
+          expect(updated).toHaveLength(0)
+          const deleted = yield* asA(sql`DELETE FROM companies WHERE tenant_id = ${B} RETURNING id`)
+          expect(deleted).toHaveLength(0)
+          const deletedAll = yield* asA(sql`DELETE FROM odoo_connections WHERE tenant_id <> ${A} RETURNING tenant_id`)
+          expect(deletedAll).toHaveLength(0)
+          const inserted = yield* Effect.flip(
+            asA(sql`INSERT INTO companies (tenant_id, name, domain) VALUES (${B}, 'Evil', 'evil.example')`)
+          )
+          expect(inserted).toMatchObject({ _tag: "StoreError", reason: "Forbidden" })
+          const moved = yield* Effect.flip(
+            asA(sql`UPDATE companies SET tenant_id = ${B} WHERE tenant_id = ${A}`)
+          )
+          expect(moved).toMatchObject({ _tag: "StoreError", reason: "Forbidden" })
+
+          const [b] = yield* tenancy.withTenant(B, sql<{ name: string; n: number }>`
+            SELECT min(name) AS name, count(*)::int AS n FROM companies`)
+          expect(b).toEqual({ name: "rls-b Co", n: 1 })
+        }))
+
+      it.effect("with no tenant set, no row is visible and none can be written", () =>
+        Effect.gen(function*() {
+          yield* seed
+          const sql = yield* SqlClient.SqlClient
+          for (const table of ["tenants", ...tenantTables]) {
+            const rows = yield* asAppRoleWithoutTenant(sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))
+            expect([table, rows[0]!.n]).toEqual([table, 0])
+          }
+          const error = yield* Effect.flip(asAppRoleWithoutTenant(
+            sql`INSERT INTO tenants (id, name) VALUES ('nobody', 'Nobody')`
+          ))
+          expect(error._tag).toBe("SqlError")
+          // and the store's own registry scope reads tenants but writes nothing
+          const store = yield* Store.Store
+          const active = yield* store.listActiveTenants({ include: [A, B] })
+          expect(active.map((t) => t.id)).toEqual([A, B])
+        }))
+
+      it.effect.prop(
+        "random interleavings of two tenants' transactions never see the other's rows",
+        [fc.array(fc.record({ tenant: fc.constantFrom(A, B), write: fc.boolean(), pause: fc.integer({ min: 0, max: 3 }) }), {
+          minLength: 2,
+          maxLength: 16
+        })],
+        ([ops]) =>
+          Effect.gen(function*() {
+            yield* seed
+            const sql = yield* SqlClient.SqlClient
+            const tenancy = yield* Tenancy.Tenancy
+            const seen = yield* Effect.forEach(ops, (op, i) =>
+              tenancy.withTenant(
+                op.tenant,
+                Effect.gen(function*() {
+                  if (op.write) {
+                    yield* sql`INSERT INTO companies (tenant_id, name, domain)
+                      VALUES (${op.tenant}, 'P', ${`p${++written}-${i}.example`})`
+                  }
+                  yield* sql`SELECT pg_sleep(${op.pause / 1000})`
+                  const rows = yield* sql<{ tenant_id: string; setting: string }>`
+                    SELECT tenant_id, current_setting('app.tenant_id', true) AS setting FROM companies`
+                  return { expected: op.tenant, rows }
+                })
+              ), { concurrency: "unbounded" })
+            for (const { expected, rows } of seen) {
+              expect(rows.length).toBeGreaterThan(0)
+              expect(rows.every((r) => r.tenant_id === expected && r.setting === expected)).toBe(true)
+            }
+            // pooled connections keep no tenant once a transaction ends
+            const leftover = yield* Effect.forEach(ops, () =>
+              asAppRoleWithoutTenant(sql<{ n: number }>`SELECT count(*)::int AS n FROM companies`), {
+              concurrency: "unbounded"
+            })
+            expect(leftover.every((r) => r[0]!.n === 0)).toBe(true)
+          }),
+        { fastCheck: { numRuns: 12 } }
+      )
+
+      it.effect("refuses to start tenant work as a role that bypasses RLS", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const [{ owner }] = yield* sql<{ owner: string }>`SELECT session_user AS owner`
+          // the connecting role owns the tables (and is a superuser on PGlite)
+          const asOwner = yield* Effect.flip(Tenancy.make({ appRole: owner!, migrate: false }))
+          expect(asOwner).toMatchObject({ _tag: "StoreError", reason: "Unsafe" })
+          expect(asOwner.detail).toMatch(/superuser|owns/)
+          // a tenant table without forced RLS makes the store refuse too
+          yield* sql`CREATE TABLE rogue (tenant_id text NOT NULL)`
+          yield* sql`GRANT SELECT ON rogue TO leadgraph_app`
+          const rogue = yield* Effect.flip(Tenancy.make({ migrate: false }))
+          yield* sql`DROP TABLE rogue`
+          expect(rogue).toMatchObject({ reason: "Unsafe" })
+          expect(rogue.detail).toMatch(/forced row-level security/)
+          yield* Tenancy.make({ migrate: false })
+        }))
+
+      it.effect("migrations are recorded: running them again applies nothing", () =>
+        Effect.gen(function*() {
+          const again = yield* Effect.all([Migrations.run(), Migrations.run()], { concurrency: 2 })
+          expect(again).toEqual([[], []])
+          const sql = yield* SqlClient.SqlClient
+          const rows = yield* sql<{ migration_id: number }>`SELECT migration_id FROM leadgraph_migrations ORDER BY 1`
+          expect(rows.map((r) => r.migration_id)).toEqual([1, 2])
+        }))
+    })
+  })
+}
+
+const url = process.env.DATABASE_URL
+if (url !== undefined) {
+  describe("migrations (postgres)", () => {
+    it.live("two processes starting at once on a fresh schema apply them exactly once", () =>
+      Effect.gen(function*() {
+        const schema = `lg_mig_${randomUUID().slice(0, 8)}`
+        // each start-up gets its own pool, as two processes would
+        const pool = () => Database.layerUrl({ url: Redacted.make(url), schema, maxConnections: 2 })
+        const migrate = Migrations.run().pipe(Effect.provide(pool()))
+        const results = yield* Effect.all([migrate, migrate], { concurrency: 2 })
+        expect(results.map((r) => r.length).sort()).toEqual([0, 2])
+        yield* Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          yield* Tenancy.checkSafety(Migrations.defaultAppRole)
+          yield* sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)
+        }).pipe(Effect.provide(pool()))
+      }), 60_000)
+  })
+}

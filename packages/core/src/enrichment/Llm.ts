@@ -1,0 +1,206 @@
+/**
+ * The LLM port: structured extraction into a Schema-typed value, and a short
+ * rationale for a lead's score.
+ *
+ * - `extract` turns the caller's Schema into a strict JSON-schema structured
+ *   output, sends the text, and decodes the answer with the same Schema.
+ * - `rationale` is cached by {@link rationaleCacheMaterial} (features, ICP rules
+ *   version and model), so the same input is never paid for twice.
+ *
+ * Paid calls draw tokens from the core Budget under {@link tokenBudget}, so
+ * both methods can fail with {@link Budget.BudgetExhausted}.
+ *
+ * @since 0.1.0
+ */
+import { Context, Duration, Schema } from "effect"
+import type { Effect } from "effect"
+import type * as Budget from "../engine/Budget.js"
+import * as Features from "./Features.js"
+import * as VendorError from "./VendorError.js"
+
+/**
+ * The budget name LLM tokens are drawn from.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const tokenBudget = "openai.tokens"
+
+/**
+ * Why an LLM call failed: the shared vendor reasons (see
+ * {@link VendorError.Reason}; 429 `insufficient_quota` is `OutOfCredits`,
+ * 429 `rate_limit_exceeded` is `RateLimited`, a content that does not match
+ * the Schema is `BadResponse`) plus two of the LLM's own, neither retried:
+ *
+ * - `Refused`: the model refused (`message.refusal`).
+ * - `Truncated`: `finish_reason: "length"`, so the JSON is incomplete.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const LlmErrorReason = Schema.Literal(...VendorError.Reason.literals, "Refused", "Truncated")
+
+/**
+ * The reason literal type of {@link LlmError}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LlmErrorReason = typeof LlmErrorReason.Type
+
+/**
+ * The one error of the LLM port. `detail` is a short, secret-free
+ * description; `requestId` is the vendor's `x-request-id` when known.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LlmError extends Schema.TaggedError<LlmError>()("LlmError", {
+  ...VendorError.fields,
+  reason: LlmErrorReason,
+  requestId: Schema.optional(Schema.String)
+}) {
+  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  get retryable(): boolean {
+    return this.reason !== "Refused" && this.reason !== "Truncated" && VendorError.isRetryableReason(this.reason)
+  }
+
+  override get message(): string {
+    const facts = [
+      this.status === undefined ? undefined : `HTTP ${this.status}`,
+      this.retryAfter === undefined ? undefined : `retry after ${Duration.format(this.retryAfter)}`
+    ].filter((s): s is string => s !== undefined)
+    const head = facts.length === 0 ? `LLM ${this.reason}` : `LLM ${this.reason} (${facts.join(", ")})`
+    const base = this.detail === undefined || this.detail === "" ? head : `${head}: ${this.detail}`
+    return this.requestId === undefined ? base : `${base} [request ${this.requestId}]`
+  }
+}
+
+/**
+ * Tokens one call used, as the vendor reported them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Usage extends Schema.Class<Usage>("@leadgraph/core/Llm/Usage")({
+  promptTokens: Schema.NonNegativeInt,
+  completionTokens: Schema.NonNegativeInt,
+  totalTokens: Schema.NonNegativeInt
+}) {}
+
+/**
+ * An extraction request. `schema` describes the wanted value; its encoded
+ * side must be JSON (a struct at the root). Optional fields are sent as
+ * nullable and a `null` answer is read as absent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExtractRequest<A, I> {
+  /** The result's Schema (R = never). */
+  readonly schema: Schema.Schema<A, I>
+  /** The structured output's name: `[a-zA-Z0-9_-]`, at most 64 characters. */
+  readonly name: string
+  /** What to extract (the system message). */
+  readonly instructions: string
+  /** The text to extract from (the user message). */
+  readonly text: string
+  /** A cap on completion tokens (default: the adapter's). */
+  readonly maxOutputTokens?: number | undefined
+}
+
+/**
+ * An extracted value with the tokens it cost.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Extracted<A> {
+  readonly value: A
+  readonly usage: Usage
+  readonly model: string
+}
+
+/**
+ * The input of a score rationale: the lead's features (feature values, the
+ * company's name or domain among them), its score and the version of the
+ * ICP rules that produced it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class RationaleInput extends Schema.Class<RationaleInput>("@leadgraph/core/Llm/RationaleInput")({
+  features: Schema.Record({ key: Schema.String, value: Features.FeatureValue }),
+  score: Schema.Number,
+  icpRulesVersion: Schema.String
+}) {}
+
+/**
+ * A score rationale. `cacheKey` is the key it was (or would have been)
+ * cached under; `cached` is true when no call was paid for.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Rationale extends Schema.Class<Rationale>("@leadgraph/core/Llm/Rationale")({
+  summary: Schema.String,
+  strengths: Schema.Array(Schema.String),
+  concerns: Schema.Array(Schema.String),
+  cacheKey: Schema.String,
+  cached: Schema.Boolean
+}) {}
+
+/**
+ * The LLM service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Extracts a Schema-typed value from text through a strict structured output. */
+  readonly extract: <A, I>(
+    request: ExtractRequest<A, I>
+  ) => Effect.Effect<Extracted<A>, LlmError | Budget.BudgetExhausted>
+  /** Explains a score; the same input (see {@link rationaleCacheMaterial}) is paid for once. */
+  readonly rationale: (input: RationaleInput) => Effect.Effect<Rationale, LlmError | Budget.BudgetExhausted>
+}
+
+/**
+ * The LLM port tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Llm extends Context.Tag("@leadgraph/core/Llm")<Llm, Service>() {}
+
+const canonical = (u: unknown): unknown => {
+  if (Array.isArray(u)) return u.map(canonical)
+  if (typeof u === "object" && u !== null) {
+    return Object.fromEntries(
+      Object.keys(u).sort().map((k) => [k, canonical((u as Record<string, unknown>)[k])])
+    )
+  }
+  return u
+}
+
+/**
+ * The material a rationale's cache key is hashed from: the features in a
+ * canonical (key-sorted) JSON form, the ICP rules version and the model. The
+ * score is derived from the features and the rules, so it is left out on
+ * purpose. Adapters hash this string (SHA-256).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const rationaleCacheMaterial = (input: RationaleInput, model: string): string =>
+  JSON.stringify(["rationale/v1", canonical(input.features), input.icpRulesVersion, model])
+
+/**
+ * A rationale's cache key as the adapters compute it: `rationale:` plus the
+ * hex SHA-256 of {@link rationaleCacheMaterial}. Given as a type so callers
+ * know its shape.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RationaleCacheKey = `rationale:${string}`

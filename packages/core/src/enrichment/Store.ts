@@ -1,0 +1,211 @@
+/**
+ * The store port: tenant-scoped repositories over the lead data. Every
+ * tenant-scoped call runs in a transaction bound to one tenant (in Postgres,
+ * under row-level security); there is no handle that skips that scope.
+ *
+ * - {@link Service.forTenant} gives repositories whose every call is its own
+ *   transaction.
+ * - {@link Service.withTenant} runs a whole effect in one transaction: all
+ *   its repository calls commit or roll back together.
+ *
+ * The Postgres implementation lives in `@leadgraph/adapters` (`PgStore`);
+ * {@link layerMemory} keeps everything in memory.
+ *
+ * @since 0.1.0
+ */
+import { Context, Layer, Schema } from "effect"
+import type { Effect, Option, Stream } from "effect"
+import type { Company, CompanyId, CompanyInput, Domain, SelectOptions } from "./Company.js"
+import type { Contact, ContactInput } from "./Contact.js"
+import type { LeadFeatures } from "./Features.js"
+import type { IcpRule } from "./IcpRule.js"
+import type { LeadEmail } from "./LeadEmail.js"
+import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary } from "./Run.js"
+import type { LeadScore, ScoredLead } from "./Score.js"
+import type { OdooConnection, Tenant, TenantFilter, TenantId } from "./Tenant.js"
+import * as Memory from "./internal/storeMemory.js"
+
+/**
+ * The one error of the store. `reason`:
+ * - `Unavailable`: the database cannot be reached (retryable);
+ * - `Conflict`: a serialization failure or deadlock (retryable);
+ * - `Constraint`: a row breaks a key, foreign key or check;
+ * - `Forbidden`: row-level security refused a row (another tenant's);
+ * - `Unsafe`: the store refuses to run tenant work as a role that could
+ *   bypass row-level security;
+ * - `Invalid`: bad input or a row that does not decode;
+ * - `Query`: any other database error.
+ *
+ * `detail` is a short, secret-free description.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StoreError extends Schema.TaggedError<StoreError>()("StoreError", {
+  reason: Schema.Literal("Unavailable", "Conflict", "Constraint", "Forbidden", "Unsafe", "Invalid", "Query"),
+  operation: Schema.String,
+  detail: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /** Lost connections and serialization conflicts are worth retrying. */
+  get retryable(): boolean {
+    return this.reason === "Unavailable" || this.reason === "Conflict"
+  }
+
+  override get message(): string {
+    return `store ${this.operation}: ${this.reason}${this.detail ? ` (${this.detail})` : ""}`
+  }
+}
+
+/**
+ * How many rows a batched upsert inserted or changed: 0 when the same batch
+ * is written twice.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Written {
+  readonly written: number
+}
+
+/**
+ * The tenant row itself and its Odoo connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Tenants {
+  readonly save: (tenant: { readonly name: string }) => Effect.Effect<void, StoreError>
+  readonly saveOdooConnection: (connection: OdooConnection) => Effect.Effect<void, StoreError>
+}
+
+/**
+ * Companies: batched upsert keyed by domain, lookup, and target selection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Companies {
+  readonly upsert: (companies: ReadonlyArray<CompanyInput>) => Effect.Effect<Written, StoreError>
+  readonly findByDomains: (domains: ReadonlyArray<Domain>) => Effect.Effect<ReadonlyArray<Company>, StoreError>
+  /**
+   * The companies that most need work first: missing features, then missing
+   * contacts, then the oldest enrichment (never enriched first), then by id.
+   * Skips companies enriched on `runDay` unless `rerun`; at most `cap`.
+   */
+  readonly selectTargets: (options: SelectOptions) => Effect.Effect<ReadonlyArray<Company>, StoreError>
+}
+
+/**
+ * Contacts, emails, features and scores: batched, idempotent upserts.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Leads {
+  readonly upsertContacts: (contacts: ReadonlyArray<ContactInput>) => Effect.Effect<Written, StoreError>
+  readonly upsertEmails: (emails: ReadonlyArray<LeadEmail>) => Effect.Effect<Written, StoreError>
+  readonly upsertFeatures: (features: ReadonlyArray<LeadFeatures>) => Effect.Effect<Written, StoreError>
+  readonly upsertScores: (scores: ReadonlyArray<LeadScore>) => Effect.Effect<Written, StoreError>
+  readonly contactsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<Contact>, StoreError>
+  readonly scoreOf: (companyId: CompanyId) => Effect.Effect<Option.Option<LeadScore>, StoreError>
+}
+
+/**
+ * The tenant's ideal customer profile rules, keyed by name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface IcpRules {
+  readonly save: (rules: ReadonlyArray<IcpRule>) => Effect.Effect<Written, StoreError>
+  readonly listActive: Effect.Effect<ReadonlyArray<IcpRule>, StoreError>
+}
+
+/**
+ * Enrichment runs: start with a manifest, record company outcomes (which
+ * mark companies enriched), finish with a summary.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Runs {
+  readonly create: (manifest: RunManifest, startedAt: Date) => Effect.Effect<void, StoreError>
+  readonly recordOutcomes: (runId: RunId, outcomes: ReadonlyArray<CompanyOutcome>) => Effect.Effect<void, StoreError>
+  readonly finish: (runId: RunId, summary: RunSummary) => Effect.Effect<void, StoreError>
+  readonly get: (runId: RunId) => Effect.Effect<Option.Option<Run>, StoreError>
+}
+
+/**
+ * The repositories of one tenant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TenantStore {
+  readonly tenantId: TenantId
+  readonly tenants: Tenants
+  readonly companies: Companies
+  readonly leads: Leads
+  readonly icpRules: IcpRules
+  readonly runs: Runs
+  /**
+   * The latest score of each company at or above `minScore`, best first,
+   * streamed (never loaded whole). Always its own transaction.
+   */
+  readonly exportScores: (minScore: number) => Stream.Stream<ScoredLead, StoreError>
+}
+
+/**
+ * The store service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /**
+   * Tenants with an active Odoo connection, filtered by id lists, by id.
+   * Fails with `Forbidden` inside {@link Service.withTenant}.
+   */
+  readonly listActiveTenants: (filter?: TenantFilter) => Effect.Effect<ReadonlyArray<Tenant>, StoreError>
+  /** The tenant's repositories; each call runs in its own transaction. */
+  readonly forTenant: (tenantId: TenantId) => TenantStore
+  /**
+   * Runs `f` in one transaction bound to the tenant: it commits when `f`
+   * succeeds and rolls back when it fails. Nesting with another tenant fails
+   * with `Forbidden`.
+   */
+  readonly withTenant: <A, E>(
+    tenantId: TenantId,
+    f: (store: TenantStore) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | StoreError>
+}
+
+/**
+ * The store port tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Store extends Context.Tag("@leadgraph/core/Store")<Store, Service>() {}
+
+/**
+ * Builds an in-memory store with the same contract as the Postgres one:
+ * natural keys, idempotent upserts, target order, run records, tenant
+ * isolation and all-or-nothing {@link Service.withTenant} (transactions are
+ * serialised). Its state is owned by the returned service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory: Effect.Effect<Service> = Memory.make((reason, operation, detail) =>
+  new StoreError({ reason, operation, detail })
+)
+
+/**
+ * An in-memory store (a fresh one per build), for tests and examples.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (): Layer.Layer<Store> => Layer.effect(Store, makeMemory)

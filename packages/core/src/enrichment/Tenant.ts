@@ -1,0 +1,74 @@
+/**
+ * Tenants: the customers leadgraph enriches leads for, and the Odoo
+ * connection that makes a tenant active for nightly runs.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+
+/**
+ * A tenant's id: a short non-empty string (`DEFAULT_TENANT_ID` in the
+ * environment). Every tenant-scoped row carries it and row-level security
+ * compares it with the transaction's tenant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TenantId = Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(64), Schema.brand("TenantId"))
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TenantId = typeof TenantId.Type
+
+/**
+ * A tenant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Tenant = Schema.Struct({
+  id: TenantId,
+  name: Schema.NonEmptyTrimmedString
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Tenant = typeof Tenant.Type
+
+/**
+ * A tenant's Odoo connection. `secretRef` names where the API key is kept
+ * (for example `env:ODOO_KEY_ACME`); the key itself is never stored or
+ * logged. Only tenants with an `active` connection take part in nightly runs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const OdooConnection = Schema.Struct({
+  active: Schema.Boolean,
+  url: Schema.NonEmptyTrimmedString,
+  database: Schema.NonEmptyTrimmedString,
+  login: Schema.NonEmptyTrimmedString,
+  secretRef: Schema.NonEmptyTrimmedString
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type OdooConnection = typeof OdooConnection.Type
+
+/**
+ * Which tenants a nightly run covers (`SCHED_TENANT_INCLUDE` and
+ * `SCHED_TENANT_EXCLUDE`): an empty or missing `include` means all.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TenantFilter {
+  readonly include?: ReadonlyArray<TenantId> | undefined
+  readonly exclude?: ReadonlyArray<TenantId> | undefined
+}

@@ -1,0 +1,120 @@
+/**
+ * The ZeroBounce port: email verification, one address (`verify`) or many
+ * (`verifyMany`, in batches). Adapters consult the
+ * `VerificationCache` first and pay only for
+ * addresses it does not hold; each paid batch reserves units of the
+ * `"zerobounce.verifications"` budget (see {@link budget}) and commits only
+ * the results that are not `unknown` (ZeroBounce does not charge for those,
+ * and they are not cached).
+ *
+ * ZeroBounce reports most errors inside HTTP 200 answers; adapters map them
+ * to the same reasons as HTTP errors.
+ *
+ * @since 0.1.0
+ */
+import { Context, Schema } from "effect"
+import type { Effect } from "effect"
+import type { BudgetExhausted } from "../engine/Budget.js"
+import * as VendorError from "./VendorError.js"
+
+/**
+ * The name of the budget verifications draw from (one unit per address
+ * verified, `unknown` results free), capped by `ZEROBOUNCE_MAX_VERIFICATIONS`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const budget = "zerobounce.verifications"
+
+/**
+ * The one error of the ZeroBounce port.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ZeroBounceError extends Schema.TaggedError<ZeroBounceError>()("ZeroBounceError", VendorError.fields) {
+  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  get retryable(): boolean {
+    return VendorError.isRetryableReason(this.reason)
+  }
+
+  override get message(): string {
+    return VendorError.message("ZeroBounce", this)
+  }
+}
+
+/**
+ * ZeroBounce's verdict on an address.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Status = Schema.Literal("valid", "invalid", "catch-all", "unknown", "spamtrap", "abuse", "do_not_mail")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Status = typeof Status.Type
+
+/**
+ * The verification of one address. `email` is normalised (trimmed, lower
+ * case); `subStatus` is `""` when ZeroBounce gives none; `processedAt` is
+ * ZeroBounce's UTC timestamp (`YYYY-MM-DD HH:MM:SS.fff`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Verdict extends Schema.Class<Verdict>("@leadgraph/core/ZeroBounce/Verdict")({
+  email: Schema.String,
+  status: Status,
+  subStatus: Schema.String,
+  freeEmail: Schema.Boolean,
+  didYouMean: Schema.NullOr(Schema.String),
+  mxFound: Schema.Boolean,
+  processedAt: Schema.String
+}) {}
+
+/**
+ * The outcome of `verifyMany`: a verdict per address ZeroBounce (or the
+ * cache) answered for, and the addresses ZeroBounce refused one by one
+ * (malformed, for instance) with its reason.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class Verification extends Schema.Class<Verification>("@leadgraph/core/ZeroBounce/Verification")({
+  verdicts: Schema.Array(Verdict),
+  rejected: Schema.Array(Schema.Struct({ email: Schema.String, error: Schema.String }))
+}) {}
+
+/**
+ * The ZeroBounce service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Verifies one address (cache first). */
+  readonly verify: (email: string) => Effect.Effect<Verdict, ZeroBounceError | BudgetExhausted>
+  /** Verifies many addresses: cache first, the rest in batches with bounded concurrency. */
+  readonly verifyMany: (emails: ReadonlyArray<string>) => Effect.Effect<Verification, ZeroBounceError | BudgetExhausted>
+  /** The account's remaining credits (free to ask). */
+  readonly credits: Effect.Effect<number, ZeroBounceError>
+}
+
+/**
+ * The ZeroBounce service tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ZeroBounce extends Context.Tag("@leadgraph/core/ZeroBounce")<ZeroBounce, Service>() {}
+
+/**
+ * The cache key of an address: trimmed, lower case.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase()

@@ -1,0 +1,351 @@
+/**
+ * The in-memory store: the same contract as the Postgres store (keys,
+ * idempotent upserts, target order, run records, tenant isolation,
+ * all-or-nothing `withTenant`), for unit tests and examples.
+ *
+ * @internal
+ */
+import { Effect, FiberRef, Option, Stream } from "effect"
+import type { Company, CompanyId, Domain } from "../Company.js"
+import type { Contact, ContactId, Email } from "../Contact.js"
+import type { IcpRule } from "../IcpRule.js"
+import type { LeadEmail } from "../LeadEmail.js"
+import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } from "../Run.js"
+import type { LeadScore, ScoredLead } from "../Score.js"
+import type { Service, StoreError, TenantStore } from "../Store.js"
+import type { OdooConnection, TenantId } from "../Tenant.js"
+
+interface RunRecord {
+  readonly startedAt: Date
+  status: Run["status"]
+  finishedAt: Date | null
+  manifest: RunManifest
+  steps: Record<string, StepStats>
+  errorSummary: string | null
+  readonly outcomes: Map<CompanyId, CompanyOutcome>
+}
+
+interface State {
+  name: string | undefined
+  odoo: OdooConnection | undefined
+  readonly companies: Map<CompanyId, { row: Company; hasFeatures: boolean; hasContacts: boolean }>
+  readonly domains: Map<Domain, CompanyId>
+  readonly contacts: Map<Email, Contact>
+  readonly emails: Map<Email, LeadEmail>
+  readonly features: Map<CompanyId, string>
+  readonly scores: Map<CompanyId, LeadScore>
+  readonly rules: Map<string, IcpRule>
+  readonly runs: Map<RunId, RunRecord>
+}
+
+const empty = (): State => ({
+  name: undefined,
+  odoo: undefined,
+  companies: new Map(),
+  domains: new Map(),
+  contacts: new Map(),
+  emails: new Map(),
+  features: new Map(),
+  scores: new Map(),
+  rules: new Map(),
+  runs: new Map()
+})
+
+/** JSON with sorted keys: equality of `jsonb` values. */
+const canonical = (u: unknown): string =>
+  JSON.stringify(u, (_, v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v)
+
+const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
+const time = (d: Date | null) => (d === null ? null : d.getTime())
+const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a >= b ? a : b)
+const cmp = <A>(a: A, b: A) => (a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * Builds the memory store; `fail` makes the store's error (passed in, so
+ * this module does not import `Store.ts` back).
+ *
+ * @internal
+ */
+export const make = (
+  fail: (reason: StoreError["reason"], operation: string, detail: string) => StoreError
+): Effect.Effect<Service> => Effect.gen(function*() {
+  const isError = (u: unknown): u is StoreError =>
+    typeof u === "object" && u !== null && "_tag" in u && u._tag === "StoreError"
+  const tenants = new Map<TenantId, State>()
+  const lock = yield* Effect.makeSemaphore(1)
+  const current = FiberRef.unsafeMake<Option.Option<TenantId>>(Option.none())
+  let ids = 0
+  const nextId = <A extends string>() => `00000000-0000-4000-8000-${(++ids).toString(16).padStart(12, "0")}` as A
+  const stateOf = (id: TenantId) => {
+    let s = tenants.get(id)
+    if (s === undefined) tenants.set(id, s = empty())
+    return s
+  }
+
+  const withTenant = <A, E>(id: TenantId, effect: Effect.Effect<A, E>): Effect.Effect<A, E | StoreError> =>
+    Effect.flatMap(FiberRef.get(current), (scope): Effect.Effect<A, E | StoreError> => {
+      if (Option.isSome(scope)) {
+        return scope.value === id ? effect : Effect.fail(fail("Forbidden", "withTenant", "nested scope of another tenant"))
+      }
+      // a transaction: a copy to restore when the effect fails
+      return lock.withPermits(1)(Effect.suspend(() => {
+        const before = structuredClone(stateOf(id))
+        return Effect.locally(effect, current, Option.some(id)).pipe(
+          Effect.onExit((exit) => Effect.sync(() => exit._tag === "Failure" && tenants.set(id, before)))
+        )
+      }))
+    })
+
+  const forTenant = (tenantId: TenantId): TenantStore => {
+    const op = <A>(operation: string, f: (s: State) => A | StoreError) =>
+      withTenant(
+        tenantId,
+        Effect.suspend(() => {
+          const out = f(stateOf(tenantId))
+          return isError(out) ? Effect.fail(out) : Effect.succeed(out)
+        })
+      ).pipe(Effect.withSpan(`MemoryStore.${operation}`))
+    const needTenant = (s: State, operation: string) =>
+      s.name === undefined ? fail("Constraint", operation, "unknown tenant") : undefined
+    const needCompanies = (s: State, operation: string, companies: ReadonlyArray<CompanyId>) =>
+      companies.every((c) => s.companies.has(c)) ? undefined : fail("Constraint", operation, "unknown company")
+    const dedupe = <A>(rows: ReadonlyArray<A>, key: (a: A) => string) =>
+      Array.from(new Map(rows.map((r) => [key(r), r] as const)).values())
+
+    return {
+      tenantId,
+      tenants: {
+        save: (tenant) => op("tenants.save", (s) => void (s.name = tenant.name)),
+        saveOdooConnection: (c) => op("tenants.saveOdooConnection", (s) => needTenant(s, "odoo") ?? void (s.odoo = c))
+      },
+      companies: {
+        upsert: (inputs) =>
+          op("companies.upsert", (s) => {
+            const error = needTenant(s, "companies.upsert")
+            if (error) return error
+            let written = 0
+            for (const c of dedupe(inputs, (c) => c.domain)) {
+              const id = s.domains.get(c.domain)
+              const old = id === undefined ? undefined : s.companies.get(id)
+              const row: Company = {
+                id: id ?? nextId<CompanyId>(),
+                tenantId,
+                name: c.name,
+                domain: c.domain,
+                website: c.website,
+                industry: c.industry,
+                ssicCode: c.ssicCode,
+                country: c.country,
+                employeeRange: c.employeeRange,
+                lastSeen: later(old?.row.lastSeen ?? null, c.lastSeen),
+                lastEnrichedAt: old?.row.lastEnrichedAt ?? null
+              }
+              if (old !== undefined && same({ ...old.row, lastSeen: time(old.row.lastSeen) }, { ...row, lastSeen: time(row.lastSeen) })) continue
+              written++
+              s.domains.set(c.domain, row.id)
+              s.companies.set(row.id, { row, hasFeatures: old?.hasFeatures ?? false, hasContacts: old?.hasContacts ?? false })
+            }
+            return { written }
+          }),
+        findByDomains: (domains) =>
+          op("companies.findByDomains", (s) =>
+            [...new Set(domains)].sort(cmp).flatMap((d) => {
+              const id = s.domains.get(d)
+              return id === undefined ? [] : [s.companies.get(id)!.row]
+            })),
+        selectTargets: (options) =>
+          op("companies.selectTargets", (s) => {
+            const start = /^\d{4}-\d{2}-\d{2}$/.test(options.runDay) ? Date.parse(`${options.runDay}T00:00:00Z`) : NaN
+            if (Number.isNaN(start) || !Number.isInteger(options.cap) || options.cap < 0) {
+              return fail("Invalid", "companies.selectTargets", "runDay must be YYYY-MM-DD and cap a non-negative integer")
+            }
+            const today = (d: Date | null) => d !== null && d.getTime() >= start && d.getTime() < start + 86_400_000
+            return [...s.companies.values()]
+              .filter((c) => options.rerun === true || !today(c.row.lastEnrichedAt))
+              .sort((a, b) =>
+                cmp(a.hasFeatures, b.hasFeatures) || cmp(a.hasContacts, b.hasContacts) ||
+                cmp(time(a.row.lastEnrichedAt) ?? -Infinity, time(b.row.lastEnrichedAt) ?? -Infinity) ||
+                cmp(a.row.id, b.row.id)
+              )
+              .slice(0, options.cap)
+              .map((c) => c.row)
+          })
+      },
+      leads: {
+        upsertContacts: (inputs) =>
+          op("leads.upsertContacts", (s) => {
+            const error = needCompanies(s, "leads.upsertContacts", inputs.map((c) => c.companyId))
+            if (error) return error
+            let written = 0
+            for (const c of dedupe(inputs, (c) => c.email)) {
+              const old = s.contacts.get(c.email)
+              const row: Contact = { ...c, id: old?.id ?? nextId<ContactId>(), tenantId }
+              if (old !== undefined && same(old, row)) continue
+              written++
+              s.contacts.set(c.email, row)
+              s.companies.get(c.companyId)!.hasContacts = true
+            }
+            return { written }
+          }),
+        upsertEmails: (inputs) =>
+          op("leads.upsertEmails", (s) => {
+            const error = needCompanies(s, "leads.upsertEmails", inputs.map((e) => e.companyId))
+            if (error) return error
+            let written = 0
+            for (const e of dedupe(inputs, (e) => e.email)) {
+              const old = s.emails.get(e.email)
+              const row: LeadEmail = old === undefined ? e : {
+                ...e,
+                contactId: e.contactId ?? old.contactId,
+                status: e.status ?? old.status,
+                subStatus: e.status === null ? old.subStatus : e.subStatus,
+                verifiedAt: e.verifiedAt ?? old.verifiedAt
+              }
+              if (old !== undefined && same(old, row)) continue
+              written++
+              s.emails.set(e.email, row)
+            }
+            return { written }
+          }),
+        upsertFeatures: (inputs) =>
+          op("leads.upsertFeatures", (s) => {
+            const error = needCompanies(s, "leads.upsertFeatures", inputs.map((f) => f.companyId))
+            if (error) return error
+            let written = 0
+            for (const f of dedupe(inputs, (f) => f.companyId)) {
+              const value = canonical(f.features)
+              if (s.features.get(f.companyId) === value) continue
+              written++
+              s.features.set(f.companyId, value)
+              s.companies.get(f.companyId)!.hasFeatures = true
+            }
+            return { written }
+          }),
+        upsertScores: (inputs) =>
+          op("leads.upsertScores", (s) => {
+            const error = needCompanies(s, "leads.upsertScores", inputs.map((x) => x.companyId))
+            if (error) return error
+            let written = 0
+            for (const x of dedupe(inputs, (x) => x.companyId)) {
+              const old = s.scores.get(x.companyId)
+              if (old !== undefined && (x.scoredAt < old.scoredAt || same(old, x))) continue
+              written++
+              s.scores.set(x.companyId, x)
+            }
+            return { written }
+          }),
+        contactsOf: (companyId) =>
+          op("leads.contactsOf", (s) =>
+            [...s.contacts.values()].filter((c) => c.companyId === companyId).sort((a, b) => cmp(a.email, b.email))),
+        scoreOf: (companyId) => op("leads.scoreOf", (s) => Option.fromNullable(s.scores.get(companyId)))
+      },
+      icpRules: {
+        save: (rules) =>
+          op("icpRules.save", (s) => {
+            const error = needTenant(s, "icpRules.save")
+            if (error) return error
+            let written = 0
+            for (const r of dedupe(rules, (r) => r.name)) {
+              if (same(s.rules.get(r.name), r)) continue
+              written++
+              s.rules.set(r.name, r)
+            }
+            return { written }
+          }),
+        listActive: Effect.suspend(() =>
+          op("icpRules.listActive", (s) => [...s.rules.values()].filter((r) => r.active).sort((a, b) => cmp(a.name, b.name)))
+        )
+      },
+      runs: {
+        create: (manifest, startedAt) =>
+          op("runs.create", (s) => {
+            const error = needTenant(s, "runs.create")
+            if (error) return error
+            const old = s.runs.get(manifest.runId)
+            s.runs.set(manifest.runId, {
+              startedAt: old?.startedAt ?? startedAt,
+              status: "running",
+              finishedAt: null,
+              manifest,
+              steps: old?.steps ?? {},
+              errorSummary: old?.errorSummary ?? null,
+              outcomes: old?.outcomes ?? new Map()
+            })
+          }),
+        recordOutcomes: (runId, outcomes) =>
+          op("runs.recordOutcomes", (s) => {
+            const run = s.runs.get(runId)
+            if (run === undefined) return fail("Constraint", "runs.recordOutcomes", "unknown run")
+            const error = needCompanies(s, "runs.recordOutcomes", outcomes.map((o) => o.companyId))
+            if (error) return error
+            for (const o of outcomes) {
+              run.outcomes.set(o.companyId, o)
+              if (o.status === "succeeded" || o.status === "partial") {
+                const c = s.companies.get(o.companyId)!
+                c.row = { ...c.row, lastEnrichedAt: later(c.row.lastEnrichedAt, o.finishedAt) }
+              }
+            }
+          }),
+        finish: (runId, summary: RunSummary) =>
+          op("runs.finish", (s) => {
+            const run = s.runs.get(runId)
+            if (run === undefined) return fail("Invalid", "runs.finish", "unknown run")
+            run.status = summary.status
+            run.finishedAt = summary.finishedAt
+            run.steps = summary.steps
+            run.errorSummary = summary.errorSummary
+          }),
+        get: (runId) =>
+          op("runs.get", (s) =>
+            Option.map(Option.fromNullable(s.runs.get(runId)), (r): Run => {
+              const counts: Record<string, number> = {}
+              for (const o of r.outcomes.values()) counts[o.status] = (counts[o.status] ?? 0) + 1
+              return {
+                id: runId,
+                tenantId,
+                status: r.status,
+                startedAt: r.startedAt,
+                finishedAt: r.finishedAt,
+                manifest: r.manifest,
+                steps: r.steps,
+                counts: r.finishedAt === null ? {} : counts,
+                errorSummary: r.errorSummary
+              }
+            }))
+      },
+      exportScores: (minScore) =>
+        Stream.unwrap(op("exportScores", (s) =>
+          Stream.fromIterable(
+            [...s.scores.values()]
+              .filter((x) => x.score >= minScore)
+              .sort((a, b) => cmp(b.score, a.score) || cmp(b.companyId, a.companyId))
+              .map((x): ScoredLead => {
+                const c = s.companies.get(x.companyId)!.row
+                return { ...x, name: c.name, domain: c.domain, website: c.website, rationale: x.rationale }
+              })
+          )))
+    }
+  }
+
+  return {
+    listActiveTenants: (filter) =>
+      Effect.flatMap(FiberRef.get(current), (scope) =>
+        Option.isSome(scope)
+          ? Effect.fail(fail("Forbidden", "listActiveTenants", "the registry scope inside a tenant scope"))
+          : Effect.succeed(null)).pipe(Effect.map(() =>
+        [...tenants.entries()]
+          .filter(([id, s]) =>
+            s.name !== undefined && s.odoo?.active === true &&
+            ((filter?.include ?? []).length === 0 || filter!.include!.includes(id)) &&
+            !(filter?.exclude ?? []).includes(id)
+          )
+          .map(([id, s]) => ({ id, name: s.name! }))
+          .sort((a, b) => cmp(a.id, b.id))
+      )),
+    forTenant,
+    withTenant: (tenantId, f) => withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId))))
+  } satisfies Service
+})

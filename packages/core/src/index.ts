@@ -1,0 +1,67 @@
+/**
+ * `@leadgraph/core`: the step-graph engine (steps, graphs, budgets,
+ * checkpoints, events), the enrichment domain and the ports that adapters
+ * implement. No I/O of its own.
+ *
+ * @since 0.1.0
+ */
+
+// engine
+/** Budgets for paid work: reserve, commit, release. @since 0.1.0 */
+export * as Budget from "./engine/Budget.js"
+/** The ledger port behind budgets, with an in-memory ledger. @since 0.1.0 */
+export * as BudgetLedger from "./engine/BudgetLedger.js"
+/** The checkpoint port, with an in-memory store. @since 0.1.0 */
+export * as Checkpoint from "./engine/Checkpoint.js"
+/** Retryability as data on errors, and the one retry policy. @since 0.1.0 */
+export * as Retry from "./engine/Retry.js"
+/** Steps: named, typed units of work with a policy. @since 0.1.0 */
+export * as Step from "./engine/Step.js"
+/** Graphs of steps, validated at construction; Mermaid rendering. @since 0.1.0 */
+export * as Graph from "./engine/Graph.js"
+/** Runs graphs over streams of targets. @since 0.1.0 */
+export * as Engine from "./engine/Engine.js"
+/** Step outcomes and target terminal states. @since 0.1.0 */
+export * as Outcome from "./engine/Outcome.js"
+/** Engine events and the sinks that receive them. @since 0.1.0 */
+export * as Events from "./engine/Events.js"
+/** Run summaries: counts and p50/p90/max per step. @since 0.1.0 */
+export * as RunSummary from "./engine/RunSummary.js"
+/** Errors of the engine: graph validation, time-outs, defects. @since 0.1.0 */
+export * as EngineError from "./engine/Errors.js"
+
+// enrichment (ports and domain)
+/** The crawler port: pages, corpus and signals of a company website. @since 0.1.0 */
+export * as Crawler from "./enrichment/Crawler.js"
+/** The LLM port: structured extraction and cached score rationales. @since 0.1.0 */
+export * as Llm from "./enrichment/Llm.js"
+/** The Odoo CRM port: idempotent company, contact and lead upserts. @since 0.1.0 */
+export * as Odoo from "./enrichment/Odoo.js"
+/** What every vendor port's error shares: reasons, retryability, message. @since 0.1.0 */
+export * as VendorError from "./enrichment/VendorError.js"
+/** Tenants and their Odoo connections. @since 0.1.0 */
+export * as Tenant from "./enrichment/Tenant.js"
+/** Companies: the targets of enrichment. @since 0.1.0 */
+export * as Company from "./enrichment/Company.js"
+/** Contacts and email addresses. @since 0.1.0 */
+export * as Contact from "./enrichment/Contact.js"
+/** Lead emails and their verification verdicts. @since 0.1.0 */
+export * as LeadEmail from "./enrichment/LeadEmail.js"
+/** Lead features: what enrichment learned, for scoring. @since 0.1.0 */
+export * as Features from "./enrichment/Features.js"
+/** Lead scores and the score export row. @since 0.1.0 */
+export * as Score from "./enrichment/Score.js"
+/** Ideal customer profile rules. @since 0.1.0 */
+export * as IcpRule from "./enrichment/IcpRule.js"
+/** Enrichment runs: manifests, outcomes, step stats, summaries. @since 0.1.0 */
+export * as Run from "./enrichment/Run.js"
+/** The store port: tenant-scoped repositories. @since 0.1.0 */
+export * as Store from "./enrichment/Store.js"
+/** The Tavily port: web search and page extraction. @since 0.1.0 */
+export * as Tavily from "./enrichment/Tavily.js"
+/** The Lusha port: company contacts and person lookups. @since 0.1.0 */
+export * as Lusha from "./enrichment/Lusha.js"
+/** The ZeroBounce port: single and batch email verification. @since 0.1.0 */
+export * as ZeroBounce from "./enrichment/ZeroBounce.js"
+/** The email verification cache port, with an in-memory cache. @since 0.1.0 */
+export * as VerificationCache from "./enrichment/VerificationCache.js"

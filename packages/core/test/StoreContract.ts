@@ -1,0 +1,344 @@
+/**
+ * The contract suite of core's `Store` port, run against every
+ * implementation (the adapters' tests run it on PGlite and on Postgres):
+ * `suite(label, layer)` registers the tests with `@effect/vitest`.
+ * Every test works in tenants of its own, so tests do not depend on each
+ * other or on what else the database holds.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type { Company, Contact, IcpRule, LeadEmail, Run, Score } from "@leadgraph/core"
+import { Store, Tenant } from "@leadgraph/core"
+import { Chunk, Effect, Exit, Layer, Option, Stream } from "effect"
+
+const tenant = (id: string) => Tenant.TenantId.make(id)
+const domain = (d: string) => d as Company.Domain
+const email = (e: string) => e as Contact.Email
+const runId = (r: string) => r as Run.RunId
+const score = (s: number) => s as Score.ScoreValue
+const at = (iso: string) => new Date(iso)
+
+const company = (name: string, d: string): Company.CompanyInput => ({
+  name,
+  domain: domain(d),
+  website: `https://${d}`,
+  industry: "software",
+  ssicCode: "62011",
+  country: "SG",
+  employeeRange: "11-50",
+  lastSeen: at("2026-01-01T00:00:00Z")
+})
+
+const setup = (store: Store.Service, id: string, active = true) =>
+  Effect.gen(function*() {
+    const t = store.forTenant(tenant(id))
+    yield* t.tenants.save({ name: `Tenant ${id}` })
+    yield* t.tenants.saveOdooConnection({
+      active,
+      url: "https://odoo.example",
+      database: "db",
+      login: "bot",
+      secretRef: `env:ODOO_KEY_${id}`
+    })
+    return t
+  })
+
+const companiesOf = (t: Store.TenantStore, ...names: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    yield* t.companies.upsert(names.map((n) => company(n, `${n}.example`)))
+    const found = yield* t.companies.findByDomains(names.map((n) => domain(`${n}.example`)))
+    return Object.fromEntries(found.map((c) => [c.name, c])) as Record<string, Company.Company>
+  })
+
+const manifest = (id: string, companyIds: ReadonlyArray<Company.CompanyId> = []): Run.RunManifest => ({
+  runId: runId(id),
+  runDay: "2026-03-02",
+  rerun: false,
+  cap: 10,
+  companyIds,
+  caps: { "tavily.queries": 100 }
+})
+
+const outcome = (c: Company.Company, status: Run.CompanyOutcome["status"], finishedAt: Date): Run.CompanyOutcome => ({
+  companyId: c.id,
+  status,
+  steps: { crawl: { status: "succeeded", millis: 12, reason: null } },
+  finishedAt
+})
+
+/**
+ * Registers the store contract tests for one implementation.
+ */
+export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
+  describe(`Store contract (${label})`, () => {
+    it.layer(layer, { timeout: "120 seconds" })((it) => {
+      it.effect("lists tenants with an active Odoo connection, filtered by id", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          yield* setup(store, "lt-a")
+          yield* setup(store, "lt-b")
+          yield* setup(store, "lt-c", false)
+          const mine = (ts: ReadonlyArray<Tenant.Tenant>) => ts.map((t) => t.id).filter((id) => id.startsWith("lt-"))
+          expect(mine(yield* store.listActiveTenants())).toEqual(["lt-a", "lt-b"])
+          expect(mine(yield* store.listActiveTenants({ include: [tenant("lt-b"), tenant("lt-c")] }))).toEqual([
+            "lt-b"
+          ])
+          expect(mine(yield* store.listActiveTenants({ exclude: [tenant("lt-a")] }))).toEqual(["lt-b"])
+          const [a] = yield* store.listActiveTenants({ include: [tenant("lt-a")] })
+          expect(a).toEqual({ id: "lt-a", name: "Tenant lt-a" })
+        }))
+
+      it.effect("upserts companies in batches, idempotently", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "co")
+          const rows = Array.from({ length: 1500 }, (_, i) => company(`Co ${i}`, `co${i}.example`))
+          expect(yield* t.companies.upsert(rows)).toEqual({ written: 1500 })
+          expect(yield* t.companies.upsert(rows)).toEqual({ written: 0 })
+          expect(yield* t.companies.upsert([{ ...rows[7]!, industry: "retail" }])).toEqual({ written: 1 })
+          const [c7] = yield* t.companies.findByDomains([domain("co7.example")])
+          expect(c7).toMatchObject({
+            tenantId: "co",
+            name: "Co 7",
+            domain: "co7.example",
+            industry: "retail",
+            country: "SG",
+            lastEnrichedAt: null
+          })
+          expect(c7!.lastSeen?.toISOString()).toBe("2026-01-01T00:00:00.000Z")
+        }))
+
+      it.effect("selects the companies that most need work first, skipping today's", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "sel")
+          const c = yield* companiesOf(t, "bare", "featured", "full-old", "full-never", "full-today")
+          const withFeatures = ["featured", "full-old", "full-never", "full-today"]
+          yield* t.leads.upsertFeatures(withFeatures.map((n) => ({ companyId: c[n]!.id, features: { n } })))
+          yield* t.leads.upsertContacts(["full-old", "full-never", "full-today"].map((n) => ({
+            companyId: c[n]!.id,
+            email: email(`ceo@${n}.example`),
+            fullName: `CEO of ${n}`,
+            title: "CEO",
+            phone: null,
+            linkedinUrl: null,
+            source: "lusha"
+          })))
+          yield* t.runs.create(manifest("sel-run"), at("2026-01-01T00:00:00Z"))
+          yield* t.runs.recordOutcomes(runId("sel-run"), [
+            outcome(c["full-old"]!, "succeeded", at("2026-02-01T10:00:00Z")),
+            outcome(c["full-today"]!, "partial", at("2026-03-02T10:00:00Z"))
+          ])
+          const names = (cs: ReadonlyArray<Company.Company>) => cs.map((x) => x.name)
+          const day = { runDay: "2026-03-02", cap: 10 }
+          expect(names(yield* t.companies.selectTargets(day))).toEqual(["bare", "featured", "full-never", "full-old"])
+          expect(names(yield* t.companies.selectTargets({ ...day, rerun: true }))).toEqual([
+            "bare",
+            "featured",
+            "full-never",
+            "full-old",
+            "full-today"
+          ])
+          expect(names(yield* t.companies.selectTargets({ ...day, cap: 2 }))).toEqual(["bare", "featured"])
+          expect(names(yield* t.companies.selectTargets({ runDay: "2026-03-03", cap: 10 }))).toHaveLength(5)
+          const bad = yield* Effect.flip(t.companies.selectTargets({ runDay: "March 2", cap: 1 }))
+          expect(bad.reason).toBe("Invalid")
+        }))
+
+      it.effect("upserts contacts, emails, features and scores idempotently", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "leads")
+          const { acme } = yield* companiesOf(t, "acme")
+          const contacts: ReadonlyArray<Contact.ContactInput> = [1, 2, 3].map((i) => ({
+            companyId: acme!.id,
+            email: email(`p${i}@acme.example`),
+            fullName: `Person ${i}`,
+            title: i === 1 ? "CTO" : null,
+            phone: null,
+            linkedinUrl: null,
+            source: "lusha"
+          }))
+          expect(yield* t.leads.upsertContacts(contacts)).toEqual({ written: 3 })
+          expect(yield* t.leads.upsertContacts(contacts)).toEqual({ written: 0 })
+          const stored = yield* t.leads.contactsOf(acme!.id)
+          expect(stored.map((x) => [x.email, x.title])).toEqual([
+            ["p1@acme.example", "CTO"],
+            ["p2@acme.example", null],
+            ["p3@acme.example", null]
+          ])
+          const emails: ReadonlyArray<LeadEmail.LeadEmail> = stored.map((x) => ({
+            email: x.email,
+            companyId: acme!.id,
+            contactId: x.id,
+            source: "lusha",
+            status: "valid",
+            subStatus: null,
+            verifiedAt: at("2026-03-01T00:00:00Z")
+          }))
+          expect(yield* t.leads.upsertEmails(emails)).toEqual({ written: 3 })
+          expect(yield* t.leads.upsertEmails(emails)).toEqual({ written: 0 })
+          const features = [{ companyId: acme!.id, features: { employees: 40, tags: ["saas"] } }]
+          expect(yield* t.leads.upsertFeatures(features)).toEqual({ written: 1 })
+          expect(yield* t.leads.upsertFeatures(features)).toEqual({ written: 0 })
+          const s: Score.LeadScore = {
+            companyId: acme!.id,
+            score: score(72.5),
+            bucket: "high",
+            rationale: "fits",
+            runId: "r1",
+            scoredAt: at("2026-03-02T00:00:00Z")
+          }
+          expect(yield* t.leads.upsertScores([s])).toEqual({ written: 1 })
+          expect(yield* t.leads.upsertScores([s])).toEqual({ written: 0 })
+          // an older score never replaces a newer one
+          const older = { ...s, score: score(10), scoredAt: at("2026-01-01T00:00:00Z") }
+          expect(yield* t.leads.upsertScores([older])).toEqual({ written: 0 })
+          expect(Option.map(yield* t.leads.scoreOf(acme!.id), (x) => x.score)).toEqual(Option.some(72.5))
+        }))
+
+      it.effect("rejects a contact of an unknown company with a Constraint error", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "fk")
+          const error = yield* Effect.flip(t.leads.upsertContacts([{
+            companyId: "00000000-0000-4000-8000-000000000000" as Company.CompanyId,
+            email: email("x@nowhere.example"),
+            fullName: "X",
+            title: null,
+            phone: null,
+            linkedinUrl: null,
+            source: "lusha"
+          }]))
+          expect(error).toBeInstanceOf(Store.StoreError)
+          expect(error.reason).toBe("Constraint")
+        }))
+
+      it.effect("keeps ICP rules by name", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "icp")
+          const rules: ReadonlyArray<IcpRule.IcpRule> = [
+            { name: "size", criteria: { employees_min: 50 }, weight: 2, active: true },
+            { name: "old", criteria: { industry: ["mining"] }, weight: 1, active: false }
+          ]
+          expect(yield* t.icpRules.save(rules)).toEqual({ written: 2 })
+          expect(yield* t.icpRules.save(rules)).toEqual({ written: 0 })
+          expect(yield* t.icpRules.listActive).toEqual([rules[0]])
+        }))
+
+      it.effect("records a run: manifest, outcomes, step stats and summary", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "runs")
+          const c = yield* companiesOf(t, "r1", "r2")
+          const m = manifest("run-1", [c.r1!.id, c.r2!.id])
+          yield* t.runs.create(m, at("2026-03-02T01:00:00Z"))
+          yield* t.runs.recordOutcomes(runId("run-1"), [
+            outcome(c.r1!, "succeeded", at("2026-03-02T01:05:00Z")),
+            outcome(c.r2!, "failed", at("2026-03-02T01:06:00Z"))
+          ])
+          const steps = { crawl: { succeeded: 1, skipped: 0, failed: 1, totalMillis: 30, maxMillis: 20 } }
+          yield* t.runs.finish(runId("run-1"), {
+            status: "partial",
+            finishedAt: at("2026-03-02T01:10:00Z"),
+            steps,
+            errorSummary: "crawl: 1 failed"
+          })
+          const run = Option.getOrThrow(yield* t.runs.get(runId("run-1")))
+          expect(run).toMatchObject({
+            id: "run-1",
+            tenantId: "runs",
+            status: "partial",
+            steps,
+            counts: { succeeded: 1, failed: 1 },
+            errorSummary: "crawl: 1 failed",
+            manifest: m
+          })
+          expect(run.finishedAt?.toISOString()).toBe("2026-03-02T01:10:00.000Z")
+          const [r1] = yield* t.companies.findByDomains([domain("r1.example")])
+          expect(r1!.lastEnrichedAt?.toISOString()).toBe("2026-03-02T01:05:00.000Z")
+          expect(yield* t.runs.get(runId("nope"))).toEqual(Option.none())
+          const missing = yield* Effect.flip(t.runs.finish(runId("nope"), {
+            status: "failed",
+            finishedAt: at("2026-03-02T01:10:00Z"),
+            steps: {},
+            errorSummary: null
+          }))
+          expect(missing.reason).toBe("Invalid")
+        }))
+
+      it.effect("streams the latest scores at or above a threshold, best first", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "export")
+          const names = Array.from({ length: 1200 }, (_, i) => `e${i}`)
+          const c = yield* companiesOf(t, ...names)
+          yield* t.leads.upsertScores(names.map((n, i) => ({
+            companyId: c[n]!.id,
+            score: score(i % 101),
+            bucket: "medium" as const,
+            rationale: null,
+            runId: null,
+            scoredAt: at("2026-03-02T00:00:00Z")
+          })))
+          const rows = Chunk.toReadonlyArray(yield* Stream.runCollect(t.exportScores(60)))
+          const expected = names.filter((_, i) => i % 101 >= 60).length
+          expect(rows).toHaveLength(expected)
+          expect(rows.every((r) => r.score >= 60)).toBe(true)
+          const scores = rows.map((r) => r.score)
+          expect(scores).toEqual([...scores].sort((a, b) => b - a))
+          expect(rows[0]).toMatchObject({ score: 100, bucket: "medium", name: c[rows[0]!.name]!.name })
+          expect(rows.filter((r) => r.score === 100).map((r) => r.domain).sort()).toEqual(
+            names.filter((_, i) => i % 101 === 100).map((n) => `${n}.example`).sort()
+          )
+        }))
+
+      it.effect("never shows one tenant's rows to another", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const a = yield* setup(store, "iso-a")
+          const b = yield* setup(store, "iso-b")
+          const { secret } = yield* companiesOf(a, "secret")
+          expect(yield* b.companies.findByDomains([domain("secret.example")])).toEqual([])
+          expect(yield* b.companies.selectTargets({ runDay: "2026-03-02", cap: 100 })).toEqual([])
+          expect(yield* b.leads.scoreOf(secret!.id)).toEqual(Option.none())
+          const error = yield* Effect.flip(b.leads.upsertContacts([{
+            companyId: secret!.id,
+            email: email("spy@b.example"),
+            fullName: "Spy",
+            title: null,
+            phone: null,
+            linkedinUrl: null,
+            source: "x"
+          }]))
+          expect(error.reason).toBe("Constraint")
+          expect(yield* a.leads.contactsOf(secret!.id)).toEqual([])
+        }))
+
+      it.effect("withTenant commits together or rolls back together", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          yield* setup(store, "tx")
+          const id = tenant("tx")
+          const exit = yield* Effect.exit(store.withTenant(id, (t) =>
+            t.companies.upsert([company("Doomed", "doomed.example")]).pipe(
+              Effect.zipRight(Effect.fail("boom" as const))
+            )))
+          expect(Exit.isFailure(exit)).toBe(true)
+          expect(yield* store.forTenant(id).companies.findByDomains([domain("doomed.example")])).toEqual([])
+          const n = yield* store.withTenant(id, (t) =>
+            Effect.zipRight(
+              t.companies.upsert([company("Kept", "kept.example")]),
+              Effect.map(t.companies.findByDomains([domain("kept.example")]), (cs) => cs.length)
+            ))
+          expect(n).toBe(1)
+          const nested = yield* Effect.flip(
+            store.withTenant(id, () => store.forTenant(tenant("iso-a")).companies.findByDomains([]))
+          )
+          expect(nested).toMatchObject({ _tag: "StoreError", reason: "Forbidden" })
+          // the tenant registry is never read from inside one tenant's transaction
+          const registry = yield* Effect.flip(store.withTenant(id, () => store.listActiveTenants()))
+          expect(registry).toMatchObject({ _tag: "StoreError", reason: "Forbidden" })
+        }))
+    })
+  })

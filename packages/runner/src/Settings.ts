@@ -1,0 +1,198 @@
+/**
+ * The runner's settings, read from the environment once, at start-up, under
+ * the names the system leadgraph replaces used. Each value is validated; a bad
+ * one fails start-up with a `ConfigError` that names the variable. Vendor
+ * keys and crawler limits are read by the adapters' own `layerConfig`s.
+ *
+ * @since 0.1.0
+ */
+import { Cron } from "croner"
+import { Config, ConfigError, Effect, Either, Option } from "effect"
+
+/**
+ * Budget caps per tenant per day, in each vendor's units.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Caps {
+  /** `TAVILY_MAX_QUERIES`: Tavily searches and extracts. */
+  readonly tavilyQueries: number
+  /** `LUSHA_MAX_CONTACT_LOOKUPS`: Lusha contact lookups. */
+  readonly lushaLookups: number
+  /** `ZEROBOUNCE_MAX_VERIFICATIONS`: paid ZeroBounce verifications. */
+  readonly zeroBounceVerifications: number
+  /** `OPENAI_DAILY_TOKENS_CAP`: LLM tokens. */
+  readonly openAiTokens: number
+}
+
+/**
+ * When and how widely the nightly run goes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Schedule {
+  /** `SCHED_CRON`: a five- or six-field cron pattern. */
+  readonly cron: string
+  /** `SCHED_TZ`: an IANA time zone. */
+  readonly timeZone: string
+  /** `SCHED_TENANT_CONCURRENCY`: tenants run at once. */
+  readonly tenantConcurrency: number
+  /** `SCHED_COMPANY_CONCURRENCY`: companies in flight per tenant. */
+  readonly companyConcurrency: number
+  /** `SCHED_DAILY_CAP_PER_TENANT`: companies per tenant per day (a tenant's row may override it). */
+  readonly dailyCapPerTenant: number
+  /** `SCHED_TENANT_INCLUDE`: only these tenant ids, when non-empty (comma-separated). */
+  readonly include: ReadonlyArray<string>
+  /** `SCHED_TENANT_EXCLUDE`: never these tenant ids (comma-separated). */
+  readonly exclude: ReadonlyArray<string>
+}
+
+/**
+ * Where the export threshold came from: `SCORE_MIN_EXPORT` wins over its
+ * older alias `LEAD_THRESHOLD` when both are set.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ThresholdSource = "SCORE_MIN_EXPORT" | "LEAD_THRESHOLD" | "default"
+
+/**
+ * All runner settings.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Settings {
+  /** `DEFAULT_TENANT_ID`: the tenant `run` uses when none is given. */
+  readonly defaultTenantId: Option.Option<string>
+  readonly schedule: Schedule
+  readonly caps: Caps
+  /** `SCORE_MIN_EXPORT` (or `LEAD_THRESHOLD`): the lowest score exported, 0 to 100. */
+  readonly scoreMinExport: number
+  readonly scoreMinExportSource: ThresholdSource
+  /** Set when both threshold variables were given: the ignored `LEAD_THRESHOLD` value. */
+  readonly ignoredLeadThreshold: Option.Option<number>
+  /** `PERSIST_CRAWL_CORPUS`: store crawl corpora, not just their signals. */
+  readonly persistCrawlCorpus: boolean
+}
+
+/**
+ * The defaults, used for every variable that is not set.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  schedule: {
+    cron: "0 1 * * *",
+    timeZone: "Asia/Singapore",
+    tenantConcurrency: 2,
+    companyConcurrency: 20,
+    dailyCapPerTenant: 1000,
+    include: [],
+    exclude: []
+  },
+  caps: { tavilyQueries: 1000, lushaLookups: 500, zeroBounceVerifications: 2000, openAiTokens: 2_000_000 },
+  scoreMinExport: 60,
+  persistCrawlCorpus: false
+} as const satisfies Omit<Settings, "defaultTenantId" | "scoreMinExportSource" | "ignoredLeadThreshold">
+
+const count = (name: string, description: string, min: number, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: `must be a whole number of at least ${min}`, validation: (n) => n >= min }),
+    Config.withDescription(description),
+    Config.withDefault(fallback)
+  )
+
+const ids = (name: string, description: string) =>
+  Config.array(Config.string(), name).pipe(
+    Config.map((xs) => xs.map((x) => x.trim()).filter((x) => x.length > 0)),
+    Config.withDescription(description),
+    Config.withDefault<ReadonlyArray<string>>([])
+  )
+
+const score = (name: string, description: string) =>
+  Config.option(
+    Config.number(name).pipe(
+      Config.validate({ message: "must be a score from 0 to 100", validation: (n) => n >= 0 && n <= 100 }),
+      Config.withDescription(description)
+    )
+  )
+
+const cron = Config.string("SCHED_CRON").pipe(
+  Config.mapOrFail((pattern) =>
+    Either.try({ try: () => (new Cron(pattern, { paused: true }).stop(), pattern), catch: (e) => e }).pipe(
+      Either.mapLeft(() => ConfigError.InvalidData(["SCHED_CRON"], `not a cron pattern: "${pattern}"`))
+    )
+  ),
+  Config.withDescription("when the nightly run starts (cron pattern)"),
+  Config.withDefault(defaults.schedule.cron)
+)
+
+const timeZone = Config.string("SCHED_TZ").pipe(
+  Config.mapOrFail((tz) =>
+    Either.try({ try: () => (new Intl.DateTimeFormat("en", { timeZone: tz }), tz), catch: (e) => e }).pipe(
+      Either.mapLeft(() => ConfigError.InvalidData(["SCHED_TZ"], `not an IANA time zone: "${tz}"`))
+    )
+  ),
+  Config.withDescription("the time zone of SCHED_CRON"),
+  Config.withDefault(defaults.schedule.timeZone)
+)
+
+/**
+ * The settings as a `Config`: provide another `ConfigProvider` to read them
+ * from somewhere other than the environment (tests use a map).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Settings> = Config.all({
+  defaultTenantId: Config.option(Config.string("DEFAULT_TENANT_ID").pipe(Config.withDescription("tenant for `leadgraph run` without --tenant"))),
+  schedule: Config.all({
+    cron,
+    timeZone,
+    tenantConcurrency: count("SCHED_TENANT_CONCURRENCY", "tenants run at once", 1, defaults.schedule.tenantConcurrency),
+    companyConcurrency: count("SCHED_COMPANY_CONCURRENCY", "companies in flight per tenant", 1, defaults.schedule.companyConcurrency),
+    dailyCapPerTenant: count("SCHED_DAILY_CAP_PER_TENANT", "companies per tenant per day", 0, defaults.schedule.dailyCapPerTenant),
+    include: ids("SCHED_TENANT_INCLUDE", "only these tenant ids (comma-separated)"),
+    exclude: ids("SCHED_TENANT_EXCLUDE", "never these tenant ids (comma-separated)")
+  }),
+  caps: Config.all({
+    tavilyQueries: count("TAVILY_MAX_QUERIES", "Tavily queries per tenant per day", 0, defaults.caps.tavilyQueries),
+    lushaLookups: count("LUSHA_MAX_CONTACT_LOOKUPS", "Lusha lookups per tenant per day", 0, defaults.caps.lushaLookups),
+    zeroBounceVerifications: count("ZEROBOUNCE_MAX_VERIFICATIONS", "ZeroBounce verifications per tenant per day", 0, defaults.caps.zeroBounceVerifications),
+    openAiTokens: count("OPENAI_DAILY_TOKENS_CAP", "LLM tokens per tenant per day", 0, defaults.caps.openAiTokens)
+  }),
+  scoreMinExport: score("SCORE_MIN_EXPORT", "lowest score exported to Odoo (0-100)"),
+  leadThreshold: score("LEAD_THRESHOLD", "older alias of SCORE_MIN_EXPORT; SCORE_MIN_EXPORT wins when both are set"),
+  persistCrawlCorpus: Config.boolean("PERSIST_CRAWL_CORPUS").pipe(
+    Config.withDescription("store crawl corpora, not only their signals"),
+    Config.withDefault(defaults.persistCrawlCorpus)
+  )
+}).pipe(Config.map(({ leadThreshold, scoreMinExport, ...rest }): Settings => ({
+  ...rest,
+  scoreMinExport: Option.getOrElse(Option.orElse(scoreMinExport, () => leadThreshold), () => defaults.scoreMinExport),
+  scoreMinExportSource: Option.isSome(scoreMinExport) ? "SCORE_MIN_EXPORT" : Option.isSome(leadThreshold) ? "LEAD_THRESHOLD" : "default",
+  ignoredLeadThreshold: Option.isSome(scoreMinExport) ? leadThreshold : Option.none()
+})))
+
+/**
+ * Reads the settings and logs where the export threshold came from (a
+ * warning when `LEAD_THRESHOLD` was set but `SCORE_MIN_EXPORT` won).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const load: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.gen(function*() {
+  const settings = yield* config
+  if (Option.isSome(settings.ignoredLeadThreshold)) {
+    yield* Effect.logWarning(
+      `SCORE_MIN_EXPORT=${settings.scoreMinExport} wins over LEAD_THRESHOLD=${settings.ignoredLeadThreshold.value}; LEAD_THRESHOLD is ignored`
+    )
+  } else {
+    yield* Effect.logInfo(`export threshold ${settings.scoreMinExport} (from ${settings.scoreMinExportSource})`)
+  }
+  return settings
+}).pipe(Effect.withSpan("Settings.load"))
