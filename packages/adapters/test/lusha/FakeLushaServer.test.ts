@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, TestClock } from "effect"
 import * as FakeLushaServer from "../../src/lusha/testing/FakeLushaServer.js"
 
 const call = (request: HttpClientRequest.HttpClientRequest) =>
@@ -47,5 +47,23 @@ describe("FakeLushaServer wire format", () => {
         requestId: "not-a-search", contactIds: ["x"]
       })))
       expect(enrich.status).toBe(400)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scoped("keeps Lusha's hour and day windows besides the minute one", () =>
+    Effect.gen(function*() {
+      const server = yield* FakeLushaServer.make({ apiKey: "k", hourlyLimit: 2, dailyLimit: 3 })
+      const get = call(HttpClientRequest.get(`${server.url}/v2/person?email=a@b.example`).pipe(HttpClientRequest.setHeader("api_key", "k")))
+      const first = yield* get
+      expect([first.status, first.headers["x-hourly-requests-left"], first.headers["x-daily-requests-left"]]).toEqual([200, "1", "2"])
+      expect((yield* get).status).toBe(200)
+      const hourly = yield* get
+      expect([hourly.status, hourly.body.message, hourly.headers["x-hourly-requests-left"]]).toEqual([429, "Hourly rate limit exceeded", "0"])
+      expect(hourly.headers["retry-after"]).toBeUndefined()
+      yield* TestClock.adjust("1 hour")
+      expect((yield* get).status).toBe(200)
+      const daily = yield* get
+      expect([daily.status, daily.body.message, daily.headers["x-daily-requests-left"]]).toEqual([429, "Daily rate limit exceeded", "0"])
+      yield* TestClock.adjust("1 day")
+      expect((yield* get).status).toBe(200)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

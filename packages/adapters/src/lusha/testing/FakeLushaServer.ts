@@ -6,13 +6,14 @@
  * It requires the `api_key` header, answers errors as
  * `{"statusCode":..,"message":..}` (400, 401, 402 when credits are spent,
  * 403 for reveal flags off the Unified Credits plan, 429 without
- * `Retry-After`), sends the nine `x-*` rate-limit headers on every answer,
+ * `Retry-After`; minute, hour and day windows), sends the nine `x-*`
+ * rate-limit headers on every answer,
  * and charges one credit per contact returned (a miss is `EMPTY_DATA` and
  * free). Contacts are deterministic by seed and company domain.
  *
  * @since 0.1.0
  */
-import { Effect, Ref, type Scope } from "effect"
+import { Clock, Effect, Ref, type Scope } from "effect"
 import * as FakeServer from "../../internal/testing/FakeServer.js"
 import type * as FakeVendor from "../../testing/FakeVendor.js"
 import * as Prng from "../../internal/testing/Prng.js"
@@ -29,6 +30,13 @@ import * as LushaData from "./LushaData.js"
 export interface Knobs extends FakeVendor.Knobs {
   readonly unifiedCredits: boolean
   readonly emptyDataStatus: 200 | 404
+  /**
+   * Requests per clock hour and per day (Lusha's plans limit all three
+   * windows; `rateLimit` is the minute window). Over either: 429. Unset: no
+   * limit, and the headers report six and sixty times the minute limit.
+   */
+  readonly hourlyLimit?: number | undefined
+  readonly dailyLimit?: number | undefined
 }
 
 /**
@@ -231,14 +239,38 @@ const makeVendor = (
       return { status: 200, body: { usage: { bulkCredits: { used: total - remaining, total, remaining } } } }
     })
 
+  // The hour and day windows (the shared server keeps the minute window).
+  const windows = { hour: { start: 0, used: 0 }, day: { start: 0, used: 0 } }
+  const roll = (w: { start: number; used: number }, now: number, size: number) => {
+    const start = now - (now % size)
+    if (w.start !== start) {
+      w.start = start
+      w.used = 0
+    }
+  }
+  const limited = (route: FakeServer.Route): FakeServer.Route => (request, context) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      roll(windows.hour, now, 3_600_000)
+      roll(windows.day, now, 86_400_000)
+      if (knobs?.hourlyLimit !== undefined && windows.hour.used >= knobs.hourlyLimit) {
+        return Effect.succeed(fail(429, "Hourly rate limit exceeded"))
+      }
+      if (knobs?.dailyLimit !== undefined && windows.day.used >= knobs.dailyLimit) {
+        return Effect.succeed(fail(429, "Daily rate limit exceeded"))
+      }
+      windows.hour.used++
+      windows.day.used++
+      return route(request, context)
+    })
+
   return {
     name: "Lusha",
     routes: {
-      "GET /v2/person": getPerson,
-      "POST /v2/person": bulkPerson,
-      "POST /prospecting/contact/search": search,
-      "POST /prospecting/contact/enrich": enrich,
-      "GET /account/usage": usage
+      "GET /v2/person": limited(getPerson),
+      "POST /v2/person": limited(bulkPerson),
+      "POST /prospecting/contact/search": limited(search),
+      "POST /prospecting/contact/enrich": limited(enrich),
+      "GET /account/usage": limited(usage)
     },
     authorize: (request, apiKey) => request.headers["api_key"] === apiKey,
     unauthorized: () => fail(401, "Invalid API key"),
@@ -247,15 +279,19 @@ const makeVendor = (
     notFound: () => fail(404, "Not found"),
     decorate: (response, window) => {
       const minute = window.limit ?? 300
-      const used = Math.min(window.used, minute)
-      const rate = (name: string, limit: number) => ({
+      const rate = (name: string, limit: number, used: number) => ({
         [`x-rate-limit-${name}`]: String(limit),
-        [`x-${name}-requests-left`]: String(Math.max(0, limit - used)),
-        [`x-${name}-usage`]: String(used)
+        [`x-${name}-requests-left`]: String(Math.max(0, limit - Math.min(used, limit))),
+        [`x-${name}-usage`]: String(Math.min(used, limit))
       })
       return {
         ...response,
-        headers: { ...rate("minute", minute), ...rate("hourly", minute * 6), ...rate("daily", minute * 60), ...response.headers }
+        headers: {
+          ...rate("minute", minute, window.used),
+          ...rate("hourly", knobs?.hourlyLimit ?? minute * 6, windows.hour.used),
+          ...rate("daily", knobs?.dailyLimit ?? minute * 60, windows.day.used),
+          ...response.headers
+        }
       }
     }
   }
