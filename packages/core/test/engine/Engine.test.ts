@@ -155,6 +155,23 @@ describe("Engine: budgets", () => {
       expect(yield* ledger.usage("credits")).toEqual({ budget: "credits", cap: 6, reserved: 0, committed: 6 })
     }))
 
+  it.effect("a bad unit count or a throwing used() fails the step as a defect and leaves nothing reserved", () =>
+    Effect.gen(function*() {
+      const ledger = yield* BudgetLedger.makeMemory({ caps: { credits: 10 } })
+      const Negative = step("negative", { output: Schema.Number, budget: { name: "credits", units: () => -1 }, run: () => Effect.succeed(1) })
+      const Throws = step("throws", {
+        output: Schema.Number,
+        budget: { name: "credits", units: 2, used: () => { throw new Error("bad meter") } },
+        run: () => Effect.succeed(1)
+      })
+      const r = yield* one(Graph.unsafeMake(Negative, Throws)).pipe(
+        Effect.provide(Budget.layer.pipe(Layer.provide(Layer.succeed(BudgetLedger.BudgetLedger, ledger))))
+      )
+      expect(r.outcomes.negative).toMatchObject({ _tag: "Failed", error: { _tag: "StepDefect", step: "negative" } })
+      expect(r.outcomes.throws).toMatchObject({ _tag: "Failed", error: { _tag: "StepDefect", step: "throws" } })
+      expect(yield* ledger.usage("credits")).toMatchObject({ reserved: 0, committed: 2 })
+    }))
+
   it.effect("a BudgetExhausted raised inside a handler is a budget skip, not a failure", () =>
     Effect.gen(function*() {
       const Inner = step("inner", {

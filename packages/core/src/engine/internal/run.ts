@@ -221,14 +221,25 @@ const execute = (
     const draw = step.budget
     if (draw !== undefined) {
       const units = typeof draw.units === "number" ? draw.units : draw.units(input as never)
+      if (!(Number.isFinite(units) && units >= 0)) {
+        return Effect.die(new RangeError(`step "${step.name}" asked budget "${draw.name}" for ${units} units`))
+      }
       const run = self
       self = Option.match(ctx.budget, {
         onNone: () => Effect.fail(new BudgetExhausted({ budget: draw.name, requested: units, reason: "unavailable" })),
         onSome: (budget) =>
           Effect.acquireUseRelease(budget.reserve(draw.name, units), () => run, (reservation, exit) => {
             if (exit._tag === "Failure") return budget.release(reservation)
-            used = { name: draw.name, units: draw.used ? draw.used(exit.value) : reservation.units }
-            return budget.commit(reservation, used.units)
+            let units = reservation.units
+            try {
+              if (draw.used) units = draw.used(exit.value)
+            } catch (defect) {
+              // A throwing `used` is the step's bug: the call happened, so what
+              // was reserved is committed, and the step fails as a defect.
+              return Effect.zipRight(budget.commit(reservation, reservation.units), Effect.die(defect))
+            }
+            used = { name: draw.name, units }
+            return budget.commit(reservation, units)
           })
       })
     }
