@@ -28,7 +28,7 @@ export interface RunOptions {
   readonly concurrency?: number | undefined
   readonly skip?: Iterable<string> | undefined
   readonly only?: Iterable<string> | undefined
-  readonly targetId?: ((target: any) => string) | undefined
+  readonly targetId?: ((target: never) => string) | undefined
 }
 
 /** @internal */
@@ -98,7 +98,8 @@ export const prepare = (graph: Graph.Any, options: RunOptions): Effect.Effect<Co
         Option.isNone(checkpoint) && Option.isNone(sink) && s.budget === undefined && s.key === undefined &&
         s.timeout === undefined && s.retry === undefined && s.cacheKey === undefined
       ),
-      targetId: options.targetId ?? defaultTargetId,
+      // The public Options<T> tie targetId to the graph's target type.
+      targetId: (options.targetId as ((target: unknown) => string) | undefined) ?? defaultTargetId,
       clock,
       budget,
       checkpoint,
