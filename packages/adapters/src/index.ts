@@ -23,6 +23,8 @@ export * as Migrations from "./store/Migrations.js"
 export * as Tenancy from "./store/Tenancy.js"
 /** The Postgres store: core's Store port. @since 0.1.0 */
 export * as PgStore from "./store/PgStore.js"
+/** Tenant API tokens, stored as hashes. @since 0.1.0 */
+export * as ApiTokens from "./store/ApiTokens.js"
 /** The SQL budget ledger: core's BudgetLedger port in Postgres. @since 0.1.0 */
 export * as PgBudgetLedger from "./store/PgBudgetLedger.js"
 /** The SQL checkpoint store: core's Checkpoint port in Postgres. @since 0.1.0 */
@@ -55,3 +57,5 @@ export * as FakeZeroBounceServer from "./zerobounce/testing/FakeZeroBounceServer
 export * as FakeVendor from "./testing/FakeVendor.js"
 /** All five fake vendors started at once with one seed. @since 0.1.0 */
 export * as FakeVendors from "./testing/FakeVendors.js"
+/** Test databases: PGlite in memory, and scratch schemas on Postgres. @since 0.1.0 */
+export * as TestDatabases from "./testing/TestDatabases.js"

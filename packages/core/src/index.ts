@@ -65,3 +65,11 @@ export * as Lusha from "./enrichment/Lusha.js"
 export * as ZeroBounce from "./enrichment/ZeroBounce.js"
 /** The email verification cache port, with an in-memory cache. @since 0.1.0 */
 export * as VerificationCache from "./enrichment/VerificationCache.js"
+/** Firmographics: what extraction learns, by LLM or from signals. @since 0.1.0 */
+export * as Firmographics from "./enrichment/Firmographics.js"
+/** Pure lead scoring against ICP rules, with contributions. @since 0.1.0 */
+export * as Scoring from "./enrichment/Scoring.js"
+/** The run context every pipeline step reads. @since 0.1.0 */
+export * as RunContext from "./enrichment/steps/RunContext.js"
+/** The default enrichment graph, its steps and its dry-run forecast. @since 0.1.0 */
+export * as Pipeline from "./enrichment/Pipeline.js"

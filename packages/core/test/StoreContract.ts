@@ -84,7 +84,47 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           ])
           expect(mine(yield* store.listActiveTenants({ exclude: [tenant("lt-a")] }))).toEqual(["lt-b"])
           const [a] = yield* store.listActiveTenants({ include: [tenant("lt-a")] })
-          expect(a).toEqual({ id: "lt-a", name: "Tenant lt-a" })
+          expect(a).toEqual({ id: "lt-a", name: "Tenant lt-a", dailyCap: null })
+        }))
+
+      it.effect("keeps a tenant's daily cap override until it is changed or cleared", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "cap")
+          const listed = Effect.map(
+            store.listActiveTenants({ include: [tenant("cap")] }),
+            (ts) => ts.map((x) => x.dailyCap)
+          )
+          expect(yield* listed).toEqual([null])
+          yield* t.tenants.save({ name: "Capped", dailyCap: 250 })
+          expect(yield* store.listActiveTenants({ include: [tenant("cap")] })).toEqual([
+            { id: "cap", name: "Capped", dailyCap: 250 }
+          ])
+          // a save without a cap (what most callers do) leaves it alone
+          yield* t.tenants.save({ name: "Renamed" })
+          expect(yield* listed).toEqual([250])
+          yield* t.tenants.save({ name: "Renamed", dailyCap: 0 })
+          expect(yield* listed).toEqual([0])
+          yield* t.tenants.save({ name: "Renamed", dailyCap: null })
+          expect(yield* listed).toEqual([null])
+          for (const bad of [-1, 2.5, Number.POSITIVE_INFINITY]) {
+            const error = yield* Effect.flip(t.tenants.save({ name: "Renamed", dailyCap: bad }))
+            expect(error.reason).toBe("Invalid")
+          }
+          expect(yield* listed).toEqual([null])
+          // a new tenant saved with a cap starts with it
+          const u = store.forTenant(tenant("cap-new"))
+          yield* u.tenants.save({ name: "New", dailyCap: 7 })
+          yield* u.tenants.saveOdooConnection({
+            active: true,
+            url: "https://odoo.example",
+            database: "db",
+            login: "bot",
+            secretRef: "env:ODOO_KEY_NEW"
+          })
+          expect(yield* store.listActiveTenants({ include: [tenant("cap-new")] })).toEqual([
+            { id: "cap-new", name: "New", dailyCap: 7 }
+          ])
         }))
 
       it.effect("upserts companies in batches, idempotently", () =>
@@ -291,6 +331,33 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           expect(rows.filter((r) => r.score === 100).map((r) => r.domain).sort()).toEqual(
             names.filter((_, i) => i % 101 === 100).map((n) => `${n}.example`).sort()
           )
+        }))
+
+      it.effect("lets the export's consumer use the store while it streams", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const t = yield* setup(store, "export-busy")
+          const names = Array.from({ length: 300 }, (_, i) => `b${i}`)
+          const c = yield* companiesOf(t, ...names)
+          yield* t.leads.upsertScores(names.map((n, i) => ({
+            companyId: c[n]!.id,
+            score: score(i % 50),
+            bucket: "low" as const,
+            rationale: null,
+            runId: null,
+            scoredAt: at("2026-03-02T00:00:00Z")
+          })))
+          // each row read back (another statement) while the export is open
+          const found = yield* t.exportScores(0).pipe(
+            Stream.mapEffect((row) => Effect.map(t.leads.scoreOf(row.companyId), (s) => Option.isSome(s))),
+            Stream.runCollect
+          )
+          expect(Chunk.size(found)).toBe(300)
+          expect(Chunk.every(found, (x) => x)).toBe(true)
+          // and a consumer that stops early leaves the store usable
+          const first = yield* Stream.runCollect(Stream.take(t.exportScores(0), 5))
+          expect(Chunk.size(first)).toBe(5)
+          expect(yield* t.companies.findByDomains([domain("b1.example")])).toHaveLength(1)
         }))
 
       it.effect("never shows one tenant's rows to another", () =>

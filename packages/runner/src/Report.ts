@@ -1,10 +1,14 @@
 /**
- * Renders a run's summary for people: one row per step with its outcome
- * counts and p50/p90/max durations, plus target totals, budgets and wall time.
+ * Renders runs for people: a nightly run as one row per tenant (targets,
+ * outcomes, companies skipped by budget, budget use against caps, wall
+ * time), and each run's summary as one row per step with its outcome counts
+ * and p50/p90/max durations.
  *
  * @since 0.1.0
  */
 import type { RunSummary } from "@leadgraph/core"
+import type * as Nightly from "./Nightly.js"
+import type * as TenantRun from "./TenantRun.js"
 
 const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
@@ -39,5 +43,39 @@ export const table = (summary: RunSummary.RunSummary): string => {
     pad(header, widths),
     ...rows.map((r) => pad(r, widths)),
     `budgets used: ${budgets || "none"}`
+  ].join("\n")
+}
+
+const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
+  Object.entries(budgets).map(([name, b]) => `${name} ${Math.round(b.used)}/${b.cap}`).join(", ")
+
+/**
+ * A plain-text report of a nightly run: a row per tenant, then each
+ * tenant's step table and its budgets against their caps.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const nightly = (result: Nightly.Result): string => {
+  const header = ["tenant", "status", "targets", "ok", "partial", "failed", "skip:budget", "wall"]
+  const rows = result.tenants.map((o) => {
+    if (o._tag === "Failed") return [o.tenant.id, "error", "-", "-", "-", "-", "-", "-"]
+    const r = o.result
+    if (r._tag === "Planned") return [o.tenant.id, "planned", String(r.targets.length), "-", "-", "-", "-", "-"]
+    const t = r.summary.targets
+    const budgetSkips = r.summary.steps.reduce((n, s) => n + s.skipped.budget, 0)
+    return [o.tenant.id, r.status, String(t.total), String(t.succeeded), String(t.partial), String(t.failed), String(budgetSkips), ms(r.summary.wallMillis)]
+  })
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const details = result.tenants.flatMap((o) => {
+    if (o._tag === "Failed") return [`${o.tenant.id}: ${o.error}`]
+    if (o.result._tag !== "Finished") return []
+    return [`\n== ${o.tenant.id}`, table(o.result.summary), `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`]
+  })
+  return [
+    `nightly run ${result.runDay}: ${result.tenants.length} tenant(s) in ${ms(result.wallMillis)}`,
+    pad(header, widths),
+    ...rows.map((r) => pad(r, widths)),
+    ...details
   ].join("\n")
 }

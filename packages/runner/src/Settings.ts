@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { Llm, Lusha, Tavily, ZeroBounce } from "@leadgraph/core"
 import { Cron } from "croner"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
 
@@ -76,6 +77,8 @@ export interface Settings {
   readonly ignoredLeadThreshold: Option.Option<number>
   /** `PERSIST_CRAWL_CORPUS`: store crawl corpora, not just their signals. */
   readonly persistCrawlCorpus: boolean
+  /** `EXTRACT_CORPUS_CHAR_LIMIT`: characters of crawled and searched text kept for extraction. */
+  readonly corpusCharLimit: number
 }
 
 /**
@@ -96,7 +99,8 @@ export const defaults = {
   },
   caps: { tavilyQueries: 1000, lushaLookups: 500, zeroBounceVerifications: 2000, openAiTokens: 2_000_000 },
   scoreMinExport: 60,
-  persistCrawlCorpus: false
+  persistCrawlCorpus: false,
+  corpusCharLimit: 12_000
 } as const satisfies Omit<Settings, "defaultTenantId" | "scoreMinExportSource" | "ignoredLeadThreshold">
 
 const count = (name: string, description: string, min: number, fallback: number) =>
@@ -170,7 +174,8 @@ export const config: Config.Config<Settings> = Config.all({
   persistCrawlCorpus: Config.boolean("PERSIST_CRAWL_CORPUS").pipe(
     Config.withDescription("store crawl corpora, not only their signals"),
     Config.withDefault(defaults.persistCrawlCorpus)
-  )
+  ),
+  corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit)
 }).pipe(Config.map(({ leadThreshold, scoreMinExport, ...rest }): Settings => ({
   ...rest,
   scoreMinExport: Option.getOrElse(Option.orElse(scoreMinExport, () => leadThreshold), () => defaults.scoreMinExport),
@@ -196,3 +201,16 @@ export const load: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.gen
   }
   return settings
 }).pipe(Effect.withSpan("Settings.load"))
+
+/**
+ * The caps as the budgets the adapters draw from, by budget name.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const budgetCaps = (caps: Caps): Readonly<Record<string, number>> => ({
+  [Tavily.budget]: caps.tavilyQueries,
+  [Lusha.budget]: caps.lushaLookups,
+  [ZeroBounce.budget]: caps.zeroBounceVerifications,
+  [Llm.tokenBudget]: caps.openAiTokens
+})

@@ -15,6 +15,10 @@ import { Effect } from "effect"
 import { mapErrors } from "./internal/errors.js"
 import schema from "./migrations/0001_schema.js"
 import * as Security from "./migrations/0002_security.js"
+import tenantDailyCap from "./migrations/0003_tenant_daily_cap.js"
+import * as CompanyTargets from "./migrations/0004_company_targets.js"
+import reservationExpiry from "./migrations/0005_reservation_expiry.js"
+import * as ApiTokens from "./migrations/0006_api_tokens.js"
 
 /**
  * Options of the migrations.
@@ -55,7 +59,11 @@ export const validRole = (role: string): boolean => /^[a-z_][a-z0-9_]{0,62}$/.te
 export const loader = (options?: Options): PgMigrator.Loader =>
   Effect.succeed([
     [1, "schema", Effect.succeed(schema)],
-    [2, "security", Effect.succeed(Security.make(options?.appRole ?? defaultAppRole))]
+    [2, "security", Effect.succeed(Security.make(options?.appRole ?? defaultAppRole))],
+    [3, "tenant_daily_cap", Effect.succeed(tenantDailyCap)],
+    [4, "company_targets", Effect.succeed(CompanyTargets.make(options?.appRole ?? defaultAppRole))],
+    [5, "reservation_expiry", Effect.succeed(reservationExpiry)],
+    [6, "api_tokens", Effect.succeed(ApiTokens.make(options?.appRole ?? defaultAppRole))]
   ])
 
 /**

@@ -9,15 +9,20 @@
  * re-checks the cap against the latest row), chained to the insert of the
  * reservation. Settling is one statement too: it deletes the reservation and
  * moves its units from reserved to committed, so settling twice is a no-op.
- * A process that dies holding a reservation leaves its units reserved for
- * that day: the ledger errs on the side of spending less.
+ * A reservation expires {@link Options.reservationTtl} after it was made
+ * (by the `Clock`): a process that dies holding one would otherwise keep its
+ * units reserved for the rest of the day. Each reservation first reclaims
+ * the expired ones of its tenant, budget and day (deletes them and gives
+ * their units back), in the same transaction. Settling a reservation that
+ * was reclaimed commits nothing, so the TTL must outlast the longest paid
+ * call; the default, an hour, is far longer than any vendor timeout.
  *
  * @since 0.1.0
  */
 import { SqlClient } from "@effect/sql"
 import { BudgetLedger } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
-import { Clock, Effect, Layer, Option } from "effect"
+import { Clock, Duration, Effect, Layer, Option } from "effect"
 import { mapErrors } from "./internal/errors.js"
 import * as Tenancy from "./Tenancy.js"
 
@@ -32,7 +37,18 @@ import * as Tenancy from "./Tenancy.js"
 export interface Options extends BudgetLedger.Caps {
   readonly tenantId: Tenant.TenantId
   readonly timeZone?: string | undefined
+  /** How long a reservation holds its units unsettled (default {@link defaultReservationTtl}). */
+  readonly reservationTtl?: Duration.DurationInput | undefined
 }
+
+/**
+ * How long a reservation holds its units before a later reservation may
+ * reclaim them.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultReservationTtl: Duration.Duration = Duration.hours(1)
 
 /**
  * Builds the SQL ledger of one tenant.
@@ -53,6 +69,7 @@ export const make = (
       month: "2-digit",
       day: "2-digit"
     })
+    const ttl = Duration.toMillis(Duration.decode(options.reservationTtl ?? defaultReservationTtl))
     const today = Effect.map(Clock.currentTimeMillis, (ms) => dayFormat.format(ms))
     const capOf = (budget: string): number => BudgetLedger.capOf(options, budget)
     const scoped = <A, E, R>(budget: string, operation: string, effect: Effect.Effect<A, E, R>) =>
@@ -66,12 +83,23 @@ export const make = (
       Effect.gen(function*() {
         const cap = capOf(budget)
         if (!(units >= 0) || !Number.isFinite(units) || units > cap) return Option.none<BudgetLedger.Reservation>()
-        const day = yield* today
+        const now = yield* Clock.currentTimeMillis
+        const day = dayFormat.format(now)
         const capParam = Number.isFinite(cap) ? cap : null
+        // a separate statement: one statement cannot update the day's row twice
+        const reclaim = sql`WITH expired AS (
+            DELETE FROM budget_reservations
+            WHERE tenant_id = ${tenantId} AND budget = ${budget} AND day = ${day}::date
+              AND reserved_until < ${new Date(now)}
+            RETURNING units
+          )
+          UPDATE budget_ledger l SET reserved = GREATEST(0, l.reserved - e.units)
+          FROM (SELECT sum(units) AS units FROM expired HAVING count(*) > 0) e
+          WHERE l.tenant_id = ${tenantId} AND l.budget = ${budget} AND l.day = ${day}::date`
         const rows = yield* scoped(
           budget,
           "tryReserve",
-          sql<{ id: string }>`WITH account AS (
+          Effect.zipRight(reclaim, sql<{ id: string }>`WITH account AS (
             INSERT INTO budget_ledger AS l (tenant_id, budget, day, cap, reserved)
             VALUES (${tenantId}, ${budget}, ${day}::date, ${capParam}::float8, ${units}::float8)
             ON CONFLICT (tenant_id, budget, day) DO UPDATE
@@ -79,9 +107,9 @@ export const make = (
               WHERE excluded.cap IS NULL OR l.committed + l.reserved + excluded.reserved <= excluded.cap
             RETURNING tenant_id, budget, day
           )
-          INSERT INTO budget_reservations (tenant_id, budget, day, units)
-          SELECT tenant_id, budget, day, ${units}::float8 FROM account
-          RETURNING id::text AS id`
+          INSERT INTO budget_reservations (tenant_id, budget, day, units, reserved_until)
+          SELECT tenant_id, budget, day, ${units}::float8, ${new Date(now + ttl)} FROM account
+          RETURNING id::text AS id`)
         )
         return Option.map(Option.fromNullable(rows[0]), (row): BudgetLedger.Reservation => ({
           id: row.id,

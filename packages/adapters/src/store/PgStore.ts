@@ -2,12 +2,18 @@
  * The Postgres store: core's `Store` port over {@link Tenancy}. Each
  * repository call runs through `Tenancy.withTenant` (a transaction as the
  * application role with the tenant set); upserts are multi-row statements
- * of up to 1,000 rows that write nothing when the same batch comes twice.
- * The score export is a keyset cursor: pages of {@link exportPageSize} rows
- * read in index order, each page its own short transaction resuming after
- * the last (score, company) seen, so memory stays bounded by one page and no
- * transaction stays open while the consumer works (which, on PGlite, would
- * hold up every other connection).
+ * of up to 5,000 rows that write nothing when the same batch comes twice.
+ * The score export is one statement streamed through a database cursor
+ * (`pg-cursor`, 128 rows a fetch) inside one transaction of the tenant, held
+ * from the first pull to the last, so row-level security applies to every
+ * fetch and memory stays bounded by a few fetches. On a database whose
+ * connections share one session (PGlite behind `pglite-socket`), a
+ * transaction held open would stall every other connection, and a consumer
+ * that calls the store while it streams would wait forever; there the export
+ * reads keyset pages of {@link exportPageSize} rows in index order instead,
+ * each page its own short transaction resuming after the last (score,
+ * company) seen. So it does too inside `withTenant`, where the cursor would
+ * hold the connection the transaction's other statements need.
  *
  * @example
  * ```ts
@@ -24,14 +30,15 @@ import { Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Layer, Option, Stream } from "effect"
 import { companies, type ExportKey, exportStatement, listActiveTenants, tenants } from "./internal/companies.js"
-import { mapErrors } from "./internal/errors.js"
+import { fromSqlError, isSqlError, mapErrors } from "./internal/errors.js"
 import { icpRules, leads } from "./internal/leads.js"
 import { runs } from "./internal/runs.js"
 import type { Context, Run } from "./internal/shared.js"
 import * as Tenancy from "./Tenancy.js"
 
 /**
- * Rows per page of the score export.
+ * Rows per page of the score export on a database whose connections share
+ * one session (PGlite).
  *
  * @since 0.1.0
  * @category constants
@@ -56,6 +63,19 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
           Effect.withSpan(`PgStore.${operation}`, { attributes: { tenant: tenantId } })
         )
       const context: Context = { sql, tenantId, run }
+      const exportPages = (minScore: number) =>
+        Stream.paginateChunkEffect(undefined as ExportKey | undefined, (after) =>
+          run("exportScores", exportStatement(sql, tenantId, minScore, { after, limit: exportPageSize })).pipe(
+            Effect.map((rows) => {
+              const last = rows[rows.length - 1]
+              return [
+                Chunk.unsafeFromArray(rows.slice()),
+                rows.length < exportPageSize || last === undefined
+                  ? Option.none()
+                  : Option.some<ExportKey | undefined>([last.score, last.companyId])
+              ] as const
+            })
+          ))
       return {
         tenantId,
         tenants: tenants(context),
@@ -64,18 +84,15 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
         icpRules: icpRules(context),
         runs: runs(context),
         exportScores: (minScore) =>
-          Stream.paginateChunkEffect(undefined as ExportKey | undefined, (after) =>
-            run("exportScores", exportStatement(sql, tenantId, minScore, after, exportPageSize)).pipe(
-              Effect.map((rows) => {
-                const last = rows[rows.length - 1]
-                return [
-                  Chunk.unsafeFromArray(rows.slice()),
-                  rows.length < exportPageSize || last === undefined
-                    ? Option.none()
-                    : Option.some<ExportKey | undefined>([last.score, last.companyId])
-                ] as const
-              })
-            ))
+          Stream.unwrap(Effect.map(tenancy.inTransaction, (joined) =>
+            // the cursor would hold the connection the joined transaction's
+            // other statements need, and PGlite's only session
+            joined || tenancy.sharedSession
+              ? exportPages(minScore)
+              : tenancy.withTenantStream(tenantId, exportStatement(sql, tenantId, minScore).stream).pipe(
+                Stream.mapError((e) => isSqlError(e) ? fromSqlError("exportScores", e) : e),
+                Stream.withSpan("PgStore.exportScores", { attributes: { tenant: tenantId } })
+              )))
       }
     }
 

@@ -17,7 +17,7 @@
 import { SqlClient } from "@effect/sql"
 import { Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
-import { Context, Effect, FiberRef, Layer, Option } from "effect"
+import { Context, Effect, FiberRef, Layer, Option, Queue, Stream, Take } from "effect"
 import { fromSqlError, isSqlError, mapErrors } from "./internal/errors.js"
 import * as Migrations from "./Migrations.js"
 
@@ -31,6 +31,14 @@ export interface Service {
   /** The role tenant work runs as. */
   readonly appRole: string
   /**
+   * Whether every connection shares one database session, as with PGlite
+   * behind `pglite-socket`: a transaction left open there holds up every
+   * other connection until it ends.
+   */
+  readonly sharedSession: boolean
+  /** Whether the current fiber already runs in a tenant's (or the registry's) transaction. */
+  readonly inTransaction: Effect.Effect<boolean>
+  /**
    * Runs `effect` in one transaction as the application role with the tenant
    * set. Nested calls for the same tenant join the transaction; a nested call
    * for another tenant fails with `Forbidden`.
@@ -39,6 +47,21 @@ export interface Service {
     tenantId: Tenant.TenantId,
     effect: Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E | Store.StoreError, R>
+  /**
+   * Runs `stream` in one transaction as the application role with the tenant
+   * set, held open from the first pull until the stream ends or is
+   * interrupted, so a statement streamed through a cursor reads under
+   * row-level security throughout. The stream is produced by a fiber of its
+   * own and handed over through a small bounded queue (back-pressure: the
+   * producer never runs more than two chunks ahead). Inside a transaction of
+   * the same tenant it joins that transaction instead: the caller must then
+   * not run other statements until the stream ends, as the cursor holds the
+   * connection.
+   */
+  readonly withTenantStream: <A, E, R>(
+    tenantId: Tenant.TenantId,
+    stream: Stream.Stream<A, E, R>
+  ) => Stream.Stream<A, E | Store.StoreError, R>
   /**
    * Runs `effect` as the application role in the registry scope: it may read
    * `tenants` and `odoo_connections` of every tenant, and nothing else.
@@ -139,6 +162,9 @@ export const make = (options?: Options): Effect.Effect<Service, Store.StoreError
     if (options?.migrate !== false) yield* Migrations.run({ appRole })
     yield* checkSafety(appRole)
     const sql = yield* SqlClient.SqlClient
+    const sharedSession = yield* sql<{ pglite: boolean }>`SELECT version() LIKE '%PGlite%' AS pglite`.pipe(
+      Effect.map((rows) => rows[0]?.pglite === true)
+    )
     // the scope this fiber's transaction is bound to: a tenant, or the registry
     const current = FiberRef.unsafeMake<Option.Option<{ readonly tenant: Tenant.TenantId | undefined }>>(Option.none())
     const nested = (detail: string) =>
@@ -157,6 +183,30 @@ export const make = (options?: Options): Effect.Effect<Service, Store.StoreError
         ).pipe(Effect.mapError((e) => isSqlError(e) ? fromSqlError("transaction", e) : e))
       })
 
+    const withTenantStream = <A, E, R>(tenantId: Tenant.TenantId, stream: Stream.Stream<A, E, R>) =>
+      Stream.unwrapScoped(
+        Effect.flatMap(FiberRef.get(current), (scope) => {
+          if (Option.isSome(scope)) {
+            return scope.value.tenant === tenantId
+              ? Effect.succeed<Stream.Stream<A, E | Store.StoreError, R>>(stream)
+              : nested("nested scope of another tenant or of the registry")
+          }
+          return Effect.gen(function*() {
+            const queue = yield* Effect.acquireRelease(
+              Queue.bounded<Take.Take<A, E | Store.StoreError>>(2),
+              Queue.shutdown
+            )
+            // the transaction lives in this fiber, interrupted (and so rolled
+            // back) when the consumer stops early
+            yield* withTenant(tenantId, Stream.runIntoQueue(stream, queue)).pipe(
+              Effect.catchAllCause((cause) => Queue.offer(queue, Take.failCause(cause))),
+              Effect.forkScoped
+            )
+            return Stream.flattenTake(Stream.fromQueue(queue))
+          })
+        })
+      )
+
     // settings made in a savepoint outlive it, so the registry scope never
     // nests in a tenant's transaction (nor a tenant's in the registry's)
     const registry = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -167,7 +217,9 @@ export const make = (options?: Options): Effect.Effect<Service, Store.StoreError
           )
         ).pipe(Effect.mapError((e) => isSqlError(e) ? fromSqlError("registry", e) : e)))
 
-    return { appRole, withTenant, registry } satisfies Service
+    const inTransaction = Effect.map(FiberRef.get(current), Option.isSome)
+
+    return { appRole, sharedSession, inTransaction, withTenant, withTenantStream, registry } satisfies Service
   }).pipe(mapErrors("start"))
 
 /**

@@ -32,6 +32,6 @@ describe("Database.layerEmbedded", () => {
         )))
       const tenants = yield* open(Effect.flatMap(Store.Store, (store) => store.listActiveTenants()))
       rmSync(root, { recursive: true, force: true })
-      expect(tenants).toEqual([{ id: "persisted", name: "Persisted" }])
+      expect(tenants).toEqual([{ id: "persisted", name: "Persisted", dailyCap: null }])
     }), 120_000)
 })

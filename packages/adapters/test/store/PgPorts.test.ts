@@ -52,6 +52,28 @@ for (const target of targets("ports")) {
           expect(Option.isSome(yield* open.tryReserve("tavily.queries", 1e9))).toBe(true)
         }))
 
+      it.effect("a reservation left unsettled past its TTL is reclaimed by the next reservation", () =>
+        Effect.gen(function*() {
+          const budget = `crash.${++budgets}`
+          const options = { tenantId: A, caps: { [budget]: 10 }, reservationTtl: "10 minutes" as const }
+          // a process reserves and dies without settling
+          const crashed = yield* PgBudgetLedger.make(options)
+          expect(Option.isSome(yield* crashed.tryReserve(budget, 6))).toBe(true)
+          const ledger = yield* PgBudgetLedger.make(options)
+          expect(yield* ledger.tryReserve(budget, 5)).toEqual(Option.none())
+          yield* TestClock.adjust("9 minutes")
+          const live = yield* ledger.tryReserve(budget, 4)
+          expect(Option.isSome(live)).toBe(true)
+          expect(yield* ledger.tryReserve(budget, 1)).toEqual(Option.none())
+          // the first one has expired; the second, made a minute later, has not
+          yield* TestClock.adjust("2 minutes")
+          expect(Option.isSome(yield* ledger.tryReserve(budget, 6))).toBe(true)
+          expect(yield* ledger.usage(budget)).toMatchObject({ reserved: 10, committed: 0 })
+          // the live one settles normally; settling the reclaimed one commits nothing
+          yield* ledger.settle(Option.getOrThrow(live), 4)
+          expect(yield* ledger.usage(budget)).toMatchObject({ reserved: 6, committed: 4 })
+        }))
+
       it.effect("keeps counts per tenant and per day", () =>
         Effect.gen(function*() {
           const caps = { caps: { "openai.tokens": 100 } }

@@ -12,8 +12,12 @@ import type { Company } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, FastCheck as fc, Layer, Redacted } from "effect"
 import { randomUUID } from "node:crypto"
-import { tenantTables } from "../../src/store/migrations/0002_security.js"
+import * as Security from "../../src/store/migrations/0002_security.js"
+import * as CompanyTargets from "../../src/store/migrations/0004_company_targets.js"
+import * as ApiTokens from "../../src/store/migrations/0006_api_tokens.js"
 import { targets } from "./harness.js"
+
+const tenantTables = [...Security.tenantTables, ...CompanyTargets.tenantTables, ...ApiTokens.tenantTables]
 
 let written = 0
 const A = Tenant.TenantId.make("rls-a")
@@ -61,6 +65,18 @@ for (const target of targets("rls")) {
   describe(`row-level security (${target.label})`, () => {
     const layer = PgStore.layer().pipe(Layer.provideMerge(target.database))
     it.layer(layer, { timeout: "120 seconds" })((it) => {
+      it.effect("every table with a tenant_id is listed here, with row-level security enabled and forced", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const rows = yield* sql<{ table: string; enabled: boolean; forced: boolean }>`
+            SELECT c.relname AS table, c.relrowsecurity AS enabled, c.relforcerowsecurity AS forced
+            FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+            WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+            ORDER BY c.relname`
+          expect(rows.map((r) => r.table)).toEqual([...tenantTables].sort())
+          for (const row of rows) expect(row).toEqual({ table: row.table, enabled: true, forced: true })
+        }))
+
       it.effect("tenant work runs as a role that is neither superuser nor owner", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
@@ -201,7 +217,9 @@ for (const target of targets("rls")) {
           expect(again).toEqual([[], []])
           const sql = yield* SqlClient.SqlClient
           const rows = yield* sql<{ migration_id: number }>`SELECT migration_id FROM leadgraph_migrations ORDER BY 1`
-          expect(rows.map((r) => r.migration_id)).toEqual([1, 2])
+          const all = yield* Migrations.loader()
+          expect(all.map(([id]) => id)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1))
+          expect(rows.map((r) => r.migration_id)).toEqual(all.map(([id]) => id))
         }))
     })
   })
@@ -217,7 +235,8 @@ if (url !== undefined) {
         const pool = () => Database.layerUrl({ url: Redacted.make(url), schema, maxConnections: 2 })
         const migrate = Migrations.run().pipe(Effect.provide(pool()))
         const results = yield* Effect.all([migrate, migrate], { concurrency: 2 })
-        expect(results.map((r) => r.length).sort()).toEqual([0, 2])
+        const all = yield* Migrations.loader()
+        expect(results.map((r) => r.length).sort()).toEqual([0, all.length])
         yield* Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           yield* Tenancy.checkSafety(Migrations.defaultAppRole)

@@ -16,6 +16,7 @@ import { Context, Duration, Schema } from "effect"
 import type { Effect } from "effect"
 import type * as Budget from "../engine/Budget.js"
 import * as Features from "./Features.js"
+import { canonical } from "./internal/hash.js"
 import * as VendorError from "./VendorError.js"
 
 /**
@@ -172,16 +173,6 @@ export interface Service {
  * @category tags
  */
 export class Llm extends Context.Tag("@leadgraph/core/Llm")<Llm, Service>() {}
-
-const canonical = (u: unknown): unknown => {
-  if (Array.isArray(u)) return u.map(canonical)
-  if (typeof u === "object" && u !== null) {
-    return Object.fromEntries(
-      Object.keys(u).sort().map((k) => [k, canonical((u as Record<string, unknown>)[k])])
-    )
-  }
-  return u
-}
 
 /**
  * The material a rationale's cache key is hashed from: the features in a

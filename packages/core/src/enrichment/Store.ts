@@ -69,14 +69,32 @@ export interface Written {
 }
 
 /**
- * The tenant row itself and its Odoo connection.
+ * What {@link Tenants.save} writes: the name and, optionally, the tenant's
+ * daily cap (see `Tenant.dailyCap`). A `dailyCap` left `undefined` keeps the
+ * stored value (`null` for a new tenant); `null` clears it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TenantInput {
+  readonly name: string
+  readonly dailyCap?: number | null | undefined
+}
+
+/**
+ * The tenant row itself and its Odoo connection. `save` fails with `Invalid`
+ * when `dailyCap` is not a non-negative integer (or `null`).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Tenants {
-  readonly save: (tenant: { readonly name: string }) => Effect.Effect<void, StoreError>
+  readonly save: (tenant: TenantInput) => Effect.Effect<void, StoreError>
+  /** The tenant's row, if it exists. */
+  readonly get: Effect.Effect<Option.Option<Tenant>, StoreError>
   readonly saveOdooConnection: (connection: OdooConnection) => Effect.Effect<void, StoreError>
+  /** The tenant's Odoo connection (active or not), if it has one. */
+  readonly odooConnection: Effect.Effect<Option.Option<OdooConnection>, StoreError>
 }
 
 /**
@@ -88,6 +106,8 @@ export interface Tenants {
 export interface Companies {
   readonly upsert: (companies: ReadonlyArray<CompanyInput>) => Effect.Effect<Written, StoreError>
   readonly findByDomains: (domains: ReadonlyArray<Domain>) => Effect.Effect<ReadonlyArray<Company>, StoreError>
+  /** The companies with these ids, in the order of `ids` (unknown ids left out). */
+  readonly findByIds: (ids: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<Company>, StoreError>
   /**
    * The companies that most need work first: missing features, then missing
    * contacts, then the oldest enrichment (never enriched first), then by id.
@@ -109,6 +129,8 @@ export interface Leads {
   readonly upsertScores: (scores: ReadonlyArray<LeadScore>) => Effect.Effect<Written, StoreError>
   readonly contactsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<Contact>, StoreError>
   readonly scoreOf: (companyId: CompanyId) => Effect.Effect<Option.Option<LeadScore>, StoreError>
+  /** The company's email addresses with their verification verdicts, by email. */
+  readonly emailsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LeadEmail>, StoreError>
 }
 
 /**
@@ -151,7 +173,10 @@ export interface TenantStore {
   readonly runs: Runs
   /**
    * The latest score of each company at or above `minScore`, best first,
-   * streamed (never loaded whole). Always its own transaction.
+   * streamed (never loaded whole). Outside {@link Service.withTenant} it
+   * reads in a transaction of its own (in Postgres, one cursor held open
+   * while the stream runs); inside, it joins that transaction. The consumer
+   * may call the store while it streams.
    */
   readonly exportScores: (minScore: number) => Stream.Stream<ScoredLead, StoreError>
 }

@@ -23,14 +23,17 @@ export const TenantId = Schema.NonEmptyTrimmedString.pipe(Schema.maxLength(64), 
 export type TenantId = typeof TenantId.Type
 
 /**
- * A tenant.
+ * A tenant. `dailyCap`, when set, overrides `SCHED_DAILY_CAP_PER_TENANT`
+ * (the number of companies a nightly run enriches for this tenant); `null`
+ * (the default) means the global cap applies.
  *
  * @since 0.1.0
  * @category models
  */
 export const Tenant = Schema.Struct({
   id: TenantId,
-  name: Schema.NonEmptyTrimmedString
+  name: Schema.NonEmptyTrimmedString,
+  dailyCap: Schema.optionalWith(Schema.NullOr(Schema.NonNegativeInt), { default: () => null })
 })
 
 /**

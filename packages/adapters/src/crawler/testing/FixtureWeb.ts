@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Fiber, Layer, Ref, Runtime } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Runtime } from "effect"
 import type { Scope } from "effect"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -149,25 +149,37 @@ export interface FixtureWeb {
 }
 
 /**
- * Fixture options: the seed of the company data.
+ * Fixture options: the seed of the company data, how many company sites
+ * (default 22), a delay before every answer (default none), and a
+ * `Crawl-delay` (seconds) added to every company's robots.txt.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   readonly seed: number
+  readonly count?: number | undefined
+  readonly latency?: Duration.DurationInput | undefined
+  readonly crawlDelaySeconds?: number | undefined
 }
 
-const companySite = (c: Company): Site => ({
+const withCrawlDelay = (robots: string | undefined, seconds: number | undefined): string | undefined => {
+  if (seconds === undefined) return robots
+  if (robots === undefined) return `User-agent: *\nCrawl-delay: ${seconds}\n`
+  return robots.replace(/^(User-agent: \*)$/m, `$1\nCrawl-delay: ${seconds}`)
+}
+
+const companySite = (c: Company, crawlDelaySeconds: number | undefined): Site => ({
   host: c.host,
   kind: "company",
   note: `${c.name} (${c.language}, ${c.encoding}, ${c.addressMarkup}, ${c.emailStyle})`,
   route: (path, port) => {
     const origin = `http://${c.host}:${port}`
     if (path === "/robots.txt") {
-      return c.robots === undefined
+      const robots = withCrawlDelay(c.robots, crawlDelaySeconds)
+      return robots === undefined
         ? { kind: "page", status: 404, body: "not found", contentType: "text/plain" }
-        : { kind: "page", body: c.robots.replaceAll("{origin}", origin), contentType: "text/plain" }
+        : { kind: "page", body: robots.replaceAll("{origin}", origin), contentType: "text/plain" }
     }
     if (path === "/assets/brochure.pdf") {
       return { kind: "page", body: Uint8Array.from([0x25, 0x50, 0x44, 0x46, 0x2d]), contentType: "application/pdf" }
@@ -194,10 +206,12 @@ const notFound: Reply = { kind: "page", status: 404, body: "<!DOCTYPE html><titl
 export const make = (options?: Partial<Options>): Effect.Effect<FixtureWeb, never, Scope.Scope> =>
   Effect.gen(function*() {
     const seed = options?.seed ?? 42
-    const list = companies(seed)
-    const sites = [...list.map(companySite), ...hostileSites()]
+    const list = companies(seed, options?.count)
+    const sites = [...list.map((c) => companySite(c, options?.crawlDelaySeconds)), ...hostileSites()]
     const byHost = new Map(sites.map((s) => [s.host, s]))
-    const log = yield* Ref.make<ReadonlyArray<Entry>>([])
+    const latency = options?.latency === undefined ? undefined : Duration.decode(options.latency)
+    // appended in place: copying the whole log per request is quadratic in big runs
+    const entries: Array<Entry> = []
     const runtime = yield* Effect.runtime<never>()
     const run = Runtime.runSync(runtime)
     const fork = Runtime.runFork(runtime)
@@ -259,15 +273,16 @@ export const make = (options?: Partial<Options>): Effect.Effect<FixtureWeb, neve
       const reply = byHost.get(host)?.route(path, port) ?? notFound
       const status = reply.kind === "redirect" ? reply.status ?? 301 : reply.kind === "page" ? reply.status ?? 200 : 200
       const time = run(Clock.currentTimeMillis)
-      run(Ref.update(log, (entries) => [...entries, {
+      entries.push({
         time,
         host,
         path: req.url ?? "/",
         status,
         userAgent: String(req.headers["user-agent"] ?? ""),
         localAddress: req.socket.localAddress ?? ""
-      }]))
-      send(req, res, reply)
+      })
+      if (latency === undefined || Duration.isZero(latency)) return send(req, res, reply)
+      fork(Effect.zipRight(Effect.sleep(latency), Effect.sync(() => send(req, res, reply))))
     }
 
     const listen = (server: Server, host: string, at: number) =>
@@ -292,8 +307,8 @@ export const make = (options?: Partial<Options>): Effect.Effect<FixtureWeb, neve
       companies: list,
       sites,
       url: (host) => `http://${host}:${port}/`,
-      log: Ref.get(log),
-      clearLog: Ref.set(log, []),
+      log: Effect.sync(() => entries.slice()),
+      clearLog: Effect.sync(() => void entries.splice(0)),
       resolver: Resolver.layerStatic({ "*.test": "127.0.0.1", "intranet.test": "127.0.0.2", "www.offsite.test": "127.0.0.2" })
     }
   })

@@ -54,16 +54,22 @@ const robotsOf = (i: number): string | undefined => {
 }
 
 /**
- * The seeded company sites (22 of them).
+ * The seeded company sites: 22 by default, or `count` (names and hosts get a
+ * number after the 22nd).
  *
  * @internal
  */
-export const companies = (seed: number): ReadonlyArray<Company> =>
-  prefixes.map((prefix, i) => {
-    const prng = Prng.forKey(seed, prefix)
+export const companies = (seed: number, count: number = prefixes.length): ReadonlyArray<Company> =>
+  Array.from({ length: count }, (_, i) => {
+    const prefix = prefixes[i % prefixes.length]!
+    // the first 22 keep their historical names; later ones get a number
+    const n = Math.floor(i / prefixes.length)
+    const prng = Prng.forKey(seed, n === 0 ? prefix : `${prefix}#${n}`)
     const industry = industries[i % industries.length]!
-    const name = `${prefix} ${industry}`
-    const host = `${prefix.toLowerCase()}-${industry.toLowerCase()}.test`
+    const name = n === 0 ? `${prefix} ${industry}` : `${prefix} ${industry} ${n + 1}`
+    const host = n === 0
+      ? `${prefix.toLowerCase()}-${industry.toLowerCase()}.test`
+      : `${prefix.toLowerCase()}-${industry.toLowerCase()}-${n + 1}.test`
     const place = places[i % places.length]!
     const used = new Set<string>()
     const people = titles.slice(0, 3 + (i % 3)).map((title) => {

@@ -6,25 +6,42 @@
 import type { SqlClient } from "@effect/sql"
 import { Company, Store } from "@leadgraph/core"
 import type { Score, Tenant } from "@leadgraph/core"
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import { batched, column, type Context, count, lastByKey } from "./shared.js"
 
-/** @internal */
-export const companyColumns = `id, tenant_id AS "tenantId", name, domain, website, industry,
-  ssic_code AS "ssicCode", country, employee_range AS "employeeRange", last_seen AS "lastSeen",
-  last_enriched_at AS "lastEnrichedAt"`
+/**
+ * The columns of a `Company`, read from `companies c` joined with its
+ * `company_targets t` (which holds the enrichment time).
+ *
+ * @internal
+ */
+export const companyColumns = `c.id, c.tenant_id AS "tenantId", c.name, c.domain, c.website, c.industry,
+  c.ssic_code AS "ssicCode", c.country, c.employee_range AS "employeeRange", c.last_seen AS "lastSeen",
+  t.last_enriched_at AS "lastEnrichedAt"`
 
 const decodeCompanies = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Company.Company)))
 
 /** @internal */
 export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
-  save: (tenant) =>
-    run(
-      "tenants.save",
-      sql`INSERT INTO tenants (id, name) VALUES (${tenantId}, ${tenant.name})
+  save: ({ dailyCap, name }) => {
+    if (dailyCap !== undefined && dailyCap !== null && !(Number.isSafeInteger(dailyCap) && dailyCap >= 0)) {
+      return Effect.fail(
+        new Store.StoreError({
+          reason: "Invalid",
+          operation: "tenants.save",
+          detail: "dailyCap must be a non-negative integer or null"
+        })
+      )
+    }
+    // an undefined cap keeps the stored one: the update then leaves it out
+    const statement = dailyCap === undefined
+      ? sql`INSERT INTO tenants (id, name) VALUES (${tenantId}, ${name})
         ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE tenants.name IS DISTINCT FROM excluded.name`
-        .pipe(Effect.asVoid)
-    ),
+      : sql`INSERT INTO tenants (id, name, daily_cap) VALUES (${tenantId}, ${name}, ${dailyCap}::int)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, daily_cap = excluded.daily_cap
+        WHERE (tenants.name, tenants.daily_cap) IS DISTINCT FROM (excluded.name, excluded.daily_cap)`
+    return run("tenants.save", Effect.asVoid(statement))
+  },
   saveOdooConnection: (c) =>
     run(
       "tenants.saveOdooConnection",
@@ -33,12 +50,35 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
         ON CONFLICT (tenant_id) DO UPDATE SET active = excluded.active, url = excluded.url,
           database = excluded.database, login = excluded.login, secret_ref = excluded.secret_ref,
           updated_at = now()`.pipe(Effect.asVoid)
+    ),
+  get: run(
+    "tenants.get",
+    sql<{ id: string; name: string; daily_cap: number | null }>`SELECT id, name, daily_cap FROM tenants
+      WHERE id = ${tenantId}`.pipe(
+      Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ id: tenantId, name: r.name, dailyCap: r.daily_cap })))
     )
+  ),
+  odooConnection: run(
+    "tenants.odooConnection",
+    sql<{ active: boolean; url: string; database: string; login: string; secret_ref: string }>`SELECT active, url,
+      database, login, secret_ref FROM odoo_connections WHERE tenant_id = ${tenantId}`.pipe(
+      Effect.map((rows) =>
+        Option.map(Option.fromNullable(rows[0]), (r) => ({
+          active: r.active,
+          url: r.url,
+          database: r.database,
+          login: r.login,
+          secretRef: r.secret_ref
+        }))
+      )
+    )
+  )
 })
 
 /**
  * The statement of target selection; its ORDER BY is the column order of
- * `companies_targets_idx`, so the LIMIT is served by the index.
+ * `company_targets_order_idx`, so the LIMIT is served by the index (each
+ * selected row then joins its company by primary key).
  *
  * @internal
  */
@@ -50,10 +90,11 @@ export const targetsStatement = (
 ) => {
   const notToday = options.rerun === true
     ? sql.literal("true")
-    : sql`(last_enriched_at IS NULL OR last_enriched_at < ${start} OR last_enriched_at >= ${end})`
-  return sql`SELECT ${sql.literal(companyColumns)} FROM companies
-    WHERE tenant_id = ${tenantId} AND ${notToday}
-    ORDER BY has_features, has_contacts, last_enriched_at NULLS FIRST, id
+    : sql`(t.last_enriched_at IS NULL OR t.last_enriched_at < ${start} OR t.last_enriched_at >= ${end})`
+  return sql`SELECT ${sql.literal(companyColumns)}
+    FROM company_targets t JOIN companies c ON c.tenant_id = t.tenant_id AND c.id = t.company_id
+    WHERE t.tenant_id = ${tenantId} AND ${notToday}
+    ORDER BY t.has_features, t.has_contacts, t.last_enriched_at NULLS FIRST, t.company_id
     LIMIT ${options.cap}`
 }
 
@@ -65,9 +106,10 @@ export const targetsStatement = (
 export type ExportKey = readonly [score: number, companyId: string]
 
 /**
- * One page of the score export, best first: a keyset page read in order
- * from `lead_scores_score_idx` (tenant, score desc, company desc), resuming
- * strictly after `after`.
+ * The score export, best first, read in order from `lead_scores_score_idx`
+ * (tenant, score desc, company desc): the whole export as one statement (to
+ * stream through a cursor), or, given `page`, one keyset page resuming
+ * strictly after `page.after`.
  *
  * @internal
  */
@@ -75,17 +117,17 @@ export const exportStatement = (
   sql: SqlClient.SqlClient,
   tenantId: Tenant.TenantId,
   minScore: number,
-  after: ExportKey | undefined,
-  limit: number
+  page?: { readonly after: ExportKey | undefined; readonly limit: number }
 ) =>
   sql<Score.ScoredLead>`SELECT s.company_id AS "companyId", c.name, c.domain, c.website, s.score, s.bucket,
       s.rationale, s.scored_at AS "scoredAt"
     FROM lead_scores s JOIN companies c ON c.tenant_id = s.tenant_id AND c.id = s.company_id
     WHERE s.tenant_id = ${tenantId} AND s.score >= ${minScore}${
-    after === undefined ? sql.literal("") : sql` AND (s.score, s.company_id) < (${after[0]}::float8, ${after[1]}::uuid)`
+    page?.after === undefined
+      ? sql.literal("")
+      : sql` AND (s.score, s.company_id) < (${page.after[0]}::float8, ${page.after[1]}::uuid)`
   }
-    ORDER BY s.score DESC NULLS LAST, s.company_id DESC
-    LIMIT ${limit}`
+    ORDER BY s.score DESC NULLS LAST, s.company_id DESC${page === undefined ? sql.literal("") : sql` LIMIT ${page.limit}`}`
 
 /** @internal */
 export const dayRange = (runDay: string): readonly [Date, Date] | undefined => {
@@ -118,15 +160,36 @@ export const companies = ({ run, sql, tenantId }: Context): Store.Companies => (
                  companies.country, companies.employee_range, companies.last_seen)
             IS DISTINCT FROM (excluded.name, excluded.website, excluded.industry, excluded.ssic_code,
                  excluded.country, excluded.employee_range, GREATEST(companies.last_seen, excluded.last_seen))
-          RETURNING 1
+          RETURNING tenant_id, id
+        ), targets AS (
+          -- a new company's selection state; a changed one keeps its own
+          INSERT INTO company_targets (tenant_id, company_id) SELECT tenant_id, id FROM w
+          ON CONFLICT (tenant_id, company_id) DO NOTHING
         ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map(count)))
     ),
   findByDomains: (domains) =>
     run(
       "companies.findByDomains",
-      sql`SELECT ${sql.literal(companyColumns)} FROM companies
-        WHERE tenant_id = ${tenantId} AND domain = ANY(${domains as ReadonlyArray<string>}::text[])
-        ORDER BY domain`.pipe(Effect.flatMap(decodeCompanies))
+      sql`SELECT ${sql.literal(companyColumns)}
+        FROM companies c LEFT JOIN company_targets t ON t.tenant_id = c.tenant_id AND t.company_id = c.id
+        WHERE c.tenant_id = ${tenantId} AND c.domain = ANY(${domains as ReadonlyArray<string>}::text[])
+        ORDER BY c.domain`.pipe(Effect.flatMap(decodeCompanies))
+    ),
+  findByIds: (ids) =>
+    run(
+      "companies.findByIds",
+      sql`SELECT ${sql.literal(companyColumns)}
+        FROM companies c LEFT JOIN company_targets t ON t.tenant_id = c.tenant_id AND t.company_id = c.id
+        WHERE c.tenant_id = ${tenantId} AND c.id = ANY(${ids as ReadonlyArray<string>}::uuid[])`.pipe(
+        Effect.flatMap(decodeCompanies),
+        Effect.map((found) => {
+          const byId = new Map(found.map((c) => [c.id, c]))
+          return ids.flatMap((id) => {
+            const c = byId.get(id)
+            return c === undefined ? [] : [c]
+          })
+        })
+      )
     ),
   selectTargets: (options) => {
     const range = dayRange(options.runDay)
@@ -153,7 +216,7 @@ export const listActiveTenants = (
 ) => {
   const include = filter?.include ?? []
   const exclude = filter?.exclude ?? []
-  return sql<{ id: Tenant.TenantId; name: string }>`SELECT t.id, t.name FROM tenants t
+  return sql<Tenant.Tenant>`SELECT t.id, t.name, t.daily_cap AS "dailyCap" FROM tenants t
     JOIN odoo_connections o ON o.tenant_id = t.id AND o.active
     WHERE (cardinality(${include}::text[]) = 0 OR t.id = ANY(${include}::text[]))
       AND NOT (t.id = ANY(${exclude}::text[]))

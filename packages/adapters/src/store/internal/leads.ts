@@ -3,13 +3,14 @@
  *
  * @internal
  */
-import { Contact, IcpRule, Score } from "@leadgraph/core"
+import { Contact, IcpRule, LeadEmail, Score } from "@leadgraph/core"
 import type { Store } from "@leadgraph/core"
 import { Effect, Option, Schema } from "effect"
 import { batched, column, type Context, count, lastByKey } from "./shared.js"
 
 const decodeContacts = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Contact.Contact)))
 const decodeScores = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Score.LeadScore)))
+const decodeEmails = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(LeadEmail.LeadEmail)))
 const decodeRules = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(IcpRule.IcpRule)))
 
 /** @internal */
@@ -34,8 +35,8 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
                  excluded.linkedin_url, excluded.source)
           RETURNING company_id
         ), flagged AS (
-          UPDATE companies SET has_contacts = true
-          WHERE tenant_id = ${tenantId} AND NOT has_contacts AND id IN (SELECT company_id FROM w)
+          UPDATE company_targets SET has_contacts = true
+          WHERE tenant_id = ${tenantId} AND NOT has_contacts AND company_id IN (SELECT company_id FROM w)
         ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map(count)))
     ),
   upsertEmails: (inputs) =>
@@ -77,8 +78,8 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
           WHERE lead_features.features IS DISTINCT FROM excluded.features
           RETURNING company_id
         ), flagged AS (
-          UPDATE companies SET has_features = true
-          WHERE tenant_id = ${tenantId} AND NOT has_features AND id IN (SELECT company_id FROM w)
+          UPDATE company_targets SET has_features = true
+          WHERE tenant_id = ${tenantId} AND NOT has_features AND company_id IN (SELECT company_id FROM w)
         ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map(count)))
     ),
   upsertScores: (inputs) =>
@@ -118,6 +119,14 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
         Effect.flatMap(decodeScores),
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
+    ),
+  emailsOf: (companyId) =>
+    run(
+      "leads.emailsOf",
+      sql`SELECT email, company_id AS "companyId", contact_id AS "contactId", source, status,
+          sub_status AS "subStatus", verified_at AS "verifiedAt"
+        FROM lead_emails WHERE tenant_id = ${tenantId} AND company_id = ${companyId} ORDER BY email`
+        .pipe(Effect.flatMap(decodeEmails))
     )
 })
 

@@ -44,8 +44,8 @@ export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
             status = excluded.status, steps = excluded.steps, finished_at = excluded.finished_at
           RETURNING company_id, status, finished_at
         ), enriched AS (
-          UPDATE companies c SET last_enriched_at = GREATEST(c.last_enriched_at, w.finished_at)
-          FROM w WHERE c.tenant_id = ${tenantId} AND c.id = w.company_id AND w.status IN ('succeeded', 'partial')
+          UPDATE company_targets t SET last_enriched_at = GREATEST(t.last_enriched_at, w.finished_at)
+          FROM w WHERE t.tenant_id = ${tenantId} AND t.company_id = w.company_id AND w.status IN ('succeeded', 'partial')
         ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map((rows) => rows[0]?.n ?? 0)))
     ).pipe(Effect.asVoid),
   finish: (runId, summary) =>

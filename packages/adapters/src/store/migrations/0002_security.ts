@@ -40,6 +40,25 @@ export const tenantTables = [
 
 const tenantSetting = `current_setting('app.tenant_id', true)`
 
+/**
+ * Grants `appRole` the use of a table with a `tenant_id` and puts it under
+ * forced row-level security, for this and later migrations.
+ *
+ * @internal
+ */
+export const isolate = (table: string, appRole: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${appRole}`)
+    yield* sql.unsafe(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`)
+    yield* sql.unsafe(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`)
+    yield* sql.unsafe(`DROP POLICY IF EXISTS tenant_isolation ON ${table}`)
+    yield* sql.unsafe(
+      `CREATE POLICY tenant_isolation ON ${table}
+        USING (tenant_id = ${tenantSetting}) WITH CHECK (tenant_id = ${tenantSetting})`
+    )
+  })
+
 /** @internal */
 export const make = (appRole: string) =>
   Effect.gen(function*() {
@@ -72,16 +91,7 @@ export const make = (appRole: string) =>
     yield* sql.unsafe(
       `CREATE POLICY tenant_isolation ON tenants USING (id = ${tenantSetting}) WITH CHECK (id = ${tenantSetting})`
     )
-    for (const table of tenantTables) {
-      yield* sql.unsafe(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${table} TO ${appRole}`)
-      yield* sql.unsafe(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`)
-      yield* sql.unsafe(`ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`)
-      yield* sql.unsafe(`DROP POLICY IF EXISTS tenant_isolation ON ${table}`)
-      yield* sql.unsafe(
-        `CREATE POLICY tenant_isolation ON ${table}
-          USING (tenant_id = ${tenantSetting}) WITH CHECK (tenant_id = ${tenantSetting})`
-      )
-    }
+    for (const table of tenantTables) yield* isolate(table, appRole)
     for (const table of ["tenants", "odoo_connections"]) {
       yield* sql.unsafe(`DROP POLICY IF EXISTS registry_read ON ${table}`)
       yield* sql.unsafe(

@@ -27,6 +27,7 @@ interface RunRecord {
 
 interface State {
   name: string | undefined
+  dailyCap: number | null
   odoo: OdooConnection | undefined
   readonly companies: Map<CompanyId, { row: Company; hasFeatures: boolean; hasContacts: boolean }>
   readonly domains: Map<Domain, CompanyId>
@@ -40,6 +41,7 @@ interface State {
 
 const empty = (): State => ({
   name: undefined,
+  dailyCap: null,
   odoo: undefined,
   companies: new Map(),
   domains: new Map(),
@@ -118,8 +120,19 @@ export const make = (
     return {
       tenantId,
       tenants: {
-        save: (tenant) => op("tenants.save", (s) => void (s.name = tenant.name)),
-        saveOdooConnection: (c) => op("tenants.saveOdooConnection", (s) => needTenant(s, "odoo") ?? void (s.odoo = c))
+        save: (tenant) =>
+          op("tenants.save", (s) => {
+            const cap = tenant.dailyCap
+            if (cap !== undefined && cap !== null && !(Number.isSafeInteger(cap) && cap >= 0)) {
+              return fail("Invalid", "tenants.save", "dailyCap must be a non-negative integer or null")
+            }
+            s.name = tenant.name
+            if (cap !== undefined) s.dailyCap = cap
+          }),
+        get: op("tenants.get", (s) =>
+          s.name === undefined ? Option.none() : Option.some({ id: tenantId, name: s.name, dailyCap: s.dailyCap })),
+        saveOdooConnection: (c) => op("tenants.saveOdooConnection", (s) => needTenant(s, "odoo") ?? void (s.odoo = c)),
+        odooConnection: op("tenants.odooConnection", (s) => Option.fromNullable(s.odoo))
       },
       companies: {
         upsert: (inputs) =>
@@ -156,6 +169,11 @@ export const make = (
               const id = s.domains.get(d)
               return id === undefined ? [] : [s.companies.get(id)!.row]
             })),
+        findByIds: (wanted) =>
+          op("companies.findByIds", (s) => wanted.flatMap((id) => {
+            const found = s.companies.get(id)
+            return found === undefined ? [] : [found.row]
+          })),
         selectTargets: (options) =>
           op("companies.selectTargets", (s) => {
             const start = /^\d{4}-\d{2}-\d{2}$/.test(options.runDay) ? Date.parse(`${options.runDay}T00:00:00Z`) : NaN
@@ -240,7 +258,10 @@ export const make = (
         contactsOf: (companyId) =>
           op("leads.contactsOf", (s) =>
             [...s.contacts.values()].filter((c) => c.companyId === companyId).sort((a, b) => cmp(a.email, b.email))),
-        scoreOf: (companyId) => op("leads.scoreOf", (s) => Option.fromNullable(s.scores.get(companyId)))
+        scoreOf: (companyId) => op("leads.scoreOf", (s) => Option.fromNullable(s.scores.get(companyId))),
+        emailsOf: (companyId) =>
+          op("leads.emailsOf", (s) =>
+            [...s.emails.values()].filter((e) => e.companyId === companyId).sort((a, b) => cmp(a.email, b.email)))
       },
       icpRules: {
         save: (rules) =>
@@ -342,7 +363,7 @@ export const make = (
             ((filter?.include ?? []).length === 0 || filter!.include!.includes(id)) &&
             !(filter?.exclude ?? []).includes(id)
           )
-          .map(([id, s]) => ({ id, name: s.name! }))
+          .map(([id, s]) => ({ id, name: s.name!, dailyCap: s.dailyCap }))
           .sort((a, b) => cmp(a.id, b.id))
       )),
     forTenant,

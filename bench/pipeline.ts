@@ -1,0 +1,581 @@
+/**
+ * `npm run bench -- pipeline`: the whole enrichment pipeline for 1,000
+ * companies of one tenant, over the fixture sites and the five fake vendors
+ * on 127.0.0.1 with realistic latencies and rate limits ({@link real}), time
+ * scaled by one factor (see below for why not "a minute here").
+ *
+ * Time scaling: the run's `Clock` goes `factor` times faster than the wall
+ * clock (bench/pipeline/ScaledClock.ts), so every latency, rate-limit
+ * interval, Crawl-delay, politeness gap, timeout and back-off is divided by
+ * the factor, and every duration read through `Clock` (the makespan, the
+ * per-step p50/p90) is already at real scale (= wall time x factor).
+ *
+ * Each run is a fresh child process with its own seed: the runner's code
+ * (engine, adapters, in-memory PGlite, or Postgres) in its main thread, the
+ * fixture web and the fakes in a worker thread (bench/pipeline/world.ts),
+ * as remote vendors would not share the runner's CPU. The client-side rate
+ * limits are set to the vendors' limits without bursts, so the client waits
+ * instead of drawing 429s. The environment is `Environment.layer`'s, with an
+ * HTTP client that records every vendor call.
+ *
+ * Reported per run: the makespan at real scale, the lower bound the rate limits and the per-company critical path impose, their
+ * ratio (goal <= 1.15), p50/p90 per step, vendor calls (and 429s), and what
+ * could be the bottleneck: each vendor's achieved rate against its limit,
+ * PGlite busy time and the event loop's utilisation. Over all runs: the p90
+ * makespan (goal: far under 90 minutes). Results go to bench/results/.
+ *
+ * Why the default factor is only 2: time scaling shrinks waiting, not CPU
+ * work. The runner spends about 0.3 s of CPU per company (about 106 SQL
+ * statements in 25 transactions, engine, HTTP), which is 5 to 6 minutes
+ * for 1,000 companies whatever the factor; at factor 6 that CPU alone is
+ * 30 minutes at real scale, more than the rate limits impose (about 18
+ * minutes), so the run measures the CPU instead of the pipeline. Each run
+ * reports its CPU floor (CPU time x factor) so that this stays visible.
+ *
+ * Options: `--runs N` (5), `--companies N` (1000), `--factor F` (2),
+ * `--concurrency N` (SCHED_COMPANY_CONCURRENCY, 200), `--seed S` (first
+ * seed, 1), `--zb-batches-per-minute N` (ZeroBounce `validatebatch` limit:
+ * none by default; its documented limit is 5, or 20, per minute), `--db
+ * pglite|postgres` (pglite; postgres needs DATABASE_URL), `--quick` (100
+ * companies, 1 run).
+ */
+import { spawn } from "node:child_process"
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, loadavg, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { performance } from "node:perf_hooks"
+import { Worker } from "node:worker_threads"
+import { createRequire } from "node:module"
+import { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { PGlite } from "@electric-sql/pglite"
+import { Database, FakeOdooServer, type FakeVendors, PgStore, Resolver, WebCrawler } from "@leadgraph/adapters"
+import { Company, Events, RunSummary, Store, Tenant } from "@leadgraph/core"
+import { Demo, Nightly, Settings, TenantRun, TenantServices, Vendors } from "@leadgraph/runner"
+import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import * as ScaledClock from "./pipeline/ScaledClock.js"
+import type * as World from "./pipeline/world.js"
+
+// ---------------------------------------------------------------- parameters
+
+/**
+ * The real-scale latencies and limits of the run (milliseconds, requests per
+ * minute). Vendor latencies are drawn uniformly within +/- `jitter`.
+ */
+const real = {
+  jitter: 0.2,
+  crawl: { pageMillis: 300, crawlDelaySeconds: 1, minDelayMillis: 500 },
+  tavily: { millis: 1_500, perMinute: 1_000 },
+  openAi: { millis: 6_000, perMinute: 500 },
+  lusha: { millis: 1_000, perMinute: 300 },
+  zeroBounce: { batchMillis: 2_000 },
+  /** Self-hosted Odoo: no vendor limit; the adapter's own default is 10 calls a second. */
+  odoo: { millis: 300, clientPerSecond: 10 }
+} as const
+
+const argv = process.argv.slice(2)
+const arg = (name: string): string | undefined => {
+  const i = argv.indexOf(`--${name}`)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const num = (name: string, fallback: number) => (arg(name) === undefined ? fallback : Number(arg(name)))
+const quick = argv.includes("--quick")
+
+interface RunOptions {
+  readonly seed: number
+  readonly companies: number
+  readonly factor: number
+  readonly concurrency: number
+  readonly zbBatchesPerMinute: number | undefined
+  readonly db: "pglite" | "postgres"
+}
+
+// ---------------------------------------------------------------- one run (child process)
+
+const tenantId = Tenant.TenantId.make("bench-tenant")
+const odooSecret = "LEADGRAPH_BENCH_ODOO_PASSWORD"
+const hugeCaps: Settings.Caps = {
+  tavilyQueries: 1_000_000,
+  lushaLookups: 10_000_000,
+  zeroBounceVerifications: 10_000_000,
+  openAiTokens: 1_000_000_000
+}
+
+/** A client-side limit that never bursts: one request per `60 s / perMinute`. */
+const spaced = (perMinute: number) => ({ limit: 1, interval: Duration.millis(60_000 / perMinute) })
+
+interface HttpCall {
+  readonly vendor: string
+  readonly path: string
+  readonly start: number
+  readonly status: number
+}
+
+/** PGlite's busy time: the socket server runs every statement through `execProtocolRawStream`, one at a time. */
+const pgliteBusy = { millis: 0, calls: 0 }
+const patchPglite = () => {
+  const proto = PGlite.prototype as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
+  const original = proto.execProtocolRawStream
+  if (original === undefined) return false
+  proto.execProtocolRawStream = async function(this: unknown, ...args: Array<unknown>) {
+    const t0 = performance.now()
+    try {
+      return await original.apply(this, args)
+    } finally {
+      pgliteBusy.millis += performance.now() - t0
+      pgliteBusy.calls++
+    }
+  }
+  return true
+}
+
+/** Starts the world (fixture web and fakes) in a worker thread on the same scaled clock. */
+const startWorld = (o: RunOptions, origin: number) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly worker: Worker; readonly ready: World.Ready }, Error>((resume) => {
+      // a worker does not inherit tsx's loader: register it, then load the world
+      const entry = new URL("./pipeline/world.ts", import.meta.url).href
+      const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
+      const worker = new Worker(boot, {
+        eval: true,
+        workerData: {
+          seed: o.seed,
+          companies: o.companies,
+          factor: o.factor,
+          origin,
+          zbBatchesPerMinute: o.zbBatchesPerMinute,
+          real
+        } satisfies World.WorldOptions
+      })
+      worker.once("error", (e) => resume(Effect.fail(e)))
+      worker.once("message", (ready: World.Ready) => resume(Effect.succeed({ worker, ready })))
+    }),
+    ({ worker }) => Effect.promise(() => worker.terminate())
+  )
+
+const worldStats = (worker: Worker) =>
+  Effect.async<World.Stats>((resume) => {
+    worker.once("message", (stats: World.Stats) => resume(Effect.succeed(stats)))
+    worker.postMessage("stats")
+  })
+
+/** SQL statements the run sends (through `pg`, under `@effect/sql-pg`), and its transactions. */
+const sqlCount = { statements: 0, transactions: 0 }
+const patchPg = () => {
+  // the CommonJS module behind the `pg` that @effect/sql-pg imports (no types installed)
+  const pg = createRequire(import.meta.url)("pg") as { readonly Client: { readonly prototype: unknown } }
+  const proto = pg.Client.prototype as unknown as { query: (...args: Array<unknown>) => unknown }
+  const original = proto.query
+  proto.query = function(this: unknown, ...args: Array<unknown>) {
+    const config = args[0] as string | { readonly text?: string } | undefined
+    const text = typeof config === "string" ? config : config?.text ?? ""
+    sqlCount.statements++
+    if (/^\s*BEGIN/i.test(text)) sqlCount.transactions++
+    return original.apply(this, args)
+  }
+}
+
+const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number) =>
+  Effect.gen(function*() {
+    const { ready, worker } = yield* startWorld(o, origin)
+    const fixtureUrl = (host: string) => `http://${host}:${ready.fixturePort}/`
+    const base = Vendors.forFakes({
+      tavily: { url: ready.urls.tavily },
+      lusha: { url: ready.urls.lusha },
+      zeroBounce: { url: ready.urls.zeroBounce },
+      openAi: { baseURL: ready.urls.openAi }
+    } as unknown as FakeVendors.FakeVendors)
+    const vendors: Vendors.Options = {
+      tavily: { ...base.tavily, rateLimit: spaced(real.tavily.perMinute) },
+      lusha: { ...base.lusha, rateLimit: spaced(real.lusha.perMinute) },
+      zeroBounce: o.zbBatchesPerMinute === undefined
+        ? base.zeroBounce
+        : { ...base.zeroBounce, batchRateLimit: spaced(o.zbBatchesPerMinute) },
+      openAi: { ...base.openAi, rateLimit: spaced(real.openAi.perMinute) }
+    }
+    const vendorOfPort = new Map<string, string>([
+      [new URL(ready.urls.tavily).port, "tavily"],
+      [new URL(ready.urls.lusha).port, "lusha"],
+      [new URL(ready.urls.zeroBounce).port, "zerobounce"],
+      [new URL(ready.urls.odoo).port, "odoo"],
+      [new URL(ready.urls.openAi).port, "openai"]
+    ])
+
+    // Environment.layer, with an HTTP client that records every vendor call.
+    const httpCalls: Array<HttpCall> = []
+    const recordingHttp = Layer.effect(
+      HttpClient.HttpClient,
+      Effect.map(HttpClient.HttpClient, (client) =>
+        HttpClient.transform(client, (response, request) =>
+          Effect.flatMap(Clock.currentTimeMillis, (start) => {
+            const url = new URL(request.url)
+            const vendor = vendorOfPort.get(url.port) ?? "other"
+            return Effect.tap(response, (r) => Effect.sync(() => httpCalls.push({ vendor, path: url.pathname, start, status: r.status })))
+          })))
+    ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    const schema = `lg_bench_pipeline_${o.seed}_${Date.now().toString(36)}`
+    const database = o.db === "postgres"
+      ? Database.layerUrl({ url: Redacted.make(process.env.DATABASE_URL ?? ""), schema })
+      : Database.layerEmbedded({ dataDir: "memory://" })
+    const store = PgStore.layer().pipe(Layer.provideMerge(database))
+    const caps = Settings.budgetCaps(hugeCaps)
+    const perTenant = TenantServices.layerPg({ caps, timeZone: Settings.defaults.schedule.timeZone })
+    const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
+    const vendorLayer = Vendors.layer(vendors).pipe(Layer.provideMerge(routed))
+    const crawler = WebCrawler.layer({
+      allowAddresses: ["127.0.0.1/32"],
+      defaultScheme: "http",
+      minDelay: Duration.millis(real.crawl.minDelayMillis)
+    }).pipe(Layer.provide(Resolver.layerStatic({ "*.test": "127.0.0.1" })))
+    const odoo = Vendors.layerOdoo({ rateLimit: { limit: real.odoo.clientPerSecond, interval: "1 second" } })
+    const environment = Layer.mergeAll(vendorLayer, crawler, odoo).pipe(
+      Layer.provideMerge(recordingHttp),
+      Layer.provideMerge(store)
+    )
+
+    return yield* Effect.gen(function*() {
+      const storeService = yield* Store.Store
+      const [industrial] = Demo.tenants
+      yield* storeService.withTenant(tenantId, (t) =>
+        Effect.gen(function*() {
+          yield* t.tenants.save({ name: "Bench Tenant" })
+          yield* t.tenants.saveOdooConnection({
+            active: true,
+            url: ready.urls.odoo,
+            database: FakeOdooServer.defaults.database,
+            login: FakeOdooServer.defaults.login,
+            secretRef: `env:${odooSecret}`
+          })
+          yield* t.icpRules.save(industrial!.rules)
+          yield* t.companies.upsert(ready.companies.map((c) =>
+            Schema.decodeUnknownSync(Company.CompanyInput)({ name: c.name, domain: c.host, website: fixtureUrl(c.host) })
+          ))
+        }))
+
+      const finishedAt: Array<number> = []
+      const failures: Record<string, number> = {}
+      const sink: Events.Sink = (event) => {
+        if (event._tag === "TargetFinished") {
+          return Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sync(() => void finishedAt.push(now)))
+        }
+        if (event._tag === "StepFinished" && event.outcome === "Failed") {
+          const reason = (event.error as { readonly reason?: unknown } | null)?.reason
+          const text = TenantRun.errorText(event.error).replace(/https?:\/\/\S+/g, "<url>").slice(0, 100)
+          const key = `${event.step}: ${typeof reason === "string" ? `[${reason}] ` : ""}${text}`
+          failures[key] = (failures[key] ?? 0) + 1
+        }
+        return Effect.void
+      }
+      const elu0 = performance.eventLoopUtilization()
+      const busy0 = pgliteBusy.millis
+      const cpu0 = process.cpuUsage()
+      const load0 = loadavg()[0]!
+      const sql0 = { ...sqlCount }
+      const wall0 = scaled.wallMillis()
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* TenantRun.run({
+        tenantId,
+        runDay: Nightly.dayIn(started, Settings.defaults.schedule.timeZone),
+        cap: o.companies,
+        concurrency: o.concurrency,
+        caps,
+        knobs: { scoreMinExport: Settings.defaults.scoreMinExport, corpusCharLimit: Settings.defaults.corpusCharLimit },
+        sinks: [sink]
+      })
+      const ended = yield* Clock.currentTimeMillis
+      const wall = scaled.wallMillis() - wall0
+      const elu = performance.eventLoopUtilization(elu0)
+      const busy = pgliteBusy.millis - busy0
+      const cpu = process.cpuUsage(cpu0)
+      const sql = { statements: sqlCount.statements - sql0.statements, transactions: sqlCount.transactions - sql0.transactions }
+      if (result._tag !== "Finished") return yield* Effect.dieMessage("not a run")
+
+      const stats = yield* worldStats(worker)
+      if (o.db === "postgres") {
+        const sql = yield* SqlClient.SqlClient
+        yield* sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)
+      }
+      return {
+        options: o,
+        started,
+        makespanMillis: ended - started,
+        wallMillis: wall,
+        summary: result.summary,
+        status: result.status,
+        budgets: result.budgets,
+        finishedAt: finishedAt.map((t) => t - started),
+        failures,
+        httpCalls: httpCalls.filter((c) => c.start >= started).map((c) => ({ ...c, start: c.start - started })),
+        crawlLog: stats.crawlLog.filter((e) => e.time >= started).map((e) => ({ ...e, time: e.time - started })),
+        crawlDelayHosts: ready.companies.filter((c) => c.crawlDelay).map((c) => c.host),
+        fakeCalls: stats.fakeCalls,
+        served: stats.served,
+        odooMethods: stats.odooMethods,
+        exported: stats.exported,
+        worldEventLoopUtilization: stats.eventLoopUtilization,
+        eventLoopUtilization: elu.utilization,
+        cpuMillis: (cpu.user + cpu.system) / 1000,
+        /** The machine's 1-minute load average at the start and the end of the run (other processes compete for its cores). */
+        loadAverage: [load0, loadavg()[0]!],
+        cores: cpus().length,
+        sql,
+        pgliteBusyMillis: busy,
+        pgliteStatements: pgliteBusy.calls
+      }
+    }).pipe(
+      Effect.provide(environment),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([[odooSecret, FakeOdooServer.defaults.password]])))
+    )
+  }).pipe(Effect.scoped)
+
+type RawRun = Effect.Effect.Success<ReturnType<typeof runOnce>>
+
+const warnings: Array<string> = []
+let warningCount = 0
+const countingLogger = Logger.make(({ logLevel, message }) => {
+  if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) {
+    warningCount++
+    if (warnings.length < 8) warnings.push(`${logLevel.label}: ${String(Array.isArray(message) ? message[0] : message).slice(0, 200)}`)
+  }
+})
+
+const child = async () => {
+  const o: RunOptions = JSON.parse(arg("child")!)
+  const out = arg("out")!
+  patchPglite()
+  patchPg()
+  const origin = performance.timeOrigin + performance.now()
+  const scaled = ScaledClock.make(o.factor, origin)
+  const raw = await Effect.runPromise(
+    runOnce(o, scaled, origin).pipe(
+      Effect.withClock(scaled.clock),
+      Effect.provide(Logger.replace(Logger.defaultLogger, countingLogger))
+    )
+  )
+  writeFileSync(out, JSON.stringify({ ...raw, warningCount, warnings }))
+}
+
+// ---------------------------------------------------------------- analysis
+
+const minute = 60_000
+const sortNum = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)
+const q = (xs: ReadonlyArray<number>, p: number) => RunSummary.quantile(sortNum(xs), p)
+const count = (calls: Readonly<Record<string, number>>) => Object.values(calls).reduce((a, b) => a + b, 0)
+
+const analyse = (r: RawRun & { warningCount: number; warnings: Array<string> }) => {
+  const j = 1 - real.jitter
+  const byVendor = (v: string) => r.httpCalls.filter((c) => c.vendor === v)
+  const vendorCalls = {
+    tavily: count(r.fakeCalls.tavily),
+    lusha: count(r.fakeCalls.lusha),
+    zerobounce: count(r.fakeCalls.zerobounce),
+    openai: count(r.fakeCalls.openai),
+    odoo: count(r.fakeCalls.odoo)
+  }
+  const rejected429 = Object.fromEntries(
+    ["tavily", "lusha", "zerobounce", "odoo"].map((v) => [v, byVendor(v).filter((c) => c.status === 429).length])
+  )
+  rejected429.openai = vendorCalls.openai - r.served.completions
+  // Rate-limit bounds: calls / limit.
+  const rateBound: Record<string, number> = {
+    tavily: (vendorCalls.tavily / real.tavily.perMinute) * minute,
+    openai: (vendorCalls.openai / real.openAi.perMinute) * minute,
+    lusha: (vendorCalls.lusha / real.lusha.perMinute) * minute,
+    odoo: (vendorCalls.odoo / real.odoo.clientPerSecond) * 1000
+  }
+  if (r.options.zbBatchesPerMinute !== undefined) {
+    rateBound.zerobounce = (vendorCalls.zerobounce / r.options.zbBatchesPerMinute) * minute
+  }
+  // Critical path of one company at the fastest latencies: its crawl
+  // (requests x page latency, gaps of max(Crawl-delay, minDelay) between
+  // them), then extraction and rationale (two LLM calls in sequence).
+  const delayed = new Set(r.crawlDelayHosts)
+  const perHost = new Map<string, number>()
+  for (const e of r.crawlLog) perHost.set(e.host, (perHost.get(e.host) ?? 0) + 1)
+  let crawlMax = 0
+  let crawlMaxHost = ""
+  for (const [host, n] of perHost) {
+    const gap = delayed.has(host) ? Math.max(real.crawl.crawlDelaySeconds * 1000, real.crawl.minDelayMillis) : real.crawl.minDelayMillis
+    const t = n * real.crawl.pageMillis + (n - 1) * gap
+    if (t > crawlMax) {
+      crawlMax = t
+      crawlMaxHost = host
+    }
+  }
+  const criticalPath = crawlMax + 2 * real.openAi.millis * j
+  const bounds = { ...rateBound, criticalPath }
+  const [binding, lowerBound] = Object.entries(bounds).reduce((a, b) => (b[1] > a[1] ? b : a))
+  // A tighter bound for the binding vendor: its calls cannot all start in the
+  // first instant, and after its last call the company still has work left.
+  const tail: Record<string, number> = {
+    lusha: real.lusha.millis * j + real.zeroBounce.batchMillis * j + real.openAi.millis * j,
+    openai: real.openAi.millis * j,
+    tavily: real.tavily.millis * j + 2 * real.openAi.millis * j,
+    odoo: real.odoo.millis * j,
+    zerobounce: real.zeroBounce.batchMillis * j + real.openAi.millis * j
+  }
+  // What each limited vendor achieved: calls per minute between its first and last call.
+  const achieved = Object.fromEntries(["tavily", "lusha", "odoo", "zerobounce"].map((v) => {
+    const starts = byVendor(v).map((c) => c.start)
+    if (starts.length < 2) return [v, null]
+    const span = Math.max(...starts) - Math.min(...starts)
+    return [v, { calls: starts.length, firstMillis: Math.min(...starts), lastMillis: Math.max(...starts), perMinute: ((starts.length - 1) / span) * minute }]
+  }))
+  const steps = r.summary.steps.map((s) => ({
+    step: s.step,
+    succeeded: s.succeeded,
+    failed: s.failed,
+    skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0),
+    p50Millis: s.p50Millis,
+    p90Millis: s.p90Millis,
+    maxMillis: s.maxMillis
+  }))
+  return {
+    seed: r.options.seed,
+    companies: r.options.companies,
+    factor: r.options.factor,
+    concurrency: r.options.concurrency,
+    status: r.status,
+    targets: r.summary.targets,
+    makespanMillis: r.makespanMillis,
+    wallMillis: r.wallMillis,
+    lowerBoundMillis: lowerBound,
+    binding,
+    ratio: r.makespanMillis / lowerBound,
+    bounds,
+    boundWithTailMillis: Object.fromEntries(Object.entries(rateBound).map(([v, b]) => [v, b + (tail[v] ?? 0)])),
+    criticalPath: { crawlMaxMillis: crawlMax, crawlMaxHost, llmMillis: 2 * real.openAi.millis * j },
+    completion: {
+      p50Millis: q(r.finishedAt, 0.5),
+      p90Millis: q(r.finishedAt, 0.9),
+      lastMillis: Math.max(...r.finishedAt)
+    },
+    steps,
+    vendorCalls,
+    fakeCalls: r.fakeCalls,
+    odooMethods: r.odooMethods,
+    llm: r.served,
+    crawlRequests: r.crawlLog.length,
+    rejected429,
+    achieved,
+    exported: r.exported,
+    budgets: r.budgets,
+    eventLoopUtilization: r.eventLoopUtilization,
+    worldEventLoopUtilization: r.worldEventLoopUtilization,
+    machine: { cores: r.cores, loadAverage: r.loadAverage },
+    cpu: {
+      millis: r.cpuMillis,
+      perCompanyMillis: r.cpuMillis / r.options.companies,
+      shareOfWall: r.cpuMillis / r.wallMillis,
+      /** The makespan CPU alone imposes at real scale: time scaling does not shrink CPU work. */
+      realScaleFloorMillis: r.cpuMillis * r.options.factor
+    },
+    sql: { ...r.sql, perCompany: r.sql.statements / r.options.companies, transactionsPerCompany: r.sql.transactions / r.options.companies },
+    pglite: r.options.db === "pglite"
+      ? { busyMillisWall: r.pgliteBusyMillis, busyShareOfWall: r.pgliteBusyMillis / r.wallMillis, statements: r.pgliteStatements }
+      : null,
+    failures: r.failures,
+    warningCount: r.warningCount,
+    warnings: r.warnings
+  }
+}
+
+type Analysed = ReturnType<typeof analyse>
+
+// ---------------------------------------------------------------- parent
+
+const runChild = (o: RunOptions): Promise<Analysed> =>
+  new Promise((resolve, reject) => {
+    const out = join(tmpdir(), `lg-bench-pipeline-${process.pid}-${o.seed}.json`)
+    const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--child", JSON.stringify(o), "--out", out], {
+      stdio: ["ignore", "inherit", "inherit"]
+    })
+    p.on("exit", (code) => {
+      if (code !== 0) return reject(new Error(`run with seed ${o.seed} exited with ${code}`))
+      try {
+        const raw = JSON.parse(readFileSync(out, "utf8"))
+        rmSync(out, { force: true })
+        resolve(analyse(raw))
+      } catch (e) {
+        reject(e)
+      }
+    })
+  })
+
+const min = (ms: number) => `${(ms / minute).toFixed(2)} min`
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+const print = (a: Analysed) => {
+  console.log(`\n== seed ${a.seed}: ${a.companies} companies, concurrency ${a.concurrency}, factor ${a.factor} (wall ${s(a.wallMillis)})`)
+  console.log(`targets: ${JSON.stringify(a.targets)}  status ${a.status}`)
+  console.log(`makespan (real scale)   ${min(a.makespanMillis)}`)
+  console.log(`lower bound             ${min(a.lowerBoundMillis)} (${a.binding})   ratio ${a.ratio.toFixed(3)} (goal <= 1.15)`)
+  console.log(`bounds                  ${Object.entries(a.bounds).map(([k, v]) => `${k} ${min(v)}`).join(", ")}`)
+  console.log(`bounds with tail        ${Object.entries(a.boundWithTailMillis).map(([k, v]) => `${k} ${min(v)}`).join(", ")}`)
+  console.log(`companies done          p50 ${min(a.completion.p50Millis)}, p90 ${min(a.completion.p90Millis)}, last ${min(a.completion.lastMillis)}`)
+  console.log(`vendor calls            ${Object.entries(a.vendorCalls).map(([k, v]) => `${k} ${v}`).join(", ")}; crawl requests ${a.crawlRequests}`)
+  console.log(`429s                    ${Object.entries(a.rejected429).map(([k, v]) => `${k} ${v}`).join(", ")}`)
+  console.log(`achieved rates /min     ${Object.entries(a.achieved).map(([k, v]) => `${k} ${v === null ? "-" : v.perMinute.toFixed(1)}`).join(", ")}`)
+  console.log(`process CPU             ${s(a.cpu.millis)} (${a.cpu.perCompanyMillis.toFixed(0)} ms per company, ${(a.cpu.shareOfWall * 100).toFixed(0)}% of wall): a floor of ${min(a.cpu.realScaleFloorMillis)} at real scale under factor ${a.factor}`)
+  console.log(`machine                 ${a.machine.cores} cores, load average ${a.machine.loadAverage.map((x) => x.toFixed(1)).join(" -> ")} (other processes share them)`)
+  console.log(`SQL                     ${a.sql.statements} statements (${a.sql.perCompany.toFixed(0)} per company) in ${a.sql.transactions} transactions (${a.sql.transactionsPerCompany.toFixed(1)} per company)`)
+  console.log(`event loop utilisation  ${(a.eventLoopUtilization * 100).toFixed(0)}% (world thread ${(a.worldEventLoopUtilization * 100).toFixed(0)}%)${a.pglite === null ? "" : `; PGlite busy ${(a.pglite.busyShareOfWall * 100).toFixed(0)}% of wall (${a.pglite.statements} protocol calls)`}`)
+  console.log(`exported to Odoo        ${a.exported.partners} partners, ${a.exported.leads} leads; warnings ${a.warningCount}`)
+  for (const w of a.warnings.slice(0, 3)) console.log(`  ${w}`)
+  for (const [f, n] of Object.entries(a.failures)) console.log(`failed ${String(n).padStart(5)} x ${f}`)
+  console.log(`step         ok  skip fail   p50        p90        max`)
+  for (const st of a.steps) {
+    console.log(`${st.step.padEnd(11)}${String(st.succeeded).padStart(5)}${String(st.skipped).padStart(5)}${String(st.failed).padStart(5)}   ${s(st.p50Millis).padEnd(10)} ${s(st.p90Millis).padEnd(10)} ${s(st.maxMillis)}`)
+  }
+}
+
+const parent = async () => {
+  const runs = quick ? 1 : num("runs", 5)
+  const base = {
+    companies: quick ? 100 : num("companies", 1000),
+    factor: num("factor", 2),
+    concurrency: num("concurrency", 200),
+    zbBatchesPerMinute: arg("zb-batches-per-minute") === undefined ? undefined : Number(arg("zb-batches-per-minute")),
+    db: (arg("db") ?? "pglite") as "pglite" | "postgres"
+  }
+  if (base.db === "postgres" && !process.env.DATABASE_URL) throw new Error("--db postgres needs DATABASE_URL")
+  const first = num("seed", 1)
+  console.log(`pipeline benchmark: ${runs} run(s) of ${base.companies} companies, factor ${base.factor}, concurrency ${base.concurrency}, ${base.db}`)
+  console.log(`real-scale parameters: ${JSON.stringify(real)}; ZeroBounce batches per minute: ${base.zbBatchesPerMinute ?? "unlimited"}`)
+  const results: Array<Analysed> = []
+  for (let i = 0; i < runs; i++) {
+    const a = await runChild({ ...base, seed: first + i })
+    print(a)
+    results.push(a)
+  }
+  const makespans = results.map((r) => r.makespanMillis)
+  const ratios = results.map((r) => r.ratio)
+  const p90 = q(makespans, 0.9)
+  console.log(`\n== ${runs} run(s)`)
+  console.log(`makespans (real scale)  ${makespans.map(min).join(", ")}`)
+  console.log(`ratios                  ${ratios.map((x) => x.toFixed(3)).join(", ")} (goal <= 1.15)`)
+  console.log(`p90 makespan            ${min(p90)} (goal: far under 90 min)`)
+  const at = new Date().toISOString()
+  const file = `bench/results/pipeline-${at.replace(/[:.]/g, "-")}.json`
+  mkdirSync("bench/results", { recursive: true })
+  writeFileSync(file, JSON.stringify({
+    suite: "pipeline",
+    quick,
+    node: process.version,
+    at,
+    real,
+    options: { runs, ...base, firstSeed: first },
+    p90MakespanMillis: p90,
+    maxRatio: Math.max(...ratios),
+    goals: { ratio: 1.15, p90MakespanMillis: 90 * minute },
+    runs: results
+  }, null, 2))
+  console.log(`written                 ${file}`)
+}
+
+;(arg("child") !== undefined ? child() : parent()).catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -1,0 +1,324 @@
+/**
+ * The `leadgraph` command line: `demo`, `run`, `nightly`, `schedule`,
+ * `migrate`, `graph`, `serve` and `tokens create`. Each command is a thin layer over the library's
+ * public functions; configuration comes from the environment (see
+ * {@link Settings}), and a bad value stops the command before anything
+ * runs, naming the variable.
+ *
+ * Output: a progress bar when stdout is a terminal, JSON log lines when it
+ * is not (`LOG_LEVEL=debug` adds one line per step); a summary table at the
+ * end of every run. `nightly` and `run` exit with code 1 when a tenant failed.
+ *
+ * @since 0.1.0
+ */
+import { Command, Options } from "@effect/cli"
+import type { FileSystem } from "@effect/platform"
+import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
+import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
+import type { Events } from "@leadgraph/core"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Clock, Config, Console, Context, Deferred, Effect, Layer, Option, Redacted } from "effect"
+import * as Demo from "./Demo.js"
+import * as Environment from "./Environment.js"
+import * as EventLog from "./EventLog.js"
+import * as Launch from "./http/Launch.js"
+import * as HttpServer from "./http/Server.js"
+import * as Nightly from "./Nightly.js"
+import * as Progress from "./Progress.js"
+import * as Report from "./Report.js"
+import * as Scheduler from "./Scheduler.js"
+import * as Settings from "./Settings.js"
+import * as TenantRun from "./TenantRun.js"
+import * as Vendors from "./Vendors.js"
+
+/**
+ * How the process was asked to stop: `requested` completes on the first
+ * SIGINT or SIGTERM (no new company starts; those in flight finish and
+ * checkpoint).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Shutdown extends Context.Tag("@leadgraph/runner/Shutdown")<Shutdown, {
+  readonly requested: Deferred.Deferred<void>
+  readonly isTTY: boolean
+}>() {}
+
+/**
+ * The process exit code a command asks for (0 unless a tenant failed).
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class ExitCode extends Context.Tag("@leadgraph/runner/ExitCode")<ExitCode, {
+  readonly set: (code: number) => Effect.Effect<void>
+}>() {}
+
+const names = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.optional,
+    Options.map(Option.match({
+      onNone: () => undefined,
+      onSome: (text) => text.split(",").map((s) => s.trim()).filter((s) => s !== "")
+    }))
+  )
+
+const runFlags = {
+  dryRun: Options.boolean("dry-run").pipe(
+    Options.withDescription("print the targets and the forecast spend per vendor; call no vendor, write nothing")
+  ),
+  skip: names("skip", `steps to skip, comma-separated (${Pipeline.stepNames.join(", ")})`),
+  only: names("only", "run only these steps (and restore or skip the rest), comma-separated"),
+  rerun: Options.boolean("rerun").pipe(Options.withDescription("also take companies already enriched today")),
+  limit: Options.integer("limit").pipe(Options.withDescription("at most this many companies per tenant"), Options.optional)
+}
+
+type RunFlags = {
+  readonly dryRun: boolean
+  readonly skip: ReadonlyArray<string> | undefined
+  readonly only: ReadonlyArray<string> | undefined
+  readonly rerun: boolean
+  readonly limit: Option.Option<number>
+}
+
+/** The sinks of a run: a progress bar on a terminal, log lines otherwise. */
+const outputFor = (isTTY: boolean) =>
+  isTTY
+    ? Effect.map(Progress.make({ total: 0, label: "companies", write: (chunk) => void process.stdout.write(chunk) }), (p) => ({
+      sinks: (_tenant: string): ReadonlyArray<Events.Sink> => [p.sink],
+      onTargets: p.addTotal,
+      finish: p.finish
+    }))
+    : Effect.succeed({
+      sinks: (tenant: string): ReadonlyArray<Events.Sink> => [EventLog.sink({ tenant })],
+      onTargets: (_n: number) => Effect.void,
+      finish: Effect.void
+    })
+
+const tenantOptions = (settings: Settings.Settings, flags: RunFlags, stop: Deferred.Deferred<void>) => ({
+  concurrency: settings.schedule.companyConcurrency,
+  caps: Settings.budgetCaps(settings.caps),
+  knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
+  persistCrawlCorpus: settings.persistCrawlCorpus,
+  dryRun: flags.dryRun,
+  rerun: flags.rerun,
+  limit: Option.getOrUndefined(flags.limit),
+  skip: flags.skip,
+  only: flags.only,
+  stop
+})
+
+const live = <E>(
+  f: (settings: Settings.Settings) => Effect.Effect<void, E, Environment.Services | Shutdown | ExitCode | FileSystem.FileSystem>
+) =>
+  Effect.gen(function*() {
+    const settings = yield* Settings.load
+    const vendors = yield* Vendors.config
+    yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors })))
+  })
+
+const forecastText = (result: TenantRun.Planned): string =>
+  [
+    `dry run ${result.runId} for ${result.tenantId}: ${result.targets.length} companies`,
+    ...result.targets.slice(0, 20).map((c) => `  ${c.domain}  ${c.name}`),
+    ...(result.targets.length > 20 ? [`  ... and ${result.targets.length - 20} more`] : []),
+    "forecast spend (calls, at most units):",
+    ...Object.entries(result.forecast).map(([vendor, f]) =>
+      `  ${vendor.padEnd(10)} ${String(f.calls).padStart(6)} calls  <= ${f.maxUnits} ${f.budget}`
+    )
+  ].join("\n")
+
+const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
+  Effect.gen(function*() {
+    const shutdown = yield* Shutdown
+    const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
+    const result = yield* Nightly.run({
+      filter: {
+        include: settings.schedule.include.map((id) => Tenant.TenantId.make(id)),
+        exclude: settings.schedule.exclude.map((id) => Tenant.TenantId.make(id))
+      },
+      tenantConcurrency: settings.schedule.tenantConcurrency,
+      dailyCap: settings.schedule.dailyCapPerTenant,
+      timeZone: settings.schedule.timeZone,
+      tenant: { ...tenantOptions(settings, flags, shutdown.requested), onTargets: output.onTargets },
+      sinksFor: (tenant) => output.sinks(tenant.id)
+    })
+    yield* output.finish
+    for (const t of result.tenants) if (t._tag === "Ran" && t.result._tag === "Planned") yield* Console.log(forecastText(t.result))
+    yield* Console.log(Report.nightly(result))
+    return result
+  })
+
+const demo = Command.make("demo", {
+  companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant"), Options.withDefault(50)),
+  out: Options.directory("out", { exists: "either" }).pipe(
+    Options.withDescription("where the exports are written"),
+    Options.withDefault(".leadgraph/demo")
+  )
+}, ({ companies, out }) =>
+  Effect.flatMap(Shutdown, (shutdown) =>
+    Demo.run({ companiesPerTenant: companies, outDir: out, print: Console.log, stop: shutdown.requested }).pipe(
+      Effect.scoped,
+      Effect.asVoid
+    ))).pipe(
+    Command.withDescription("the whole nightly job on embedded PGlite, fixture sites and fake vendors")
+  )
+
+const run = Command.make("run", {
+  tenant: Options.text("tenant").pipe(Options.withDescription("tenant id (default DEFAULT_TENANT_ID)"), Options.optional),
+  runId: Options.text("run-id").pipe(Options.withDescription("resume this run from its checkpoints"), Options.optional),
+  ...runFlags
+}, (flags) =>
+  live((settings) =>
+    Effect.gen(function*() {
+      const shutdown = yield* Shutdown
+      const exit = yield* ExitCode
+      const given = Option.orElse(flags.tenant, () => settings.defaultTenantId)
+      if (Option.isNone(given)) return yield* Effect.fail(new Error("no tenant: give --tenant or set DEFAULT_TENANT_ID"))
+      const tenantId = Tenant.TenantId.make(given.value)
+      const store = yield* Store.Store
+      const tenant = yield* store.forTenant(tenantId).tenants.get
+      if (Option.isNone(tenant)) return yield* Effect.fail(new Error(`no tenant "${tenantId}"`))
+      const startedAt = yield* Clock.currentTimeMillis
+      const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
+      const outcome = yield* TenantRun.run({
+        ...tenantOptions(settings, flags, shutdown.requested),
+        tenantId,
+        runId: Option.getOrUndefined(flags.runId),
+        runDay: Nightly.dayIn(startedAt, settings.schedule.timeZone),
+        cap: tenant.value.dailyCap ?? settings.schedule.dailyCapPerTenant,
+        sinks: output.sinks(tenantId),
+        onTargets: output.onTargets
+      })
+      yield* output.finish
+      if (outcome._tag === "Planned") return yield* Console.log(forecastText(outcome))
+      const result: Nightly.Result = {
+        runDay: Nightly.dayIn(startedAt, settings.schedule.timeZone),
+        tenants: [{ _tag: "Ran", tenant: tenant.value, result: outcome }],
+        wallMillis: (yield* Clock.currentTimeMillis) - startedAt
+      }
+      yield* Console.log(Report.nightly(result))
+      yield* exit.set(Nightly.exitCode(result))
+    })
+  )).pipe(Command.withDescription("enrich one tenant now (or resume a run with --run-id)"))
+
+const nightly = Command.make("nightly", runFlags, (flags) =>
+  live((settings) =>
+    Effect.flatMap(nightlyOnce(settings, flags), (result) =>
+      Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))))).pipe(
+    Command.withDescription("enrich every active tenant now")
+  )
+
+const schedule = Command.make("schedule", {
+  state: Options.file("state").pipe(
+    Options.withDescription("where the last tick is remembered (for catch-up after a restart)"),
+    Options.withDefault(".leadgraph/scheduler.json")
+  ),
+  catchUp: Options.text("catch-up-window").pipe(
+    Options.withDescription("run a tick missed while down when it is at most this old (e.g. \"6 hours\")"),
+    Options.withDefault("6 hours")
+  )
+}, ({ catchUp, state }) =>
+  live((settings) =>
+    Effect.gen(function*() {
+      const store = yield* Scheduler.stateFile(state)
+      const flags: RunFlags = { dryRun: false, skip: undefined, only: undefined, rerun: false, limit: Option.none() }
+      yield* Scheduler.run(
+        () => Effect.asVoid(nightlyOnce(settings, flags)),
+        { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone, catchUpWindow: catchUp as never },
+        store
+      ).pipe(Effect.raceFirst(Effect.flatMap(Shutdown, (s) => Deferred.await(s.requested))))
+    })
+  )).pipe(Command.withDescription("run the nightly job on SCHED_CRON in SCHED_TZ until stopped"))
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.gen(function*() {
+    const applied = yield* Migrations.run()
+    yield* Console.log(applied.length === 0 ? "the database is up to date" : `applied ${applied.map(([id, name]) => `${id} ${name}`).join(", ")}`)
+  }).pipe(Effect.provide(Database.layer()))).pipe(Command.withDescription("apply the database migrations"))
+
+const graph = Command.make("graph", {}, () => Console.log(Graph.toMermaid(Pipeline.graph))).pipe(
+  Command.withDescription("print the enrichment graph as Mermaid")
+)
+
+const serve = Command.make("serve", {
+  port: Options.integer("port").pipe(Options.withDescription("port to listen on"), Options.withDefault(HttpServer.defaults.port)),
+  host: Options.text("host").pipe(
+    Options.withDescription("interface to listen on (loopback unless you put a proxy in front)"),
+    Options.withDefault(HttpServer.defaults.host)
+  )
+}, ({ host, port }) =>
+  Effect.gen(function*() {
+    const settings = yield* Settings.load
+    const adminToken = yield* Config.option(
+      Config.redacted("LEADGRAPH_ADMIN_TOKEN").pipe(Config.withDescription("bearer token of the /admin endpoints"))
+    )
+    if (Option.isNone(adminToken)) yield* Effect.logWarning("LEADGRAPH_ADMIN_TOKEN is not set: every /admin request gets 401")
+    const database = Database.layer()
+    const store = PgStore.layer().pipe(Layer.provideMerge(database))
+    const services = Layer.mergeAll(
+      ApiTokens.layer(),
+      Launch.layer(settings),
+      Vendors.layerOdoo().pipe(Layer.provide(NodeHttpClient.layerUndici))
+    ).pipe(Layer.provideMerge(store))
+    const server = HttpServer.layer({ port, host, adminToken, scoreMinExport: settings.scoreMinExport }).pipe(
+      Layer.provide(services)
+    )
+    const shutdown = yield* Shutdown
+    yield* Effect.scoped(Effect.gen(function*() {
+      yield* Layer.build(server)
+      yield* Console.log(`leadgraph serve: listening on http://${host}:${port} (docs at /docs)`)
+      yield* shutdown.requested
+    }))
+  })).pipe(Command.withDescription("serve the HTTP API: exports, Odoo sync, admin kickoff, health"))
+
+const tokensCreate = Command.make("create", {
+  tenant: Options.text("tenant").pipe(Options.withDescription("the tenant the token speaks for")),
+  name: Options.text("name").pipe(Options.withDescription("what the token is for"), Options.withDefault("api")),
+  createTenant: Options.boolean("create-tenant").pipe(
+    Options.withDescription("store the tenant (named after its id) when it does not exist yet")
+  )
+}, ({ createTenant, name, tenant }) =>
+  Effect.gen(function*() {
+    const tokens = yield* ApiTokens.ApiTokens
+    const tenantId = Tenant.TenantId.make(tenant)
+    if (createTenant) {
+      const repo = (yield* Store.Store).forTenant(tenantId).tenants
+      if (Option.isNone(yield* repo.get)) yield* repo.save({ name: tenant })
+    }
+    const created = yield* tokens.create(tenantId, name).pipe(
+      Effect.catchTag("StoreError", (e) =>
+        e.reason === "Constraint"
+          ? Effect.fail(new Error(`no tenant "${tenant}" (add --create-tenant to store it)`))
+          : Effect.fail(e))
+    )
+    yield* Console.log(Redacted.value(created.token))
+    yield* Console.error(`token "${created.name}" for ${created.tenantId}: shown once, stored only as a hash`)
+  }).pipe(Effect.provide(ApiTokens.layer().pipe(Layer.provideMerge(PgStore.layer()), Layer.provide(Database.layer()))))).pipe(
+    Command.withDescription("create an API token for a tenant (printed once)")
+  )
+
+const tokens = Command.make("tokens").pipe(
+  Command.withDescription("tenant API tokens for leadgraph serve"),
+  Command.withSubcommands([tokensCreate])
+)
+
+/**
+ * The root command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make("leadgraph").pipe(
+  Command.withDescription("multi-tenant nightly B2B lead enrichment"),
+  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, tokens])
+)
+
+/**
+ * The CLI as a function of the process arguments.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const cli = Command.run(command, { name: "leadgraph", version: "0.1.0" })

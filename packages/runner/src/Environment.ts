@@ -1,0 +1,69 @@
+/**
+ * Everything a run needs, as one layer: the database (Postgres at
+ * `DATABASE_URL`, or embedded PGlite), the store with its row-level
+ * security check, each tenant's budgets, verification cache and checkpoints
+ * in Postgres, the live vendor adapters, the crawler and an HTTP client.
+ *
+ * @since 0.1.0
+ */
+import { Database, PgStore, Resolver, type Tenancy, WebCrawler } from "@leadgraph/adapters"
+import type { Store } from "@leadgraph/core"
+import type { SqlClient } from "@effect/sql"
+import type { PgClient } from "@effect/sql-pg"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Layer } from "effect"
+import * as Settings from "./Settings.js"
+import type * as TenantRun from "./TenantRun.js"
+import * as TenantServices from "./TenantServices.js"
+import * as Vendors from "./Vendors.js"
+
+/**
+ * What to build the environment from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly settings: Settings.Settings
+  readonly vendors: Vendors.Options
+  /** Crawler options over its defaults (`EXTRACT_CORPUS_CHAR_LIMIT` comes from the settings). */
+  readonly crawler?: Partial<WebCrawler.Options> | undefined
+  /** Odoo client options over the adapter's defaults (for example its rate limit). */
+  readonly odoo?: Vendors.OdooOverrides | undefined
+  /** How host names resolve (default: the system's resolver). */
+  readonly resolver?: Layer.Layer<Resolver.Resolver> | undefined
+  /** The database (default {@link Database.layer}: `DATABASE_URL`, else embedded PGlite). */
+  readonly database?: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> | undefined
+}
+
+/**
+ * The services the environment provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services = TenantRun.Requirements | Tenancy.Tenancy | SqlClient.SqlClient | PgClient.PgClient
+
+/**
+ * Builds the environment.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Services, Store.StoreError> => {
+  const database = options.database ?? Database.layer()
+  const store = PgStore.layer().pipe(Layer.provideMerge(database))
+  const perTenant = TenantServices.layerPg({
+    caps: Settings.budgetCaps(options.settings.caps),
+    timeZone: options.settings.schedule.timeZone
+  })
+  const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
+  const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))
+  const crawler = WebCrawler.layer({ corpusCharLimit: options.settings.corpusCharLimit, ...options.crawler }).pipe(
+    Layer.provide(options.resolver ?? Resolver.layer)
+  )
+  return Layer.mergeAll(vendors, crawler, Vendors.layerOdoo(options.odoo)).pipe(
+    Layer.provideMerge(NodeHttpClient.layerUndici),
+    Layer.provideMerge(store)
+  )
+}

@@ -1,0 +1,110 @@
+/**
+ * The score export as files or HTTP bodies: CSV (RFC 4180: a header row,
+ * fields with commas, quotes or line breaks quoted, quotes doubled) and JSON
+ * (one array, written row by row). Both are streams, so 100,000 rows are
+ * never held in memory at once.
+ *
+ * @since 0.1.0
+ */
+import type { Score } from "@leadgraph/core"
+import { FileSystem } from "@effect/platform"
+import type { PlatformError } from "@effect/platform/Error"
+import { Effect, Stream } from "effect"
+
+/**
+ * The CSV columns, in order.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const columns = ["company_id", "name", "domain", "website", "score", "bucket", "rationale", "scored_at"] as const
+
+/**
+ * One CSV field, quoted when it has to be.
+ *
+ * @since 0.1.0
+ * @category csv
+ */
+export const csvField = (value: string | number | null): string => {
+  if (value === null) return ""
+  const s = String(value)
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll("\"", "\"\"")}"` : s
+}
+
+/**
+ * One CSV line (ending in CRLF).
+ *
+ * @since 0.1.0
+ * @category csv
+ */
+export const csvLine = (values: ReadonlyArray<string | number | null>): string => `${values.map(csvField).join(",")}\r\n`
+
+/**
+ * An export row as CSV values, in {@link columns} order.
+ *
+ * @since 0.1.0
+ * @category csv
+ */
+export const csvValues = (row: Score.ScoredLead): ReadonlyArray<string | number | null> => [
+  row.companyId,
+  row.name,
+  row.domain,
+  row.website,
+  row.score,
+  row.bucket,
+  row.rationale,
+  row.scoredAt.toISOString()
+]
+
+/**
+ * An export row as JSON.
+ *
+ * @since 0.1.0
+ * @category json
+ */
+export const jsonRow = (row: Score.ScoredLead) => ({
+  companyId: row.companyId,
+  name: row.name,
+  domain: row.domain,
+  website: row.website,
+  score: row.score,
+  bucket: row.bucket,
+  rationale: row.rationale,
+  scoredAt: row.scoredAt.toISOString()
+})
+
+/**
+ * The rows as CSV text, header first.
+ *
+ * @since 0.1.0
+ * @category csv
+ */
+export const csv = <E, R>(rows: Stream.Stream<Score.ScoredLead, E, R>): Stream.Stream<string, E, R> =>
+  Stream.concat(Stream.make(csvLine(columns)), Stream.map(rows, (row) => csvLine(csvValues(row))))
+
+/**
+ * The rows as one JSON array, an element per chunk.
+ *
+ * @since 0.1.0
+ * @category json
+ */
+export const json = <E, R>(rows: Stream.Stream<Score.ScoredLead, E, R>): Stream.Stream<string, E, R> =>
+  Stream.suspend(() => {
+    let n = 0
+    return Stream.concat(
+      Stream.map(rows, (row) => `${n++ === 0 ? "[\n" : ",\n"}${JSON.stringify(jsonRow(row))}`),
+      Stream.sync(() => (n === 0 ? "[]\n" : "\n]\n"))
+    )
+  })
+
+/**
+ * Writes text chunks to a file (created or replaced), streaming.
+ *
+ * @since 0.1.0
+ * @category files
+ */
+export const writeFile = <E, R>(
+  path: string,
+  text: Stream.Stream<string, E, R>
+): Effect.Effect<void, E | PlatformError, R | FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => Stream.run(Stream.encodeText(text), fs.sink(path)))

@@ -1,0 +1,134 @@
+/**
+ * The nightly run: every active tenant (filtered by `SCHED_TENANT_INCLUDE`
+ * and `SCHED_TENANT_EXCLUDE`), up to `SCHED_TENANT_CONCURRENCY` tenants at
+ * once, each with its own company concurrency, budgets and daily cap (the
+ * tenant's own cap when it has one). One tenant's failure never stops the
+ * others; the result says which failed.
+ *
+ * Fairness: tenants start in id order and each runs at most
+ * `SCHED_COMPANY_CONCURRENCY` companies at once, so a big tenant takes one
+ * tenant slot and its own share of companies, never the others' — and the
+ * daily cap bounds how long it holds its slot.
+ *
+ * @since 0.1.0
+ */
+import { Store } from "@leadgraph/core"
+import type { Tenant } from "@leadgraph/core"
+import { Cause, Clock, Deferred, Effect, Exit } from "effect"
+import * as TenantRun from "./TenantRun.js"
+
+/**
+ * Options of a nightly run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly filter?: Tenant.TenantFilter | undefined
+  /** Tenants at once (`SCHED_TENANT_CONCURRENCY`). */
+  readonly tenantConcurrency: number
+  /** Companies per tenant per day unless the tenant has its own cap (`SCHED_DAILY_CAP_PER_TENANT`). */
+  readonly dailyCap: number
+  /** The time zone whose calendar day the run belongs to (`SCHED_TZ`). */
+  readonly timeZone: string
+  /** Everything else a tenant run takes. */
+  readonly tenant: Omit<TenantRun.Options, "tenantId" | "cap" | "runDay" | "runId">
+  /** Called before each tenant's run: the place to attach a progress bar or log sink. */
+  readonly sinksFor?: ((tenant: Tenant.Tenant) => TenantRun.Options["sinks"]) | undefined
+}
+
+/**
+ * One tenant's outcome: its run's result, or why it could not run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TenantOutcome =
+  | { readonly _tag: "Ran"; readonly tenant: Tenant.Tenant; readonly result: TenantRun.Result }
+  | { readonly _tag: "Failed"; readonly tenant: Tenant.Tenant; readonly error: string }
+
+/**
+ * A nightly run's result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Result {
+  readonly runDay: string
+  readonly tenants: ReadonlyArray<TenantOutcome>
+  readonly wallMillis: number
+}
+
+/**
+ * The calendar day (`YYYY-MM-DD`) of an instant in a time zone.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const dayIn = (millis: number, timeZone: string): string =>
+  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(millis)
+
+/**
+ * True when a tenant failed: its run could not start, stopped with an
+ * error, or every company failed. Partial runs are not failures.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const isFailure = (outcome: TenantOutcome): boolean =>
+  outcome._tag === "Failed" || (outcome.result._tag === "Finished" && outcome.result.status === "failed")
+
+/**
+ * The process exit code of a nightly run: 0 when no tenant failed, 1
+ * otherwise.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const exitCode = (result: Result): number => (result.tenants.some(isFailure) ? 1 : 0)
+
+/**
+ * Runs every active tenant.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = (
+  options: Options
+): Effect.Effect<Result, Store.StoreError, TenantRun.Requirements> =>
+  Effect.gen(function*() {
+    const store = yield* Store.Store
+    const startedAt = yield* Clock.currentTimeMillis
+    const runDay = dayIn(startedAt, options.timeZone)
+    const tenants = yield* store.listActiveTenants(options.filter)
+    yield* Effect.logInfo(`nightly run for ${runDay}: ${tenants.length} tenant(s)`)
+    const stop = options.tenant.stop
+    const stopped = stop === undefined ? Effect.succeed(false) : Deferred.isDone(stop)
+    const outcomes = yield* Effect.forEach(tenants, (tenant) =>
+      Effect.flatMap(stopped, (skip): Effect.Effect<TenantOutcome, never, TenantRun.Requirements> =>
+        skip ? Effect.succeed({ _tag: "Failed", tenant, error: "not started: the run was asked to stop" }) : runTenant(tenant)
+      ), { concurrency: options.tenantConcurrency })
+    return { runDay, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
+
+    function runTenant(tenant: Tenant.Tenant) {
+      return TenantRun.run({
+        ...options.tenant,
+        tenantId: tenant.id,
+        runDay,
+        cap: tenant.dailyCap ?? options.dailyCap,
+        sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks
+      }).pipe(
+        Effect.exit,
+        Effect.flatMap((exit): Effect.Effect<TenantOutcome> =>
+          Exit.isSuccess(exit)
+            ? Effect.succeed({ _tag: "Ran", tenant, result: exit.value })
+            : Cause.isInterruptedOnly(exit.cause)
+            ? Effect.interrupt
+            : Effect.as(
+              Effect.logError(`tenant ${tenant.id} failed`, exit.cause),
+              { _tag: "Failed", tenant, error: Cause.pretty(Cause.map(exit.cause, TenantRun.errorText)).split("\n")[0]! }
+            )
+        )
+      )
+    }
+  }).pipe(Effect.withSpan("Nightly.run"))

@@ -1,0 +1,351 @@
+/**
+ * One tenant's enrichment run: pick the companies that most need work (or,
+ * given the id of an earlier run, that run's companies again, resuming from
+ * its checkpoints), record a manifest, run the pipeline over them with the
+ * tenant's budgets, checkpoints, ICP rules and Odoo connection, record each
+ * company's outcome as it finishes, and close the run with its summary.
+ * A dry run plans and forecasts without calling any vendor or writing
+ * anything.
+ *
+ * @since 0.1.0
+ */
+import { Budget, Checkpoint, Engine, Events, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
+import type { Company, Crawler, EngineError, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
+import type { ConfigError } from "effect"
+import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Stream } from "effect"
+import * as TenantServices from "./TenantServices.js"
+import * as Vendors from "./Vendors.js"
+
+/**
+ * What to run for one tenant.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly tenantId: Tenant.TenantId
+  /** Resume this run (its companies, its checkpoints) when it exists; otherwise a new run gets this id. */
+  readonly runId?: string | undefined
+  /** The run's day, `YYYY-MM-DD` in the schedule's time zone: companies enriched that day are skipped. */
+  readonly runDay: string
+  /** Companies per day for this tenant (the tenant's own cap, or `SCHED_DAILY_CAP_PER_TENANT`). */
+  readonly cap: number
+  /** At most this many companies (`--limit`), below the cap. */
+  readonly limit?: number | undefined
+  /** Also take companies already enriched on `runDay` (`--rerun`). */
+  readonly rerun?: boolean | undefined
+  readonly skip?: ReadonlyArray<string> | undefined
+  readonly only?: ReadonlyArray<string> | undefined
+  /** Plan and forecast only: no vendor call, no write. */
+  readonly dryRun?: boolean | undefined
+  /** Companies in flight at once (`SCHED_COMPANY_CONCURRENCY`). */
+  readonly concurrency: number
+  /** The tenant's daily budget caps (recorded in the manifest, reported against). */
+  readonly caps: Readonly<Record<string, number>>
+  /** Pipeline knobs (export threshold, corpus limits, contacts per company). */
+  readonly knobs?: Partial<Omit<RunContext.Service, "tenantId" | "runId" | "rules">> | undefined
+  /** Keep crawl corpora in checkpoints (`PERSIST_CRAWL_CORPUS`); otherwise only their signals. */
+  readonly persistCrawlCorpus?: boolean | undefined
+  /** Receivers of the engine's events (progress bar, logs). */
+  readonly sinks?: ReadonlyArray<Events.Sink> | undefined
+  /** Told how many companies the run takes, once they are chosen (a progress bar's total). */
+  readonly onTargets?: ((count: number) => Effect.Effect<void>) | undefined
+  /** Completed when the process is asked to stop: no new company starts, those in flight finish. */
+  readonly stop?: Deferred.Deferred<void> | undefined
+}
+
+/**
+ * A budget's use today against its cap.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface BudgetUse {
+  readonly used: number
+  readonly cap: number
+}
+
+/**
+ * What a dry run found: the companies it would take and the forecast spend.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Planned {
+  readonly _tag: "Planned"
+  readonly tenantId: Tenant.TenantId
+  readonly runId: string
+  readonly targets: ReadonlyArray<Company.Company>
+  readonly forecast: Record<Pipeline.Vendor, Pipeline.VendorForecast>
+}
+
+/**
+ * What a run did.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Finished {
+  readonly _tag: "Finished"
+  readonly tenantId: Tenant.TenantId
+  readonly runId: string
+  readonly status: Run.RunSummary["status"]
+  readonly resumed: boolean
+  readonly summary: RunSummary.RunSummary
+  readonly budgets: Readonly<Record<string, BudgetUse>>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Result = Planned | Finished
+
+/**
+ * What a tenant run needs from its environment.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements =
+  | Store.Store
+  | TenantServices.TenantServices
+  | Budget.Budget
+  | VerificationCache.VerificationCache
+  | Crawler.Crawler
+  | Tavily.Tavily
+  | Lusha.Lusha
+  | ZeroBounce.ZeroBounce
+  | Llm.Llm
+  | Vendors.OdooConnector
+
+/**
+ * The errors that stop a tenant run before or after its companies (a
+ * company's own failure never does).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Error = Store.StoreError | EngineError.GraphError | ConfigError.ConfigError
+
+const newRunId = (tenantId: string, runDay: string) =>
+  Effect.map(Random.nextIntBetween(0, 36 ** 6), (n) => `${tenantId}-${runDay}-${n.toString(36).padStart(6, "0")}`)
+
+/** The steps that read the crawl's text (the others read only its signals). */
+const readsCrawlText = ["search", "extract", "score"] as const
+
+/**
+ * Crawl checkpoints without the page texts, when corpora are not to be kept.
+ * Such a checkpoint is restored only when every step that reads the text is
+ * restored too; otherwise the crawl runs again (it costs no vendor credit).
+ */
+const withoutCorpora = (checkpoint: Checkpoint.Service): Checkpoint.Service => ({
+  ...checkpoint,
+  load: (key) =>
+    key.step !== "crawl" ? checkpoint.load(key) : Effect.flatMap(
+      Effect.forEach(readsCrawlText, (step) => checkpoint.load({ ...key, step })),
+      (loaded) => loaded.every(Option.isSome) ? checkpoint.load(key) : Effect.succeedNone
+    ),
+  save: (key, encoded) => {
+    if (key.step !== "crawl" || typeof encoded !== "object" || encoded === null) return checkpoint.save(key, encoded)
+    const crawl = encoded as { readonly pages?: ReadonlyArray<object> }
+    return checkpoint.save(key, {
+      ...encoded,
+      corpus: "",
+      pages: (crawl.pages ?? []).map((p) => ({ ...p, text: "" }))
+    })
+  }
+})
+
+/** The Odoo of a tenant without an active connection: the export step never reaches it. */
+const disconnected = Layer.succeed(Odoo.Odoo, {
+  upsertCompany: () => Effect.dieMessage("no active Odoo connection"),
+  upsertContact: () => Effect.dieMessage("no active Odoo connection"),
+  upsertLead: () => Effect.dieMessage("no active Odoo connection"),
+  exportCompany: () => Effect.dieMessage("no active Odoo connection")
+})
+
+const companyOutcome = (
+  result: Engine.TargetResult<Company.Company, Pipeline.Pipeline extends { steps: ReadonlyArray<infer S> } ? S : never>,
+  finishedAt: Date
+): Run.CompanyOutcome => {
+  const outcomes = Object.entries(result.outcomes) as Array<[string, Outcome.Outcome<unknown, unknown>]>
+  const steps: Record<string, Run.StepOutcome> = {}
+  for (const [name, o] of outcomes) {
+    steps[name] = {
+      status: o._tag === "Succeeded" ? "succeeded" : o._tag === "Skipped" ? "skipped" : "failed",
+      millis: o.durationMillis,
+      reason: o._tag === "Skipped" ? o.reason : o._tag === "Failed" ? errorText(o.error) : null
+    }
+  }
+  const allSkipped = outcomes.every(([, o]) => o._tag === "Skipped" && o.reason !== "cached")
+  return { companyId: result.target.id, status: allSkipped ? "skipped" : result.state, steps, finishedAt }
+}
+
+/** A short, secret-free description of a step's error: its tag and message. */
+export const errorText = (error: unknown): string => {
+  if (typeof error !== "object" || error === null) return String(error).slice(0, 300)
+  const tag = (error as { readonly _tag?: unknown })._tag
+  const message = (error as { readonly message?: unknown }).message
+  return `${typeof tag === "string" ? tag : "Error"}: ${typeof message === "string" ? message : "unknown"}`.slice(0, 300)
+}
+
+const runStatus = (summary: RunSummary.RunSummary, stopped: boolean): Run.RunSummary["status"] => {
+  if (stopped) return "cancelled"
+  const { failed, partial, succeeded, total } = summary.targets
+  if (total > 0 && failed === total) return "failed"
+  return partial + failed > 0 || succeeded < total ? "partial" : "succeeded"
+}
+
+const stepStats = (summary: RunSummary.RunSummary, totals: Map<string, number>): Record<string, Run.StepStats> =>
+  Object.fromEntries(summary.steps.map((s) => [s.step, {
+    succeeded: s.succeeded + s.restored,
+    skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0),
+    failed: s.failed,
+    totalMillis: totals.get(s.step) ?? 0,
+    maxMillis: s.maxMillis
+  }]))
+
+/**
+ * Runs (or plans) one tenant's enrichment.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const run = (options: Options): Effect.Effect<Result, Error, Requirements> =>
+  TenantServices.withTenant(
+    options.tenantId,
+    Effect.gen(function*() {
+      const store = yield* Store.Store
+      const tenant = store.forTenant(options.tenantId)
+      const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
+      const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
+      const targets = Option.isSome(previous)
+        ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
+        : yield* tenant.companies.selectTargets({
+          cap: Math.min(options.cap, options.limit ?? options.cap),
+          runDay: options.runDay,
+          rerun: options.rerun ?? false
+        })
+      const services = yield* TenantServices.TenantServices
+      const stored = yield* services.checkpoint(options.tenantId)
+      const kept = options.persistCrawlCorpus === true ? stored : withoutCorpora(stored)
+      // a run's manifest is written before its first checkpoint, so a run id
+      // without a manifest has no checkpoints: do not look for them
+      const checkpoint: Checkpoint.Service = Option.isSome(previous)
+        ? kept
+        : { ...kept, load: () => Effect.succeedNone }
+      const engineOptions = {
+        runId,
+        concurrency: options.concurrency,
+        targetId: (c: Company.Company) => c.id,
+        ...(options.skip === undefined ? {} : { skip: options.skip }),
+        ...(options.only === undefined ? {} : { only: options.only })
+      }
+
+      if (options.dryRun === true) {
+        const plans = yield* Engine.plan(Pipeline.graph, Stream.fromIterable(targets), engineOptions).pipe(
+          Stream.runCollect,
+          Effect.provideService(Checkpoint.Checkpoint, checkpoint)
+        )
+        return {
+          _tag: "Planned",
+          tenantId: options.tenantId,
+          runId,
+          targets,
+          forecast: Pipeline.forecast(plans, options.knobs)
+        } satisfies Planned
+      }
+
+      if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
+      const rules = yield* tenant.icpRules.listActive
+      const connection = yield* tenant.tenants.odooConnection
+      const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
+      if (!exportToOdoo) yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
+      const startedAt = yield* Clock.currentTimeMillis
+      if (Option.isNone(previous)) {
+        yield* tenant.runs.create({
+          runId: runId as Run.RunId,
+          runDay: options.runDay,
+          rerun: options.rerun ?? false,
+          cap: options.cap,
+          companyIds: targets.map((c) => c.id),
+          caps: options.caps
+        }, new Date(startedAt))
+      }
+
+      const accumulator = RunSummary.accumulator(runId, Pipeline.stepNames, startedAt)
+      const totals = new Map<string, number>()
+      let stopped = false
+      const stop = options.stop
+      // one company per pull, each checked against the stop request
+      const source = stop === undefined ? Stream.fromIterable(targets) : Stream.fromIterable(targets).pipe(
+        Stream.rechunk(1),
+        Stream.mapEffect((c) =>
+          Effect.map(Deferred.isDone(stop), (done) => {
+            stopped ||= done
+            return done ? Option.none() : Option.some(c)
+          })
+        ),
+        Stream.takeWhile(Option.isSome),
+        Stream.map((c) => c.value)
+      )
+      const connector = yield* Vendors.OdooConnector
+      const odoo = Option.isSome(connection) && exportToOdoo ? connector.connect(options.tenantId, connection.value) : disconnected
+      const context = RunContext.layer({ ...options.knobs, tenantId: options.tenantId, runId, rules, exportToOdoo })
+      const record = (batch: Chunk.Chunk<Engine.TargetResult<Company.Company, any>>) =>
+        Effect.gen(function*() {
+          const now = new Date(yield* Clock.currentTimeMillis)
+          const outcomes = Chunk.toReadonlyArray(batch).map((r) => {
+            const list = Object.values(r.outcomes) as Array<Outcome.Outcome<unknown, unknown>>
+            accumulator.add(r.state, list)
+            Pipeline.stepNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + (list[i]?.durationMillis ?? 0)))
+            return companyOutcome(r, now)
+          })
+          yield* tenant.runs.recordOutcomes(runId as Run.RunId, outcomes)
+        })
+
+      const finish = (summary: RunSummary.RunSummary, status: Run.RunSummary["status"], errorSummary: string | null) =>
+        tenant.runs.finish(runId as Run.RunId, {
+          status: status === "succeeded" || status === "partial" || status === "failed" || status === "cancelled" ? status : "partial",
+          finishedAt: new Date(summary.finishedAtMillis),
+          steps: stepStats(summary, totals),
+          errorSummary
+        })
+
+      const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
+        Stream.groupedWithin(100, "2 seconds"),
+        Stream.runForEach(record),
+        Effect.provide(Layer.mergeAll(odoo, context, Events.layer(...(options.sinks ?? [])))),
+        Effect.provideService(Checkpoint.Checkpoint, checkpoint),
+        Effect.onInterrupt(() =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            finish(accumulator.finish(now), "cancelled", "interrupted").pipe(Effect.ignore))
+        ),
+        Effect.exit
+      )
+      const finishedAt = yield* Clock.currentTimeMillis
+      const summary = accumulator.finish(finishedAt)
+      if (Exit.isFailure(exit)) {
+        yield* finish(summary, "failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
+        return yield* Effect.failCause(exit.cause)
+      }
+      const status = runStatus(summary, stopped)
+      yield* finish(summary, status, null)
+      const budget = yield* Budget.Budget
+      const budgets: Record<string, BudgetUse> = {}
+      for (const [name, cap] of Object.entries(options.caps)) {
+        const use = yield* Effect.option(budget.usage(name))
+        budgets[name] = { used: Option.match(use, { onNone: () => 0, onSome: (u) => u.committed }), cap }
+      }
+      return {
+        _tag: "Finished",
+        tenantId: options.tenantId,
+        runId,
+        status,
+        resumed: Option.isSome(previous),
+        summary,
+        budgets
+      } satisfies Finished
+    }).pipe(Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("TenantRun.run"))
+  )

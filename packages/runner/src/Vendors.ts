@@ -1,0 +1,154 @@
+/**
+ * The paid vendors as one set of live adapters — Tavily, Lusha, ZeroBounce
+ * and OpenAI — built once per process (their rate limits are per API key)
+ * over the routed per-tenant `Budget` and `VerificationCache`, and each
+ * tenant's Odoo connection, built per tenant run.
+ *
+ * @since 0.1.0
+ */
+import { FakeOpenAiServer, type FakeVendors, LushaLive, OdooJsonRpc, OpenAiLlm, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
+import type { Budget, Llm, Lusha, Odoo, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import type { HttpClient } from "@effect/platform"
+import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+
+/**
+ * The options of the four vendor adapters.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly tavily: TavilyLive.Options
+  readonly lusha: LushaLive.Options
+  readonly zeroBounce: ZeroBounceLive.Options
+  readonly openAi: OpenAiLlm.Options
+}
+
+/**
+ * The vendors' keys from the environment: `TAVILY_API_KEY`,
+ * `LUSHA_API_KEY`, `ZEROBOUNCE_API_KEY`, `OPENAI_API_KEY` (all redacted) and
+ * `OPENAI_BASE_URL` (optional).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  tavily: TavilyLive.config,
+  lusha: LushaLive.config,
+  zeroBounce: ZeroBounceLive.config,
+  openAi: Config.map(OpenAiLlm.config, ({ apiKey, baseURL }) => ({ apiKey, baseURL: Option.getOrUndefined(baseURL) }))
+})
+
+/**
+ * The four live adapters.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options: Options
+): Layer.Layer<
+  Tavily.Tavily | Lusha.Lusha | ZeroBounce.ZeroBounce | Llm.Llm,
+  never,
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache
+> =>
+  Layer.mergeAll(
+    TavilyLive.layer(options.tavily),
+    LushaLive.layer(options.lusha),
+    ZeroBounceLive.layer(options.zeroBounce),
+    OpenAiLlm.layer(options.openAi)
+  )
+
+/**
+ * Options that point the live adapters at running fake vendors started
+ * with their default keys (the demo, tests and benchmarks), with the
+ * client-side rate limits wide open: the fakes enforce their own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const forFakes = (fakes: FakeVendors.FakeVendors): Options => {
+  const key = Redacted.make("test-key")
+  const open = { limit: 1_000_000, interval: "1 minute" } as const
+  return {
+    tavily: { apiKey: key, baseUrl: fakes.tavily.url, rateLimit: open },
+    lusha: { apiKey: key, baseUrl: fakes.lusha.url, rateLimit: open },
+    zeroBounce: { apiKey: key, baseUrl: `${fakes.zeroBounce.url}/v2`, rateLimit: open, batchRateLimit: open, concurrency: 64 },
+    openAi: { apiKey: Redacted.make(FakeOpenAiServer.defaults.apiKey), baseURL: fakes.openAi.baseURL, rateLimit: open }
+  }
+}
+
+/**
+ * The environment variable a connection's `secretRef` names: `env:NAME` or
+ * just `NAME`.
+ *
+ * @since 0.1.0
+ * @category secrets
+ */
+export const secretVariable = (secretRef: string): Either.Either<string, ConfigError.ConfigError> => {
+  const name = secretRef.startsWith("env:") ? secretRef.slice(4) : secretRef
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)
+    ? Either.right(name)
+    : Either.left(ConfigError.InvalidData([], `Odoo secret reference "${secretRef}" is not env:NAME`))
+}
+
+/**
+ * Odoo client options a deployment may change (the connection itself comes
+ * from the tenant's row).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OdooOverrides = Partial<Pick<OdooJsonRpc.Options, "rateLimit" | "timeout" | "retry">>
+
+/**
+ * A tenant's Odoo, its password read (redacted) from the variable its
+ * connection's `secretRef` names.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const odoo = (
+  connection: Tenant.OdooConnection,
+  overrides?: OdooOverrides
+): Layer.Layer<Odoo.Odoo, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const name = yield* secretVariable(connection.secretRef)
+      const password = yield* Config.redacted(name).pipe(
+        Config.withDescription(`Odoo password of ${connection.url} (database ${connection.database})`)
+      )
+      return OdooJsonRpc.layer({
+        ...overrides,
+        url: connection.url,
+        database: connection.database,
+        login: connection.login,
+        password
+      })
+    })
+  )
+
+/**
+ * How a tenant run reaches its tenant's Odoo: a layer per connection. Live,
+ * {@link odoo}; in tests, an in-memory Odoo per tenant.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class OdooConnector extends Context.Tag("@leadgraph/runner/OdooConnector")<OdooConnector, {
+  readonly connect: (tenantId: Tenant.TenantId, connection: Tenant.OdooConnection) => Layer.Layer<Odoo.Odoo, ConfigError.ConfigError>
+}>() {}
+
+/**
+ * The live connector: JSON-RPC to each tenant's Odoo with {@link odoo}.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOdoo = (overrides?: OdooOverrides): Layer.Layer<OdooConnector, never, HttpClient.HttpClient> =>
+  Layer.effect(
+    OdooConnector,
+    Effect.map(Effect.context<HttpClient.HttpClient>(), (context) => ({
+      connect: (_tenantId, connection) => odoo(connection, overrides).pipe(Layer.provide(Layer.succeedContext(context)))
+    }))
+  )

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The `leadgraph` executable. The first SIGINT or SIGTERM asks the running
+ * command to stop: no new company starts, those in flight finish and
+ * checkpoint (a re-run of the same run id resumes). A second signal, or
+ * `LEADGRAPH_STOP_GRACE_SECONDS` (default 60) later, interrupts at once;
+ * succeeded steps are checkpointed either way.
+ *
+ * @since 0.1.0
+ */
+import { NodeContext } from "@effect/platform-node"
+import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import * as Cli from "./Cli.js"
+import * as Logging from "./Logging.js"
+
+const isTTY = process.stdout.isTTY === true
+let code = 0
+
+const main = Effect.gen(function*() {
+  const stop = yield* Deferred.make<void>()
+  const level = yield* Logging.levelConfig
+  const grace = Number(process.env.LEADGRAPH_STOP_GRACE_SECONDS ?? 60)
+  const self = yield* Effect.fork(
+    Cli.cli(process.argv).pipe(
+      Effect.provideService(Cli.Shutdown, { requested: stop, isTTY }),
+      Effect.provideService(Cli.ExitCode, { set: (c) => Effect.sync(() => void (code = Math.max(code, c))) }),
+      Effect.provide(Layer.mergeAll(NodeContext.layer, Logging.layer({ format: Logging.formatFor(isTTY), level })))
+    )
+  )
+  let signals = 0
+  const onSignal = (signal: string) => {
+    signals++
+    if (signals === 1) {
+      process.stderr.write(`\n${signal}: stopping — no new company starts; signal again to stop at once\n`)
+      Effect.runFork(Deferred.succeed(stop, undefined))
+      setTimeout(() => Effect.runFork(Fiber.interrupt(self)), Math.max(0, grace) * 1000).unref()
+    } else {
+      Effect.runFork(Fiber.interrupt(self))
+    }
+  }
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  const exit = yield* Fiber.await(self)
+  process.off("SIGINT", onSignal)
+  process.off("SIGTERM", onSignal)
+  return exit
+})
+
+Effect.runPromise(main).then(
+  (exit) => {
+    if (Exit.isFailure(exit)) {
+      const failure = Cause.failureOption(exit.cause)
+      const interrupted = Cause.isInterruptedOnly(exit.cause)
+      if (!interrupted) {
+        const text = Option.match(failure, {
+          onNone: () => Cause.pretty(exit.cause),
+          onSome: (e) => (e instanceof Error || (typeof e === "object" && e !== null && "message" in e)) ? String((e as Error).message) : String(e)
+        })
+        // @effect/cli has already printed its own validation errors
+        if (!(typeof Option.getOrUndefined(failure) === "object" && (Option.getOrUndefined(failure) as { _tag?: string })?._tag === "ValidationError" )) {
+          process.stderr.write(`leadgraph: ${text}\n`)
+        }
+      }
+      process.exitCode = interrupted ? 130 : 1
+    } else {
+      process.exitCode = code
+    }
+  },
+  (error) => {
+    process.stderr.write(`leadgraph: ${String(error)}\n`)
+    process.exitCode = 1
+  }
+)

@@ -1,0 +1,341 @@
+/**
+ * The HTTP API of `leadgraph serve`, declared with `@effect/platform`'s
+ * `HttpApi`: four groups (exports, Odoo sync, admin runs, health), their
+ * typed inputs and answers, the errors each can give with their status
+ * codes, and the two security middlewares (a tenant's token, the admin
+ * token). The declaration is also the OpenAPI document served at
+ * `/openapi.json`; the handlers live in {@link HttpServer}.
+ *
+ * Inputs are strict: an unknown query field or body field is a 400, as is
+ * a threshold outside 0 to 100.
+ *
+ * @since 0.1.0
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
+import type { Store } from "@leadgraph/core"
+import { Tenant } from "@leadgraph/core"
+import { Context, Schema } from "effect"
+
+const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
+/**
+ * No token, or one that is not known: 401.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
+/**
+ * A valid token without the right to this endpoint (a tenant's token on
+ * `/admin`): 403.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {}
+
+/**
+ * Input the API refuses (beyond what the schemas already catch): 400.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadRequest extends Schema.TaggedError<BadRequest>()(
+  "BadRequest",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+/**
+ * Something asked for does not exist: 404.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+/**
+ * The request conflicts with the current state (a tenant's run is already
+ * going, or the tenant has no active Odoo connection): 409.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Conflict extends Schema.TaggedError<Conflict>()(
+  "Conflict",
+  { message: Schema.String, runId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
+
+/**
+ * The database (or a dependency such as the tenant's Odoo) cannot serve the
+ * request now: 503. `message` is secret-free.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Unavailable extends Schema.TaggedError<Unavailable>()(
+  "Unavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+/**
+ * Any other failure: 500, with a secret-free message.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerError extends Schema.TaggedError<ServerError>()(
+  "ServerError",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 500 })
+) {}
+
+/**
+ * The tenant a request speaks for, and its repositories: the only way a
+ * tenant handler reaches the store. Every call runs in a transaction bound
+ * to this tenant, so row-level security holds whatever the handler does.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class CurrentTenant extends Context.Tag("@leadgraph/runner/http/CurrentTenant")<CurrentTenant, {
+  readonly tenantId: Tenant.TenantId
+  readonly store: Store.TenantStore
+}>() {}
+
+/**
+ * A tenant's API token (`Authorization: Bearer lg_...`) decides the tenant.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class TenantAuth extends HttpApiMiddleware.Tag<TenantAuth>()("@leadgraph/runner/http/TenantAuth", {
+  failure: Schema.Union(Unauthorized, Unavailable),
+  provides: CurrentTenant,
+  security: { tenantToken: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * The admin token (`LEADGRAPH_ADMIN_TOKEN`) guards `/admin`.
+ *
+ * @since 0.1.0
+ * @category security
+ */
+export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("@leadgraph/runner/http/AdminAuth", {
+  failure: Schema.Union(Unauthorized, Forbidden, Unavailable),
+  security: { adminToken: HttpApiSecurity.bearer }
+}) {}
+
+/**
+ * A score threshold from 0 to 100 in a query string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Threshold = Schema.NumberFromString.pipe(
+  Schema.filter((n) => Number.isFinite(n) && n >= 0 && n <= 100, { message: () => "min_score must be a number from 0 to 100" })
+)
+
+/**
+ * The query of the exports: `min_score` overrides `SCORE_MIN_EXPORT`.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExportParams = Schema.Struct({ min_score: Schema.optional(Threshold) }).annotations(strict)
+
+/**
+ * One row of the JSON export.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const ExportRow = Schema.Struct({
+  companyId: Schema.String,
+  name: Schema.String,
+  domain: Schema.String,
+  website: Schema.NullOr(Schema.String),
+  score: Schema.Number,
+  bucket: Schema.Literal("high", "medium", "low"),
+  rationale: Schema.NullOr(Schema.String),
+  scoredAt: Schema.String
+})
+
+/**
+ * What `POST /export/odoo/sync` did: qualifying leads, and per lead whether
+ * anything in Odoo was created, only updated, or left unchanged (`failed`
+ * leads gave an error; a later sync retries them).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SyncResult = Schema.Struct({
+  leads: Schema.NonNegativeInt,
+  created: Schema.NonNegativeInt,
+  updated: Schema.NonNegativeInt,
+  unchanged: Schema.NonNegativeInt,
+  failed: Schema.NonNegativeInt,
+  minScore: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SyncResult = typeof SyncResult.Type
+
+/**
+ * What `POST /admin/runs` starts: one tenant, or every active tenant, with
+ * the run flags of the CLI.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const KickoffRequest = Schema.Union(
+  Schema.Struct({
+    tenant: Tenant.TenantId,
+    limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))),
+    rerun: Schema.optional(Schema.Boolean)
+  }).annotations(strict),
+  Schema.Struct({
+    all: Schema.Literal(true),
+    limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))),
+    rerun: Schema.optional(Schema.Boolean)
+  }).annotations(strict)
+)
+
+/**
+ * The runs a kickoff started (one per tenant), and the tenants skipped
+ * because their run was already going (only with `all`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Kickoff = Schema.Struct({
+  runs: Schema.Array(Schema.Struct({ id: Schema.String, tenantId: Schema.String })),
+  alreadyRunning: Schema.Array(Schema.Struct({ id: Schema.String, tenantId: Schema.String }))
+})
+
+/**
+ * A run's progress and, once it ended, its summary.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStatus = Schema.Struct({
+  id: Schema.String,
+  tenantId: Schema.String,
+  status: Schema.Literal("running", "succeeded", "partial", "failed", "cancelled"),
+  startedAt: Schema.String,
+  finishedAt: Schema.NullOr(Schema.String),
+  progress: Schema.Struct({ total: Schema.NullOr(Schema.NonNegativeInt), done: Schema.NonNegativeInt }),
+  summary: Schema.NullOr(Schema.Struct({
+    targets: Schema.Record({ key: Schema.String, value: Schema.Number }),
+    steps: Schema.Record({
+      key: Schema.String,
+      value: Schema.Struct({ succeeded: Schema.Number, skipped: Schema.Number, failed: Schema.Number })
+    })
+  })),
+  error: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RunStatus = typeof RunStatus.Type
+
+/**
+ * The score exports and the Odoo sync of the caller's tenant.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class ExportsGroup extends HttpApiGroup.make("exports")
+  .add(
+    HttpApiEndpoint.get("json", "/export/latest_scores.json")
+      .setUrlParams(ExportParams)
+      .addSuccess(Schema.Array(ExportRow))
+      .annotate(OpenApi.Description, "The latest score per company at or above the threshold, best first, streamed.")
+  )
+  .add(
+    HttpApiEndpoint.get("csv", "/export/latest_scores.csv")
+      .setUrlParams(ExportParams)
+      .addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/csv" })))
+  )
+  .add(
+    HttpApiEndpoint.post("odooSync", "/export/odoo/sync")
+      .setUrlParams(ExportParams)
+      .addSuccess(SyncResult)
+      .addError(Conflict)
+  )
+  .addError(ServerError)
+  .middleware(TenantAuth)
+{}
+
+/**
+ * Kicking off runs and following them.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.post("kickoff", "/admin/runs")
+      .setPayload(KickoffRequest)
+      .addSuccess(Kickoff, { status: 202 })
+      .addError(Conflict)
+      .addError(NotFound)
+  )
+  .add(
+    HttpApiEndpoint.get("run", "/admin/runs/:id")
+      .setPath(Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(200)) }))
+      .addSuccess(RunStatus)
+      .addError(NotFound)
+  )
+  .addError(ServerError)
+  .middleware(AdminAuth)
+{}
+
+/**
+ * Liveness and readiness.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export class HealthGroup extends HttpApiGroup.make("health")
+  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Schema.Struct({ status: Schema.Literal("ok") })))
+  .add(
+    HttpApiEndpoint.get("ready", "/ready")
+      .addSuccess(Schema.Struct({ status: Schema.Literal("ready"), migrations: Schema.Int }))
+      .addError(Unavailable)
+  )
+{}
+
+/**
+ * The whole API.
+ *
+ * @since 0.1.0
+ * @category api
+ */
+export class Api extends HttpApi.make("leadgraph")
+  .add(ExportsGroup)
+  .add(AdminGroup)
+  .add(HealthGroup)
+  .addError(BadRequest)
+{}

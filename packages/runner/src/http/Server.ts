@@ -1,0 +1,358 @@
+/**
+ * The handlers of {@link Api} and the server of `leadgraph serve`: Node's
+ * HTTP server on 127.0.0.1 (by default), the OpenAPI document at
+ * `/openapi.json` and Swagger UI at `/docs`.
+ *
+ * Authentication: a tenant's token (see `ApiTokens`) decides the tenant of
+ * `/export/*`, and the handlers reach the store only through that tenant's
+ * repositories ({@link CurrentTenant}), every call a transaction bound to
+ * the tenant; `/admin/*` takes the admin token, compared in constant time,
+ * and answers a tenant's token with 403. Request bodies are read (at most
+ * `maxBodyBytes`) and checked to be JSON before any handler runs; anything
+ * else is a 400. Exports stream one chunk per database fetch, so memory does
+ * not grow with the number of rows. `GET /admin/runs/{id}` answers from the
+ * runs this server started, else from the run recorded in the store (a run
+ * of the nightly job, or one from before a restart).
+ *
+ * @since 0.1.0
+ */
+import { HttpApiBuilder, HttpApiSwagger, HttpIncomingMessage, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type { HttpApp } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { SqlClient } from "@effect/sql"
+import { ApiTokens, Migrations } from "@leadgraph/adapters"
+import { Odoo, Store, Tenant } from "@leadgraph/core"
+import type { Run } from "@leadgraph/core"
+import { Chunk, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { createServer } from "node:http"
+import * as Exports from "../Exports.js"
+import * as Vendors from "../Vendors.js"
+import {
+  AdminAuth,
+  Api,
+  Conflict,
+  CurrentTenant,
+  Forbidden,
+  NotFound,
+  type RunStatus,
+  ServerError,
+  TenantAuth,
+  Unauthorized,
+  Unavailable
+} from "./Api.js"
+import * as Kickoffs from "./Kickoffs.js"
+import * as OdooSync from "./OdooSync.js"
+
+/**
+ * Server options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Port (default 8080; 0 picks a free one). */
+  readonly port?: number | undefined
+  /** Interface to listen on (default `127.0.0.1`). */
+  readonly host?: string | undefined
+  /** `LEADGRAPH_ADMIN_TOKEN`; without it every `/admin` request is a 401. */
+  readonly adminToken: Option.Option<Redacted.Redacted<string>>
+  /** `SCORE_MIN_EXPORT`: the threshold when a request gives none. */
+  readonly scoreMinExport: number
+  /** Largest request body accepted (default 64 KiB). */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/**
+ * The defaults of {@link Options}.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = { port: 8080, host: "127.0.0.1", maxBodyBytes: 64 * 1024 } as const
+
+/**
+ * What the handlers need.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements =
+  | Store.Store
+  | ApiTokens.ApiTokens
+  | SqlClient.SqlClient
+  | Kickoffs.Kickoffs
+  | Vendors.OdooConnector
+
+const fromStore = (e: Store.StoreError) =>
+  e.retryable
+    ? new Unavailable({ message: "the database is unavailable, try again" })
+    : new ServerError({ message: `store ${e.operation} failed` })
+
+const unauthorized = new Unauthorized({ message: "missing or unknown bearer token" })
+
+/**
+ * The tenant token middleware.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTenantAuth: Layer.Layer<TenantAuth, never, ApiTokens.ApiTokens | Store.Store> = Layer.effect(
+  TenantAuth,
+  Effect.gen(function*() {
+    const tokens = yield* ApiTokens.ApiTokens
+    const store = yield* Store.Store
+    return {
+      tenantToken: (token) =>
+        tokens.resolve(token).pipe(
+          Effect.mapError(fromStore),
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.fail(unauthorized),
+            onSome: (tenantId) => Effect.succeed({ tenantId, store: store.forTenant(tenantId) })
+          })),
+          Effect.catchTag("ServerError", () => Effect.fail(new Unavailable({ message: "cannot check the token now" })))
+        )
+    }
+  })
+)
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest()
+
+/**
+ * The admin token middleware.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerAdminAuth = (
+  adminToken: Option.Option<Redacted.Redacted<string>>
+): Layer.Layer<AdminAuth, never, ApiTokens.ApiTokens> =>
+  Layer.effect(
+    AdminAuth,
+    Effect.gen(function*() {
+      const tokens = yield* ApiTokens.ApiTokens
+      const expected = Option.map(adminToken, (t) => digest(Redacted.value(t)))
+      return {
+        adminToken: (token): Effect.Effect<void, Unauthorized | Forbidden | Unavailable> => {
+          const given = Redacted.value(token)
+          if (given !== "" && Option.isSome(expected) && timingSafeEqual(digest(given), expected.value)) {
+            return Effect.void
+          }
+          // a tenant's token is known but not allowed here
+          return tokens.resolve(token).pipe(
+            Effect.mapError(() => new Unavailable({ message: "cannot check the token now" })),
+            Effect.flatMap((tenant): Effect.Effect<never, Unauthorized | Forbidden> =>
+              Option.isSome(tenant)
+                ? Effect.fail(new Forbidden({ message: "a tenant token cannot use /admin" }))
+                : Effect.fail(unauthorized)
+            )
+          )
+        }
+      }
+    })
+  )
+
+/** One write per chunk of rows (a database fetch), not one per row. */
+const body = (text: Stream.Stream<string, Store.StoreError>) =>
+  text.pipe(Stream.mapChunks((chunk) => Chunk.of(Chunk.join(chunk, ""))), Stream.encodeText)
+
+const exportsGroup = (options: Options) =>
+  HttpApiBuilder.group(Api, "exports", (handlers) =>
+    Effect.gen(function*() {
+      const connector = yield* Vendors.OdooConnector
+      return handlers
+        .handle("json", ({ urlParams }) =>
+          Effect.map(CurrentTenant, ({ store }) =>
+            HttpServerResponse.stream(body(Exports.json(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
+              contentType: "application/json"
+            })))
+        .handle("csv", ({ urlParams }) =>
+          Effect.map(CurrentTenant, ({ store, tenantId }) =>
+            HttpServerResponse.stream(body(Exports.csv(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
+              contentType: "text/csv; charset=utf-8",
+              headers: { "content-disposition": `attachment; filename="${tenantId}-latest_scores.csv"` }
+            })))
+        .handle("odooSync", ({ urlParams }) =>
+          Effect.gen(function*() {
+            const { store, tenantId } = yield* CurrentTenant
+            const connection = yield* store.tenants.odooConnection.pipe(Effect.mapError(fromStore))
+            if (Option.isNone(connection) || !connection.value.active) {
+              return yield* new Conflict({ message: "the tenant has no active Odoo connection" })
+            }
+            const context = yield* Layer.build(connector.connect(tenantId, connection.value)).pipe(
+              Effect.mapError(() => new ServerError({ message: "the tenant's Odoo secret is not configured" }))
+            )
+            const odoo = yield* Odoo.Odoo.pipe(Effect.provide(context))
+            return yield* OdooSync.sync(store, odoo, urlParams.min_score ?? options.scoreMinExport).pipe(
+              Effect.mapError(fromStore)
+            )
+          }).pipe(Effect.scoped))
+    }))
+
+const adminGroup = HttpApiBuilder.group(Api, "admin", (handlers) =>
+  Effect.gen(function*() {
+    const store = yield* Store.Store
+    const kickoffs = yield* Kickoffs.Kickoffs
+    return handlers
+      .handle("kickoff", ({ payload }) =>
+        Effect.gen(function*() {
+          const flags = { limit: payload.limit, rerun: payload.rerun }
+          if ("tenant" in payload) {
+            const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))
+            if (Option.isNone(tenant)) return yield* new NotFound({ message: `no tenant "${payload.tenant}"` })
+            const id = yield* kickoffs.start(payload.tenant, flags).pipe(
+              Effect.mapError((e) =>
+                new Conflict({ message: `a run of "${payload.tenant}" is already going`, runId: e.runId })
+              )
+            )
+            return { runs: [{ id, tenantId: payload.tenant }], alreadyRunning: [] }
+          }
+          const tenants = yield* store.listActiveTenants().pipe(Effect.mapError(fromStore))
+          const started = yield* Effect.forEach(tenants, (t) =>
+            kickoffs.start(t.id, flags).pipe(
+              Effect.match({
+                onFailure: (e) => ({ started: false, id: e.runId, tenantId: t.id as string }),
+                onSuccess: (id) => ({ started: true, id, tenantId: t.id as string })
+              })
+            ))
+          return {
+            runs: started.filter((s) => s.started).map(({ id, tenantId }) => ({ id, tenantId })),
+            alreadyRunning: started.filter((s) => !s.started).map(({ id, tenantId }) => ({ id, tenantId }))
+          }
+        }))
+      .handle("run", ({ path }) =>
+        Effect.flatMap(
+          kickoffs.get(path.id),
+          Option.match({
+            onNone: () =>
+              stored(store, path.id).pipe(
+                Effect.mapError(fromStore),
+                Effect.flatMap(Option.match({
+                  onNone: () => Effect.fail(new NotFound({ message: `no run "${path.id}"` })),
+                  onSome: Effect.succeed
+                }))
+              ),
+            onSome: Effect.succeed
+          })
+        ))
+  }))
+
+const decodeTenantId = Schema.decodeUnknownOption(Tenant.TenantId)
+
+/**
+ * A run recorded in the store (started by another process, or by this one
+ * before a restart), found through the tenant its id begins with
+ * (`<tenant>-<YYYY-MM-DD>-<suffix>`, as runs name themselves).
+ */
+const stored = (store: Store.Service, runId: string): Effect.Effect<Option.Option<RunStatus>, Store.StoreError> => {
+  const tenantId = Option.flatMap(Option.fromNullable(/^(.+)-\d{4}-\d{2}-\d{2}-[0-9a-z]+$/.exec(runId)?.[1]), decodeTenantId)
+  if (Option.isNone(tenantId)) return Effect.succeedNone
+  return store.forTenant(tenantId.value).runs.get(runId as Run.RunId).pipe(Effect.map(Option.map((run): RunStatus => {
+    const done = Object.values(run.counts).reduce((a, b) => a + b, 0)
+    return {
+      id: run.id,
+      tenantId: run.tenantId,
+      status: run.status,
+      startedAt: run.startedAt.toISOString(),
+      finishedAt: run.finishedAt === null ? null : run.finishedAt.toISOString(),
+      progress: { total: run.manifest.companyIds.length, done },
+      summary: run.status === "running" ? null : {
+        targets: { ...run.counts, total: done },
+        steps: Object.fromEntries(
+          Object.entries(run.steps).map(([step, s]) => [step, { succeeded: s.succeeded, skipped: s.skipped, failed: s.failed }])
+        )
+      },
+      error: run.errorSummary
+    }
+  })))
+}
+
+const healthGroup = HttpApiBuilder.group(Api, "health", (handlers) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const expected = yield* Effect.map(Migrations.loader(), (all) => Math.max(0, ...all.map(([id]) => id)))
+    return handlers
+      .handle("health", () => Effect.succeed({ status: "ok" as const }))
+      .handle("ready", () =>
+        sql<{ n: number }>`SELECT coalesce(max(migration_id), 0)::int AS n FROM ${sql(Migrations.table)}`.pipe(
+          Effect.mapError(() => new Unavailable({ message: "the database is not reachable" })),
+          Effect.flatMap((rows) => {
+            const applied = rows[0]?.n ?? 0
+            return applied >= expected
+              ? Effect.succeed({ status: "ready" as const, migrations: applied })
+              : Effect.fail(new Unavailable({ message: `migrations applied: ${applied} of ${expected}` }))
+          }),
+          Effect.timeoutFail({
+            duration: "5 seconds",
+            onTimeout: () => new Unavailable({ message: "the database did not answer in time" })
+          })
+        ))
+  }))
+
+const badRequest = (message: string) =>
+  HttpServerResponse.unsafeJson({ _tag: "BadRequest", message }, { status: 400 })
+
+/**
+ * Reads a request body before routing: at most `maxBytes`, and JSON when
+ * there is one. The handlers then decode the body already read.
+ *
+ * @since 0.1.0
+ * @category middleware
+ */
+export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return yield* app
+    const length = Number(request.headers["content-length"] ?? "0")
+    if (!Number.isFinite(length) || length > maxBytes) return badRequest(`the body is larger than ${maxBytes} bytes`)
+    const text = yield* request.text.pipe(HttpIncomingMessage.withMaxBodySize(Option.some(maxBytes)), Effect.option)
+    if (Option.isNone(text)) return badRequest(`the body could not be read or is larger than ${maxBytes} bytes`)
+    if (text.value !== "") {
+      const type = request.headers["content-type"] ?? ""
+      if (!type.toLowerCase().includes("application/json")) return badRequest("the body must be application/json")
+      try {
+        JSON.parse(text.value)
+      } catch {
+        return badRequest("the body is not valid JSON")
+      }
+    }
+    return yield* app
+  })
+
+/**
+ * The API's handlers and middlewares.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerApi = (options: Options) =>
+  HttpApiBuilder.api(Api).pipe(
+    Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup, healthGroup)),
+    Layer.provide(Layer.mergeAll(layerTenantAuth, layerAdminAuth(options.adminToken)))
+  )
+
+/**
+ * The whole server over the services it needs, listening while the layer
+ * lives: the API, `/openapi.json` and `/docs`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options) =>
+  // built with a memo map of its own: the API builder's router layer is a
+  // shared constant, and two servers built with one memo map (tests that
+  // start one per database) would register their routes on one router
+  Layer.scopedContext(Effect.gen(function*() {
+    const memoMap = yield* Layer.makeMemoMap
+    return yield* Layer.buildWithMemoMap(serverLayer(options), memoMap, yield* Effect.scope)
+  }))
+
+const serverLayer = (options: Options) =>
+  HttpApiBuilder.serve(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)).pipe(
+    Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(layerApi(options)),
+    Layer.provideMerge(
+      NodeHttpServer.layer(createServer, { port: options.port ?? defaults.port, host: options.host ?? defaults.host })
+    )
+  )

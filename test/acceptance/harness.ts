@@ -1,0 +1,143 @@
+/**
+ * The acceptance suite's world: a database (in-memory PGlite always, and a
+ * fresh schema on the Postgres at `DATABASE_URL` when it is set), the
+ * fixture company sites, all five fake vendors plus a second fake Odoo, the
+ * two demo tenants seeded as the demo seeds them, and the runner's whole
+ * environment over them — so each test runs the real `TenantRun` /
+ * `Nightly` against real HTTP on 127.0.0.1, and reads the fakes' counters.
+ */
+import { SqlClient } from "@effect/sql"
+import type { PgClient } from "@effect/sql-pg"
+import { FakeOdooServer, FakeVendors, FixtureWeb, TestDatabases } from "@leadgraph/adapters"
+import { Store } from "@leadgraph/core"
+import type { Tenant } from "@leadgraph/core"
+import { Demo, Environment, Nightly, Settings, TenantRun } from "@leadgraph/runner"
+import { Clock, Data, Effect, Layer, Logger, LogLevel } from "effect"
+import type { Scope } from "effect"
+
+/** A database the suite runs against. */
+export interface Target {
+  readonly label: string
+  readonly database: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError>
+}
+
+/** PGlite always; Postgres too when `DATABASE_URL` is set (each world gets its own schema). */
+export const targets = TestDatabases.targets("acceptance", process.env.DATABASE_URL)
+
+/** What a world is built from. */
+export interface WorldOptions {
+  readonly database: Target["database"]
+  /** Companies seeded per tenant (the two demo tenants share half of them). */
+  readonly companiesPerTenant: number
+  /** Daily caps over {@link Settings.defaults}. */
+  readonly caps?: Partial<Settings.Caps> | undefined
+  readonly seed?: number | undefined
+  /** Knobs of the fake vendors (latencies, credits) besides the seed. */
+  readonly vendors?: Omit<FakeVendors.Options, "seed"> | undefined
+}
+
+/** A running world. */
+export interface World {
+  readonly web: FixtureWeb.FixtureWeb
+  readonly fakes: FakeVendors.FakeVendors
+  /** Each demo tenant's fake Odoo, in {@link Demo.tenants} order. */
+  readonly odoo: ReadonlyArray<FakeOdooServer.FakeOdooServer>
+  readonly settings: Settings.Settings
+  readonly tenants: ReadonlyArray<Demo.DemoTenant>
+  /** Runs an effect in the environment (with the tenants' Odoo secrets, logs above warnings muted). */
+  readonly use: <A, E>(effect: Effect.Effect<A, E, Environment.Services>) => Effect.Effect<A, E>
+  /** One tenant's run options with the suite's defaults (export to Odoo off unless asked). */
+  readonly options: (tenantId: Tenant.TenantId, overrides?: Partial<TenantRun.Options>) => Effect.Effect<TenantRun.Options>
+}
+
+/** Builds a world for the life of the scope (the demo's world, logs above warnings muted). */
+export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.StoreError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const world = yield* Demo.makeWorld({
+      seed: options.seed ?? 7,
+      companiesPerTenant: options.companiesPerTenant,
+      database: options.database,
+      caps: options.caps,
+      vendors: options.vendors
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
+    const { fakes, odoo, settings, web } = world
+    const use = <A, E>(effect: Effect.Effect<A, E, Environment.Services>) =>
+      world.use(effect).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
+    const runOptions = (tenantId: Tenant.TenantId, overrides?: Partial<TenantRun.Options>) =>
+      Effect.map(Clock.currentTimeMillis, (now): TenantRun.Options => ({
+        tenantId,
+        runDay: Nightly.dayIn(now, settings.schedule.timeZone),
+        cap: settings.schedule.dailyCapPerTenant,
+        concurrency: 8,
+        caps: Settings.budgetCaps(settings.caps),
+        knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit, exportToOdoo: false },
+        ...overrides
+      }))
+    return { web, fakes, odoo, settings, tenants: Demo.tenants, use, options: runOptions }
+  })
+
+/** The result of a run that was not a dry run (fails the test otherwise). */
+export const finished = (result: TenantRun.Result): TenantRun.Finished => {
+  if (result._tag !== "Finished") throw new Error(`expected a finished run, got ${result._tag}`)
+  return result
+}
+
+/** One step's counts in a run summary. */
+export const stepOf = (result: TenantRun.Finished, step: string) => {
+  const found = result.summary.steps.find((s) => s.step === step)
+  if (found === undefined) throw new Error(`no step ${step} in the summary`)
+  return found
+}
+
+/** Chat completion request bodies by their structured output's name (`firmographics`, `lead_score_rationale`). */
+export const completionKinds = (bodies: ReadonlyArray<unknown>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const body of bodies) {
+    const name = (body as { response_format?: { json_schema?: { name?: unknown } } } | null)?.response_format?.json_schema
+      ?.name
+    const kind = typeof name === "string" ? name : "other"
+    out[kind] = (out[kind] ?? 0) + 1
+  }
+  return out
+}
+
+/** The fake OpenAI's chat completion calls so far. */
+export const completionCalls = (fakes: FakeVendors.FakeVendors) =>
+  Effect.map(fakes.openAi.calls, (c) => c["POST /v1/chat/completions"] ?? 0)
+
+/**
+ * The chat completions made by `effect`, by kind: it must make at most 50
+ * (the fake keeps the last 50 request bodies).
+ */
+export const countCompletions = <A, E, R>(fakes: FakeVendors.FakeVendors, effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const before = yield* completionCalls(fakes)
+    const value = yield* effect
+    const made = (yield* completionCalls(fakes)) - before
+    if (made > 50) throw new Error(`${made} completions: more than the fake keeps (50)`)
+    const bodies = made === 0 ? [] : (yield* fakes.openAi.requests).slice(-made)
+    return { value, made, kinds: completionKinds(bodies) }
+  })
+
+class Rollback extends Data.TaggedError("Rollback")<{ readonly value: unknown }> {}
+
+/**
+ * Runs `query` as the admin connection over every tenant's rows: forced
+ * row-level security is lifted on `tables` inside a transaction that is
+ * always rolled back (on Postgres the test role owns the tables but is no
+ * superuser, so it sees nothing otherwise; on PGlite it is a superuser).
+ */
+export const asAdmin = <A>(
+  tables: ReadonlyArray<string>,
+  query: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>
+): Effect.Effect<A, unknown, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const outcome = yield* sql.withTransaction(Effect.gen(function*() {
+      for (const table of tables) yield* sql.unsafe(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`)
+      const value = yield* query(sql)
+      return yield* Effect.fail(new Rollback({ value }))
+    })).pipe(Effect.flip)
+    if (outcome instanceof Rollback) return outcome.value as A
+    return yield* Effect.fail(outcome)
+  })

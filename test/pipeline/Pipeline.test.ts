@@ -1,0 +1,178 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { OdooDatabase } from "@leadgraph/adapters"
+import { Company, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
+import { TenantRun } from "@leadgraph/runner"
+import { Deferred, Effect, Option, TestClock } from "effect"
+import * as World from "./harness.js"
+
+const tenantId = Tenant.TenantId.make("t1")
+const rules = [
+  { name: "Robotics", criteria: { industry: ["robotics"] }, weight: 50 },
+  { name: "Germany", criteria: { country: "Germany" }, weight: 30 },
+  { name: "Reachable", criteria: { verified_emails_min: 1 }, weight: 20 }
+]
+const domains = ["alpha-robotics.example", "beta-robotics.example", "gamma-foods.example", "delta-robotics.example"]
+const sites = new Map<string, World.Site>([
+  ["alpha-robotics.example", { corpus: World.thick("robotics", "Germany"), emails: ["info@alpha-robotics.example"] }],
+  ["beta-robotics.example", { corpus: World.thick("robotics", "Germany") }],
+  ["gamma-foods.example", { corpus: World.thick("foods", "Spain") }],
+  ["delta-robotics.example", { corpus: "Robotics. Tiny site." }]
+])
+
+const options = (overrides?: Partial<TenantRun.Options>): TenantRun.Options => ({
+  tenantId,
+  runDay: "2026-11-28",
+  cap: 100,
+  concurrency: 4,
+  caps: {},
+  knobs: { scoreMinExport: 50 },
+  ...overrides
+})
+
+const setup = (caps?: Readonly<Record<string, number>>) => {
+  const odoo = new Map<string, OdooDatabase.OdooDatabase>()
+  const world = World.make({ sites, odoo, ...(caps === undefined ? {} : { caps }) })
+  return { ...world, odoo }
+}
+
+// the run day's noon: outcomes mark companies enriched "today"
+const seedTenant = World.seedTenant(tenantId, domains.map((d) => World.company(d)), rules)
+const seed = Effect.zipRight(TestClock.setTime(Date.parse("2026-11-28T12:00:00Z")), seedTenant)
+
+const finished = (r: TenantRun.Result) => {
+  if (r._tag !== "Finished") throw new Error("expected a finished run")
+  return r
+}
+
+describe("the enrichment pipeline", () => {
+  it.effect("enriches, scores, persists and exports; only verified emails reach Odoo", () => {
+    const { counters, layer, odoo } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      const run = finished(yield* TenantRun.run(options()))
+      expect(run.summary.targets.total).toBe(4)
+      expect(run.summary.targets.failed).toBe(0)
+      const store = (yield* Store.Store).forTenant(tenantId)
+      const alpha = (yield* store.companies.findByDomains([Company.Domain.make("alpha-robotics.example")]))[0]!
+      const score = yield* store.leads.scoreOf(alpha.id)
+      expect(Option.getOrThrow(score), JSON.stringify(Option.getOrThrow(score))).toMatchObject({ bucket: "high" })
+      expect(Option.getOrThrow(score).score).toBeGreaterThanOrEqual(80)
+      expect(alpha.industry).toBe("robotics")
+      // the thick sites need no web search; the tiny one does
+      expect(counters["tavily.search"]).toBe(1)
+      // the gate: every contact in Odoo has a valid verdict, and some stored contacts did not
+      const zb = yield* ZeroBounce.ZeroBounce
+      const db = odoo.get(tenantId)!
+      const exported = db.all("res.partner").filter((p) => p["is_company"] === false).map((p) => String(p["email"]))
+      expect(exported.length).toBeGreaterThan(0)
+      for (const email of exported) expect((yield* zb.verify(email)).status).toBe("valid")
+      const stored = (yield* Effect.forEach(domains, (d) =>
+        Effect.flatMap(store.companies.findByDomains([Company.Domain.make(d)]), (cs) => store.leads.contactsOf(cs[0]!.id))
+      )).flat()
+      const statuses = yield* Effect.forEach(stored, (c) => Effect.map(zb.verify(c.email), (v) => [c.email, v.status] as const))
+      const rejected = statuses.filter(([, s]) => s !== "valid").map(([e]) => e)
+      expect(rejected.length).toBeGreaterThan(0)
+      for (const email of rejected) expect(exported).not.toContain(email)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("without LLM tokens: firmographics from signals, rationale skipped, a template rationale stored", () => {
+    const { layer } = setup({ "openai.tokens": 0, "lusha.lookups": 100, "zerobounce.verifications": 100, "tavily.queries": 10 })
+    return Effect.gen(function*() {
+      yield* seed
+      const run = finished(yield* TenantRun.run(options()))
+      const byStep = Object.fromEntries(run.summary.steps.map((s) => [s.step, s]))
+      expect(byStep["extract"]!.succeeded).toBe(4)
+      expect(byStep["rationale"]!.skipped.budget).toBe(4)
+      expect(run.status).toBe("partial")
+      const store = (yield* Store.Store).forTenant(tenantId)
+      const rows = yield* store.companies.findByDomains([Company.Domain.make("beta-robotics.example")])
+      const score = Option.getOrThrow(yield* store.leads.scoreOf(rows[0]!.id))
+      expect(score.rationale).toMatch(/^Score \d+ \((high|medium|low)\)\./)
+    }).pipe(Effect.provide(layer))
+  })
+
+  // the crawl of the dead site is retried with real backoff delays
+  it.live("a dead site is still searched, scored and recorded, and its company is partial", () => {
+    const down = new Map(sites).set("alpha-robotics.example", "down")
+    const odoo = new Map<string, OdooDatabase.OdooDatabase>()
+    const { counters, layer } = World.make({ sites: down, odoo })
+    return Effect.gen(function*() {
+      yield* seedTenant
+      const run = finished(yield* TenantRun.run(options()))
+      expect(run.summary.targets).toMatchObject({ total: 4, partial: 1, failed: 0 })
+      expect(counters["tavily.search"]).toBe(2)
+      const recorded = Option.getOrThrow(yield* (yield* Store.Store).forTenant(tenantId).runs.get(run.runId as never))
+      expect(recorded.status).toBe("partial")
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("the same day: no company twice unless rerun; a rerun pays no verification or rationale twice", () => {
+    const { counters, layer } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      yield* TenantRun.run(options())
+      const verified = counters["zerobounce.emails"]!
+      const again = finished(yield* TenantRun.run(options()))
+      expect(again.summary.targets.total).toBe(0)
+      const rerun = finished(yield* TenantRun.run(options({ rerun: true })))
+      expect(rerun.summary.targets.total).toBe(4)
+      expect(counters["zerobounce.emails"]).toBe(verified)
+      const rationale = rerun.summary.steps.find((s) => s.step === "rationale")!
+      expect(rationale.skipped.cached).toBe(4)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("re-running a run id restores every succeeded step without calling a vendor", () => {
+    const { counters, layer } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      const first = finished(yield* TenantRun.run(options()))
+      const before = { ...counters }
+      const again = finished(yield* TenantRun.run(options({ runId: first.runId })))
+      expect(again.resumed).toBe(true)
+      expect(again.summary.targets.total).toBe(4)
+      for (const s of again.summary.steps) expect(s.succeeded).toBe(0)
+      expect(counters).toEqual(before)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a dry run writes nothing, calls nothing and forecasts the calls", () => {
+    const { counters, layer } = setup()
+    return Effect.gen(function*() {
+      yield* World.seedTenant(tenantId, [...domains.map((d) => World.company(d)), World.company("no-site.example", null)], rules)
+      const planned = yield* TenantRun.run(options({ dryRun: true }))
+      if (planned._tag !== "Planned") throw new Error("expected a plan")
+      expect(planned.targets).toHaveLength(5)
+      expect(planned.forecast.lusha.calls).toBe(5)
+      expect(planned.forecast.zerobounce.calls).toBe(5)
+      expect(planned.forecast.openai.calls).toBe(10)
+      expect(planned.forecast.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
+      expect(counters).toEqual({})
+      const runs = (yield* Store.Store).forTenant(tenantId).runs
+      expect(Option.isNone(yield* runs.get(planned.runId as never))).toBe(true)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("a stop request starts no new company; re-running the run id finishes the rest, paying nothing twice", () => {
+    const { counters, layer } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      const stop = yield* Deferred.make<void>()
+      const first = finished(yield* TenantRun.run(options({
+        concurrency: 1,
+        stop,
+        sinks: [(event) => event._tag === "TargetFinished" ? Deferred.succeed(stop, undefined) : Effect.void]
+      })))
+      expect(first.status).toBe("cancelled")
+      expect(first.summary.targets.total).toBe(1)
+      expect(counters["lusha.findContacts"]).toBe(1)
+      const rest = finished(yield* TenantRun.run(options({ runId: first.runId })))
+      expect(rest.status).toBe("succeeded")
+      expect(rest.summary.targets.total).toBe(4)
+      expect(counters["lusha.findContacts"]).toBe(4)
+      const crawl = rest.summary.steps.find((s) => s.step === "crawl")!
+      expect([crawl.restored, crawl.succeeded]).toEqual([1, 3])
+    }).pipe(Effect.provide(layer))
+  })
+})
