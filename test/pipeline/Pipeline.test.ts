@@ -145,7 +145,7 @@ describe("the enrichment pipeline", () => {
       if (planned._tag !== "Planned") throw new Error("expected a plan")
       expect(planned.targets).toHaveLength(5)
       expect(planned.forecast.lusha.calls).toBe(5)
-      expect(planned.forecast.zerobounce.calls).toBe(5)
+      expect(planned.forecast.zerobounce.calls).toBe(5 * (10 + Pipeline.siteAddresses))
       expect(planned.forecast.openai.calls).toBe(10)
       expect(planned.forecast.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
       expect(counters).toEqual({})

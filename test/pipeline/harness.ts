@@ -85,6 +85,11 @@ export const make = (options: {
     ZeroBounce.ZeroBounce,
     Effect.map(ZeroBounce.ZeroBounce, (z) => ({
       ...z,
+      verify: (email: string) =>
+        Effect.zipRight(
+          Effect.sync(() => void (counters["zerobounce.emails"] = (counters["zerobounce.emails"] ?? 0) + 1)),
+          Effect.zipRight(count(counters, "zerobounce.verify"), z.verify(email))
+        ),
       verifyMany: (emails: ReadonlyArray<string>) =>
         Effect.zipRight(
           Effect.sync(() => void (counters["zerobounce.emails"] = (counters["zerobounce.emails"] ?? 0) + emails.length)),

@@ -115,7 +115,8 @@ const live = <E>(
   Effect.gen(function*() {
     const settings = yield* Settings.load
     const vendors = yield* Vendors.config
-    yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors })))
+    const odoo = yield* Vendors.odooConfig
+    yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo })))
   })
 
 const forecastText = (result: TenantRun.Planned): string =>

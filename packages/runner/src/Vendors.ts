@@ -24,20 +24,60 @@ export interface Options {
   readonly openAi: OpenAiLlm.Options
 }
 
+const perMinute = (name: string, description: string) =>
+  Config.option(
+    Config.integer(name).pipe(
+      Config.validate({ message: "must be a whole number of at least 1", validation: (n) => n >= 1 }),
+      Config.withDescription(description)
+    )
+  ).pipe(Config.map(Option.map((limit) => ({ limit, interval: "1 minute" as const }))))
+
+const withLimit = <A extends object>(options: A, key: string, limit: Option.Option<unknown>): A =>
+  Option.isSome(limit) ? { ...options, [key]: limit.value } : options
+
 /**
  * The vendors' keys from the environment: `TAVILY_API_KEY`,
- * `LUSHA_API_KEY`, `ZEROBOUNCE_API_KEY`, `OPENAI_API_KEY` (all redacted) and
- * `OPENAI_BASE_URL` (optional).
+ * `LUSHA_API_KEY`, `ZEROBOUNCE_API_KEY`, `OPENAI_API_KEY` (all redacted),
+ * `OPENAI_BASE_URL` (optional), and the client-side rate limits of your
+ * plans, each optional (the adapters' defaults are the smallest plans'):
+ * `TAVILY_REQUESTS_PER_MINUTE`, `LUSHA_REQUESTS_PER_MINUTE`,
+ * `ZEROBOUNCE_VALIDATIONS_PER_MINUTE`, `OPENAI_REQUESTS_PER_MINUTE`.
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
   tavily: TavilyLive.config,
+  tavilyLimit: perMinute("TAVILY_REQUESTS_PER_MINUTE", "Tavily requests per minute your plan allows"),
   lusha: LushaLive.config,
+  lushaLimit: perMinute("LUSHA_REQUESTS_PER_MINUTE", "Lusha requests per minute your plan allows"),
   zeroBounce: ZeroBounceLive.config,
-  openAi: Config.map(OpenAiLlm.config, ({ apiKey, baseURL }) => ({ apiKey, baseURL: Option.getOrUndefined(baseURL) }))
-})
+  zeroBounceLimit: perMinute("ZEROBOUNCE_VALIDATIONS_PER_MINUTE", "ZeroBounce single validations per minute"),
+  openAi: Config.map(OpenAiLlm.config, ({ apiKey, baseURL }) => ({ apiKey, baseURL: Option.getOrUndefined(baseURL) })),
+  openAiLimit: perMinute("OPENAI_REQUESTS_PER_MINUTE", "OpenAI requests per minute your tier allows")
+}).pipe(Config.map((c): Options => ({
+  tavily: withLimit(c.tavily, "rateLimit", c.tavilyLimit),
+  lusha: withLimit(c.lusha, "rateLimit", c.lushaLimit),
+  zeroBounce: withLimit(c.zeroBounce, "rateLimit", c.zeroBounceLimit),
+  openAi: withLimit(c.openAi, "rateLimit", c.openAiLimit)
+})))
+
+/**
+ * Odoo client options from the environment: `ODOO_CALLS_PER_SECOND`
+ * (optional; the adapter's default is 10).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const odooConfig: Config.Config<OdooOverrides> = Config.option(
+  Config.integer("ODOO_CALLS_PER_SECOND").pipe(
+    Config.validate({ message: "must be a whole number of at least 1", validation: (n) => n >= 1 }),
+    Config.withDescription("JSON-RPC calls per second sent to each tenant's Odoo")
+  )
+).pipe(Config.map(Option.match({
+  onNone: (): OdooOverrides => ({}),
+  onSome: (limit): OdooOverrides => ({ rateLimit: { limit, interval: "1 second" } })
+})))
 
 /**
  * The four live adapters.

@@ -105,8 +105,10 @@ const extractOverheadTokens = 900
  * - Lusha: one contact search per company (the adapter makes it as a
  *   prospecting search and an enrich request), at most `contactsPerCompany`
  *   lookups.
- * - ZeroBounce: one batch per company, at most one verification per
- *   contact plus {@link siteAddresses} for the site's own addresses.
+ * - ZeroBounce: one verification per address at most (one per contact
+ *   plus {@link siteAddresses} for the site's own addresses); cached
+ *   verdicts and companies with fewer contacts make the real count lower,
+ *   so this forecast is an upper bound.
  *
  * @since 0.1.0
  * @category forecasts
@@ -145,7 +147,7 @@ export const forecast = (
           out.lusha.maxUnits += o.contactsPerCompany
           break
         case "verify":
-          out.zerobounce.calls++
+          out.zerobounce.calls += o.contactsPerCompany + siteAddresses
           out.zerobounce.maxUnits += o.contactsPerCompany + siteAddresses
           break
       }

@@ -35,9 +35,9 @@ export const layer = (
       const scope = yield* Effect.scope
       // the vendor keys are read once; the environment lives as long as the server
       const environment = yield* Effect.cached(
-        Effect.flatMap(Vendors.config, (vendors) =>
+        Effect.flatMap(Effect.all([Vendors.config, Vendors.odooConfig]), ([vendors, odoo]) =>
           Layer.buildWithScope(
-            Environment.layer({ settings, vendors, database: Layer.succeedContext(database) }),
+            Environment.layer({ settings, vendors, odoo, database: Layer.succeedContext(database) }),
             scope
           ))
       )
