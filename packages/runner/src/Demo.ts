@@ -249,7 +249,7 @@ export const run = (options?: Options) =>
           Stream.take(3),
           Stream.runCollect,
           Effect.map((rows) => [
-            `top leads of ${tenant.id}:`,
+            `top leads of ${tenant.id} (rationales by the fake LLM, which makes up its words):`,
             ...Chunk.toReadonlyArray(rows).map((r) => `  ${String(r.score).padStart(3)} ${r.name}: ${r.rationale ?? ""}`)
           ].join("\n"))
         ))
