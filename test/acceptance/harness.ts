@@ -8,7 +8,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { FakeOdooServer, FakeVendors, FixtureWeb, TestDatabases } from "@leadgraph/adapters"
+import { type FakeVendors, TestDatabases } from "@leadgraph/adapters"
 import { Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
 import { Demo, Environment, Nightly, Settings, TenantRun } from "@leadgraph/runner"
@@ -24,25 +24,11 @@ export interface Target {
 /** PGlite always; Postgres too when `DATABASE_URL` is set (each world gets its own schema). */
 export const targets = TestDatabases.targets("acceptance", process.env.DATABASE_URL)
 
-/** What a world is built from. */
-export interface WorldOptions {
-  readonly database: Target["database"]
-  /** Companies seeded per tenant (the two demo tenants share half of them). */
-  readonly companiesPerTenant: number
-  /** Daily caps over {@link Settings.defaults}. */
-  readonly caps?: Partial<Settings.Caps> | undefined
-  readonly seed?: number | undefined
-  /** Knobs of the fake vendors (latencies, credits) besides the seed. */
-  readonly vendors?: Omit<FakeVendors.Options, "seed"> | undefined
-}
+/** What a world is built from: the demo's world options (seed 7 unless given). */
+export type WorldOptions = Demo.WorldOptions
 
-/** A running world. */
-export interface World {
-  readonly web: FixtureWeb.FixtureWeb
-  readonly fakes: FakeVendors.FakeVendors
-  /** Each demo tenant's fake Odoo, in {@link Demo.tenants} order. */
-  readonly odoo: ReadonlyArray<FakeOdooServer.FakeOdooServer>
-  readonly settings: Settings.Settings
+/** A running demo world, its tenants, and run options with the suite's defaults. */
+export interface World extends Omit<Demo.World, "use"> {
   readonly tenants: ReadonlyArray<Demo.DemoTenant>
   /** Runs an effect in the environment (with the tenants' Odoo secrets, logs above warnings muted). */
   readonly use: <A, E>(effect: Effect.Effect<A, E, Environment.Services>) => Effect.Effect<A, E>

@@ -17,7 +17,7 @@ import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
 import type { Events } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Clock, Config, Console, Context, Deferred, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
 import * as EventLog from "./EventLog.js"
@@ -223,13 +223,21 @@ const schedule = Command.make("schedule", {
 }, ({ catchUp, state }) =>
   live((settings) =>
     Effect.gen(function*() {
+      const window = Duration.decodeUnknown(catchUp)
+      if (Option.isNone(window)) {
+        return yield* Effect.fail(new Error(`--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")`))
+      }
       const store = yield* Scheduler.stateFile(state)
+      const shutdown = yield* Shutdown
       const flags: RunFlags = { dryRun: false, skip: undefined, only: undefined, rerun: false, limit: Option.none() }
+      // a night's run holds the lock: on a stop request it drains (it sees the
+      // request too), then the scheduler stops before its next tick
+      const running = yield* Effect.makeSemaphore(1)
       yield* Scheduler.run(
-        () => Effect.asVoid(nightlyOnce(settings, flags)),
-        { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone, catchUpWindow: catchUp as never },
+        () => running.withPermits(1)(Effect.asVoid(nightlyOnce(settings, flags))),
+        { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone, catchUpWindow: window.value },
         store
-      ).pipe(Effect.raceFirst(Effect.flatMap(Shutdown, (s) => Deferred.await(s.requested))))
+      ).pipe(Effect.raceFirst(Effect.zipRight(Deferred.await(shutdown.requested), running.withPermits(1)(Effect.void))))
     })
   )).pipe(Command.withDescription("run the nightly job on SCHED_CRON in SCHED_TZ until stopped"))
 
