@@ -175,4 +175,14 @@ describe("the enrichment pipeline", () => {
       expect([crawl.restored, crawl.succeeded]).toEqual([1, 3])
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect("an unknown step name fails before anything runs or is recorded", () => {
+    const { counters, layer } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      const error = yield* Effect.flip(TenantRun.run(options({ skip: ["export", "exprot"] })))
+      expect(error).toMatchObject({ _tag: "GraphError", reason: "UnknownStep", steps: ["exprot"] })
+      expect(counters).toEqual({})
+    }).pipe(Effect.provide(layer))
+  })
 })

@@ -9,8 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, Events, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
-import type { Company, Crawler, EngineError, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
+import { Budget, Checkpoint, Engine, EngineError, Events, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
+import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import type { ConfigError } from "effect"
 import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Stream } from "effect"
 import * as TenantServices from "./TenantServices.js"
@@ -216,6 +216,15 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
   TenantServices.withTenant(
     options.tenantId,
     Effect.gen(function*() {
+      // a bad --skip or --only fails here, before a run is recorded
+      const unknown = [...(options.skip ?? []), ...(options.only ?? [])].filter((s) => !Pipeline.stepNames.includes(s))
+      if (unknown.length > 0) {
+        return yield* new EngineError.GraphError({
+          reason: "UnknownStep",
+          steps: unknown,
+          detail: `no step named ${unknown.join(", ")}; the steps are ${Pipeline.stepNames.join(", ")}`
+        })
+      }
       const store = yield* Store.Store
       const tenant = store.forTenant(options.tenantId)
       const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
@@ -261,7 +270,9 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const rules = yield* tenant.icpRules.listActive
       const connection = yield* tenant.tenants.odooConnection
       const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
-      if (!exportToOdoo) yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
+      if (!exportToOdoo && options.knobs?.exportToOdoo !== false) {
+        yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
+      }
       const startedAt = yield* Clock.currentTimeMillis
       if (Option.isNone(previous)) {
         yield* tenant.runs.create({
