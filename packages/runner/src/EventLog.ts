@@ -9,12 +9,17 @@
 import type { Events } from "@leadgraph/core"
 import { Effect, Predicate } from "effect"
 
-// Only the error's tag and message are logged: the error object itself may
-// carry a request with its headers, and so a vendor key.
-const describeError = (error: unknown): Record<string, string> => {
+/**
+ * An error as the fields that are safe to log: its tag (or name) and its
+ * message. The error object itself may carry a request with its headers,
+ * and so a vendor key.
+ *
+ * @internal
+ */
+export const describeError = (error: unknown): { errorTag?: string; errorMessage?: string } => {
   if (error === undefined || error === null) return {}
   if (typeof error === "string") return { errorMessage: error }
-  const out: Record<string, string> = {}
+  const out: { errorTag?: string; errorMessage?: string } = {}
   try {
     if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") out.errorTag = error._tag
     else if (error instanceof Error) out.errorTag = error.name

@@ -102,16 +102,8 @@ export const run = (
     const runDay = dayIn(startedAt, options.timeZone)
     const tenants = yield* store.listActiveTenants(options.filter)
     yield* Effect.logInfo(`nightly run for ${runDay}: ${tenants.length} tenant(s)`)
-    const stop = options.tenant.stop
-    const stopped = stop === undefined ? Effect.succeed(false) : Deferred.isDone(stop)
-    const outcomes = yield* Effect.forEach(tenants, (tenant) =>
-      Effect.flatMap(stopped, (skip): Effect.Effect<TenantOutcome, never, TenantRun.Requirements> =>
-        skip ? Effect.succeed({ _tag: "Failed", tenant, error: "not started: the run was asked to stop" }) : runTenant(tenant)
-      ), { concurrency: options.tenantConcurrency })
-    return { runDay, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
-
-    function runTenant(tenant: Tenant.Tenant) {
-      return TenantRun.run({
+    const runTenant = (tenant: Tenant.Tenant): Effect.Effect<TenantOutcome, never, TenantRun.Requirements> =>
+      TenantRun.run({
         ...options.tenant,
         tenantId: tenant.id,
         runDay,
@@ -130,5 +122,13 @@ export const run = (
             )
         )
       )
-    }
+    const stop = options.tenant.stop
+    const stopped = stop === undefined ? Effect.succeed(false) : Deferred.isDone(stop)
+    const outcomes = yield* Effect.forEach(tenants, (tenant) =>
+      Effect.flatMap(stopped, (skip) =>
+        skip
+          ? Effect.succeed<TenantOutcome>({ _tag: "Failed", tenant, error: "not started: the run was asked to stop" })
+          : runTenant(tenant)
+      ), { concurrency: options.tenantConcurrency })
+    return { runDay, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
   }).pipe(Effect.withSpan("Nightly.run"))

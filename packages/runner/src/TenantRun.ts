@@ -9,10 +9,11 @@
  *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, EngineError, Events, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
+import { Budget, Checkpoint, Engine, type EngineError, Events, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
 import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import type { ConfigError } from "effect"
 import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Stream } from "effect"
+import * as EventLog from "./EventLog.js"
 import * as TenantServices from "./TenantServices.js"
 import * as Vendors from "./Vendors.js"
 
@@ -165,8 +166,11 @@ const disconnected = Layer.succeed(Odoo.Odoo, {
   exportCompany: () => Effect.dieMessage("no active Odoo connection")
 })
 
+/** One company's result from the engine. */
+type CompanyResult = Engine.TargetResult<Company.Company, Graph.Steps<Pipeline.Pipeline>>
+
 const companyOutcome = (
-  result: Engine.TargetResult<Company.Company, Pipeline.Pipeline extends { steps: ReadonlyArray<infer S> } ? S : never>,
+  result: CompanyResult,
   finishedAt: Date
 ): Run.CompanyOutcome => {
   const outcomes = Object.entries(result.outcomes) as Array<[string, Outcome.Outcome<unknown, unknown>]>
@@ -182,12 +186,17 @@ const companyOutcome = (
   return { companyId: result.target.id, status: allSkipped ? "skipped" : result.state, steps, finishedAt }
 }
 
-/** A short, secret-free description of a step's error: its tag and message. */
+/**
+ * A short, secret-free description of a step's error: its tag and message
+ * only (never the object, which may carry a request and its key).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
 export const errorText = (error: unknown): string => {
   if (typeof error !== "object" || error === null) return String(error).slice(0, 300)
-  const tag = (error as { readonly _tag?: unknown })._tag
-  const message = (error as { readonly message?: unknown }).message
-  return `${typeof tag === "string" ? tag : "Error"}: ${typeof message === "string" ? message : "unknown"}`.slice(0, 300)
+  const { errorMessage, errorTag } = EventLog.describeError(error)
+  return `${errorTag ?? "Error"}: ${errorMessage ?? "unknown"}`.slice(0, 300)
 }
 
 const runStatus = (summary: RunSummary.RunSummary, stopped: boolean): Run.RunSummary["status"] => {
@@ -216,15 +225,12 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
   TenantServices.withTenant(
     options.tenantId,
     Effect.gen(function*() {
-      // a bad --skip or --only fails here, before a run is recorded
-      const unknown = [...(options.skip ?? []), ...(options.only ?? [])].filter((s) => !Pipeline.stepNames.includes(s))
-      if (unknown.length > 0) {
-        return yield* new EngineError.GraphError({
-          reason: "UnknownStep",
-          steps: unknown,
-          detail: `no step named ${unknown.join(", ")}; the steps are ${Pipeline.stepNames.join(", ")}`
-        })
+      const stepFilter = {
+        ...(options.skip === undefined ? {} : { skip: options.skip }),
+        ...(options.only === undefined ? {} : { only: options.only })
       }
+      // the engine's own check of step names, run before a run is recorded
+      yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, stepFilter))
       const store = yield* Store.Store
       const tenant = store.forTenant(options.tenantId)
       const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
@@ -248,8 +254,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         runId,
         concurrency: options.concurrency,
         targetId: (c: Company.Company) => c.id,
-        ...(options.skip === undefined ? {} : { skip: options.skip }),
-        ...(options.only === undefined ? {} : { only: options.only })
+        ...stepFilter
       }
 
       if (options.dryRun === true) {
@@ -304,7 +309,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const connector = yield* Vendors.OdooConnector
       const odoo = Option.isSome(connection) && exportToOdoo ? connector.connect(options.tenantId, connection.value) : disconnected
       const context = RunContext.layer({ ...options.knobs, tenantId: options.tenantId, runId, rules, exportToOdoo })
-      const record = (batch: Chunk.Chunk<Engine.TargetResult<Company.Company, any>>) =>
+      const record = (batch: Chunk.Chunk<CompanyResult>) =>
         Effect.gen(function*() {
           const now = new Date(yield* Clock.currentTimeMillis)
           const outcomes = Chunk.toReadonlyArray(batch).map((r) => {
@@ -318,7 +323,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
 
       const finish = (summary: RunSummary.RunSummary, status: Run.RunSummary["status"], errorSummary: string | null) =>
         tenant.runs.finish(runId as Run.RunId, {
-          status: status === "succeeded" || status === "partial" || status === "failed" || status === "cancelled" ? status : "partial",
+          status,
           finishedAt: new Date(summary.finishedAtMillis),
           steps: stepStats(summary, totals),
           errorSummary

@@ -100,37 +100,29 @@ export const layerPg = (
 export const layerMemory = (caps: Readonly<Record<string, number>>): Layer.Layer<TenantServices> =>
   Layer.effect(
     TenantServices,
-    Effect.sync(() => {
-      const memo = <A>(make: Effect.Effect<A>) => {
-        const made = new Map<Tenant.TenantId, A>()
-        return (tenantId: Tenant.TenantId) =>
-          Effect.suspend(() => {
-            const found = made.get(tenantId)
-            return found !== undefined ? Effect.succeed(found) : Effect.tap(make, (a) => void made.set(tenantId, a))
-          })
-      }
-      return {
-        ledger: memo(BudgetLedger.makeMemory({ caps })),
-        verificationCache: memo(VerificationCache.makeMemory()),
-        checkpoint: memo(Checkpoint.makeMemory)
-      }
+    Effect.all({
+      ledger: memoByTenant(() => BudgetLedger.makeMemory({ caps })),
+      verificationCache: memoByTenant(() => VerificationCache.makeMemory()),
+      checkpoint: memoByTenant(() => Checkpoint.makeMemory)
     })
   )
 
-const perTenant = <A>(build: (tenantId: Tenant.TenantId) => Effect.Effect<A>) =>
-  Effect.map(SynchronizedRef.make(new Map<Tenant.TenantId, A>()), (ref) => {
-    const get = (tenantId: Tenant.TenantId) =>
-      SynchronizedRef.modifyEffect(ref, (map) => {
-        const found = map.get(tenantId)
-        return found === undefined
-          ? Effect.map(build(tenantId), (a) => [a, new Map(map).set(tenantId, a)] as const)
-          : Effect.succeed([found, map] as const)
-      })
-    return Effect.flatMap(FiberRef.get(currentTenant), Option.match({
-      onNone: () => Effect.dieMessage("a tenant-scoped service was used outside a tenant's run (no current tenant)"),
-      onSome: get
+/** One `A` per tenant, built on first use and kept; concurrent first uses share one build. */
+const memoByTenant = <A>(build: (tenantId: Tenant.TenantId) => Effect.Effect<A>) =>
+  Effect.map(SynchronizedRef.make(new Map<Tenant.TenantId, A>()), (ref) => (tenantId: Tenant.TenantId) =>
+    SynchronizedRef.modifyEffect(ref, (map) => {
+      const found = map.get(tenantId)
+      return found === undefined
+        ? Effect.map(build(tenantId), (a) => [a, new Map(map).set(tenantId, a)] as const)
+        : Effect.succeed([found, map] as const)
     }))
-  })
+
+/** The current tenant's `A`; a defect outside {@link withTenant}. */
+const ofCurrentTenant = <A>(get: (tenantId: Tenant.TenantId) => Effect.Effect<A>): Effect.Effect<A> =>
+  Effect.flatMap(FiberRef.get(currentTenant), Option.match({
+    onNone: () => Effect.dieMessage("a tenant-scoped service was used outside a tenant's run (no current tenant)"),
+    onSome: get
+  }))
 
 /**
  * One `Budget` and one `VerificationCache` for all tenants, each call routed
@@ -143,10 +135,12 @@ const perTenant = <A>(build: (tenantId: Tenant.TenantId) => Effect.Effect<A>) =>
 export const layerRouted: Layer.Layer<Budget.Budget | VerificationCache.VerificationCache, never, TenantServices> =
   Layer.effectContext(Effect.gen(function*() {
     const services = yield* TenantServices
-    const budget = yield* perTenant((t) =>
-      Effect.flatMap(services.ledger(t), (ledger) => Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger)))
+    const budget = ofCurrentTenant(
+      yield* memoByTenant((t) =>
+        Effect.flatMap(services.ledger(t), (ledger) => Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger)))
+      )
     )
-    const cache = yield* perTenant(services.verificationCache)
+    const cache = ofCurrentTenant(yield* memoByTenant(services.verificationCache))
     return Context.make(Budget.Budget, {
       reserve: (name, units) => Effect.flatMap(budget, (b) => b.reserve(name, units)),
       commit: (reservation, used) => Effect.flatMap(budget, (b) => b.commit(reservation, used)),
