@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { OdooDatabase } from "@leadgraph/adapters"
-import { Company, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
+import { Company, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { TenantRun } from "@leadgraph/runner"
 import { Deferred, Effect, Option, TestClock } from "effect"
 import * as World from "./harness.js"
@@ -144,13 +144,68 @@ describe("the enrichment pipeline", () => {
       const planned = yield* TenantRun.run(options({ dryRun: true }))
       if (planned._tag !== "Planned") throw new Error("expected a plan")
       expect(planned.targets).toHaveLength(5)
-      expect(planned.forecast.lusha.calls).toBe(5)
-      expect(planned.forecast.zerobounce.calls).toBe(5 * (10 + Pipeline.siteAddresses))
-      expect(planned.forecast.openai.calls).toBe(10)
-      expect(planned.forecast.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
+      // no history: every company at defaults
+      expect(planned.forecast.basis).toEqual({ known: 0, averaged: 0, defaulted: 5 })
+      expect(planned.forecast.vendors.lusha.calls).toBe(5)
+      expect(planned.forecast.vendors.zerobounce.calls).toBe(5 * Forecast.defaultAddresses())
+      expect(planned.forecast.vendors.openai.calls).toBe(10)
+      expect(planned.forecast.vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
       expect(counters).toEqual({})
       const runs = (yield* Store.Store).forTenant(tenantId).runs
       expect(Option.isNone(yield* runs.get(planned.runId as never))).toBe(true)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("after a run, a dry run forecasts each company from its record, and new ones at the tenant's averages", () => {
+    const more = new Map<string, World.Site>([
+      ...sites,
+      ["epsilon-robotics.example", { corpus: World.thick("robotics", "Germany") }],
+      ["zeta-foods.example", { corpus: World.thick("foods", "Spain") }]
+    ])
+    const { counters, layer } = World.make({ sites: more, odoo: new Map() })
+    const spentSince = (before: Readonly<Record<string, number>>, ...names: ReadonlyArray<string>) =>
+      names.reduce((n, name) => n + (counters[name] ?? 0) - (before[name] ?? 0), 0)
+    return Effect.gen(function*() {
+      yield* seed
+      finished(yield* TenantRun.run(options()))
+      const plan = yield* TenantRun.run(options({ dryRun: true, rerun: true }))
+      if (plan._tag !== "Planned") throw new Error("expected a plan")
+      expect(plan.forecast.basis).toEqual({ known: 4, averaged: 0, defaulted: 0 })
+      const before = { ...counters }
+      const again = finished(yield* TenantRun.run(options({ rerun: true })))
+      const { vendors } = plan.forecast
+      // delta's tiny site is searched again; every address has a cached verdict
+      expect(vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
+      expect(vendors.tavily.calls).toBe(spentSince(before, "tavily.search", "tavily.extract"))
+      expect(vendors.lusha.calls).toBe(spentSince(before, "lusha.findContacts"))
+      expect(vendors.zerobounce.calls).toBe(0)
+      expect(spentSince(before, "zerobounce.verify", "zerobounce.verifyMany")).toBe(0)
+      // extraction only: every rationale is cached, as the run then found
+      expect(vendors.openai.calls).toBe(4)
+      expect(again.summary.steps.find((s) => s.step === "rationale")?.skipped.cached).toBe(4)
+
+      // two companies never enriched: at the averages (one of four sites thin)
+      yield* World.seedTenant(tenantId, [...more.keys()].map((d) => World.company(d)), rules)
+      const mixed = yield* TenantRun.run(options({ dryRun: true, rerun: true }))
+      if (mixed._tag !== "Planned") throw new Error("expected a plan")
+      expect(mixed.forecast.basis).toEqual({ known: 4, averaged: 2, defaulted: 0 })
+      expect(mixed.forecast.vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin * (1 + 2 * 0.25))
+      expect(mixed.forecast.vendors.lusha.calls).toBe(6)
+      expect(mixed.forecast.vendors.openai.calls).toBe(4 + 2 * 2)
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("the daily cap counts every run of the day; a rerun and the next day have their own", () => {
+    const { layer } = setup()
+    return Effect.gen(function*() {
+      yield* seed
+      const taken = (r: TenantRun.Result) => finished(r).summary.targets.total
+      expect(taken(yield* TenantRun.run(options({ cap: 3 })))).toBe(3)
+      // one company is left, but the day's cap of 3 is spent
+      expect(taken(yield* TenantRun.run(options({ cap: 3 })))).toBe(0)
+      expect(taken(yield* TenantRun.run(options({ cap: 4 })))).toBe(1)
+      expect(taken(yield* TenantRun.run(options({ cap: 3, rerun: true })))).toBe(3)
+      expect(taken(yield* TenantRun.run(options({ cap: 3, runDay: "2026-11-29" })))).toBe(3)
     }).pipe(Effect.provide(layer))
   })
 

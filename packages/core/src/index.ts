@@ -71,5 +71,7 @@ export * as Firmographics from "./enrichment/Firmographics.js"
 export * as Scoring from "./enrichment/Scoring.js"
 /** The run context every pipeline step reads. @since 0.1.0 */
 export * as RunContext from "./enrichment/steps/RunContext.js"
-/** The default enrichment graph, its steps and its dry-run forecast. @since 0.1.0 */
+/** The default enrichment graph and its steps. @since 0.1.0 */
 export * as Pipeline from "./enrichment/Pipeline.js"
+/** Dry-run forecasts of a run's vendor calls, from its plan and the tenant's history. @since 0.1.0 */
+export * as Forecast from "./enrichment/Forecast.js"

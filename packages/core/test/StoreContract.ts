@@ -188,7 +188,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
         Effect.gen(function*() {
           const store = yield* Store.Store
           const t = yield* setup(store, "leads")
-          const { acme } = yield* companiesOf(t, "acme")
+          const { acme, beta } = yield* companiesOf(t, "acme", "beta")
           const contacts: ReadonlyArray<Contact.ContactInput> = [1, 2, 3].map((i) => ({
             companyId: acme!.id,
             email: email(`p${i}@acme.example`),
@@ -220,6 +220,13 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           const features = [{ companyId: acme!.id, features: { employees: 40, tags: ["saas"] } }]
           expect(yield* t.leads.upsertFeatures(features)).toEqual({ written: 1 })
           expect(yield* t.leads.upsertFeatures(features)).toEqual({ written: 0 })
+          // bulk reads: only the companies asked for, and nothing for one never scored
+          expect(yield* t.leads.featuresOf([acme!.id, beta!.id])).toEqual(features)
+          expect(yield* t.leads.featuresOf([])).toEqual([])
+          expect((yield* t.leads.emailsOf([acme!.id, beta!.id])).map((e) => [e.companyId, e.email])).toEqual(
+            stored.map((x) => [acme!.id, x.email])
+          )
+          expect(yield* t.leads.emailsOf([beta!.id])).toEqual([])
           const s: Score.LeadScore = {
             companyId: acme!.id,
             score: score(72.5),
@@ -270,7 +277,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
         Effect.gen(function*() {
           const store = yield* Store.Store
           const t = yield* setup(store, "runs")
-          const c = yield* companiesOf(t, "r1", "r2")
+          const c = yield* companiesOf(t, "r1", "r2", "r3")
           const m = manifest("run-1", [c.r1!.id, c.r2!.id])
           yield* t.runs.create(m, at("2026-03-02T01:00:00Z"))
           yield* t.runs.recordOutcomes(runId("run-1"), [
@@ -297,6 +304,14 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           expect(run.finishedAt?.toISOString()).toBe("2026-03-02T01:10:00.000Z")
           const [r1] = yield* t.companies.findByDomains([domain("r1.example")])
           expect(r1!.lastEnrichedAt?.toISOString()).toBe("2026-03-02T01:05:00.000Z")
+          // a failed company is not enriched; one enriched the day before counts on its own day
+          expect(yield* t.companies.enrichedOn("2026-03-02")).toBe(1)
+          yield* t.runs.recordOutcomes(runId("run-1"), [outcome(c.r3!, "partial", at("2026-03-01T23:00:00Z"))])
+          expect(yield* t.companies.enrichedOn("2026-03-02")).toBe(1)
+          expect(yield* t.companies.enrichedOn("2026-03-01")).toBe(1)
+          expect((yield* t.companies.recentlyEnriched(5)).map((x) => x.name)).toEqual(["r1", "r3"])
+          expect((yield* t.companies.recentlyEnriched(1)).map((x) => x.name)).toEqual(["r1"])
+          expect((yield* Effect.flip(t.companies.enrichedOn("March 2"))).reason).toBe("Invalid")
           expect(yield* t.runs.get(runId("nope"))).toEqual(Option.none())
           const missing = yield* Effect.flip(t.runs.finish(runId("nope"), {
             status: "failed",

@@ -15,7 +15,7 @@ import { Command, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
-import type { Events } from "@leadgraph/core"
+import type { Events, Forecast } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Demo from "./Demo.js"
@@ -124,11 +124,18 @@ const forecastText = (result: TenantRun.Planned): string =>
     `dry run ${result.runId} for ${result.tenantId}: ${result.targets.length} companies`,
     ...result.targets.slice(0, 20).map((c) => `  ${c.domain}  ${c.name}`),
     ...(result.targets.length > 20 ? [`  ... and ${result.targets.length - 20} more`] : []),
-    "forecast spend (calls, at most units):",
-    ...Object.entries(result.forecast).map(([vendor, f]) =>
+    `forecast spend (calls, at most units), from ${basisText(result.forecast.basis)}:`,
+    ...Object.entries(result.forecast.vendors).map(([vendor, f]) =>
       `  ${vendor.padEnd(10)} ${String(f.calls).padStart(6)} calls  <= ${f.maxUnits} ${f.budget}`
     )
   ].join("\n")
+
+const basisText = ({ averaged, defaulted, known }: Forecast.Forecast["basis"]): string =>
+  [
+    known > 0 ? `${known} companies' own records` : "",
+    averaged > 0 ? `the tenant's averages for ${averaged} new companies` : "",
+    defaulted > 0 ? `defaults for ${defaulted} companies (no history yet: Tavily and ZeroBounce may be lower)` : ""
+  ].filter((s) => s !== "").join(", ") || "nothing (no companies)"
 
 const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
   Effect.gen(function*() {

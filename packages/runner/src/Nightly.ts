@@ -3,7 +3,10 @@
  * and `SCHED_TENANT_EXCLUDE`), up to `SCHED_TENANT_CONCURRENCY` tenants at
  * once, each with its own company concurrency, budgets and daily cap (the
  * tenant's own cap when it has one). One tenant's failure never stops the
- * others; the result says which failed.
+ * others; the result says which failed. A tenant whose run is already in
+ * progress (another process holds its run lock: a kickoff over HTTP, a
+ * second scheduler) is reported busy and left to that run; it is no
+ * failure.
  *
  * Fairness: tenants start in id order and each runs at most
  * `SCHED_COMPANY_CONCURRENCY` companies at once, so a big tenant takes one
@@ -46,6 +49,7 @@ export interface Options {
 export type TenantOutcome =
   | { readonly _tag: "Ran"; readonly tenant: Tenant.Tenant; readonly result: TenantRun.Result }
   | { readonly _tag: "Failed"; readonly tenant: Tenant.Tenant; readonly error: string }
+  | { readonly _tag: "Busy"; readonly tenant: Tenant.Tenant }
 
 /**
  * A nightly run's result.
@@ -70,13 +74,15 @@ export const dayIn = (millis: number, timeZone: string): string =>
 
 /**
  * True when a tenant failed: its run could not start, stopped with an
- * error, or every company failed. Partial runs are not failures.
+ * error, or every company failed. Partial runs are not failures, nor are
+ * busy tenants (their run is going elsewhere).
  *
  * @since 0.1.0
  * @category helpers
  */
 export const isFailure = (outcome: TenantOutcome): boolean =>
-  outcome._tag === "Failed" || (outcome.result._tag === "Finished" && outcome.result.status === "failed")
+  outcome._tag === "Failed" ||
+  (outcome._tag === "Ran" && outcome.result._tag === "Finished" && outcome.result.status === "failed")
 
 /**
  * The process exit code of a nightly run: 0 when no tenant failed, 1
@@ -110,10 +116,16 @@ export const run = (
         cap: tenant.dailyCap ?? options.dailyCap,
         sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks
       }).pipe(
+        Effect.map((result): TenantOutcome => ({ _tag: "Ran", tenant, result })),
+        Effect.catchTag("RunInProgress", () =>
+          Effect.as(
+            Effect.logWarning(`tenant ${tenant.id} skipped: its run is already in progress elsewhere`),
+            { _tag: "Busy", tenant } satisfies TenantOutcome
+          )),
         Effect.exit,
         Effect.flatMap((exit): Effect.Effect<TenantOutcome> =>
           Exit.isSuccess(exit)
-            ? Effect.succeed({ _tag: "Ran", tenant, result: exit.value })
+            ? Effect.succeed(exit.value)
             : Cause.isInterruptedOnly(exit.cause)
             ? Effect.interrupt
             : Effect.as(

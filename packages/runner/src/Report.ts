@@ -51,8 +51,10 @@ const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
   Object.entries(budgets).map(([name, b]) => `${name} ${Math.round(b.used)}/${b.cap}`).join(", ")
 
 /**
- * A plain-text report of a nightly run: a row per tenant, then each
- * tenant's step table and its budgets against their caps.
+ * A plain-text report of a nightly run: a row per tenant (status `error`
+ * when it could not run, `busy` when its run was already in progress
+ * elsewhere), then each tenant's step table and its budgets against their
+ * caps.
  *
  * @since 0.1.0
  * @category rendering
@@ -61,6 +63,7 @@ export const nightly = (result: Nightly.Result): string => {
   const header = ["tenant", "status", "targets", "ok", "partial", "failed", "skip:budget", "wall"]
   const rows = result.tenants.map((o) => {
     if (o._tag === "Failed") return [o.tenant.id, "error", "-", "-", "-", "-", "-", "-"]
+    if (o._tag === "Busy") return [o.tenant.id, "busy", "-", "-", "-", "-", "-", "-"]
     const r = o.result
     if (r._tag === "Planned") return [o.tenant.id, "planned", String(r.targets.length), "-", "-", "-", "-", "-"]
     const t = r.summary.targets
@@ -70,6 +73,7 @@ export const nightly = (result: Nightly.Result): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const details = result.tenants.flatMap((o) => {
     if (o._tag === "Failed") return [`${o.tenant.id}: ${o.error}`]
+    if (o._tag === "Busy") return [`${o.tenant.id}: not run, a run of this tenant is already in progress elsewhere`]
     if (o.result._tag !== "Finished") return []
     return [`\n== ${o.tenant.id}`, table(o.result.summary), `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`]
   })

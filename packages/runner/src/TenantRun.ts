@@ -7,12 +7,17 @@
  * A dry run plans and forecasts without calling any vendor or writing
  * anything.
  *
+ * One real run per tenant at a time, across processes: a run holds the
+ * tenant's run lock (`Store.tryLockRun`) from before it chooses its
+ * companies to its end, and fails with {@link RunInProgress}, having
+ * recorded nothing and called no vendor, when someone else holds it.
+ *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, type EngineError, Events, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
+import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
 import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
-import type { ConfigError } from "effect"
-import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Stream } from "effect"
+import type { ConfigError, Scope } from "effect"
+import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
 import * as EventLog from "./EventLog.js"
 import * as TenantServices from "./TenantServices.js"
 import * as Vendors from "./Vendors.js"
@@ -29,7 +34,11 @@ export interface Options {
   readonly runId?: string | undefined
   /** The run's day, `YYYY-MM-DD` in the schedule's time zone: companies enriched that day are skipped. */
   readonly runDay: string
-  /** Companies per day for this tenant (the tenant's own cap, or `SCHED_DAILY_CAP_PER_TENANT`). */
+  /**
+   * Companies per day for this tenant (the tenant's own cap, or
+   * `SCHED_DAILY_CAP_PER_TENANT`): companies enriched earlier on `runDay`
+   * count against it, except in a rerun, which the cap bounds on its own.
+   */
   readonly cap: number
   /** At most this many companies (`--limit`), below the cap. */
   readonly limit?: number | undefined
@@ -53,6 +62,12 @@ export interface Options {
   readonly onTargets?: ((count: number) => Effect.Effect<void>) | undefined
   /** Completed when the process is asked to stop: no new company starts, those in flight finish. */
   readonly stop?: Deferred.Deferred<void> | undefined
+  /**
+   * The tenant's run lock, when the caller took it already ({@link lock})
+   * and holds it until this run ends (the HTTP kickoff does, to answer 409
+   * at once); otherwise a real run takes it itself.
+   */
+  readonly lock?: RunLock | undefined
 }
 
 /**
@@ -77,7 +92,7 @@ export interface Planned {
   readonly tenantId: Tenant.TenantId
   readonly runId: string
   readonly targets: ReadonlyArray<Company.Company>
-  readonly forecast: Record<Pipeline.Vendor, Pipeline.VendorForecast>
+  readonly forecast: Forecast.Forecast
 }
 
 /**
@@ -127,7 +142,50 @@ export type Requirements =
  * @since 0.1.0
  * @category models
  */
-export type Error = Store.StoreError | EngineError.GraphError | ConfigError.ConfigError
+export type Error = Store.StoreError | EngineError.GraphError | ConfigError.ConfigError | RunInProgress
+
+/**
+ * Another run of the tenant holds its run lock (in this process or another
+ * one sharing the database): this run recorded nothing and called no vendor.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunInProgress extends Schema.TaggedError<RunInProgress>()("RunInProgress", {
+  tenantId: Schema.String
+}) {
+  override get message(): string {
+    return `a run of tenant "${this.tenantId}" is already in progress (in this or another process)`
+  }
+}
+
+/**
+ * Proof that the tenant's run lock is held, from {@link lock}; hand it to
+ * {@link run} as `Options.lock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunLock {
+  readonly _tag: "RunLock"
+  readonly tenantId: Tenant.TenantId
+}
+
+/**
+ * Takes the tenant's run lock for the life of the scope, or fails with
+ * {@link RunInProgress} when someone else holds it.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const lock = (
+  tenantId: Tenant.TenantId
+): Effect.Effect<RunLock, RunInProgress | Store.StoreError, Store.Store | Scope.Scope> =>
+  Effect.flatMap(Store.Store, (store) => store.tryLockRun(tenantId)).pipe(
+    Effect.filterOrFail((taken) => taken, () => new RunInProgress({ tenantId })),
+    Effect.as<RunLock>({ _tag: "RunLock", tenantId }),
+    Effect.withSpan("TenantRun.lock", { attributes: { tenant: tenantId } })
+  )
 
 const newRunId = (tenantId: string, runDay: string) =>
   Effect.map(Random.nextIntBetween(0, 36 ** 6), (n) => `${tenantId}-${runDay}-${n.toString(36).padStart(6, "0")}`)
@@ -199,6 +257,9 @@ export const errorText = (error: unknown): string => {
   return `${errorTag ?? "Error"}: ${errorMessage ?? "unknown"}`.slice(0, 300)
 }
 
+const fallBack = (error: unknown) =>
+  Effect.as(Effect.logWarning(`forecast without history: ${errorText(error)}`), Forecast.noHistory)
+
 const runStatus = (summary: RunSummary.RunSummary, stopped: boolean): Run.RunSummary["status"] => {
   if (stopped) return "cancelled"
   const { failed, partial, succeeded, total } = summary.targets
@@ -233,12 +294,22 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, stepFilter))
       const store = yield* Store.Store
       const tenant = store.forTenant(options.tenantId)
+      // before the companies are chosen: a choice made while another run
+      // goes could take companies that run is about to mark enriched
+      if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
+      if (options.lock !== undefined && options.lock.tenantId !== options.tenantId) {
+        return yield* Effect.dieMessage("TenantRun.run: the run lock of another tenant")
+      }
       const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
       const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
+      // the daily cap counts every run of the day; a rerun counts only itself
+      const spentToday = Option.isSome(previous) || options.rerun === true
+        ? 0
+        : yield* tenant.companies.enrichedOn(options.runDay)
       const targets = Option.isSome(previous)
         ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
         : yield* tenant.companies.selectTargets({
-          cap: Math.min(options.cap, options.limit ?? options.cap),
+          cap: Math.max(0, Math.min(options.cap - spentToday, options.limit ?? options.cap)),
           runDay: options.runDay,
           rerun: options.rerun ?? false
         })
@@ -262,12 +333,25 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
           Stream.runCollect,
           Effect.provideService(Checkpoint.Checkpoint, checkpoint)
         )
+        const knobs = { ...RunContext.defaults, ...options.knobs }
+        const history = yield* Forecast.history(tenant, targets, {
+          rules: yield* tenant.icpRules.listActive,
+          thinCorpusChars: knobs.thinCorpusChars
+        }).pipe(
+          Effect.provideService(Checkpoint.Checkpoint, stored),
+          Effect.provideService(VerificationCache.VerificationCache, yield* services.verificationCache(options.tenantId)),
+          // caches that cannot be read make a rougher forecast, not a failed dry run
+          Effect.catchTags({
+            CheckpointError: (e) => fallBack(e),
+            VerificationCacheError: (e) => fallBack(e)
+          })
+        )
         return {
           _tag: "Planned",
           tenantId: options.tenantId,
           runId,
           targets,
-          forecast: Pipeline.forecast(plans, options.knobs)
+          forecast: Forecast.forecast(plans, knobs, history)
         } satisfies Planned
       }
 
@@ -363,5 +447,5 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         summary,
         budgets
       } satisfies Finished
-    }).pipe(Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("TenantRun.run"))
+    }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("TenantRun.run"))
   )

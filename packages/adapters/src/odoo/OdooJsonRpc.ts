@@ -6,9 +6,11 @@
  * answers; they become {@link Odoo.OdooError}s with the shared vendor
  * reasons, as do HTTP statuses from a proxy in front of Odoo.
  *
- * Each upsert (search, then create or write) is retried as a whole under
- * core's retry policy; each HTTP call has its own timeout and goes through
- * the client-side rate limit.
+ * Each upsert (search, then create or write) and each export is retried as
+ * a whole under core's retry policy; each HTTP call has its own timeout and
+ * goes through the client-side rate limit. An export batches its calls: a
+ * first export of a company with contacts and a lead is 4 `execute_kw`
+ * calls, an unchanged one 2 (reads only).
  *
  * ```ts
  * const OdooLive = OdooJsonRpc.layer({

@@ -15,6 +15,13 @@
  * company) seen. So it does too inside `withTenant`, where the cursor would
  * hold the connection the transaction's other statements need.
  *
+ * A tenant's run lock (`tryLockRun`) is a session-level advisory lock, so
+ * processes sharing the database exclude each other and a process that dies
+ * frees its locks with its connection; every lock of the store is held on
+ * one connection reserved from the pool while any is held. On PGlite, whose
+ * connections share one session, the store's own set of held tenants
+ * excludes instead (within the process, which is the only one).
+ *
  * @example
  * ```ts
  * import { Database, PgStore } from "@leadgraph/adapters"
@@ -32,6 +39,7 @@ import { Chunk, Effect, Layer, Option, Stream } from "effect"
 import { companies, type ExportKey, exportStatement, listActiveTenants, tenants } from "./internal/companies.js"
 import { fromSqlError, isSqlError, mapErrors } from "./internal/errors.js"
 import { icpRules, leads } from "./internal/leads.js"
+import * as RunLocks from "./internal/runLocks.js"
 import { runs } from "./internal/runs.js"
 import type { Context, Run } from "./internal/shared.js"
 import * as Tenancy from "./Tenancy.js"
@@ -55,6 +63,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
   function*() {
     const tenancy = yield* Tenancy.Tenancy
     const sql = yield* SqlClient.SqlClient
+    const tryLockRun = yield* RunLocks.make(sql, tenancy.sharedSession)
 
     const forTenant = (tenantId: Tenant.TenantId): Store.TenantStore => {
       const run: Run = (operation, effect) =>
@@ -103,7 +112,8 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
           Effect.withSpan("PgStore.listActiveTenants")
         ),
       forTenant,
-      withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId))))
+      withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),
+      tryLockRun
     } satisfies Store.Service
   }
 )

@@ -5,11 +5,17 @@
  * these requests).
  *
  * `verifyMany` normalises and de-duplicates the addresses, takes what the
- * `VerificationCache` holds, and verifies only the rest: in batches of
- * `batchSize` (default 100), at most `concurrency` batches at a time, each
- * batch reserving one unit of `"zerobounce.verifications"` per address and
- * committing only the results that are not `unknown` (free on ZeroBounce, and
- * not cached). Verdicts are cached as soon as a batch returns. Concurrent
+ * `VerificationCache` holds, and verifies only the rest: up to
+ * `singlesUpTo` addresses (default core's `ZeroBounce.singleVerificationLimit`,
+ * 20) one by one, 4 at a time, under one reservation; more in batches of
+ * `batchSize` (default 100), at most `concurrency` batches at a time (batch
+ * calls are limited to 5 a minute). Each reservation takes one unit of
+ * `"zerobounce.verifications"` per address and commits only the results that
+ * are not `unknown` (free on ZeroBounce, and not cached). An address whose
+ * single validation fails is reported in `rejected` with the error, unless
+ * every one failed (the call then fails as the first did) or the failure
+ * was the key or the credits (the call fails, after what was verified is
+ * committed and cached). Verdicts are cached as soon as a batch returns. Concurrent
  * calls for the same address share one verification (one pays, the others
  * wait for its verdict).
  *
@@ -53,6 +59,8 @@ export interface Options {
   readonly retry?: Partial<Retry.Policy> | undefined
   /** Addresses per `validatebatch` call (default 100; ZeroBounce accepts up to 200). */
   readonly batchSize?: number | undefined
+  /** Uncached addresses up to this many are validated one by one (default `ZeroBounce.singleVerificationLimit`). */
+  readonly singlesUpTo?: number | undefined
   /** Batches in flight at once (default 2). */
   readonly concurrency?: number | undefined
   /** Client-side limit on `validate` calls (default 50 per second). */
@@ -175,11 +183,36 @@ export const make = (
     }
     const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
 
-    // Verifies addresses this call owns (see inflight.ts): cache first, the rest in batches.
+    const singlesUpTo = options.singlesUpTo ?? ZeroBounce.singleVerificationLimit
+    const fatal = (e: ZeroBounce.ZeroBounceError) => e.reason === "Unauthorized" || e.reason === "OutOfCredits"
+
+    // Up to `singlesUpTo` misses: one by one under one reservation; what was
+    // verified is committed and cached before any failure is reported.
+    const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
+      Effect.gen(function*() {
+        const attempts = Effect.forEach(misses, (email) =>
+          Effect.map(Effect.either(verifyOnline(email)), (result) => ({ email, result })), { concurrency: 4 })
+        const outcomes = yield* paid(misses.length, attempts, (all) =>
+          charged(all.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])))
+        const verdicts = outcomes.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])
+        const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
+        yield* remember(verdicts)
+        const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
+        if (first !== undefined) return yield* Effect.fail(first.error)
+        rejected.push(...failures.map((f) => ({ email: f.email, error: f.error.message })))
+        return new Map(verdicts.map((v) => [v.email, v]))
+      })
+
+    // Verifies addresses this call owns (see inflight.ts): cache first, the rest one by one or in batches.
     const verifyOwned = (emails: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
       Effect.gen(function*() {
         const hits = yield* cached(emails)
         const misses = emails.filter((email) => !hits.has(email))
+        if (misses.length === 0) return new Map(hits)
+        if (misses.length <= singlesUpTo) {
+          const found = yield* verifySingles(misses, rejected)
+          return new Map([...hits, ...found])
+        }
         const chunks: Array<ReadonlyArray<string>> = []
         for (let i = 0; i < misses.length; i += batchSize) chunks.push(misses.slice(i, i + batchSize))
         // Every batch runs to its end (no batch in flight is interrupted by another's

@@ -59,4 +59,16 @@ describe("the fake Odoo's records", () => {
     // A rejected write leaves the record as it was.
     expect(db.execute("crm.lead", "read", [[lead]], { fields: ["probability"] })).toEqual([{ id: lead, probability: 10 }])
   })
+
+  it("creates or writes all the records of one call, or none", () => {
+    const { acme, db, ids } = seeded()
+    const bad = [{ name: "Ann", email: "ann@acme.example", parent_id: acme }, { email: "nameless@acme.example" }]
+    expect(raises(() => db.execute("res.partner", "create", [bad], {}))).toBe("odoo.exceptions.ValidationError")
+    expect(db.execute("res.partner", "search", [[["email", "=ilike", "ann@acme.example"]]], {})).toEqual([])
+    expect(raises(() => db.execute("res.partner", "write", [[ids[0], 4242], { function: "CTO" }], {})))
+      .toBe("odoo.exceptions.MissingError")
+    expect(db.execute("res.partner", "read", [[ids[0]]], { fields: ["function"] })).toEqual([{ id: ids[0], function: false }])
+    expect(db.all("res.partner")).toHaveLength(3)
+    expect(db.stats()).toEqual({ creates: 3, writes: 0, changed: 0 })
+  })
 })

@@ -1,33 +1,9 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Odoo } from "@leadgraph/core"
-import { Cause, Effect, Exit, Layer, Logger, Redacted, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, Schema } from "effect"
 import * as OdooJsonRpc from "../../src/odoo/OdooJsonRpc.js"
-import * as FakeOdooServer from "../../src/odoo/testing/FakeOdooServer.js"
-
-const password = "odoo-secret-password-42"
-
-const fastRetry = { base: "5 millis", maxDelay: "20 millis", retries: 2, maxRetryAfter: "50 millis" } as const
-
-/** Runs `f` with a fake Odoo and the live adapter pointed at it, over real HTTP. */
-const withOdoo = <A, E>(
-  f: (server: FakeOdooServer.FakeOdooServer, odoo: Odoo.Service) => Effect.Effect<A, E>,
-  options?: { readonly server?: FakeOdooServer.Options; readonly adapter?: Partial<OdooJsonRpc.Options> }
-) =>
-  Effect.gen(function*() {
-    const server = yield* FakeOdooServer.make({ password, ...options?.server })
-    const odoo = yield* OdooJsonRpc.make({
-      url: server.url,
-      database: server.database,
-      login: server.login,
-      password: Redacted.make(password),
-      timeout: "2 seconds",
-      retry: fastRetry,
-      rateLimit: undefined,
-      ...options?.adapter
-    })
-    return yield* f(server, odoo)
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici), Effect.scoped)
+import type * as FakeOdooServer from "../../src/odoo/testing/FakeOdooServer.js"
+import { fastRetry, outcomes, password, withOdoo } from "./harness.js"
 
 const company = Schema.decodeSync(Odoo.Company)
 const contact = Schema.decodeSync(Odoo.Contact)
@@ -40,12 +16,6 @@ const acme = Schema.decodeSync(Odoo.Export)({
   ],
   lead: { name: "Acme GmbH (score 82)", probability: 82, description: "Fits the ICP: 120 staff & a CTO." }
 })
-
-const outcomes = (e: Odoo.Exported) => [
-  e.company.outcome,
-  ...e.contacts.map((c) => c.result.outcome),
-  e.lead?.outcome
-]
 
 const failureOf = <A>(exit: Exit.Exit<A, Odoo.OdooError>): Odoo.OdooError => {
   if (Exit.isSuccess(exit)) throw new Error("expected a failure")

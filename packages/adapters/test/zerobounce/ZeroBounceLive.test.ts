@@ -43,8 +43,9 @@ describe("ZeroBounce against the fake server", () => {
       expect((yield* usage).committed).toBe(90)
       const again = yield* zb.verifyMany(emails)
       expect(again.verdicts.map((v) => v.email)).toEqual(emails)
-      // Only the ten unknown (free, uncached) addresses go out again.
-      expect(yield* server.callsOf("POST /v2/validatebatch")).toBe(4)
+      // Only the ten unknown (free, uncached) addresses go out again: few enough to go one by one.
+      expect(yield* server.callsOf("POST /v2/validatebatch")).toBe(3)
+      expect(yield* server.callsOf("GET /v2/validate")).toBe(10)
       expect(yield* server.creditsUsed).toBe(90)
     }).pipe(Effect.provide(env())))
 
@@ -59,11 +60,37 @@ describe("ZeroBounce against the fake server", () => {
 
   it.scopedLive("retries 5xx, then gives up with ServerError and releases the budget", () =>
     Effect.gen(function*() {
-      const { server, zb } = yield* setup({ serverErrorRate: 1 })
+      const { server, zb } = yield* setup({ serverErrorRate: 1 }, { singlesUpTo: 0 })
       const error = yield* Effect.flip(zb.verifyMany(addresses(3, "acme.example")))
       expect(error._tag === "ZeroBounceError" && [error.reason, error.status]).toEqual(["ServerError", 500])
       expect(yield* server.callsOf("POST /v2/validatebatch")).toBe(4)
       expect((yield* usage).committed).toBe(0)
+      expect((yield* usage).reserved).toBe(0)
+    }).pipe(Effect.provide(env())))
+
+  it.scopedLive("verifies a few addresses one by one under one reservation, more in a batch", () =>
+    Effect.gen(function*() {
+      const { server, zb } = yield* setup({}, { singlesUpTo: 5 })
+      const few = addresses(5, "acme.example")
+      const result = yield* zb.verifyMany(few)
+      expect(result.verdicts.map((v) => v.email)).toEqual(few)
+      expect(result.rejected).toEqual([])
+      expect(yield* server.calls).toEqual({ "GET /v2/validate": 5 })
+      expect((yield* usage).committed).toBe(yield* server.creditsUsed)
+      const more = addresses(6, "beta.example")
+      expect((yield* zb.verifyMany(more)).verdicts.map((v) => v.email)).toEqual(more)
+      expect(yield* server.calls).toEqual({ "GET /v2/validate": 5, "POST /v2/validatebatch": 1 })
+    }).pipe(Effect.provide(env())))
+
+  it.scopedLive("fails as the first single did when none succeeds, and releases the budget", () =>
+    Effect.gen(function*() {
+      const { server, zb } = yield* setup({ serverErrorRate: 1 })
+      const error = yield* Effect.flip(zb.verifyMany(addresses(3, "acme.example")))
+      expect(error._tag === "ZeroBounceError" && [error.reason, error.status]).toEqual(["ServerError", 500])
+      // three addresses, each tried four times
+      expect(yield* server.callsOf("GET /v2/validate")).toBe(12)
+      expect((yield* usage).committed).toBe(0)
+      expect((yield* usage).reserved).toBe(0)
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("turns a malformed body into BadResponse", () =>
@@ -76,7 +103,7 @@ describe("ZeroBounce against the fake server", () => {
 
   it.scopedLive("maps the HTTP-200 bad-key answer to Unauthorized, without retrying", () =>
     Effect.gen(function*() {
-      const { server, zb } = yield* setup({ apiKey: "another-key" })
+      const { server, zb } = yield* setup({ apiKey: "another-key" }, { singlesUpTo: 0 })
       const single = yield* Effect.flip(zb.verify("jane@acme.example"))
       const many = yield* Effect.flip(zb.verifyMany(["jane@acme.example", "joe@acme.example"]))
       const credits = yield* Effect.flip(zb.credits)
@@ -104,7 +131,7 @@ describe("ZeroBounce against the fake server", () => {
 
   it.scopedLive("tells an empty account from a bad key with getcredits", () =>
     Effect.gen(function*() {
-      const { server, zb } = yield* setup({ credits: 0 })
+      const { server, zb } = yield* setup({ credits: 0 }, { singlesUpTo: 0 })
       const error = yield* Effect.flip(zb.verifyMany(addresses(2, "acme.example")))
       expect(error._tag === "ZeroBounceError" && error.reason).toBe("OutOfCredits")
       expect(yield* server.callsOf("GET /v2/getcredits")).toBe(1)

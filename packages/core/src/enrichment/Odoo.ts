@@ -154,7 +154,12 @@ export interface Service {
   readonly upsertContact: (companyId: number, contact: Contact) => Effect.Effect<Upserted, OdooError>
   /** Finds the `crm.lead` whose partner is `companyId`, then creates it or writes what differs. */
   readonly upsertLead: (companyId: number, company: Company, lead: Lead) => Effect.Effect<Upserted, OdooError>
-  /** Upserts the company, then its contacts and its lead. */
+  /**
+   * Upserts the company, then its contacts and its lead, leaving the same
+   * records and outcomes as the single upserts would; implementations may
+   * batch the calls (one read for the company and its contacts, one create
+   * for all new contacts).
+   */
   readonly exportCompany: (input: Export) => Effect.Effect<Exported, OdooError>
 }
 

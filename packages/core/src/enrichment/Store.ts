@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { Context, Layer, Schema } from "effect"
-import type { Effect, Option, Stream } from "effect"
+import type { Effect, Option, Scope, Stream } from "effect"
 import type { Company, CompanyId, CompanyInput, Domain, SelectOptions } from "./Company.js"
 import type { Contact, ContactInput } from "./Contact.js"
 import type { LeadFeatures } from "./Features.js"
@@ -114,6 +114,10 @@ export interface Companies {
    * Skips companies enriched on `runDay` unless `rerun`; at most `cap`.
    */
   readonly selectTargets: (options: SelectOptions) => Effect.Effect<ReadonlyArray<Company>, StoreError>
+  /** How many companies were enriched on `runDay` (`YYYY-MM-DD`): what a daily cap has spent. */
+  readonly enrichedOn: (runDay: string) => Effect.Effect<number, StoreError>
+  /** The companies enriched most recently, newest first, at most `limit`. */
+  readonly recentlyEnriched: (limit: number) => Effect.Effect<ReadonlyArray<Company>, StoreError>
 }
 
 /**
@@ -129,8 +133,10 @@ export interface Leads {
   readonly upsertScores: (scores: ReadonlyArray<LeadScore>) => Effect.Effect<Written, StoreError>
   readonly contactsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<Contact>, StoreError>
   readonly scoreOf: (companyId: CompanyId) => Effect.Effect<Option.Option<LeadScore>, StoreError>
-  /** The company's email addresses with their verification verdicts, by email. */
-  readonly emailsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<LeadEmail>, StoreError>
+  /** These companies' email addresses with their verification verdicts, by company and email. */
+  readonly emailsOf: (companyIds: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<LeadEmail>, StoreError>
+  /** The features last stored for these companies (nothing for a company never scored). */
+  readonly featuresOf: (companyIds: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<LeadFeatures>, StoreError>
 }
 
 /**
@@ -204,6 +210,15 @@ export interface Service {
     tenantId: TenantId,
     f: (store: TenantStore) => Effect.Effect<A, E>
   ) => Effect.Effect<A, E | StoreError>
+  /**
+   * Tries to take the tenant's run lock (one enrichment run per tenant at a
+   * time): `true` when taken, held until the scope closes; `false` when
+   * someone else holds it. In Postgres the lock is shared by every process
+   * on the database and freed when its holder's connection closes (a holder
+   * that dies releases it); in memory it covers this store only. Not
+   * reentrant: a second try of a holder is `false` too.
+   */
+  readonly tryLockRun: (tenantId: TenantId) => Effect.Effect<boolean, StoreError, Scope.Scope>
 }
 
 /**

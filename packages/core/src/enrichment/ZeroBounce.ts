@@ -1,6 +1,7 @@
 /**
  * The ZeroBounce port: email verification, one address (`verify`) or many
- * (`verifyMany`, in batches). Adapters consult the
+ * (`verifyMany`: up to {@link singleVerificationLimit} uncached addresses one
+ * by one, more in batches). Adapters consult the
  * `VerificationCache` first and pay only for
  * addresses it does not hold; each paid batch reserves units of the
  * `"zerobounce.verifications"` budget (see {@link budget}) and commits only
@@ -76,6 +77,18 @@ export class Verdict extends Schema.Class<Verdict>("@leadgraph/core/ZeroBounce/V
 }) {}
 
 /**
+ * `verifyMany` verifies up to this many uncached addresses one by one, under
+ * one budget reservation, and more in batches. ZeroBounce allows 80,000
+ * single validations per 10 seconds but only 5 batch calls a minute, so a
+ * batch per company would make a nightly run of 1,000 companies take over
+ * three hours.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const singleVerificationLimit = 20
+
+/**
  * The outcome of `verifyMany`: a verdict per address ZeroBounce (or the
  * cache) answered for, and the addresses ZeroBounce refused one by one
  * (malformed, for instance) with its reason.
@@ -97,7 +110,10 @@ export class Verification extends Schema.Class<Verification>("@leadgraph/core/Ze
 export interface Service {
   /** Verifies one address (cache first). */
   readonly verify: (email: string) => Effect.Effect<Verdict, ZeroBounceError | BudgetExhausted>
-  /** Verifies many addresses: cache first, the rest in batches with bounded concurrency. */
+  /**
+   * Verifies many addresses: cache first; the rest one by one (up to
+   * {@link singleVerificationLimit}) or in batches with bounded concurrency.
+   */
   readonly verifyMany: (emails: ReadonlyArray<string>) => Effect.Effect<Verification, ZeroBounceError | BudgetExhausted>
   /** The account's remaining credits (free to ask). */
   readonly credits: Effect.Effect<number, ZeroBounceError>

@@ -69,7 +69,8 @@ export class NotFound extends Schema.TaggedError<NotFound>()(
 
 /**
  * The request conflicts with the current state (a tenant's run is already
- * going, or the tenant has no active Odoo connection): 409.
+ * going, or the tenant has no active Odoo connection): 409. `runId` is the
+ * going run's when this server started it.
  *
  * @since 0.1.0
  * @category errors
@@ -221,14 +222,17 @@ export const KickoffRequest = Schema.Union(
 
 /**
  * The runs a kickoff started (one per tenant), and the tenants skipped
- * because their run was already going (only with `all`).
+ * because their run was already going (only with `all`): one run per tenant
+ * at a time, across every process on the database. A skipped tenant's `id`
+ * is its run's when this server started it, `null` when the run goes
+ * elsewhere (the nightly job, another server).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Kickoff = Schema.Struct({
   runs: Schema.Array(Schema.Struct({ id: Schema.String, tenantId: Schema.String })),
-  alreadyRunning: Schema.Array(Schema.Struct({ id: Schema.String, tenantId: Schema.String }))
+  alreadyRunning: Schema.Array(Schema.Struct({ id: Schema.NullOr(Schema.String), tenantId: Schema.String }))
 })
 
 /**
@@ -301,12 +305,25 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addSuccess(Kickoff, { status: 202 })
       .addError(Conflict)
       .addError(NotFound)
+      .addError(Unavailable)
+      .annotate(
+        OpenApi.Description,
+        "Starts a run of the tenant (or of every active tenant) and answers at once. One run per tenant at a time " +
+          "across every process on the database: 409 when the tenant's run already goes (here, in the nightly job " +
+          "or in another server); with `all`, such tenants are listed in `alreadyRunning`."
+      )
   )
   .add(
     HttpApiEndpoint.get("run", "/admin/runs/:id")
       .setPath(Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(200)) }))
       .addSuccess(RunStatus)
       .addError(NotFound)
+      .addError(Unavailable)
+      .annotate(
+        OpenApi.Description,
+        "A run's progress and summary: from memory for runs this server started, otherwise as recorded in the " +
+          "store (a run of the nightly job, of another server, or from before a restart)."
+      )
   )
   .addError(ServerError)
   .middleware(AdminAuth)

@@ -3,17 +3,20 @@
  * the server's scope (so stopping the server interrupts them, and an
  * interrupted run records itself as cancelled), with its progress (targets
  * chosen, targets done) and, once it ends, its summary, kept in memory for
- * `GET /admin/runs/{id}`. A tenant's run is "going" when this process
- * started it and it has not ended: a run of another process (the nightly
- * job) does not make a kickoff answer 409.
+ * `GET /admin/runs/{id}`. A kickoff takes the tenant's run lock
+ * (`TenantRun.lock`) before it answers and hands it to the run, which holds
+ * it to its end: a tenant whose run goes anywhere — started here, by the
+ * nightly job, or by another server on the same database — is refused.
+ * Runs this process started are refused with their id, from memory, before
+ * the lock is asked.
  *
  * How a run is carried out is given as a {@link Launch} function: the
  * server wires it to `TenantRun.run`, tests to a controllable stand-in.
  *
  * @since 0.1.0
  */
-import type { Events, Tenant } from "@leadgraph/core"
-import { Cause, Clock, Context, Effect, Exit, FiberSet, Layer, Option, Random, Ref } from "effect"
+import type { Events, Store, Tenant } from "@leadgraph/core"
+import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Scope } from "effect"
 import * as Nightly from "../Nightly.js"
 import * as TenantRun from "../TenantRun.js"
 import type { RunStatus } from "./Api.js"
@@ -32,6 +35,8 @@ export interface LaunchInput {
   readonly rerun: boolean
   /** Called once the run knows how many companies it takes. */
   readonly onTargets: (count: number) => Effect.Effect<void>
+  /** The tenant's run lock, held until the launched run ends: pass it on as `TenantRun.Options.lock`. */
+  readonly lock: TenantRun.RunLock
   /** Receives the engine's events (a finished target advances the progress). */
   readonly sink: Events.Sink
 }
@@ -45,14 +50,15 @@ export interface LaunchInput {
 export type Launch = (input: LaunchInput) => Effect.Effect<TenantRun.Result, unknown>
 
 /**
- * A tenant's run is already going.
+ * A tenant's run is already going: `runId` when this process started it,
+ * `undefined` when another holds the tenant's run lock.
  *
  * @since 0.1.0
  * @category errors
  */
 export interface AlreadyRunning {
   readonly _tag: "AlreadyRunning"
-  readonly runId: string
+  readonly runId: string | undefined
 }
 
 /**
@@ -62,11 +68,15 @@ export interface AlreadyRunning {
  * @category models
  */
 export interface Service {
-  /** Starts a run of the tenant now and answers its id at once. */
+  /**
+   * Takes the tenant's run lock, starts a run of the tenant now and answers
+   * its id at once; `AlreadyRunning` when the tenant's run goes here or
+   * anywhere else on the database.
+   */
   readonly start: (
     tenantId: Tenant.TenantId,
     options?: { readonly limit?: number | undefined; readonly rerun?: boolean | undefined }
-  ) => Effect.Effect<string, AlreadyRunning>
+  ) => Effect.Effect<string, AlreadyRunning | Store.StoreError>
   /** A run started by this process. */
   readonly get: (runId: string) => Effect.Effect<Option.Option<RunStatus>>
 }
@@ -96,13 +106,18 @@ const summaryOf = (result: TenantRun.Result): RunStatus["summary"] =>
   }
 
 /**
- * Builds the service; runs live in the scope the service is built in.
+ * Builds the service over the store in context (for the run locks); runs
+ * and their locks live in the scope the service is built in.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (options: { readonly launch: Launch; readonly timeZone: string }) =>
   Effect.gen(function*() {
+    const context = yield* Effect.context<Store.Store>()
+    // made before the fibers, so closed after them: a run interrupted at
+    // shutdown records itself as cancelled before its lock goes
+    const locks = yield* Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential))
     const fibers = yield* FiberSet.make<void, never>()
     const runs = yield* Ref.make(new Map<string, Entry>())
     const going = yield* Ref.make(new Map<Tenant.TenantId, string>())
@@ -114,10 +129,25 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
         return e === undefined ? m : new Map(m).set(runId, { status: f(e.status) })
       })
 
+    // the run's lock lives in a scope of its own, closed when the run ends
+    // (or, failing that, with the service)
+    const takeLock = (tenantId: Tenant.TenantId) =>
+      Effect.gen(function*() {
+        const lockScope = yield* Scope.fork(locks, ExecutionStrategy.sequential)
+        const held = yield* TenantRun.lock(tenantId).pipe(
+          Scope.extend(lockScope),
+          Effect.provide(context),
+          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(lockScope, exit)),
+          Effect.catchTag("RunInProgress", () => Effect.fail<AlreadyRunning>({ _tag: "AlreadyRunning", runId: undefined }))
+        )
+        return { held, release: Scope.close(lockScope, Exit.void) }
+      })
+
     const start: Service["start"] = (tenantId, startOptions) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      lock.withPermits(1)(Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
         const current = (yield* Ref.get(going)).get(tenantId)
         if (current !== undefined) return yield* Effect.fail<AlreadyRunning>({ _tag: "AlreadyRunning", runId: current })
+        const { held, release } = yield* restore(takeLock(tenantId))
         const now = yield* Clock.currentTimeMillis
         const runDay = Nightly.dayIn(now, options.timeZone)
         const suffix = (yield* Random.nextIntBetween(0, 36 ** 6)).toString(36).padStart(6, "0")
@@ -136,8 +166,15 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
               error: null
             }
           }))
+        // the lock goes first, so a client that sees the run ended can start the next one
         const finish = (exit: Exit.Exit<TenantRun.Result, unknown>) =>
           Effect.gen(function*() {
+            yield* release
+            yield* Ref.update(going, (m) => {
+              const next = new Map(m)
+              next.delete(tenantId)
+              return next
+            })
             const at = iso(yield* Clock.currentTimeMillis)
             yield* update(runId, (s) =>
               Exit.match(exit, {
@@ -154,11 +191,6 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
                   error: Cause.isInterruptedOnly(cause) ? "interrupted" : TenantRun.errorText(Cause.squash(cause))
                 })
               }))
-            yield* Ref.update(going, (m) => {
-              const next = new Map(m)
-              next.delete(tenantId)
-              return next
-            })
           })
         const run = options.launch({
           tenantId,
@@ -166,6 +198,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
           runDay,
           limit: startOptions?.limit,
           rerun: startOptions?.rerun ?? false,
+          lock: held,
           onTargets: (count) => update(runId, (s) => ({ ...s, progress: { ...s.progress, total: count } })),
           sink: (event) =>
             event._tag === "TargetFinished"
@@ -176,10 +209,12 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
           Effect.onExit(finish),
           Effect.ignore,
           Effect.annotateLogs({ tenant: tenantId, run: runId }),
+          // forked from an uninterruptible region: the run itself stays interruptible
+          Effect.interruptible,
           FiberSet.run(fibers)
         )
         return runId
-      }))
+      })))
 
     const get: Service["get"] = (runId) =>
       Effect.map(Ref.get(runs), (m) => Option.map(Option.fromNullable(m.get(runId)), (e) => e.status))
@@ -188,10 +223,12 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
   })
 
 /**
- * The kickoff layer.
+ * The kickoff layer, over the store in context.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: { readonly launch: Launch; readonly timeZone: string }): Layer.Layer<Kickoffs> =>
+export const layer = (
+  options: { readonly launch: Launch; readonly timeZone: string }
+): Layer.Layer<Kickoffs, never, Store.Store> =>
   Layer.scoped(Kickoffs, make(options))

@@ -4,7 +4,9 @@
  * budgets, checkpoints, live vendors) over the server's own database
  * connection. The environment is built on the first kickoff, not at
  * start-up, so `leadgraph serve` starts without vendor keys; a kickoff
- * without them fails, and its run reports the missing variable.
+ * without them fails, and its run reports the missing variable. The
+ * tenant's run lock is taken by the kickoff, through the server's store in
+ * context, and handed to the run.
  *
  * @since 0.1.0
  */
@@ -27,7 +29,7 @@ import * as Kickoffs from "./Kickoffs.js"
  */
 export const layer = (
   settings: Settings.Settings
-): Layer.Layer<Kickoffs.Kickoffs, never, PgClient.PgClient | SqlClient.SqlClient> =>
+): Layer.Layer<Kickoffs.Kickoffs, never, Store.Store | PgClient.PgClient | SqlClient.SqlClient> =>
   Layer.scoped(
     Kickoffs.Kickoffs,
     Effect.gen(function*() {
@@ -62,7 +64,8 @@ export const layer = (
               knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
               persistCrawlCorpus: settings.persistCrawlCorpus,
               sinks: [input.sink, EventLog.sink({ tenant: input.tenantId })],
-              onTargets: input.onTargets
+              onTargets: input.onTargets,
+              lock: input.lock
             })
           }).pipe(Effect.provide(context)))
       return yield* Kickoffs.make({ launch, timeZone: settings.schedule.timeZone })

@@ -105,7 +105,7 @@ export const sync = (
       Effect.gen(function*() {
         const [contacts, emails] = yield* Effect.all([
           store.leads.contactsOf(lead.companyId),
-          store.leads.emailsOf(lead.companyId)
+          store.leads.emailsOf([lead.companyId])
         ])
         const input = exportOf(lead, contacts, emails)
         if (Either.isLeft(input)) {

@@ -10,9 +10,12 @@
  * and answers a tenant's token with 403. Request bodies are read (at most
  * `maxBodyBytes`) and checked to be JSON before any handler runs; anything
  * else is a 400. Exports stream one chunk per database fetch, so memory does
- * not grow with the number of rows. `GET /admin/runs/{id}` answers from the
- * runs this server started, else from the run recorded in the store (a run
- * of the nightly job, or one from before a restart).
+ * not grow with the number of rows. `POST /admin/runs` takes each tenant's
+ * run lock before it answers (409, or `alreadyRunning` with `all`, when a
+ * run of the tenant goes anywhere on the database). `GET /admin/runs/{id}`
+ * answers from the runs this server started, else from the run recorded in
+ * the store (a run of the nightly job, of another server, or one from
+ * before a restart), whose tenant is the one its id begins with.
  *
  * @since 0.1.0
  */
@@ -201,22 +204,31 @@ const adminGroup = HttpApiBuilder.group(Api, "admin", (handlers) =>
             const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))
             if (Option.isNone(tenant)) return yield* new NotFound({ message: `no tenant "${payload.tenant}"` })
             const id = yield* kickoffs.start(payload.tenant, flags).pipe(
-              Effect.mapError((e) =>
-                new Conflict({ message: `a run of "${payload.tenant}" is already going`, runId: e.runId })
-              )
+              Effect.catchTags({
+                AlreadyRunning: (e) =>
+                  Effect.fail(
+                    new Conflict({
+                      message: e.runId === undefined
+                        ? `a run of "${payload.tenant}" is already going in another process`
+                        : `a run of "${payload.tenant}" is already going`,
+                      ...(e.runId === undefined ? {} : { runId: e.runId })
+                    })
+                  ),
+                StoreError: (e) => Effect.fail(fromStore(e))
+              })
             )
             return { runs: [{ id, tenantId: payload.tenant }], alreadyRunning: [] }
           }
           const tenants = yield* store.listActiveTenants().pipe(Effect.mapError(fromStore))
           const started = yield* Effect.forEach(tenants, (t) =>
             kickoffs.start(t.id, flags).pipe(
-              Effect.match({
-                onFailure: (e) => ({ started: false, id: e.runId, tenantId: t.id as string }),
-                onSuccess: (id) => ({ started: true, id, tenantId: t.id as string })
-              })
+              Effect.map((id) => ({ started: true, id, tenantId: t.id as string })),
+              Effect.catchTag("AlreadyRunning", (e) =>
+                Effect.succeed({ started: false, id: e.runId ?? null, tenantId: t.id as string })),
+              Effect.mapError(fromStore)
             ))
           return {
-            runs: started.filter((s) => s.started).map(({ id, tenantId }) => ({ id, tenantId })),
+            runs: started.flatMap(({ id, started, tenantId }) => started && id !== null ? [{ id, tenantId }] : []),
             alreadyRunning: started.filter((s) => !s.started).map(({ id, tenantId }) => ({ id, tenantId }))
           }
         }))

@@ -6,6 +6,7 @@
  * `ilike`, `=like`, `=ilike`, `in`, `not in`, `<`, `<=`, `>`, `>=` and the
  * prefix operators `&`, `|`, `!`), `active` filtering, and the exceptions
  * Odoo raises (`ValidationError`, `MissingError`, `ValueError`, `UserError`).
+ * Like one `execute_kw` in Odoo, a `create` or `write` is all or nothing.
  *
  * The fake JSON-RPC server and the in-memory `layerFake` both run on it.
  *
@@ -79,8 +80,9 @@ type Row = Record<string, unknown> & { id: number }
 
 /**
  * Counts of what the database did, for tests: records created, `write`
- * calls (whether or not they changed anything, as in Odoo, where every
- * write bumps `write_date`) and records whose stored values changed.
+ * calls that succeeded (whether or not they changed anything, as in Odoo,
+ * where every write bumps `write_date`) and records whose stored values
+ * changed.
  *
  * @since 0.1.0
  * @category models
@@ -326,18 +328,25 @@ export const make = (options?: { readonly firstId?: number }): OdooDatabase => {
     ))
   }
 
-  const createOne = (model: string, vals: unknown): number => {
+  const prepare = (model: string, vals: unknown, id: number): Row => {
     if (typeof vals !== "object" || vals === null || Array.isArray(vals)) {
       return fail("builtins.TypeError", "create() values must be a dict")
     }
-    const row: Row = { id: nextId }
+    const row: Row = { id }
     for (const [f, spec] of Object.entries(fieldsOf(model))) if (spec.default !== undefined) row[f] = spec.default
     assign(model, row, vals as Record<string, unknown>)
     check(model, row)
-    nextId++
-    creates++
-    table(model).set(row.id, row)
-    return row.id
+    return row
+  }
+
+  // Each execute_kw is one transaction in Odoo: a create or write that fails
+  // on one record leaves every record of the call as it was.
+  const createAll = (model: string, list: ReadonlyArray<unknown>): Array<number> => {
+    const rows = list.map((vals, i) => prepare(model, vals, nextId + i))
+    nextId += rows.length
+    creates += rows.length
+    for (const row of rows) table(model).set(row.id, row)
+    return rows.map((r) => r.id)
   }
 
   const execute: OdooDatabase["execute"] = (model, method, args, kwargs) => {
@@ -352,20 +361,20 @@ export const make = (options?: { readonly firstId?: number }): OdooDatabase => {
       case "read":
         return browse(model, args[0]).map((r) => project(model, r, kwargs.fields ?? args[1]))
       case "create":
-        return Array.isArray(args[0]) ? args[0].map((v) => createOne(model, v)) : createOne(model, args[0])
+        return Array.isArray(args[0]) ? createAll(model, args[0]) : createAll(model, [args[0]])[0]
       case "write": {
         const rows = browse(model, args[0])
         const vals = args[1]
         if (typeof vals !== "object" || vals === null) return fail("builtins.TypeError", "write() values must be a dict")
-        writes++
-        for (const row of rows) {
+        const copies = rows.flatMap((row) => {
           const copy: Row = { ...row }
-          if (assign(model, copy, vals as Record<string, unknown>)) {
-            check(model, copy)
-            table(model).set(row.id, copy)
-            changed++
-          }
-        }
+          if (!assign(model, copy, vals as Record<string, unknown>)) return []
+          check(model, copy)
+          return [copy]
+        })
+        writes++
+        for (const copy of copies) table(model).set(copy.id, copy)
+        changed += copies.length
         return true
       }
       case "unlink":

@@ -191,6 +191,29 @@ export const companies = ({ run, sql, tenantId }: Context): Store.Companies => (
         })
       )
     ),
+  enrichedOn: (runDay) => {
+    const range = dayRange(runDay)
+    if (range === undefined) {
+      return Effect.fail(
+        new Store.StoreError({ reason: "Invalid", operation: "companies.enrichedOn", detail: "runDay must be YYYY-MM-DD" })
+      )
+    }
+    return run(
+      "companies.enrichedOn",
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM company_targets
+        WHERE tenant_id = ${tenantId} AND last_enriched_at >= ${range[0]} AND last_enriched_at < ${range[1]}`
+        .pipe(Effect.map((rows) => rows[0]?.n ?? 0))
+    )
+  },
+  recentlyEnriched: (limit) =>
+    run(
+      "companies.recentlyEnriched",
+      sql`SELECT ${sql.literal(companyColumns)}
+        FROM company_targets t JOIN companies c ON c.tenant_id = t.tenant_id AND c.id = t.company_id
+        WHERE t.tenant_id = ${tenantId} AND t.last_enriched_at IS NOT NULL
+        ORDER BY t.last_enriched_at DESC, t.company_id LIMIT ${Math.max(0, Math.floor(limit))}`
+        .pipe(Effect.flatMap(decodeCompanies))
+    ),
   selectTargets: (options) => {
     const range = dayRange(options.runDay)
     if (range === undefined || !Number.isInteger(options.cap) || options.cap < 0) {

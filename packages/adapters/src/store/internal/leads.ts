@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Contact, IcpRule, LeadEmail, Score } from "@leadgraph/core"
+import { Contact, Features, IcpRule, LeadEmail, Score } from "@leadgraph/core"
 import type { Store } from "@leadgraph/core"
 import { Effect, Option, Schema } from "effect"
 import { batched, column, type Context, count, lastByKey } from "./shared.js"
@@ -11,6 +11,7 @@ import { batched, column, type Context, count, lastByKey } from "./shared.js"
 const decodeContacts = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Contact.Contact)))
 const decodeScores = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Score.LeadScore)))
 const decodeEmails = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(LeadEmail.LeadEmail)))
+const decodeFeatures = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Features.LeadFeatures)))
 const decodeRules = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(IcpRule.IcpRule)))
 
 /** @internal */
@@ -120,13 +121,21 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
     ),
-  emailsOf: (companyId) =>
+  emailsOf: (companyIds) =>
     run(
       "leads.emailsOf",
       sql`SELECT email, company_id AS "companyId", contact_id AS "contactId", source, status,
           sub_status AS "subStatus", verified_at AS "verifiedAt"
-        FROM lead_emails WHERE tenant_id = ${tenantId} AND company_id = ${companyId} ORDER BY email`
+        FROM lead_emails WHERE tenant_id = ${tenantId} AND company_id = ANY(${companyIds}::uuid[])
+        ORDER BY company_id, email`
         .pipe(Effect.flatMap(decodeEmails))
+    ),
+  featuresOf: (companyIds) =>
+    run(
+      "leads.featuresOf",
+      sql`SELECT company_id AS "companyId", features FROM lead_features
+        WHERE tenant_id = ${tenantId} AND company_id = ANY(${companyIds}::uuid[]) ORDER BY company_id`
+        .pipe(Effect.flatMap(decodeFeatures))
     )
 })
 

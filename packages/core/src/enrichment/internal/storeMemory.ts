@@ -8,6 +8,7 @@
 import { Effect, FiberRef, Option, Stream } from "effect"
 import type { Company, CompanyId, Domain } from "../Company.js"
 import type { Contact, ContactId, Email } from "../Contact.js"
+import type { LeadFeatures } from "../Features.js"
 import type { IcpRule } from "../IcpRule.js"
 import type { LeadEmail } from "../LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } from "../Run.js"
@@ -78,6 +79,8 @@ export const make = (
     typeof u === "object" && u !== null && "_tag" in u && u._tag === "StoreError"
   const tenants = new Map<TenantId, State>()
   const lock = yield* Effect.makeSemaphore(1)
+  // tenants whose run lock is held
+  const running = new Set<TenantId>()
   const current = FiberRef.unsafeMake<Option.Option<TenantId>>(Option.none())
   let ids = 0
   const nextId = <A extends string>() => `00000000-0000-4000-8000-${(++ids).toString(16).padStart(12, "0")}` as A
@@ -174,6 +177,20 @@ export const make = (
             const found = s.companies.get(id)
             return found === undefined ? [] : [found.row]
           })),
+        enrichedOn: (runDay) =>
+          op("companies.enrichedOn", (s) => {
+            const start = /^\d{4}-\d{2}-\d{2}$/.test(runDay) ? Date.parse(`${runDay}T00:00:00Z`) : NaN
+            if (Number.isNaN(start)) return fail("Invalid", "companies.enrichedOn", "runDay must be YYYY-MM-DD")
+            return [...s.companies.values()].filter(({ row }) => {
+              const t = time(row.lastEnrichedAt)
+              return t !== null && t >= start && t < start + 86_400_000
+            }).length
+          }),
+        recentlyEnriched: (limit) =>
+          op("companies.recentlyEnriched", (s) =>
+            [...s.companies.values()].map((c) => c.row).filter((c) => c.lastEnrichedAt !== null)
+              .sort((a, b) => cmp(time(b.lastEnrichedAt), time(a.lastEnrichedAt)) || cmp(a.id, b.id))
+              .slice(0, Math.max(0, limit))),
         selectTargets: (options) =>
           op("companies.selectTargets", (s) => {
             const start = /^\d{4}-\d{2}-\d{2}$/.test(options.runDay) ? Date.parse(`${options.runDay}T00:00:00Z`) : NaN
@@ -259,9 +276,18 @@ export const make = (
           op("leads.contactsOf", (s) =>
             [...s.contacts.values()].filter((c) => c.companyId === companyId).sort((a, b) => cmp(a.email, b.email))),
         scoreOf: (companyId) => op("leads.scoreOf", (s) => Option.fromNullable(s.scores.get(companyId))),
-        emailsOf: (companyId) =>
-          op("leads.emailsOf", (s) =>
-            [...s.emails.values()].filter((e) => e.companyId === companyId).sort((a, b) => cmp(a.email, b.email)))
+        emailsOf: (companyIds) =>
+          op("leads.emailsOf", (s) => {
+            const wanted = new Set(companyIds)
+            return [...s.emails.values()].filter((e) => wanted.has(e.companyId))
+              .sort((a, b) => cmp(a.companyId, b.companyId) || cmp(a.email, b.email))
+          }),
+        featuresOf: (companyIds) =>
+          op("leads.featuresOf", (s) =>
+            [...new Set(companyIds)].sort(cmp).flatMap((companyId) => {
+              const stored = s.features.get(companyId)
+              return stored === undefined ? [] : [{ companyId, features: JSON.parse(stored) as LeadFeatures["features"] }]
+            }))
       },
       icpRules: {
         save: (rules) =>
@@ -367,6 +393,11 @@ export const make = (
           .sort((a, b) => cmp(a.id, b.id))
       )),
     forTenant,
-    withTenant: (tenantId, f) => withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId))))
+    withTenant: (tenantId, f) => withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),
+    tryLockRun: (tenantId) =>
+      Effect.acquireRelease(
+        Effect.sync(() => !running.has(tenantId) && running.add(tenantId) !== undefined),
+        (taken) => taken ? Effect.sync(() => running.delete(tenantId)) : Effect.void
+      ).pipe(Effect.withSpan("MemoryStore.tryLockRun", { attributes: { tenant: tenantId } }))
   } satisfies Service
 })

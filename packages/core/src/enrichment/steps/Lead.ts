@@ -53,7 +53,7 @@ export const featuresOf = (input: {
     contacts: Option.match(input.people, { onNone: () => 0, onSome: (p) => p.length }),
     verified_emails: checked.filter((c) => c.status === "valid").length,
     has_website: crawl !== null && crawl.pages.length > 0,
-    corpus_chars: crawl?.corpus.length ?? 0,
+    corpus_chars: crawl?.corpus.trim().length ?? 0,
     socials: [...new Set(crawl?.signals.socials.map((s) => s.network) ?? [])],
     source: f?.source ?? "signals"
   }

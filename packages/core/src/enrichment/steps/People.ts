@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, Option, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as Retry from "../../engine/Retry.js"
 import { CrawlResult } from "../Crawler.js"
 import { Lusha } from "../Lusha.js"
@@ -126,37 +126,12 @@ export const addressesOf = (
 }
 
 /**
- * Fresh addresses up to this many are verified one by one; more go in one
- * batch. ZeroBounce allows 80,000 single validations per 10 seconds but only
- * 5 batch calls a minute, so a batch per company would make a nightly run of
- * 1,000 companies take over three hours.
- *
- * @since 0.1.0
- * @category constants
- */
-export const singleVerificationLimit = 20
-
-const verifyFresh = (zb: ZeroBounce["Type"], emails: ReadonlyArray<string>) =>
-  emails.length > singleVerificationLimit
-    ? Effect.map(zb.verifyMany(emails), (r) => r.verdicts)
-    : Effect.forEach(emails, (email) => Effect.either(zb.verify(email)), { concurrency: 4 }).pipe(
-      Effect.flatMap((results) => {
-        const verdicts = results.flatMap(Either.match({ onLeft: () => [], onRight: (v) => [v] }))
-        const failed = results.flatMap(Either.match({ onLeft: (e) => [e], onRight: () => [] }))
-        // nothing verified: the step fails as the first address did (a spent
-        // budget skips it); otherwise the failed addresses stay unverified
-        if (verdicts.length === 0 && failed.length > 0) return Effect.fail(failed[0]!)
-        return failed.length === 0
-          ? Effect.succeed(verdicts)
-          : Effect.as(Effect.logWarning(`${failed.length} address(es) left unverified: ${failed[0]!.message}`), verdicts)
-      })
-    )
-
-/**
  * `verify`: verdicts for the contacts' and the site's addresses. Verdicts in
- * the verification cache are reused; only the others go to ZeroBounce (one
- * by one, or in one batch above {@link singleVerificationLimit}), each
- * drawing from `zerobounce.verifications`, and are cached.
+ * the verification cache are reused; only the others go to ZeroBounce in one
+ * `verifyMany` (the adapter sends them one by one, or in a batch above
+ * `ZeroBounce.singleVerificationLimit`), drawing from
+ * `zerobounce.verifications`, and are cached. Addresses ZeroBounce refused
+ * stay unverified.
  *
  * @since 0.1.0
  * @category steps
@@ -177,7 +152,10 @@ export const Verify = step("verify", {
       const verdicts = new Map([...known].map(([email, v]) => [email, { verdict: v, cached: true }]))
       if (fresh.length > 0) {
         const zb = yield* ZeroBounce
-        const found = yield* verifyFresh(zb, fresh.map((a) => a.email))
+        const { rejected, verdicts: found } = yield* zb.verifyMany(fresh.map((a) => a.email))
+        if (rejected.length > 0) {
+          yield* Effect.logWarning(`${rejected.length} address(es) left unverified: ${rejected[0]!.error}`)
+        }
         yield* cache.putMany(found)
         for (const v of found) verdicts.set(normalizeEmail(v.email), { verdict: v, cached: false })
       }
