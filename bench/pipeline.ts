@@ -25,12 +25,14 @@
  * makespan (goal: far under 90 minutes). Results go to bench/results/.
  *
  * Why the default factor is only 2: time scaling shrinks waiting, not CPU
- * work. The runner spends about 0.3 s of CPU per company (about 106 SQL
- * statements in 25 transactions, engine, HTTP), which is 5 to 6 minutes
- * for 1,000 companies whatever the factor; at factor 6 that CPU alone is
- * 30 minutes at real scale, more than the rate limits impose (about 18
- * minutes), so the run measures the CPU instead of the pipeline. Each run
- * reports its CPU floor (CPU time x factor) so that this stays visible.
+ * work. The process spends about 0.24 s of CPU per company (runner and
+ * world threads together; about 105 SQL statements in 24 transactions,
+ * engine, HTTP), about 4 minutes for 1,000 companies whatever the factor;
+ * at factor 4 that CPU alone would be 16 minutes at real scale, more than
+ * the rate limits impose (Lusha's 300 a minute: 6.7 minutes), so the run
+ * would measure the CPU instead of the pipeline. Each run reports its CPU
+ * floor (CPU time x factor; the two threads overlap, so it can exceed the
+ * makespan) so that this stays visible.
  *
  * Options: `--runs N` (5), `--companies N` (1000), `--factor F` (2),
  * `--concurrency N` (SCHED_COMPANY_CONCURRENCY, 200), `--seed S` (first

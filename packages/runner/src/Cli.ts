@@ -17,7 +17,7 @@ import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
 import type { Events, Forecast } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
 import * as EventLog from "./EventLog.js"
@@ -43,6 +43,15 @@ export class Shutdown extends Context.Tag("@leadgraph/runner/Shutdown")<Shutdown
   readonly requested: Deferred.Deferred<void>
   readonly isTTY: boolean
 }>() {}
+
+/**
+ * A command was given input it cannot use (an unknown tenant, a bad flag
+ * value); its message says what to give instead.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
 /**
  * The process exit code a command asks for (0 unless a tenant failed).
@@ -183,11 +192,11 @@ const run = Command.make("run", {
       const shutdown = yield* Shutdown
       const exit = yield* ExitCode
       const given = Option.orElse(flags.tenant, () => settings.defaultTenantId)
-      if (Option.isNone(given)) return yield* Effect.fail(new Error("no tenant: give --tenant or set DEFAULT_TENANT_ID"))
+      if (Option.isNone(given)) return yield* Effect.fail(new UsageError({ message: "no tenant: give --tenant or set DEFAULT_TENANT_ID" }))
       const tenantId = Tenant.TenantId.make(given.value)
       const store = yield* Store.Store
       const tenant = yield* store.forTenant(tenantId).tenants.get
-      if (Option.isNone(tenant)) return yield* Effect.fail(new Error(`no tenant "${tenantId}"`))
+      if (Option.isNone(tenant)) return yield* Effect.fail(new UsageError({ message: `no tenant "${tenantId}"` }))
       const startedAt = yield* Clock.currentTimeMillis
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
       const outcome = yield* TenantRun.run({
@@ -232,7 +241,7 @@ const schedule = Command.make("schedule", {
     Effect.gen(function*() {
       const window = Duration.decodeUnknown(catchUp)
       if (Option.isNone(window)) {
-        return yield* Effect.fail(new Error(`--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")`))
+        return yield* Effect.fail(new UsageError({ message: `--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")` }))
       }
       const store = yield* Scheduler.stateFile(state)
       const shutdown = yield* Shutdown
@@ -304,9 +313,9 @@ const tokensCreate = Command.make("create", {
       if (Option.isNone(yield* repo.get)) yield* repo.save({ name: tenant })
     }
     const created = yield* tokens.create(tenantId, name).pipe(
-      Effect.catchTag("StoreError", (e) =>
+      Effect.catchTag("StoreError", (e): Effect.Effect<never, UsageError | Store.StoreError> =>
         e.reason === "Constraint"
-          ? Effect.fail(new Error(`no tenant "${tenant}" (add --create-tenant to store it)`))
+          ? Effect.fail(new UsageError({ message: `no tenant "${tenant}" (add --create-tenant to store it)` }))
           : Effect.fail(e))
     )
     yield* Console.log(Redacted.value(created.token))

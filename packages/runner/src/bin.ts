@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import * as Cli from "./Cli.js"
 import * as Logging from "./Logging.js"
 
@@ -19,7 +19,10 @@ let code = 0
 const main = Effect.gen(function*() {
   const stop = yield* Deferred.make<void>()
   const level = yield* Logging.levelConfig
-  const grace = Number(process.env.LEADGRAPH_STOP_GRACE_SECONDS ?? 60)
+  const grace = yield* Config.integer("LEADGRAPH_STOP_GRACE_SECONDS").pipe(
+    Config.validate({ message: "must be a whole number of seconds, 0 or more", validation: (n) => n >= 0 }),
+    Config.withDefault(60)
+  )
   const self = yield* Effect.fork(
     Cli.cli(process.argv).pipe(
       Effect.provideService(Cli.Shutdown, { requested: stop, isTTY }),
@@ -33,7 +36,7 @@ const main = Effect.gen(function*() {
     if (signals === 1) {
       process.stderr.write(`\n${signal}: stopping — no new company starts; signal again to stop at once\n`)
       Effect.runFork(Deferred.succeed(stop, undefined))
-      setTimeout(() => Effect.runFork(Fiber.interrupt(self)), Math.max(0, grace) * 1000).unref()
+      setTimeout(() => Effect.runFork(Fiber.interrupt(self)), grace * 1000).unref()
     } else {
       Effect.runFork(Fiber.interrupt(self))
     }

@@ -111,6 +111,13 @@ export type ExportKey = readonly [score: number, companyId: string]
  * stream through a cursor), or, given `page`, one keyset page resuming
  * strictly after `page.after`.
  *
+ * A page takes its rows from `lead_scores` alone, then looks each company
+ * up by primary key (a `LATERAL` subquery the planner cannot merge into a
+ * join). Its plan and memory then stay bounded by the page without table
+ * statistics: PGlite has no autovacuum, and on unanalysed tables a plain
+ * join was planned as a hash of every company of the tenant, sorted and
+ * spilled, once per page.
+ *
  * @internal
  */
 export const exportStatement = (
@@ -118,16 +125,26 @@ export const exportStatement = (
   tenantId: Tenant.TenantId,
   minScore: number,
   page?: { readonly after: ExportKey | undefined; readonly limit: number }
-) =>
-  sql<Score.ScoredLead>`SELECT s.company_id AS "companyId", c.name, c.domain, c.website, s.score, s.bucket,
-      s.rationale, s.scored_at AS "scoredAt"
-    FROM lead_scores s JOIN companies c ON c.tenant_id = s.tenant_id AND c.id = s.company_id
-    WHERE s.tenant_id = ${tenantId} AND s.score >= ${minScore}${
-    page?.after === undefined
-      ? sql.literal("")
-      : sql` AND (s.score, s.company_id) < (${page.after[0]}::float8, ${page.after[1]}::uuid)`
+) => {
+  const columns = sql.literal(`s.company_id AS "companyId", c.name, c.domain, c.website, s.score, s.bucket,
+      s.rationale, s.scored_at AS "scoredAt"`)
+  if (page === undefined) {
+    return sql<Score.ScoredLead>`SELECT ${columns}
+      FROM lead_scores s JOIN companies c ON c.tenant_id = s.tenant_id AND c.id = s.company_id
+      WHERE s.tenant_id = ${tenantId} AND s.score >= ${minScore}
+      ORDER BY s.score DESC NULLS LAST, s.company_id DESC`
   }
-    ORDER BY s.score DESC NULLS LAST, s.company_id DESC${page === undefined ? sql.literal("") : sql` LIMIT ${page.limit}`}`
+  const after = page.after === undefined
+    ? sql.literal("")
+    : sql` AND (k.score, k.company_id) < (${page.after[0]}::float8, ${page.after[1]}::uuid)`
+  return sql<Score.ScoredLead>`SELECT ${columns}
+    FROM (SELECT k.tenant_id, k.company_id, k.score, k.bucket, k.rationale, k.scored_at FROM lead_scores k
+      WHERE k.tenant_id = ${tenantId} AND k.score >= ${minScore}${after}
+      ORDER BY k.score DESC NULLS LAST, k.company_id DESC LIMIT ${page.limit}) s
+    CROSS JOIN LATERAL (SELECT c.name, c.domain, c.website FROM companies c
+      WHERE c.tenant_id = s.tenant_id AND c.id = s.company_id LIMIT 1) c
+    ORDER BY s.score DESC NULLS LAST, s.company_id DESC`
+}
 
 /** @internal */
 export const dayRange = (runDay: string): readonly [Date, Date] | undefined => {
