@@ -192,11 +192,11 @@ const run = Command.make("run", {
       const shutdown = yield* Shutdown
       const exit = yield* ExitCode
       const given = Option.orElse(flags.tenant, () => settings.defaultTenantId)
-      if (Option.isNone(given)) return yield* Effect.fail(new UsageError({ message: "no tenant: give --tenant or set DEFAULT_TENANT_ID" }))
+      if (Option.isNone(given)) return yield* new UsageError({ message: "no tenant: give --tenant or set DEFAULT_TENANT_ID" })
       const tenantId = Tenant.TenantId.make(given.value)
       const store = yield* Store.Store
       const tenant = yield* store.forTenant(tenantId).tenants.get
-      if (Option.isNone(tenant)) return yield* Effect.fail(new UsageError({ message: `no tenant "${tenantId}"` }))
+      if (Option.isNone(tenant)) return yield* new UsageError({ message: `no tenant "${tenantId}"` })
       const startedAt = yield* Clock.currentTimeMillis
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
       const outcome = yield* TenantRun.run({
@@ -241,7 +241,7 @@ const schedule = Command.make("schedule", {
     Effect.gen(function*() {
       const window = Duration.decodeUnknown(catchUp)
       if (Option.isNone(window)) {
-        return yield* Effect.fail(new UsageError({ message: `--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")` }))
+        return yield* new UsageError({ message: `--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")` })
       }
       const store = yield* Scheduler.stateFile(state)
       const shutdown = yield* Shutdown

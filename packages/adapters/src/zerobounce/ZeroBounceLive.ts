@@ -198,7 +198,7 @@ export const make = (
         const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
         yield* remember(verdicts)
         const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
-        if (first !== undefined) return yield* Effect.fail(first.error)
+        if (first !== undefined) return yield* first.error
         rejected.push(...failures.map((f) => ({ email: f.email, error: f.error.message })))
         return new Map(verdicts.map((v) => [v.email, v]))
       })
