@@ -56,7 +56,7 @@ describe.each(targets)("acceptance: resume ($label)", ({ database }) => {
       const world = yield* makeWorld({
         database: database(),
         companiesPerTenant: companies,
-        vendors: { openAi: { latency: "400 millis" } }
+        vendors: { openAi: { latency: "1000 millis" } }
       })
       const tenant = world.tenants[0]!
       const runId = `${tenant.id}-resume-acceptance`

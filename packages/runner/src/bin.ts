@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
-import { Cause, Config, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, Config, ConfigError, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
 import * as Cli from "./Cli.js"
 import * as Logging from "./Logging.js"
 
@@ -49,7 +49,7 @@ const main = Effect.gen(function*() {
   return exit
 })
 
-Effect.runPromise(main).then(
+Effect.runPromise(Effect.map(Effect.exit(main), Exit.flatten)).then(
   (exit) => {
     if (Exit.isFailure(exit)) {
       const failure = Cause.failureOption(exit.cause)
@@ -57,7 +57,12 @@ Effect.runPromise(main).then(
       if (!interrupted) {
         const text = Option.match(failure, {
           onNone: () => Cause.pretty(exit.cause),
-          onSome: (e) => (e instanceof Error || (typeof e === "object" && e !== null && "message" in e)) ? String((e as Error).message) : String(e)
+          onSome: (e) =>
+            ConfigError.isConfigError(e)
+              ? String(e)
+              : (e instanceof Error || (typeof e === "object" && e !== null && "message" in e))
+              ? String((e as Error).message)
+              : String(e)
         })
         // @effect/cli has already printed its own validation errors
         if (!(typeof Option.getOrUndefined(failure) === "object" && (Option.getOrUndefined(failure) as { _tag?: string })?._tag === "ValidationError" )) {
