@@ -253,12 +253,17 @@ export const history = (
     const checkpoint = yield* Checkpoint
     const cache = yield* VerificationCache
     const enriched = targets.filter((c) => c.lastEnrichedAt !== null).map((c) => c.id)
-    const [features, emails] = yield* records(store, enriched)
-    const verified = emails.size === 0
-      ? new Map()
-      : yield* cache.getMany([...emails.values()].flat())
+    const recent = (yield* store.companies.recentlyEnriched(options.sample ?? 200)).map((c) => c.id)
+    // one read for both: the targets' own records and the sample's
+    const [features, emails] = yield* records(store, [...new Set([...enriched, ...recent])])
+    const own = enriched.flatMap((id) => {
+      const f = features.get(id)
+      return f === undefined ? [] : [[id, f] as const]
+    })
+    const addresses = own.flatMap(([id]) => emails.get(id) ?? [])
+    const verified = addresses.length === 0 ? new Map() : yield* cache.getMany(addresses)
     const known = new Map<CompanyId, Known>()
-    yield* Effect.forEach(features, ([companyId, f]) => {
+    yield* Effect.forEach(own, ([companyId, f]) => {
       const key = rationaleKey({ features: f, result: Scoring.score(f, options.rules) })
       return Effect.map(checkpoint.loadCached("rationale", key), (cached) => {
         known.set(companyId, {
@@ -269,13 +274,12 @@ export const history = (
       })
     }, { concurrency: 8, discard: true })
 
-    const recent = (yield* store.companies.recentlyEnriched(options.sample ?? 200)).map((c) => c.id)
-    const [sampleFeatures, sampleEmails] = yield* records(store, recent)
-    const sample = sampleFeatures.size
+    const sampled = recent.filter((id) => features.has(id))
+    const sample = sampled.length
     const averages = sample === 0 ? Option.none() : Option.some({
       sample,
-      thinShare: [...sampleFeatures.values()].filter((f) => wasThin(f, options.thinCorpusChars)).length / sample,
-      addresses: [...sampleFeatures.keys()].reduce((n, id) => n + (sampleEmails.get(id)?.length ?? 0), 0) / sample
+      thinShare: sampled.filter((id) => wasThin(features.get(id)!, options.thinCorpusChars)).length / sample,
+      addresses: sampled.reduce((n, id) => n + (emails.get(id)?.length ?? 0), 0) / sample
     })
     return { known, averages }
   })

@@ -62,6 +62,13 @@ const canonical = (u: unknown): string =>
       : v)
 
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
+
+/** Whether a time falls on the UTC day `runDay` (`YYYY-MM-DD`); undefined for a malformed day. */
+const onDay = (runDay: string): ((d: Date | null) => boolean) | undefined => {
+  const start = /^\d{4}-\d{2}-\d{2}$/.test(runDay) ? Date.parse(`${runDay}T00:00:00Z`) : NaN
+  if (Number.isNaN(start)) return undefined
+  return (d) => d !== null && d.getTime() >= start && d.getTime() < start + 86_400_000
+}
 const time = (d: Date | null) => (d === null ? null : d.getTime())
 const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a >= b ? a : b)
 const cmp = <A>(a: A, b: A) => (a < b ? -1 : a > b ? 1 : 0)
@@ -179,12 +186,9 @@ export const make = (
           })),
         enrichedOn: (runDay) =>
           op("companies.enrichedOn", (s) => {
-            const start = /^\d{4}-\d{2}-\d{2}$/.test(runDay) ? Date.parse(`${runDay}T00:00:00Z`) : NaN
-            if (Number.isNaN(start)) return fail("Invalid", "companies.enrichedOn", "runDay must be YYYY-MM-DD")
-            return [...s.companies.values()].filter(({ row }) => {
-              const t = time(row.lastEnrichedAt)
-              return t !== null && t >= start && t < start + 86_400_000
-            }).length
+            const on = onDay(runDay)
+            if (on === undefined) return fail("Invalid", "companies.enrichedOn", "runDay must be YYYY-MM-DD")
+            return [...s.companies.values()].filter(({ row }) => on(row.lastEnrichedAt)).length
           }),
         recentlyEnriched: (limit) =>
           op("companies.recentlyEnriched", (s) =>
@@ -193,11 +197,10 @@ export const make = (
               .slice(0, Math.max(0, limit))),
         selectTargets: (options) =>
           op("companies.selectTargets", (s) => {
-            const start = /^\d{4}-\d{2}-\d{2}$/.test(options.runDay) ? Date.parse(`${options.runDay}T00:00:00Z`) : NaN
-            if (Number.isNaN(start) || !Number.isInteger(options.cap) || options.cap < 0) {
+            const today = onDay(options.runDay)
+            if (today === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
               return fail("Invalid", "companies.selectTargets", "runDay must be YYYY-MM-DD and cap a non-negative integer")
             }
-            const today = (d: Date | null) => d !== null && d.getTime() >= start && d.getTime() < start + 86_400_000
             return [...s.companies.values()]
               .filter((c) => options.rerun === true || !today(c.row.lastEnrichedAt))
               .sort((a, b) =>
