@@ -25,7 +25,8 @@ import * as Resolver from "./Resolver.js"
 import { type Client, type FailReason, Failure, makeClient, makeTally, type Tally } from "./internal/client.js"
 import { clearlyNotHtml, decodeHtml, isHtml } from "./internal/decode.js"
 import { extract, type Extracted } from "./internal/extract.js"
-import { pick, sameSite, sitemapLocations } from "./internal/pick.js"
+import { pick, sameSite } from "./internal/pick.js"
+import { sitemapLocations } from "./internal/sitemap.js"
 
 /**
  * Crawler options. Politeness options apply when the crawler builds its own

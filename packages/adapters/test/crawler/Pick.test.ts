@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { classify, pick, sitemapLocations } from "../../src/crawler/internal/pick.js"
+import { classify, pick } from "../../src/crawler/internal/pick.js"
+import { sitemapLocations } from "../../src/crawler/internal/sitemap.js"
 
 const home = new URL("https://acme.test/")
 const link = (path: string, text: string) => ({ url: new URL(path, home).href, text })

@@ -157,17 +157,3 @@ export const pick = (
   }
   return picked
 }
-
-/**
- * The `<loc>` URLs of a sitemap (or sitemap index) document, in order.
- *
- * @internal
- */
-export const sitemapLocations = (xml: string, limit = 1000): ReadonlyArray<string> => {
-  const out: Array<string> = []
-  for (const m of xml.matchAll(/<loc>\s*([^<\s]+)\s*<\/loc>/gi)) {
-    out.push(m[1]!.replace(/&amp;/g, "&"))
-    if (out.length >= limit) break
-  }
-  return out
-}
