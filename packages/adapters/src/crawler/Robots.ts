@@ -1,34 +1,49 @@
 /**
- * robots.txt rules (RFC 9309), parsed with `robots-parser` and corrected
- * where that package departs from the RFC:
+ * robots.txt rules (RFC 9309), parsed and matched here in time linear in
+ * the file and in each URL, whatever the file holds.
  *
  * - user agents are matched by **product token** (the leading run of
  *   letters, `_` and `-`), case-insensitively, on both sides: a group line
  *   `User-agent: LeadGraphBot/2.0` and a crawler UA
  *   `LeadGraphBot/0.1 (+https://...)` both reduce to `leadgraphbot`;
+ * - a group is one or more user-agent lines and the rules after them; other
+ *   records between the user-agent lines (`Sitemap`, `Crawl-delay`, unknown
+ *   keys) do not split it (sections 2.1 and 2.2.4); groups naming the same
+ *   token are merged, with no matching group the `*` group applies, and a
+ *   matching group without rules allows everything (section 2.2.1);
+ * - the longest match wins (in octets, after normalisation) and allow wins
+ *   a tie; `*` matches any run of octets and a final `$` anchors the end
+ *   (a `$` anywhere else is an ordinary octet); an empty `disallow:` is no
+ *   rule (sections 2.2.2 and 2.2.3);
  * - paths and patterns are compared with percent-encoding normalised
  *   (section 2.2.2): non-ASCII and unsafe octets are encoded as UTF-8,
  *   escapes of unreserved characters are decoded, hex digits upper-cased;
+ *   a literal `*` or `$` in a URL compares equal to `%2A` or `%24` in a
+ *   pattern (section 2.2.3);
  * - `/robots.txt` itself is always allowed (section 2.2.2);
- * - a UTF-8 byte order mark is ignored;
- * - a URL of another origin is never "allowed" by these rules.
+ * - a UTF-8 byte order mark is ignored, and so is a line's content past
+ *   16,663 octets (what google/robotstxt keeps of a line);
+ * - a key is recognised without its `:` (`Disallow /x`) and with Google's
+ *   common misspellings (`useragent`, `user agent`, `dissallow`, `disalow`,
+ *   `dissalow`, `diasllow`, `disallaw`, `site-map`);
+ * - a URL of another origin is never "allowed" by these rules, and neither
+ *   is a path longer than 16,664 octets after normalisation;
+ * - `Crawl-delay` is read from the group that applies to the crawler (its
+ *   own, else `*`); only non-negative decimals count, and when merged groups
+ *   give several, the largest wins.
  *
- * Longest match wins (in octets, after normalisation) and allow wins a tie,
- * `*` and `$` are wildcards, groups naming the same token are merged, and
- * with no matching group the `*` group applies (section 2.2).
+ * Parsing scans the file's octets once; no regular expression reads it.
+ * Checking a URL costs at most O(path + pattern) octets per rule of the
+ * applicable group (see `internal/robotsMatch.ts`), with the rules tried
+ * longest first so that the first match decides, and one check compares at
+ * most 4 MiB of octets in all: past that it answers "disallowed" (only a
+ * hostile file and a hostile link together get there).
  *
  * @since 0.1.0
  */
-import robotsParserModule from "robots-parser"
-
-// The package's bundled typings declare the module as untyped; this is its
-// documented shape (a CommonJS function export).
-interface Parsed {
-  isAllowed(url: string, ua?: string): boolean | undefined
-  getCrawlDelay(ua?: string): number | undefined
-  getSitemaps(): Array<string>
-}
-const robotsParser = robotsParserModule as unknown as (url: string, contents: string) => Parsed
+import { type Budget, compile, matches, type Rule } from "./internal/robotsMatch.js"
+import { maxLineOctets, type Group, parseRobots } from "./internal/robotsParse.js"
+import { isTokenOctet, normalizeText } from "./internal/robotsPath.js"
 
 /**
  * Parsed robots.txt rules for one origin.
@@ -53,14 +68,11 @@ export interface Rules {
  * @category utils
  */
 export const productToken = (userAgent: string): string => {
-  const match = /^[A-Za-z_-]+/.exec(userAgent.trim())
-  return match === null ? "" : match[0].toLowerCase()
+  const trimmed = userAgent.trim()
+  let end = 0
+  while (end < trimmed.length && isTokenOctet(trimmed.charCodeAt(end))) end++
+  return trimmed.slice(0, end).toLowerCase()
 }
-
-const unreserved = /^[A-Za-z0-9\-._~]$/
-// Octets kept as they are: unreserved and reserved (RFC 3986), wildcards included,
-// except the apostrophe, which WHATWG URLs percent-encode in queries.
-const keep = /^[A-Za-z0-9\-._~:/?#[\]@!$&()*+,;=]$/
 
 /**
  * Normalises the percent-encoding of a path or pattern (RFC 9309 section
@@ -71,68 +83,76 @@ const keep = /^[A-Za-z0-9\-._~:/?#[\]@!$&()*+,;=]$/
  * @since 0.1.0
  * @category utils
  */
-export const normalizePath = (path: string): string => {
-  let out = ""
-  const bytes = new TextEncoder().encode(path)
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!
-    if (b === 0x25 && i + 2 < bytes.length && isHex(bytes[i + 1]!) && isHex(bytes[i + 2]!)) {
-      const hex = String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!).toUpperCase()
-      const ch = String.fromCharCode(parseInt(hex, 16))
-      out += unreserved.test(ch) ? ch : `%${hex}`
-      i += 2
-    } else {
-      const ch = String.fromCharCode(b)
-      out += b < 0x80 && keep.test(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, "0")}`
-    }
-  }
-  return out
-}
+export const normalizePath = (path: string): string => normalizeText(path, false)
 
-const isHex = (b: number): boolean => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+/**
+ * The longest URL path (with its query) that is checked at all, in octets
+ * after normalisation: as long as the longest line google/robotstxt reads,
+ * eight times the 2,083-octet URL limit of old browsers. A longer path is
+ * disallowed: no page worth crawling has one (servers refuse URLs a few KB
+ * long), and refusing it keeps a hostile link from making each rule's scan
+ * long, so the cost of one rule is bounded by 16,664 octets plus its
+ * pattern, whatever the link.
+ */
+const maxPathOctets = maxLineOctets + 1
 
-const ruleKeys = new Set(["allow", "disallow"])
-
-// Rewrites the file so robots-parser sees what the RFC means: product tokens
-// on user-agent lines, normalised patterns on rule lines, and an empty
-// `disallow:` closing each group, so that a group without rules still exists
-// (and allows everything) instead of falling back to `*`.
-const rewrite = (text: string): string => {
-  const out: Array<string> = []
-  let inAgents = false
-  for (const raw of text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/)) {
-    const line = raw.replace(/#.*$/, "")
-    const colon = line.indexOf(":")
-    if (colon < 0) continue
-    const key = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    if (key === "user-agent") {
-      const token = value.startsWith("*") ? "*" : productToken(value)
-      // A line without a valid token names no crawler; keep the group shape.
-      out.push(`user-agent: ${token === "" ? "-invalid-token-" : token}`)
-      inAgents = true
-      continue
-    }
-    if (inAgents) out.push("disallow:")
-    inAgents = false
-    out.push(ruleKeys.has(key) ? `${key}: ${normalizePath(value)}` : line)
-  }
-  if (inAgents) out.push("disallow:")
-  return out.join("\n")
-}
+/**
+ * The most octets one check may compare, over all the rules it tries. Each
+ * rule costs at most O(path + pattern), but a hostile file can hold ~50,000
+ * distinct wildcard rules that each scan a long path to its end: seconds of
+ * event-loop time for one URL. Real files and links stay far below this
+ * (100 wildcard rules that each scan a 1,000-octet path compare ~100,000
+ * octets, 40 times less); a check that would go past it is answered
+ * "disallowed", which is always a compliant answer, after some tens of
+ * milliseconds at worst.
+ */
+const maxCheckOctets = 4 * 1024 * 1024
 
 const originOf = (url: URL): string => `${url.protocol}//${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`
 
+// Longest first; on a tie, allow first (section 2.2.2), so the first match decides.
+const byPrecedence = (a: Rule, b: Rule): number => b.priority - a.priority || Number(b.allow) - Number(a.allow)
+
+const compileGroups = (groups: ReadonlyArray<Group>): ReadonlyArray<Rule> => {
+  // Duplicate rules "MAY be deduplicated" (section 2.2.2); merged groups often repeat them.
+  const seen = new Set<string>()
+  const rules: Array<Rule> = []
+  for (const group of groups) {
+    for (const line of group.rules) {
+      const key = `${line.allow ? "a" : "d"}${line.pattern}`
+      if (seen.has(key)) continue
+      seen.add(key)
+      rules.push(compile(line.pattern, line.allow))
+    }
+  }
+  return rules.sort(byPrecedence)
+}
+
 /**
- * Parses a robots.txt body fetched from `robotsUrl`.
+ * Parses a robots.txt body fetched from `robotsUrl`. The caller bounds the
+ * body (the crawler reads the first 500 KiB, section 2.5); parsing is linear
+ * in its length.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const parse = (text: string, robotsUrl: string): Rules => {
-  const base = new URL(robotsUrl)
-  const origin = originOf(base)
-  const parser = robotsParser(`${origin}/robots.txt`, rewrite(text))
+  const origin = originOf(new URL(robotsUrl))
+  const parsed = parseRobots(text)
+  const none: ReadonlyArray<Group> = []
+  const groupsFor = (userAgent: string): ReadonlyArray<Group> =>
+    parsed.groups.get(productToken(userAgent) || "*") ?? parsed.groups.get("*") ?? none
+  // Compiled lazily, once per applicable group set: at most one entry per token the file names.
+  const compiled = new Map<ReadonlyArray<Group>, ReadonlyArray<Rule>>()
+  const rulesFor = (userAgent: string): ReadonlyArray<Rule> => {
+    const groups = groupsFor(userAgent)
+    let rules = compiled.get(groups)
+    if (rules === undefined) {
+      rules = compileGroups(groups)
+      compiled.set(groups, rules)
+    }
+    return rules
+  }
   return {
     isAllowed: (url, userAgent) => {
       let target: URL
@@ -143,14 +163,26 @@ export const parse = (text: string, robotsUrl: string): Rules => {
       }
       if (originOf(target) !== origin) return false
       if (target.pathname === "/robots.txt") return true
-      const path = normalizePath(target.pathname + target.search)
-      return parser.isAllowed(`${origin}${path}`, productToken(userAgent) || "*") === true
+      const raw = target.pathname + target.search
+      // Normalising shrinks a path at most threefold (`%62` to `b`); skip the work for hopeless ones.
+      if (raw.length > 3 * maxPathOctets) return false
+      const path = normalizeText(raw, true)
+      if (path.length > maxPathOctets) return false
+      const budget: Budget = { left: maxCheckOctets }
+      for (const rule of rulesFor(userAgent)) {
+        if (matches(rule, path, budget)) return rule.allow
+        if (budget.left < 0) return false
+      }
+      return true
     },
     crawlDelay: (userAgent) => {
-      const delay = parser.getCrawlDelay(productToken(userAgent) || "*")
-      return delay !== undefined && Number.isFinite(delay) && delay >= 0 ? delay : undefined
+      let delay: number | undefined
+      for (const group of groupsFor(userAgent)) {
+        if (group.crawlDelay !== undefined) delay = Math.max(delay ?? 0, group.crawlDelay)
+      }
+      return delay
     },
-    sitemaps: parser.getSitemaps()
+    sitemaps: parsed.sitemaps
   }
 }
 
