@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { charsetOf, clearlyNotHtml, decodeHtml, isHtml, looksBinary } from "../../src/crawler/internal/decode.js"
-import { deobfuscate, extract, normalizePhone, socialOf } from "../../src/crawler/internal/extract.js"
+import { extract } from "../../src/crawler/internal/extract.js"
+import { deobfuscate, normalizePhone, socialOf } from "../../src/crawler/internal/signals.js"
 import { makeShiftJisEncoder } from "../../src/crawler/testing/sjis.js"
 
 const page = `<!DOCTYPE html><html><head>

@@ -4,7 +4,7 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import * as Resolver from "../../src/crawler/Resolver.js"
 import * as WebCrawler from "../../src/crawler/WebCrawler.js"
 import { expectedAddress } from "../../src/crawler/testing/sites.js"
-import { normalizePhone } from "../../src/crawler/internal/extract.js"
+import { normalizePhone } from "../../src/crawler/internal/signals.js"
 import { crawlerOf, pathsOf, setup, testOptions } from "./fixture.js"
 
 const rolesOf = (r: Crawler.CrawlResult) => r.pages.map((p) => `${p.role} ${new URL(p.url).pathname}`)

@@ -1,15 +1,35 @@
 /**
- * HTML to text and signals with cheerio. Signals (emails, phones, social
- * links, marked-up addresses) are read from the whole document, footer
- * included; the text drops scripts, styles, navigation and boilerplate and
- * keeps one line per block with white space collapsed.
+ * HTML to text and signals in one pass over the document's events (see
+ * `html.ts`), in time and memory linear in the page. Signals (emails, phones,
+ * social links, marked-up addresses) are read from the whole document,
+ * footer included; the text drops scripts, styles, navigation and
+ * boilerplate and keeps one line per block with white space collapsed.
+ *
+ * What each element's text feeds (a link's label, a heading, an
+ * `<address>`, a microdata property, the title, a JSON-LD block) is
+ * gathered by the innermost open element of that kind only, bounded in
+ * length, so that deep nesting never makes the same text be copied once per
+ * ancestor (a link inside a link closes the outer one, as browsers do).
  *
  * @internal
  */
-import * as cheerio from "cheerio"
+import { scan } from "./html.js"
+import {
+  addressLine,
+  cfDecode,
+  collapse,
+  emailsIn,
+  flatten,
+  formatAddress,
+  jsonLdAddresses,
+  type Network,
+  normalizePhone,
+  phonesIn,
+  socialOf,
+  unique
+} from "./signals.js"
 
-/** @internal */
-export type Network = "linkedin" | "twitter" | "facebook" | "instagram" | "youtube" | "github" | "xing" | "tiktok"
+export type { Network } from "./signals.js"
 
 /** @internal */
 export interface Link {
@@ -30,178 +50,87 @@ export interface Extracted {
   readonly addresses: ReadonlyArray<string>
 }
 
-const collapse = (s: string): string => s.replace(/\s+/g, " ").trim()
+/** Bounds on what one page can produce. */
+const limits = {
+  /** Characters kept of a link label, heading, address, property or title. */
+  label: 1_000,
+  /** Characters of one JSON-LD block parsed. */
+  jsonLd: 512 * 1024,
+  /** Distinct links kept per page (a home page links far fewer). */
+  links: 10_000,
+  /** Characters of an href worth resolving. */
+  href: 4_096,
+  /** Headings kept. */
+  headings: 40
+} as const
 
-const unique = <A>(items: Iterable<A>, key: (a: A) => string = String): Array<A> => {
-  const seen = new Set<string>()
-  const out: Array<A> = []
-  for (const item of items) {
-    const k = key(item)
-    if (k === "" || seen.has(k)) continue
-    seen.add(k)
-    out.push(item)
-  }
-  return out
-}
-
-const emailPattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}/g
-const notEmailTld = /\.(png|jpe?g|gif|svg|webp|css|js)$/i
-
-/** Undoes the simple obfuscations: `name [at] host [dot] com`, `(at)`, `{dot}`. @internal */
-export const deobfuscate = (text: string): string =>
-  text
-    .replace(/\s*[[({<]\s*(?:at|@)\s*[\])}>]\s*/gi, "@")
-    .replace(/\s*[[({<]\s*(?:dot|\.)\s*[\])}>]\s*/gi, ".")
-
-const emailsIn = (text: string): Array<string> =>
-  (deobfuscate(text).match(emailPattern) ?? []).map((e) => e.toLowerCase()).filter((e) => !notEmailTld.test(e))
-
-/** Cloudflare's email protection: hex bytes XOR-ed with the first byte. */
-const cfDecode = (hex: string): string => {
-  const key = parseInt(hex.slice(0, 2), 16)
-  let out = ""
-  for (let i = 2; i + 1 < hex.length; i += 2) out += String.fromCharCode(parseInt(hex.slice(i, i + 2), 16) ^ key)
-  return out
-}
-
-const phoneLabel = /(?<![A-Za-z])(?:tel(?:ephone|efon|éfono)?|phone|tél(?:éphone)?|call|電話|电话|☎)\s*[.:]?\s*((?:\+|00)?\(?\d[\d\s().\/-]{5,}\d)/gi
-const phoneIntl = /(?:^|[^\w+])((?:\+|00)[1-9][\d\s().\/-]{6,}\d)/g
-
-/** A phone number as `+` and digits (international) or digits; undefined when implausible. @internal */
-export const normalizePhone = (raw: string): string | undefined => {
-  const trimmed = raw.trim()
-  const international = trimmed.startsWith("+") || trimmed.startsWith("00")
-  const digits = trimmed.replace(/\D/g, "").replace(international && trimmed.startsWith("00") ? /^00/ : /^$/, "")
-  if (digits.length < 7 || digits.length > 15) return undefined
-  return international ? `+${digits}` : digits
-}
-
-const phonesIn = (text: string): Array<string> => {
-  const found: Array<string> = []
-  for (const m of text.matchAll(phoneLabel)) found.push(m[1]!)
-  for (const m of text.matchAll(phoneIntl)) found.push(m[1]!)
-  return found.flatMap((p) => normalizePhone(p) ?? [])
-}
-
-const socialHosts: ReadonlyArray<readonly [RegExp, Network, RegExp]> = [
-  [/(^|\.)linkedin\.com$/, "linkedin", /^\/(company|in|school|showcase)\/[^/]+/],
-  [/(^|\.)(twitter|x)\.com$/, "twitter", /^\/(?!intent|share|home|search)[A-Za-z0-9_]{1,15}\/?$/],
-  [/(^|\.)facebook\.com$/, "facebook", /^\/(?!sharer|share|dialog|plugins)[^/]+/],
-  [/(^|\.)instagram\.com$/, "instagram", /^\/[^/]+/],
-  [/(^|\.)youtube\.com$/, "youtube", /^\/(channel\/|c\/|user\/|@)[^/]+/],
-  [/^github\.com$/, "github", /^\/[^/]+\/?$/],
-  [/(^|\.)xing\.com$/, "xing", /^\/(pages|companies|profile)\/[^/]+/],
-  [/(^|\.)tiktok\.com$/, "tiktok", /^\/@[^/]+/]
-]
-
-/** The social network of a profile URL, with the URL normalised. @internal */
-export const socialOf = (href: string): { readonly network: Network; readonly url: string } | undefined => {
-  let url: URL
-  try {
-    url = new URL(href)
-  } catch {
-    return undefined
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined
-  const host = url.hostname.toLowerCase().replace(/^(www|m|mobile)\./, "")
-  for (const [hostPattern, network, pathPattern] of socialHosts) {
-    if (hostPattern.test(host) && pathPattern.test(url.pathname)) {
-      return { network, url: `https://${host}${url.pathname.replace(/\/+$/, "")}` }
-    }
-  }
-  return undefined
-}
-
-const addressParts = ["streetAddress", "postOfficeBoxNumber", "postalCode", "addressLocality", "addressRegion", "addressCountry"]
-
-const formatAddress = (value: unknown): string | undefined => {
-  if (typeof value === "string") return collapse(value) || undefined
-  if (typeof value !== "object" || value === null) return undefined
-  const record = value as Record<string, unknown>
-  const parts = addressParts.flatMap((k) => {
-    const v = record[k]
-    if (typeof v === "string") return [collapse(v)]
-    if (typeof v === "object" && v !== null && typeof (v as Record<string, unknown>)["name"] === "string") {
-      return [collapse((v as Record<string, string>)["name"]!)]
-    }
-    return []
-  }).filter((s) => s !== "")
-  return parts.length === 0 ? undefined : parts.join(", ")
-}
-
-const jsonLdAddresses = (node: unknown, out: Array<string>, depth = 0): void => {
-  if (depth > 8 || typeof node !== "object" || node === null) return
-  if (Array.isArray(node)) return node.forEach((n) => jsonLdAddresses(n, out, depth + 1))
-  const record = node as Record<string, unknown>
-  if (record["@type"] === "PostalAddress") {
-    const a = formatAddress(record)
-    if (a !== undefined) out.push(a)
-    return
-  }
-  for (const [key, value] of Object.entries(record)) {
-    if (key === "address" && typeof value === "string") out.push(collapse(value))
-    else jsonLdAddresses(value, out, depth + 1)
-  }
-}
-
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined
-  }
-}
-
-const boilerplate = [
-  "script", "style", "noscript", "template", "svg", "iframe", "canvas", "object", "embed", "nav", "footer", "aside",
-  "form", "body > header", "[role=navigation]", "[role=banner]", "[role=contentinfo]", "[aria-hidden=true]", "[hidden]",
-  "[id*=cookie i]", "[class*=cookie i]", "[class*=consent i]", "[class*=breadcrumb i]", "[class*=skip-link i]"
-].join(", ")
-
+const boilerplateTags = new Set([
+  "script", "style", "noscript", "template", "svg", "iframe", "canvas", "object", "embed", "nav", "footer", "aside", "form"
+])
+const boilerplateRoles = new Set(["navigation", "banner", "contentinfo"])
+const boilerplateClasses = ["cookie", "consent", "breadcrumb", "skip-link"]
+const silent = new Set(["script", "style", "noscript", "template", "head"])
 const blocks = new Set(["p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "section",
   "article", "main", "header", "footer", "nav", "aside", "tr", "table", "blockquote", "pre", "address", "figure",
   "figcaption", "td", "th", "form", "body", "html"])
-const silent = new Set(["script", "style", "noscript", "template", "head"])
+const headingTags = new Set(["h1", "h2", "h3"])
 
-// The shape of domhandler's nodes that the text walk needs.
-interface DomNode {
-  readonly type: string
-  readonly name?: string
-  readonly data?: string
-  readonly children?: ReadonlyArray<DomNode>
+/** Navigation, banners, cookie notices and the like: their text is not the page's. */
+const isBoilerplate = (name: string, attrs: ReadonlyMap<string, string>, parent: string | undefined): boolean => {
+  if (boilerplateTags.has(name) || (name === "header" && parent === "body")) return true
+  if (boilerplateRoles.has(attrs.get("role") ?? "") || attrs.get("aria-hidden") === "true" || attrs.has("hidden")) return true
+  if ((attrs.get("id") ?? "").toLowerCase().includes("cookie")) return true
+  const className = attrs.get("class")
+  if (className === undefined) return false
+  const lower = className.toLowerCase()
+  return boilerplateClasses.some((c) => lower.includes(c))
 }
 
-/**
- * The text of a node: one line per block, `<br>` as a line break, scripts
- * and styles skipped. Iterative, so deeply nested markup cannot overflow the
- * stack, and linear in the document.
- */
-const textOf = (root: DomNode): string => {
-  const out: Array<string> = []
-  const stack: Array<DomNode | "\n"> = [root]
-  while (stack.length > 0) {
-    const node = stack.pop()!
-    if (node === "\n") {
-      out.push("\n")
-    } else if (node.type === "text") {
-      out.push(node.data ?? "")
-    } else if (node.type === "tag" || node.type === "root") {
-      const name = node.name ?? ""
-      if (silent.has(name)) continue
-      if (name === "br") {
-        out.push("\n")
-        continue
-      }
-      const block = blocks.has(name)
-      if (block) {
-        out.push("\n")
-        stack.push("\n")
-      }
-      const children = node.children ?? []
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
-    }
+/** Text gathered up to a bound; the innermost open capture of a kind gets the text. */
+class Capture {
+  private readonly parts: Array<string> = []
+  private length = 0
+  constructor(private readonly bound: number) {}
+  add(text: string): void {
+    if (this.length >= this.bound) return
+    const part = text.length > this.bound - this.length ? text.slice(0, this.bound - this.length) : text
+    this.parts.push(part)
+    this.length += part.length
   }
-  return out.join("")
+  text(): string {
+    return this.parts.join("")
+  }
+}
+
+/** A stack of captures of one kind, each tied to the depth of the element that opened it. */
+class Captures {
+  private readonly open: Array<{ readonly depth: number; readonly capture: Capture }> = []
+  constructor(private readonly bound: number) {}
+  start(depth: number): void {
+    this.open.push({ depth, capture: new Capture(this.bound) })
+  }
+  /** The innermost open capture: the only one that gets text. */
+  get current(): Capture | undefined {
+    // Check the length first: reading index -1 of an array is a slow property lookup.
+    const n = this.open.length
+    return n === 0 ? undefined : this.open[n - 1]!.capture
+  }
+  /** Ends the capture opened at `depth`, if it is the innermost, with its text. */
+  end(depth: number): string | undefined {
+    const n = this.open.length
+    if (n === 0 || this.open[n - 1]!.depth !== depth) return undefined
+    const top = this.open[n - 1]!
+    this.open.pop()
+    return top.capture.text()
+  }
+}
+
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
 }
 
 const linesOf = (text: string): string => {
@@ -215,104 +144,233 @@ const linesOf = (text: string): string => {
  * @internal
  */
 export const extract = (html: string, baseUrl: string): Extracted => {
-  // htmlparser2 rather than parse5: several times faster on large pages, and
-  // forgiving enough for the malformed HTML found in the wild.
-  const $ = cheerio.load(html, { xml: { xmlMode: false, decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true } })
-  const baseHref = $("base[href]").attr("href")
-  const base = (() => {
+  const names: Array<string> = []
+  const boilerplateAt: Array<boolean> = []
+  let boilerplateDepth = 0
+  let silentDepth = 0
+  let bodyDepth = 0
+  let bodySeen = false
+  let hiddenAnchors = 0
+
+  const full: Array<string> = []
+  const body: Array<string> = []
+  const outside: Array<string> = []
+  const cfEmails: Array<string> = []
+  const mailtoEmails: Array<string> = []
+  const telPhones: Array<string> = []
+  const rawLinks = new Map<string, string>()
+  const jsonLd: Array<string> = []
+  const microdata: Array<string> = []
+  const addressTags: Array<string> = []
+  const headings: Array<{ text: string }> = []
+  let title: string | undefined
+  let ogTitle: string | undefined
+  let description: string | undefined
+  let ogDescription: string | undefined
+  let base: string | undefined
+
+  const titles = new Captures(limits.label)
+  const scripts = new Captures(limits.jsonLd)
+  const heads = new Captures(limits.label)
+  const addresses = new Captures(limits.label)
+  const props = new Captures(limits.label)
+  // What closes with an element: depth-keyed records of headings, scopes and properties.
+  const headingAt = new Map<number, { text: string }>()
+  const scopeAt = new Map<number, Map<string, string>>()
+  const scopes: Array<Map<string, string>> = []
+  const propAt = new Map<number, string>()
+  const hiddenAnchorAt = new Set<number>()
+
+  // The open link: a link inside a link closes it, as browsers do.
+  let openLink: { readonly depth: number; readonly href: string; readonly label: string; readonly text: Capture } | undefined
+  const endLink = () => {
+    const link = openLink!
+    openLink = undefined
+    const text = collapse(link.text.text()) || link.label
+    if (!rawLinks.has(link.href) && rawLinks.size < limits.links) rawLinks.set(link.href, text)
+  }
+  const newline = () => {
+    full.push("\n")
+    if (boilerplateDepth === 0) (bodyDepth > 0 ? body : outside).push("\n")
+  }
+
+  scan(html, {
+    open: (name, attrs) => {
+      const depth = names.length
+      const boilerplate = isBoilerplate(name, attrs, depth === 0 ? undefined : names[depth - 1])
+      names.push(name)
+      boilerplateAt.push(boilerplate)
+      if (boilerplate) boilerplateDepth++
+      if (silent.has(name)) silentDepth++
+      if (name === "body") {
+        bodyDepth++
+        bodySeen = true
+      }
+      if (silentDepth === 0 && blocks.has(name)) newline()
+
+      const cf = attrs.get("data-cfemail")
+      if (cf !== undefined) cfEmails.push(...emailsIn(flatten(cfDecode(cf))))
+      switch (name) {
+        case "br":
+          if (silentDepth === 0) newline()
+          addresses.current?.add(", ")
+          break
+        case "title":
+          if (title === undefined && titles.current === undefined) titles.start(depth)
+          break
+        case "script":
+          if (attrs.get("type") === "application/ld+json") scripts.start(depth)
+          break
+        case "meta": {
+          const content = attrs.get("content") ?? ""
+          const property = attrs.get("property")
+          if (description === undefined && (attrs.get("name") ?? "").toLowerCase() === "description") description = content
+          if (ogTitle === undefined && property === "og:title") ogTitle = content
+          if (ogDescription === undefined && property === "og:description") ogDescription = content
+          break
+        }
+        case "base":
+          if (base === undefined && attrs.has("href")) base = attrs.get("href")
+          break
+        case "address":
+          addresses.start(depth)
+          break
+        case "a": {
+          const href = (attrs.get("href") ?? "").trim()
+          if (!attrs.has("href")) break
+          if (/^mailto:/i.test(href)) {
+            const address = safeDecode(href.slice(7).split("?")[0] ?? "")
+            for (const part of address.split(",")) mailtoEmails.push(...emailsIn(flatten(part)))
+          } else if (/^tel:/i.test(href)) {
+            const phone = normalizePhone(safeDecode(href.slice(4)))
+            if (phone !== undefined) telPhones.push(phone)
+          } else if (href.length <= limits.href) {
+            if (openLink !== undefined) endLink()
+            const label = collapse((attrs.get("aria-label") ?? attrs.get("title") ?? "").slice(0, limits.label))
+            openLink = { depth, href, label, text: new Capture(limits.label) }
+          }
+          // `<address>` text leaves out email and phone links (case as written, like `a[href^='mailto:']`).
+          if (href.startsWith("mailto:") || href.startsWith("tel:")) {
+            hiddenAnchors++
+            hiddenAnchorAt.add(depth)
+          }
+          break
+        }
+      }
+      if (headingTags.has(name) && boilerplateDepth === 0 && silentDepth === 0) {
+        const heading = { text: "" }
+        headings.push(heading)
+        headingAt.set(depth, heading)
+        heads.start(depth)
+      }
+      if ((attrs.get("itemtype") ?? "").includes("PostalAddress")) {
+        const record = new Map<string, string>()
+        scopeAt.set(depth, record)
+        scopes.push(record)
+      } else if (scopes.length > 0 && attrs.has("itemprop")) {
+        const prop = attrs.get("itemprop")!
+        const content = attrs.get("content")
+        if (content !== undefined) scopes[scopes.length - 1]!.set(prop, content)
+        else {
+          propAt.set(depth, prop)
+          props.start(depth)
+        }
+      }
+    },
+
+    text: (data) => {
+      titles.current?.add(data)
+      scripts.current?.add(data)
+      if (silentDepth > 0) return
+      full.push(data)
+      if (boilerplateDepth === 0) {
+        ;(bodyDepth > 0 ? body : outside).push(data)
+        heads.current?.add(data)
+      }
+      openLink?.text.add(data)
+      if (hiddenAnchors === 0) addresses.current?.add(data)
+      props.current?.add(data)
+    },
+
+    close: (name) => {
+      const depth = names.length - 1
+      if (silentDepth === 0 && blocks.has(name)) newline()
+      const titleText = titles.end(depth)
+      if (titleText !== undefined && title === undefined) title = titleText
+      const script = scripts.end(depth)
+      if (script !== undefined) {
+        jsonLdAddresses(parseJson(script), jsonLd)
+      }
+      if (openLink?.depth === depth) endLink()
+      const heading = headingAt.get(depth)
+      if (heading !== undefined) {
+        headingAt.delete(depth)
+        heading.text = collapse(heads.end(depth) ?? "")
+      }
+      const address = addresses.end(depth)
+      if (address !== undefined) {
+        const line = addressLine(collapse(address))
+        if (line !== "") addressTags.push(line)
+      }
+      const prop = propAt.get(depth)
+      if (prop !== undefined) {
+        propAt.delete(depth)
+        const value = props.end(depth) ?? ""
+        scopes[scopes.length - 1]?.set(prop, value)
+      }
+      const scope = scopeAt.get(depth)
+      if (scope !== undefined) {
+        scopeAt.delete(depth)
+        scopes.pop()
+        const a = formatAddress(Object.fromEntries(scope))
+        if (a !== undefined) microdata.push(a)
+      }
+      if (hiddenAnchorAt.delete(depth)) hiddenAnchors--
+      if (boilerplateAt.pop()) boilerplateDepth--
+      if (silent.has(name)) silentDepth--
+      if (name === "body") bodyDepth--
+      names.pop()
+    }
+  })
+
+  const baseHref = (() => {
     try {
-      return new URL(baseHref ?? baseUrl, baseUrl).href
+      return new URL(base ?? baseUrl, baseUrl).href
     } catch {
       return baseUrl
     }
   })()
-  const absolute = (href: string): string | undefined => {
+  const resolved: Array<Link> = []
+  for (const [href, text] of rawLinks) {
+    let url: URL
     try {
-      const url = new URL(href.trim(), base)
-      url.hash = ""
-      return url.href
+      url = new URL(href, baseHref)
     } catch {
-      return undefined
+      continue
     }
+    if (url.protocol !== "http:" && url.protocol !== "https:") continue
+    url.hash = ""
+    resolved.push({ url: url.href, text })
   }
 
-  // Signals first, from the whole document.
-  const emails: Array<string> = []
-  const phones: Array<string> = []
-  const socials: Array<{ network: Network; url: string }> = []
-  const links: Array<Link> = []
-  $("[data-cfemail]").each((_, el) => {
-    emails.push(...emailsIn(cfDecode($(el).attr("data-cfemail") ?? "")))
-  })
-  $("a[href]").each((_, el) => {
-    const a = $(el)
-    const href = (a.attr("href") ?? "").trim()
-    const text = collapse(a.text()) || collapse(a.attr("aria-label") ?? a.attr("title") ?? "")
-    if (/^mailto:/i.test(href)) {
-      const address = safeDecode(href.slice(7).split("?")[0] ?? "")
-      for (const part of address.split(",")) emails.push(...emailsIn(part))
-    } else if (/^tel:/i.test(href)) {
-      const phone = normalizePhone(safeDecode(href.slice(4)))
-      if (phone !== undefined) phones.push(phone)
-    } else {
-      const url = absolute(href)
-      if (url === undefined || !/^https?:/.test(url)) return
-      const social = socialOf(url)
-      if (social !== undefined) socials.push(social)
-      links.push({ url, text })
-    }
-  })
-  const addresses: Array<string> = []
-  $("script[type='application/ld+json']").each((_, el) => jsonLdAddresses(parseJson($(el).text()), addresses))
-  $("[itemtype*=PostalAddress]").each((_, el) => {
-    const record: Record<string, string> = {}
-    $(el).find("[itemprop]").each((_, p) => {
-      const prop = $(p).attr("itemprop") ?? ""
-      record[prop] = $(p).attr("content") ?? $(p).text()
-    })
-    const a = formatAddress(record)
-    if (a !== undefined) addresses.push(a)
-  })
-  $("address").each((_, el) => {
-    const clone = $(el).clone()
-    clone.find("br").replaceWith(", ")
-    clone.find("a[href^='mailto:'], a[href^='tel:']").remove()
-    const a = collapse(clone.text()).replace(/\s*,\s*(,\s*)*/g, ", ").replace(/^,\s*|,\s*$/g, "")
-    if (a !== "") addresses.push(a)
-  })
-
-  const title = collapse($("title").first().text()) || collapse($("meta[property='og:title']").attr("content") ?? "")
-  const description = collapse($("meta[name=description i]").attr("content") ?? "") ||
-    collapse($("meta[property='og:description']").attr("content") ?? "")
-
-  // Footers and headers may hold the contact details: scan the whole text first.
-  const fullText = textOf($.root().get(0) as unknown as DomNode)
-  emails.push(...emailsIn(fullText))
-  phones.push(...phonesIn(fullText))
-
-  // Then the text proper, without boilerplate.
-  $(boilerplate).remove()
-  const headings = unique($("h1, h2, h3").toArray().map((el) => collapse($(el).text()))).slice(0, 40)
-  const body = $("body").get(0) ?? $.root().get(0)
-  const text = linesOf(textOf(body as unknown as DomNode))
-
+  const fullText = flatten(full.join(""))
   return {
-    title,
-    description,
-    headings,
-    text,
-    links: unique(links, (l) => l.url),
-    emails: unique(emails),
-    phones: unique(phones),
-    socials: unique(socials, (s) => s.url),
-    addresses: unique(addresses, (a) => a.toLowerCase())
+    title: collapse(title ?? "") || collapse(ogTitle ?? ""),
+    description: collapse(description ?? "") || collapse(ogDescription ?? ""),
+    headings: unique(headings.map((h) => h.text)).slice(0, limits.headings),
+    text: linesOf((bodySeen ? body : outside).join("")),
+    links: unique(resolved, (l) => l.url),
+    emails: unique([...cfEmails, ...mailtoEmails, ...emailsIn(fullText)]),
+    phones: unique([...telPhones, ...phonesIn(fullText)]),
+    socials: unique(resolved.flatMap((l) => socialOf(l.url) ?? []), (s) => s.url),
+    addresses: unique([...jsonLd, ...microdata, ...addressTags], (a) => a.toLowerCase())
   }
 }
 
-const safeDecode = (s: string): string => {
+const parseJson = (text: string): unknown => {
   try {
-    return decodeURIComponent(s)
+    return JSON.parse(text)
   } catch {
-    return s
+    return undefined
   }
 }

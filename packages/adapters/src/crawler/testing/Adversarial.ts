@@ -82,6 +82,22 @@ export const html: ReadonlyArray<Family> = [
   family("title", "an unterminated title", "<title>", "a ", ""),
   family("links", "thousands of links", "", "<a href='/p'>about</a>"),
   family("mailto", "thousands of mailto links", "", "<a href='mailto:a@b.test'>m</a>"),
+  {
+    name: "long-links",
+    note: "thousands of distinct links with long paths and long labels (page picking's worst case)",
+    make: (size) => {
+      const d = doc("")
+      const parts: Array<string> = []
+      let used = d.head.length + d.tail.length
+      for (let i = 0; ; i++) {
+        const link = `<a href='/about-${i}/${"team-".repeat(180)}'>${"about us contact team careers ".repeat(10)}</a>`
+        if (used + link.length > size) break
+        parts.push(link)
+        used += link.length
+      }
+      return d.head + parts.join("") + d.tail
+    }
+  },
   family("address", "an address of spaces and commas", "<address>a", " , ", "b</address>"),
   family("entities", "a run of character references", "<p>", "&amp;&#x41;&nbsp;&", "</p>"),
   family("json-ld", "one huge JSON-LD block of nested arrays", "<script type='application/ld+json'>", "[", ""),
