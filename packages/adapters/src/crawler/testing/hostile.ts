@@ -3,7 +3,8 @@
  * (with product-token groups and percent-encoding), a Crawl-delay, robots
  * answering 500 or redirecting, a body past 500 KiB, redirect loops and
  * chains, a page that never ends, a slow drip, binary content behind an
- * `.html` name, malformed HTML, Latin-1 and Shift_JIS pages, and links or
+ * `.html` name, malformed HTML, Latin-1 and Shift_JIS pages, a windows-1252
+ * page declared only in a `<meta charset>`, and links or
  * redirects to other sites and to private addresses.
  *
  * @internal
@@ -200,5 +201,18 @@ export const hostileSites = (): ReadonlyArray<Site> => [
     "/": () => page(html("Intranet", "<h1>Internal only</h1>")),
     "/about": () => page(html("Intranet", "<h1>Internal only</h1>")),
     "/team": () => page(html("Intranet", "<h1>Internal only</h1>"))
+  }),
+  simple("cp1252.test", "a windows-1252 page whose charset only a <meta charset> declares (the header names none)", {
+    // Raw windows-1252 bytes: 0x80 €, 0x93 “, 0x94 ”, 0x96 – (C1 controls if read as Latin-1), 0xA9 ©.
+    "/": () =>
+      page(
+        Uint8Array.from(
+          `<!DOCTYPE html><html><head><meta charset="windows-1252"><title>Ostrander \x96 Fine Goods</title></head>` +
+            `<body><h1>Ostrander \x96 Fine Goods</h1><p>Gift cards from \x8025 \x96 \x93Quality first\x94 since 1921.</p>` +
+            `<p>\xa9 2024 Ostrander Trading Ltd</p></body></html>`,
+          (c) => c.charCodeAt(0)
+        ),
+        { contentType: "text/html" }
+      )
   })
 ]
