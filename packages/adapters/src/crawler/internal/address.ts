@@ -1,12 +1,15 @@
 /**
  * Which IP addresses the crawler may connect to. Anything loopback, private,
  * link-local, multicast, reserved or a cloud metadata endpoint is refused,
- * including IPv4 addresses embedded in IPv6 (mapped, NAT64, 6to4), unless an
- * explicit allow-list (CIDRs) names it.
+ * including IPv4 addresses embedded in IPv6 (mapped, compatible, translated,
+ * NAT64, 6to4), unless an explicit allow-list (CIDRs) names it. Parsing and
+ * the special-purpose ranges come from ipaddr.js; this module only maps its
+ * range names onto the crawler's categories.
  *
  * @internal
  */
-import { BlockList, isIP } from "node:net"
+import ipaddr from "ipaddr.js"
+import { isIP } from "node:net"
 
 /** @internal */
 export type Category =
@@ -19,101 +22,122 @@ export type Category =
   | "reserved"
   | "invalid"
 
-const v4Ranges: ReadonlyArray<readonly [string, number, Category]> = [
-  ["0.0.0.0", 8, "reserved"],
-  ["10.0.0.0", 8, "private"],
-  ["100.64.0.0", 10, "private"],
-  ["127.0.0.0", 8, "loopback"],
-  ["169.254.0.0", 16, "linkLocal"],
-  ["172.16.0.0", 12, "private"],
-  ["192.0.0.0", 24, "reserved"],
-  ["192.0.2.0", 24, "reserved"],
-  ["192.88.99.0", 24, "reserved"],
-  ["192.168.0.0", 16, "private"],
-  ["198.18.0.0", 15, "private"],
-  ["198.51.100.0", 24, "reserved"],
-  ["203.0.113.0", 24, "reserved"],
-  ["224.0.0.0", 4, "multicast"],
-  ["240.0.0.0", 4, "reserved"]
+type Address = ipaddr.IPv4 | ipaddr.IPv6
+type Range = readonly [Address, number]
+
+// Longer than any address with a zone id: refused before any parsing.
+const maxLength = 100
+
+const cidr = (text: string): Range => ipaddr.parseCIDR(text)
+
+// ipaddr.js range names (`range()`) onto categories. A name missing here
+// (a range added by a later ipaddr.js) is "reserved": refuse what we do not know.
+const v4Names: Readonly<Record<string, Category>> = {
+  unicast: "public",
+  unspecified: "reserved",
+  broadcast: "reserved",
+  reserved: "reserved",
+  multicast: "multicast",
+  linkLocal: "linkLocal",
+  loopback: "loopback",
+  private: "private",
+  carrierGradeNat: "private",
+  // Global anycast services (RFC 7534/7535, RFC 7450).
+  as112: "public",
+  amt: "public"
+}
+
+const v6Names: Readonly<Record<string, Category>> = {
+  unicast: "public",
+  unspecified: "reserved",
+  loopback: "loopback",
+  linkLocal: "linkLocal",
+  multicast: "multicast",
+  uniqueLocal: "private",
+  deprecatedSiteLocal: "private",
+  discard: "reserved",
+  teredo: "reserved",
+  benchmarking: "reserved",
+  deprecatedOrchid: "reserved",
+  orchid2: "reserved",
+  droneRemoteIdProtocolEntityTags: "reserved",
+  segmentRouting: "reserved",
+  reserved: "reserved",
+  amt: "public",
+  as112v6: "public"
+}
+
+const metadataV4: ReadonlyArray<Range> = [
+  cidr("169.254.169.254/32"), // AWS, GCP, Azure, ...
+  cidr("169.254.170.2/32"), // AWS ECS task metadata
+  cidr("100.100.100.200/32"), // Alibaba Cloud
+  cidr("192.0.0.192/32") // Oracle Cloud
 ]
+const metadataV6: ReadonlyArray<Range> = [cidr("fd00:ec2::254/128")]
+// ipaddr.js files 198.18/15 (benchmarking, RFC 2544) under "reserved"; it is
+// used as a private network, so it is one here.
+const benchmarkV4 = cidr("198.18.0.0/15")
+const compatible = cidr("::/96")
+const nat64 = cidr("64:ff9b::/32")
+const nat64Local = cidr("64:ff9b:1::/48")
+const globalUnicast = cidr("2000::/3")
 
-const metadataV4 = new Set(["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192"])
+const within = (address: Address, range: Range): boolean =>
+  range[0].kind() === address.kind() && address.match(range[0], range[1])
 
-const parseV4 = (ip: string): ReadonlyArray<number> | undefined => {
-  const parts = ip.split(".")
-  if (parts.length !== 4) return undefined
-  const bytes = parts.map((p) => (/^\d{1,3}$/.test(p) ? Number(p) : NaN))
-  return bytes.every((b) => b >= 0 && b <= 255) ? bytes : undefined
+const inAny = (address: Address, ranges: ReadonlyArray<Range>): boolean => ranges.some((r) => within(address, r))
+
+/**
+ * A strictly written address (dotted quad, or IPv6 with an optional zone)
+ * parsed by ipaddr.js; undefined for anything else. node's `isIP` refuses
+ * the octal and hexadecimal spellings ipaddr.js would accept.
+ */
+const parse = (ip: string): Address | undefined => {
+  if (ip.length > maxLength || isIP(ip) === 0) return undefined
+  const zone = ip.indexOf("%")
+  // The zone names an interface; it does not change what the address is.
+  return ipaddr.parse(zone === -1 ? ip : ip.slice(0, zone))
 }
 
-const inV4 = (bytes: ReadonlyArray<number>, base: string, prefix: number): boolean => {
-  const b = parseV4(base)!
-  const a = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0
-  const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0
-  return ((a & mask) >>> 0) === ((n & mask) >>> 0)
+const classifyV4 = (a: ipaddr.IPv4): Category => {
+  if (inAny(a, metadataV4)) return "metadata"
+  if (within(a, benchmarkV4)) return "private"
+  return v4Names[a.range()] ?? "reserved"
 }
 
-const classifyV4 = (bytes: ReadonlyArray<number>): Category => {
-  const text = bytes.join(".")
-  if (metadataV4.has(text)) return "metadata"
-  for (const [base, prefix, category] of v4Ranges) {
-    if (inV4(bytes, base, prefix)) return category
+/** The IPv4 address in the last 32 bits. */
+const low32 = (a: ipaddr.IPv6): ipaddr.IPv4 => {
+  const [high, low] = [a.parts[6] ?? 0, a.parts[7] ?? 0]
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff])
+}
+
+const classifyV6 = (a: ipaddr.IPv6): Category => {
+  if (inAny(a, metadataV6)) return "metadata"
+  // Widened to string: ipaddr.js returns range names its typings omit.
+  const range: string = a.range()
+  switch (range) {
+    case "ipv4Mapped":
+      return classifyV4(a.toIPv4Address())
+    case "rfc6145": // ::ffff:0:a.b.c.d, IPv4-translated
+      return classifyV4(low32(a))
+    case "rfc6052": // 64:ff9b::/96 NAT64; 64:ff9b:1::/48 is a local-use translator
+      return within(a, nat64Local) ? "private" : classifyV4(low32(a))
+    case "6to4": { // 2002:AABB:CCDD::/48 carries a.b.c.d in bits 16..48
+      const [high, low] = [a.parts[1] ?? 0, a.parts[2] ?? 0]
+      return classifyV4(new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]))
+    }
+    case "unicast":
+      // ::a.b.c.d (IPv4-compatible; :: and ::1 have their own ranges) and the
+      // rest of 64:ff9b::/32 carry an IPv4 address in the last 32 bits.
+      if (within(a, compatible) || within(a, nat64)) return classifyV4(low32(a))
+      // Outside 2000::/3 nothing is allocated for global unicast.
+      return within(a, globalUnicast) ? "public" : "reserved"
+    default:
+      return v6Names[range] ?? "reserved"
   }
-  return "public"
 }
 
-/** Expands an IPv6 address (with an optional dotted IPv4 tail) into 16 bytes. */
-const parseV6 = (ip: string): ReadonlyArray<number> | undefined => {
-  let text = ip.replace(/%.*$/, "").toLowerCase()
-  const tail: Array<number> = []
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
-  if (dotted !== null) {
-    const v4 = parseV4(dotted[1]!)
-    if (v4 === undefined) return undefined
-    tail.push(...v4)
-    text = text.slice(0, -dotted[1]!.length) + "0:0"
-  }
-  const halves = text.split("::")
-  if (halves.length > 2) return undefined
-  const words = (s: string) => (s === "" ? [] : s.split(":"))
-  const head = words(halves[0]!)
-  const rest = halves.length === 2 ? words(halves[1]!) : []
-  const fill = 8 - head.length - rest.length
-  if (fill < 0 || (halves.length === 1 && fill !== 0)) return undefined
-  const all = [...head, ...Array<string>(fill).fill("0"), ...rest]
-  const bytes: Array<number> = []
-  for (const w of all) {
-    if (!/^[0-9a-f]{1,4}$/.test(w)) return undefined
-    const n = parseInt(w, 16)
-    bytes.push(n >> 8, n & 0xff)
-  }
-  if (tail.length === 4) bytes.splice(12, 4, ...tail)
-  return bytes
-}
-
-const classifyV6 = (b: ReadonlyArray<number>): Category => {
-  const zeros = (from: number, to: number) => b.slice(from, to).every((x) => x === 0)
-  if (zeros(0, 15) && b[15] === 1) return "loopback"
-  if (zeros(0, 16)) return "reserved"
-  // ::ffff:a.b.c.d (mapped), ::a.b.c.d (compatible), 64:ff9b::a.b.c.d (NAT64)
-  if (zeros(0, 10) && b[10] === 0xff && b[11] === 0xff) return classifyV4(b.slice(12))
-  if (zeros(0, 12)) return classifyV4(b.slice(12))
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b) return classifyV4(b.slice(12))
-  // 6to4 embeds the IPv4 address in bits 16..48.
-  if (b[0] === 0x20 && b[1] === 0x02) return classifyV4(b.slice(2, 6))
-  if (b[0] === 0xfd && b[1] === 0x00 && b[2] === 0x0e && b[3] === 0xc2 && zeros(4, 14) && b[14] === 0x02 && b[15] === 0x54) {
-    return "metadata"
-  }
-  if (b[0] === 0xff) return "multicast"
-  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0x80) return "linkLocal"
-  if (b[0] === 0xfe && (b[1]! & 0xc0) === 0xc0) return "private"
-  if ((b[0]! & 0xfe) === 0xfc) return "private"
-  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0x0d && b[3] === 0xb8) return "reserved"
-  if (b[0] === 0x20 && b[1] === 0x01 && b[2] === 0x00 && b[3] === 0x00) return "reserved"
-  if (b[0] === 0x01 && b[1] === 0x00 && zeros(2, 8)) return "reserved"
-  return "public"
-}
+const categoryOf = (a: Address): Category => a instanceof ipaddr.IPv4 ? classifyV4(a) : classifyV6(a)
 
 /**
  * Classifies an IP address (v4 or v6).
@@ -121,41 +145,47 @@ const classifyV6 = (b: ReadonlyArray<number>): Category => {
  * @internal
  */
 export const classify = (ip: string): Category => {
-  const family = isIP(ip.replace(/%.*$/, ""))
-  if (family === 4) return classifyV4(parseV4(ip)!)
-  if (family === 6) {
-    const bytes = parseV6(ip)
-    return bytes === undefined ? "invalid" : classifyV6(bytes)
+  const address = parse(ip)
+  return address === undefined ? "invalid" : categoryOf(address)
+}
+
+/** A CIDR (`"10.0.0.0/8"`) or a single address (`"::1"`); undefined when malformed. */
+const parseRange = (text: string): Range | undefined => {
+  const slash = text.indexOf("/")
+  const network = parse(slash === -1 ? text : text.slice(0, slash))
+  if (network === undefined) return undefined
+  if (slash === -1) return [network, network.kind() === "ipv4" ? 32 : 128]
+  try {
+    return ipaddr.parseCIDR(text)
+  } catch {
+    return undefined
   }
-  return "invalid"
 }
 
 /**
  * A check built from an allow-list of CIDRs (`"127.0.0.1/32"`, `"::1/128"`):
- * public addresses pass, others pass only when the list covers them.
+ * public addresses pass, others pass only when the list covers them (an
+ * IPv4-mapped IPv6 address is covered by the IPv4 ranges too). Malformed
+ * entries are ignored.
  *
  * @internal
  */
 export const makePolicy = (allow: ReadonlyArray<string>): (ip: string) => Category | "allowed" => {
-  const list = new BlockList()
-  for (const cidr of allow) {
-    const [net, bits] = cidr.split("/")
-    const family = isIP(net ?? "")
-    if (family === 0) continue
-    const type = family === 4 ? "ipv4" : "ipv6"
-    list.addSubnet(net!, bits === undefined ? (family === 4 ? 32 : 128) : Number(bits), type)
-  }
+  const ranges = allow.map(parseRange).filter((r): r is Range => r !== undefined)
   return (ip) => {
-    const category = classify(ip)
+    const address = parse(ip)
+    if (address === undefined) return "invalid"
+    const category = categoryOf(address)
     if (category === "public") return "allowed"
-    if (category === "invalid") return category
-    const family = isIP(ip.replace(/%.*$/, ""))
-    return list.check(ip.replace(/%.*$/, ""), family === 4 ? "ipv4" : "ipv6") ? "allowed" : category
+    const mapped = address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress() ? address.toIPv4Address() : undefined
+    const covered = inAny(address, ranges) || (mapped !== undefined && inAny(mapped, ranges))
+    return covered ? "allowed" : category
   }
 }
 
 /**
- * True when a host name is an IP literal (brackets allowed for IPv6).
+ * The address when a host name is an IP literal (brackets allowed for
+ * IPv6), otherwise undefined.
  *
  * @internal
  */

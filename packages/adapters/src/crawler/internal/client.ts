@@ -3,7 +3,9 @@
  * the `Resolver`, checked against the address policy (no SSRF), checked
  * against the host's robots.txt (fetched once per origin and cached), and
  * sent in the host's politeness turn with a time limit. Redirects are
- * followed by hand so each hop gets all of these checks.
+ * followed by hand so each hop gets all of these checks. Requests share one
+ * keep-alive undici agent, owned by the client's scope, whose connect hook
+ * checks the address of every connection it opens.
  *
  * @internal
  */
@@ -14,8 +16,8 @@ import type * as Politeness from "../Politeness.js"
 import type * as Resolver from "../Resolver.js"
 import * as Robots from "../Robots.js"
 import { ipLiteral, makePolicy } from "./address.js"
-import { fetchOnce, type Response } from "./fetch.js"
-import { sameSite } from "./pick.js"
+import { fetchOnce, makeAgent, type Response } from "./fetch.js"
+import { sameSite } from "./site.js"
 
 /** @internal */
 export type FailReason =
@@ -46,6 +48,11 @@ export interface ClientOptions {
   readonly maxRedirects: number
   readonly robotsMaxBytes: number
   readonly maxCrawlDelay: Duration.DurationInput
+  /**
+   * Requests in flight per host (the politeness limit): the agent keeps as
+   * many connections per origin. Default: no limit.
+   */
+  readonly perHost?: number | undefined
 }
 
 /** What one crawl spent; each crawl passes its own. @internal */
@@ -95,6 +102,13 @@ export const makeClient = (
 ): Effect.Effect<Client, never, Scope.Scope> =>
   Effect.gen(function*() {
     const policy = makePolicy(options.allowAddresses)
+    // The agent's connect hook runs the resolver from undici's callbacks, in this runtime.
+    const agent = yield* makeAgent({
+      resolver,
+      policy,
+      runtime: yield* Effect.runtime<never>(),
+      connections: options.perHost === undefined ? undefined : Math.max(1, Math.floor(options.perHost))
+    })
     const maxCrawlDelay = Duration.decode(options.maxCrawlDelay)
     const headers = {
       "user-agent": options.userAgent,
@@ -102,7 +116,11 @@ export const makeClient = (
       "accept-encoding": "gzip, deflate, br"
     }
 
-    const addressFor = (url: URL): Effect.Effect<{ address: string; family: 4 | 6 }, Failure> => {
+    // Checked here too, before robots.txt and before any connection, so a refused
+    // host fails as "address" (the connect hook alone would surface it first as
+    // an unreachable robots.txt). The hook still enforces the policy on every
+    // connection, whatever this check saw.
+    const checkAddress = (url: URL): Effect.Effect<void, Failure> => {
       const literal = ipLiteral(url.hostname)
       const lookup = literal !== undefined
         ? Effect.succeed([literal])
@@ -115,17 +133,18 @@ export const makeClient = (
         if (refused !== undefined || addresses.length === 0) {
           return Effect.fail(new Failure({ reason: "address", url: url.href, cause: `refused address ${refused ?? "(none)"}` }))
         }
-        const address = addresses[0]!
-        return Effect.succeed({ address, family: address.includes(":") ? 6 as const : 4 as const })
+        return Effect.void
       })
     }
 
     // One hop: in the host's politeness turn, within the time limit.
-    const hop = (url: URL, target: { address: string; family: 4 | 6 }, get: GetOptions, tally: Tally) =>
+    const hop = (url: URL, get: GetOptions, tally: Tally) =>
       politeness.run(
         url.host,
-        fetchOnce({ url, ...target, headers, maxBytes: get.maxBytes, readBody: get.readBody }).pipe(
-          Effect.mapError((cause) => new Failure({ reason: "unreachable", url: url.href, cause })),
+        fetchOnce(agent, { url, headers, maxBytes: get.maxBytes, readBody: get.readBody }).pipe(
+          Effect.mapError((cause) =>
+            new Failure({ reason: cause.reason === "Address" ? "address" : "unreachable", url: url.href, cause })
+          ),
           Effect.timeoutFail({
             duration: options.requestTimeout,
             onTimeout: () => new Failure({ reason: "timeout", url: url.href })
@@ -144,7 +163,7 @@ export const makeClient = (
             return yield* Effect.fail(new Failure({ reason: "invalid", url: url.href }))
           }
           seen.add(url.href)
-          const target = yield* addressFor(url)
+          yield* checkAddress(url)
           if (get.robots) {
             const entry = yield* robotsEntry(url, tally)
             if (!entry.rules.isAllowed(url.href, options.userAgent)) {
@@ -155,7 +174,7 @@ export const makeClient = (
               return yield* Effect.fail(new Failure({ reason: "crawlDelay", url: url.href }))
             }
           }
-          const res = yield* hop(url, target, get, tally)
+          const res = yield* hop(url, get, tally)
           const location = res.headers.location
           if (res.status < 300 || res.status >= 400 || location === undefined) return res
           const next = yield* Effect.try({

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { Link } from "./extract.js"
+import { sameSite, siteKey } from "./site.js"
 
 /** @internal */
 export type Role = "about" | "contact" | "team" | "careers" | "products"
@@ -54,11 +55,8 @@ const isCjk = (s: string): boolean => /[^\u0000-\u024f]/.test(s) && !/[a-z]/.tes
 const hits = (haystack: string, keyword: string): boolean =>
   isCjk(keyword) ? haystack.includes(keyword) : haystack.includes(`-${keyword}-`)
 
-const siteKey = (hostname: string): string => hostname.toLowerCase().replace(/^www\./, "")
-
-/** Same site: same host name, ignoring a leading `www.`, over http(s). @internal */
-export const sameSite = (a: URL, b: URL): boolean =>
-  siteKey(a.hostname) === siteKey(b.hostname) && (b.protocol === "http:" || b.protocol === "https:") && a.port === b.port
+/** Same site: one registrable domain, over http(s), on one port (see `site.ts`). @internal */
+export { sameSite } from "./site.js"
 
 const safeDecode = (s: string): string => {
   try {
