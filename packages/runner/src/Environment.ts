@@ -26,7 +26,7 @@ import * as Vendors from "./Vendors.js"
 export interface Options {
   readonly settings: Settings.Settings
   readonly vendors: Vendors.Options
-  /** Crawler options over its defaults (`EXTRACT_CORPUS_CHAR_LIMIT` comes from the settings). */
+  /** Crawler options over its defaults (`EXTRACT_CORPUS_CHAR_LIMIT` comes from the settings); the `CRAWLER_*` settings win. */
   readonly crawler?: Partial<WebCrawler.Options> | undefined
   /** Odoo client options over the adapter's defaults (for example its rate limit). */
   readonly odoo?: Vendors.OdooOverrides | undefined
@@ -59,7 +59,11 @@ export const layer = (options: Options): Layer.Layer<Services, Store.StoreError>
   })
   const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
   const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))
-  const crawler = WebCrawler.layer({ corpusCharLimit: options.settings.corpusCharLimit, ...options.crawler }).pipe(
+  const crawler = WebCrawler.layer({
+    corpusCharLimit: options.settings.corpusCharLimit,
+    ...options.crawler,
+    ...options.settings.crawler
+  }).pipe(
     Layer.provide(options.resolver ?? Resolver.layer)
   )
   return Layer.mergeAll(vendors, crawler, Vendors.layerOdoo(options.odoo)).pipe(

@@ -2,10 +2,12 @@
  * The runner's settings, read from the environment once, at start-up, under
  * the names the system leadgraph replaces used. Each value is validated; a bad
  * one fails start-up with a `ConfigError` that names the variable. Vendor
- * keys and crawler limits are read by the adapters' own `layerConfig`s.
+ * keys are read by the adapters' own `layerConfig`s; the crawler's
+ * `CRAWLER_*` options by `WebCrawler.config`, here.
  *
  * @since 0.1.0
  */
+import { WebCrawler } from "@leadgraph/adapters"
 import { Llm, Lusha, Tavily, ZeroBounce } from "@leadgraph/core"
 import { Cron } from "croner"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
@@ -79,6 +81,8 @@ export interface Settings {
   readonly persistCrawlCorpus: boolean
   /** `EXTRACT_CORPUS_CHAR_LIMIT`: characters of crawled and searched text kept for extraction. */
   readonly corpusCharLimit: number
+  /** `CRAWLER_*`: the crawler options set in the environment (user agent, pages, delays, parse threads and deadline). */
+  readonly crawler: Partial<WebCrawler.Options>
 }
 
 /**
@@ -100,7 +104,8 @@ export const defaults = {
   caps: { tavilyQueries: 1000, lushaLookups: 500, zeroBounceVerifications: 2000, openAiTokens: 2_000_000 },
   scoreMinExport: 60,
   persistCrawlCorpus: false,
-  corpusCharLimit: 12_000
+  corpusCharLimit: 12_000,
+  crawler: {}
 } as const satisfies Omit<Settings, "defaultTenantId" | "scoreMinExportSource" | "ignoredLeadThreshold">
 
 const count = (name: string, description: string, min: number, fallback: number) =>
@@ -175,7 +180,8 @@ export const config: Config.Config<Settings> = Config.all({
     Config.withDescription("store crawl corpora, not only their signals"),
     Config.withDefault(defaults.persistCrawlCorpus)
   ),
-  corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit)
+  corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit),
+  crawler: WebCrawler.config
 }).pipe(Config.map(({ leadThreshold, scoreMinExport, ...rest }): Settings => ({
   ...rest,
   scoreMinExport: Option.getOrElse(Option.orElse(scoreMinExport, () => leadThreshold), () => defaults.scoreMinExport),

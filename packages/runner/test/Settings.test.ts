@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Settings } from "@leadgraph/runner"
-import { ConfigProvider, Effect, Logger, Option } from "effect"
+import { ConfigProvider, Duration, Effect, Logger, Option } from "effect"
 
 const read = (env: Record<string, string>) =>
   Effect.withConfigProvider(Settings.load, ConfigProvider.fromMap(new Map(Object.entries(env))))
@@ -58,6 +58,19 @@ describe("Settings", () => {
       expect(s.persistCrawlCorpus).toBe(true)
     }))
 
+  it.effect("reads the crawler's CRAWLER_* options, and only those that are set", () =>
+    Effect.gen(function*() {
+      expect((yield* read({})).crawler).toEqual({})
+      const s = yield* read({
+        CRAWLER_USER_AGENT: "AcmeCrawler/1.0 (+https://acme.test/bot)",
+        CRAWLER_MAX_PAGES: "3",
+        CRAWLER_PARSE_WORKERS: "0",
+        CRAWLER_PARSE_TIMEOUT_MS: "1500"
+      })
+      expect(s.crawler).toMatchObject({ userAgent: "AcmeCrawler/1.0 (+https://acme.test/bot)", maxPages: 3, parseWorkers: 0 })
+      expect(Duration.toMillis(Duration.decode(s.crawler.parseTimeout!))).toBe(1500)
+    }))
+
   it.effect("LEAD_THRESHOLD is the older alias; SCORE_MIN_EXPORT wins and a log line says so", () =>
     Effect.gen(function*() {
       const alias = yield* read({ LEAD_THRESHOLD: "55" })
@@ -79,7 +92,10 @@ describe("Settings", () => {
         [{ LEAD_THRESHOLD: "high" }, "LEAD_THRESHOLD"],
         [{ SCHED_CRON: "every night" }, "SCHED_CRON"],
         [{ SCHED_TZ: "Mars/Olympus" }, "SCHED_TZ"],
-        [{ PERSIST_CRAWL_CORPUS: "maybe" }, "PERSIST_CRAWL_CORPUS"]
+        [{ PERSIST_CRAWL_CORPUS: "maybe" }, "PERSIST_CRAWL_CORPUS"],
+        [{ CRAWLER_PARSE_WORKERS: "-1" }, "CRAWLER_PARSE_WORKERS"],
+        [{ CRAWLER_PARSE_TIMEOUT_MS: "0" }, "CRAWLER_PARSE_TIMEOUT_MS"],
+        [{ CRAWLER_MAX_PAGES: "six" }, "CRAWLER_MAX_PAGES"]
       ]
       for (const [env, name] of cases) {
         const error = yield* Effect.flip(read(env))

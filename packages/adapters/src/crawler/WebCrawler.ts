@@ -11,6 +11,16 @@
  * {@link Politeness.Politeness} turn of its host; redirects are followed by
  * hand so every hop gets the same checks.
  *
+ * The event loop only fetches: decoding and extracting pages and scanning
+ * the sitemap run on `parseWorkers` threads shared by the layer's crawls,
+ * under a deadline per page (`parseTimeout`). A page past it is skipped as
+ * `parseTimeout` (a home page fails the crawl with `ParseTimeout`) and its
+ * thread is replaced; a page whose parser crashed or threw is skipped as
+ * `error` (a home page fails the crawl with `ParseFailed`). The worker
+ * script is found next to the bundle (`dist/parseWorker.js` or `.cjs`); if
+ * you bundle the library yourself, copy it next to your bundle or set
+ * `parseWorkerScript`.
+ *
  * ```ts
  * const CrawlerLive = WebCrawler.layer({ maxPages: 4 }).pipe(Layer.provide(Resolver.layer))
  * ```
@@ -18,15 +28,16 @@
  * @since 0.1.0
  */
 import { Crawler } from "@leadgraph/core"
-import { Clock, Config, Duration, Effect, Layer, Ref } from "effect"
+import { Clock, Config, Data, Duration, Effect, Layer, Ref } from "effect"
 import type { ConfigError, Scope } from "effect"
 import * as Politeness from "./Politeness.js"
 import * as Resolver from "./Resolver.js"
 import { type Client, type FailReason, Failure, makeClient, makeTally, type Tally } from "./internal/client.js"
-import { clearlyNotHtml, decodeHtml, isHtml } from "./internal/decode.js"
-import { extract, type Extracted } from "./internal/extract.js"
+import { clearlyNotHtml, isHtml } from "./internal/decode.js"
+import type { Extracted } from "./internal/extract.js"
+import { defaultWorkerScript, type PageResult, type PageTask, prepare, type Result, runTask, type Task } from "./internal/parse.js"
 import { pick, sameSite } from "./internal/pick.js"
-import { sitemapLocations } from "./internal/sitemap.js"
+import * as WorkerPool from "./internal/pool.js"
 
 /**
  * Crawler options. Politeness options apply when the crawler builds its own
@@ -62,13 +73,22 @@ export interface Options {
   readonly perHost: number
   /** The least time between two requests to a host. */
   readonly minDelay: Duration.DurationInput
+  /** Threads that parse pages; `0` parses on the event loop, where no deadline can stop a page. */
+  readonly parseWorkers: number
+  /** Deadline of parsing one page (or the sitemap) on a worker thread; a page past it is skipped. */
+  readonly parseTimeout: Duration.DurationInput
+  /** The parse worker's script (URL or path; `.ts` runs with tsx) when not next to the bundle. */
+  readonly parseWorkerScript: URL | string | undefined
 }
 
 /**
  * Defaults: 6 pages besides the home page, 2 MB per page, 15 s per request,
  * 5 redirects, 500 KiB of robots.txt, Crawl-delay up to 30 s, a 40,000
  * character corpus, no private addresses, one request per host at a time
- * and 500 ms between them.
+ * and 500 ms between them; 2 parse threads with a 5 s deadline per page.
+ * Two threads, not one per core: the crawler mostly waits on the network
+ * and per-host delays, an ordinary page parses in milliseconds, and the
+ * second thread keeps pages flowing while the first is stuck on one.
  *
  * @since 0.1.0
  * @category defaults
@@ -86,7 +106,10 @@ export const defaults: Options = {
   useSitemap: true,
   defaultScheme: "https",
   perHost: Politeness.defaults.perHost,
-  minDelay: Politeness.defaults.minDelay
+  minDelay: Politeness.defaults.minDelay,
+  parseWorkers: 2,
+  parseTimeout: "5 seconds",
+  parseWorkerScript: undefined
 }
 
 const errorReason: Record<FailReason, Crawler.CrawlerError["reason"]> = {
@@ -118,6 +141,19 @@ const skipReason: Record<FailReason, Crawler.SkipReason> = {
 const toError = (f: Failure): Crawler.CrawlerError =>
   new Crawler.CrawlerError({ reason: errorReason[f.reason], url: f.url, status: f.status, cause: f.cause })
 
+/** Parsing a fetched page failed on the pool: past its deadline, crashed, or threw. */
+class ParseFailed extends Data.TaggedError("ParseFailed")<{ readonly url: string; readonly cause: WorkerPool.PoolError }> {}
+
+/** Why a page the home page links to is not kept. */
+const skipReasonOf = (e: Failure | ParseFailed): Crawler.SkipReason =>
+  e._tag === "Failure" ? skipReason[e.reason] : e.cause._tag === "TaskTimeout" ? "parseTimeout" : "error"
+
+/** The crawl's error when the home page cannot be had. */
+const homeError = (e: Failure | ParseFailed): Crawler.CrawlerError =>
+  e._tag === "Failure"
+    ? toError(e)
+    : new Crawler.CrawlerError({ reason: e.cause._tag === "TaskTimeout" ? "ParseTimeout" : "ParseFailed", url: e.url, cause: e.cause })
+
 /** Cuts text at `limit` characters without splitting a surrogate pair. */
 const cut = (text: string, limit: number): string => {
   if (text.length <= limit) return text
@@ -140,20 +176,9 @@ const mergeSignals = (pages: ReadonlyArray<Crawler.Page>): Crawler.Signals =>
 
 const toPage = (url: string, role: Crawler.PageRole, status: number, bytes: number, truncated: boolean, x: Extracted) =>
   new Crawler.Page({
-    url,
-    role,
-    status,
-    bytes,
-    truncated,
-    title: x.title,
-    description: x.description,
-    headings: x.headings,
-    text: x.text,
+    url, role, status, bytes, truncated, title: x.title, description: x.description, headings: x.headings, text: x.text,
     signals: new Crawler.Signals({
-      emails: x.emails,
-      phones: x.phones,
-      socials: x.socials.map((s) => new Crawler.SocialLink(s)),
-      addresses: x.addresses
+      emails: x.emails, phones: x.phones, socials: x.socials.map((s) => new Crawler.SocialLink(s)), addresses: x.addresses
     })
   })
 
@@ -183,8 +208,14 @@ const parseWebsite = (website: string, scheme: string): URL | undefined => {
   }
 }
 
-/** Fetches one HTML page; non-2xx, non-HTML and failures come back as failures. */
-const fetchPage = (client: Client, url: URL, maxBytes: number, tally: Tally, site?: URL) =>
+type ParsePool = WorkerPool.Pool<Task, Result>
+
+const parsePage = (pool: ParsePool, task: PageTask): Effect.Effect<PageResult, ParseFailed> =>
+  pool.run(task).pipe(Effect.mapError((cause) => new ParseFailed({ url: task.url, cause })), Effect.flatMap((r) =>
+    r.kind === "page" ? Effect.succeed(r) : Effect.dieMessage("parse worker: not a page result")))
+
+/** Fetches one HTML page and parses it on the pool (the body may be transferred: `bytes` is its length). */
+const fetchPage = (client: Client, pool: ParsePool, url: URL, maxBytes: number, tally: Tally, site?: URL) =>
   Effect.gen(function*() {
     const res = yield* client.get(url, {
       maxBytes,
@@ -199,13 +230,15 @@ const fetchPage = (client: Client, url: URL, maxBytes: number, tally: Tally, sit
     if (res.bodySkipped || !isHtml(contentType, res.body)) {
       return yield* Effect.fail(new Failure({ reason: "notHtml", url: res.url, status: res.status }))
     }
-    const { text } = decodeHtml(contentType, res.body)
-    return { res, extracted: extract(text, res.url) }
+    const bytes = res.body.length
+    const { extracted } = yield* parsePage(pool, { kind: "page", url: res.url, contentType, body: res.body })
+    return { res, bytes, extracted }
   })
 
 /**
  * Builds the crawler over a resolver and a politeness service. robots.txt
- * fetches run in fibers of the scope, so closing it stops them.
+ * fetches run in fibers of the scope, and the parse threads belong to it:
+ * closing it stops them all.
  *
  * @since 0.1.0
  * @category constructors
@@ -216,6 +249,13 @@ export const make = (
   Effect.gen(function*() {
     const o = { ...defaults, ...options }
     const client = yield* makeClient(o, yield* Resolver.Resolver, yield* Politeness.Politeness)
+    const pool: ParsePool = yield* WorkerPool.make<Task, Result>({
+      size: o.parseWorkers,
+      script: o.parseWorkerScript ?? defaultWorkerScript(),
+      timeout: o.parseTimeout,
+      inline: runTask,
+      prepare
+    })
 
     const sitemapFor = (home: URL, tally: Tally): Effect.Effect<ReadonlyArray<string>> =>
       Effect.gen(function*() {
@@ -230,7 +270,9 @@ export const make = (
           robots: true,
           site: home
         }, tally)
-        return res.status >= 200 && res.status < 300 ? sitemapLocations(new TextDecoder().decode(res.body)) : []
+        if (res.status < 200 || res.status >= 300) return []
+        const parsed = yield* pool.run({ kind: "sitemap", body: res.body })
+        return parsed.kind === "sitemap" ? parsed.locations : []
       }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
 
     const crawl = Effect.fn("WebCrawler.crawl")(function*(website: string) {
@@ -238,25 +280,29 @@ export const make = (
       const start = parseWebsite(website, o.defaultScheme)
       if (start === undefined) return yield* Effect.fail(new Crawler.CrawlerError({ reason: "InvalidUrl", url: website }))
       const tally = yield* makeTally
-      const home = yield* fetchPage(client, start, o.maxBytes, tally).pipe(Effect.mapError(toError))
+      const home = yield* fetchPage(client, pool, start, o.maxBytes, tally).pipe(Effect.mapError(homeError))
       const homeUrl = new URL(home.res.url)
-      const pages = [toPage(home.res.url, "home", home.res.status, home.res.body.length, home.res.truncated, home.extracted)]
+      const pages = [toPage(home.res.url, "home", home.res.status, home.bytes, home.res.truncated, home.extracted)]
       const skipped: Array<Crawler.Skipped> = []
       const sitemap = yield* sitemapFor(homeUrl, tally)
       for (const candidate of pick(homeUrl, home.extracted.links, sitemap, o.maxPages)) {
-        const outcome = yield* Effect.either(fetchPage(client, new URL(candidate.url), o.maxBytes, tally, homeUrl))
+        const outcome = yield* Effect.either(fetchPage(client, pool, new URL(candidate.url), o.maxBytes, tally, homeUrl))
         if (outcome._tag === "Left") {
-          skipped.push(new Crawler.Skipped({ url: candidate.url, reason: skipReason[outcome.left.reason] }))
+          const failure = outcome.left
+          if (failure._tag === "ParseFailed" && failure.cause._tag !== "TaskTimeout") {
+            yield* Effect.logWarning(`page skipped: ${failure.cause.message}`).pipe(Effect.annotateLogs("url", failure.url))
+          }
+          skipped.push(new Crawler.Skipped({ url: candidate.url, reason: skipReasonOf(failure) }))
           continue
         }
-        const { res, extracted } = outcome.right
+        const { bytes, extracted, res } = outcome.right
         // A redirect may land off the site or on a page already kept.
         if (!sameSite(homeUrl, new URL(res.url))) {
           skipped.push(new Crawler.Skipped({ url: candidate.url, reason: "offsite" }))
           continue
         }
         if (pages.some((p) => p.url === res.url)) continue
-        pages.push(toPage(res.url, candidate.role, res.status, res.body.length, res.truncated, extracted))
+        pages.push(toPage(res.url, candidate.role, res.status, bytes, res.truncated, extracted))
       }
       const { corpus, truncated } = corpusOf(pages, o.corpusCharLimit)
       const finished = yield* Clock.currentTimeMillis
@@ -298,8 +344,9 @@ export const layer = (options?: Partial<Options>): Layer.Layer<Crawler.Crawler, 
 
 /**
  * The options read from the environment: `EXTRACT_CORPUS_CHAR_LIMIT`
- * (corpus characters), `CRAWLER_USER_AGENT`, `CRAWLER_MAX_PAGES` and
- * `CRAWLER_MIN_DELAY_MS`, each optional.
+ * (corpus characters), `CRAWLER_USER_AGENT`, `CRAWLER_MAX_PAGES`,
+ * `CRAWLER_MIN_DELAY_MS`, `CRAWLER_PARSE_WORKERS` (threads, `0` for none)
+ * and `CRAWLER_PARSE_TIMEOUT_MS`, each optional.
  *
  * @since 0.1.0
  * @category config
@@ -318,6 +365,15 @@ export const config: Config.Config<Partial<Options>> = Config.all({
   minDelay: Config.option(Config.integer("CRAWLER_MIN_DELAY_MS").pipe(
     Config.map((ms) => Duration.millis(ms)),
     Config.withDescription("Least milliseconds between two requests to one host")
+  )),
+  parseWorkers: Config.option(Config.integer("CRAWLER_PARSE_WORKERS").pipe(
+    Config.validate({ message: "must be an integer >= 0", validation: (n) => n >= 0 }),
+    Config.withDescription("Worker threads that parse crawled pages (0: parse on the event loop, with no deadline)")
+  )),
+  parseTimeout: Config.option(Config.integer("CRAWLER_PARSE_TIMEOUT_MS").pipe(
+    Config.validate({ message: "must be positive", validation: (n) => n > 0 }),
+    Config.map((ms) => Duration.millis(ms)),
+    Config.withDescription("Milliseconds a worker thread may spend parsing one page before the page is skipped")
   ))
 }).pipe(Config.map((c) => {
   const out: { -readonly [K in keyof Options]?: Options[K] } = {}
@@ -325,6 +381,8 @@ export const config: Config.Config<Partial<Options>> = Config.all({
   if (c.userAgent._tag === "Some") out.userAgent = c.userAgent.value
   if (c.maxPages._tag === "Some") out.maxPages = c.maxPages.value
   if (c.minDelay._tag === "Some") out.minDelay = c.minDelay.value
+  if (c.parseWorkers._tag === "Some") out.parseWorkers = c.parseWorkers.value
+  if (c.parseTimeout._tag === "Some") out.parseTimeout = c.parseTimeout.value
   return out
 }))
 

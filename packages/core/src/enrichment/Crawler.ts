@@ -70,12 +70,13 @@ export class Page extends Schema.Class<Page>("Page")({
 }) {}
 
 /**
- * Why a candidate URL was not fetched or not used.
+ * Why a candidate URL was not fetched or not used. `parseTimeout`: the page
+ * was fetched but parsing it ran past the crawler's deadline.
  *
  * @since 0.1.0
  * @category models
  */
-export const SkipReason = Schema.Literal("robots", "address", "offsite", "notHtml", "redirects", "status", "timeout", "error")
+export const SkipReason = Schema.Literal("robots", "address", "offsite", "notHtml", "redirects", "status", "timeout", "parseTimeout", "error")
 
 /**
  * Why a URL was skipped (the type of {@link SkipReason}).
@@ -133,7 +134,9 @@ export class CrawlResult extends Schema.Class<CrawlResult>("CrawlResult")({
 /**
  * The crawl failed as a whole (the home page could not be had). Pages that
  * fail after the home page are listed in {@link CrawlResult} as skipped.
- * `Unreachable`, `Timeout` and 5xx/429 `HttpStatus` are retryable.
+ * `Unreachable`, `Timeout` and 5xx/429 `HttpStatus` are retryable;
+ * `ParseTimeout` (the home page took too long to parse) and `ParseFailed`
+ * (its parser crashed on it) are not: the same page would fail again.
  *
  * @since 0.1.0
  * @category errors
@@ -148,7 +151,9 @@ export class CrawlerError extends Schema.TaggedError<CrawlerError>()("CrawlerErr
     "Timeout",
     "TooManyRedirects",
     "HttpStatus",
-    "NotHtml"
+    "NotHtml",
+    "ParseTimeout",
+    "ParseFailed"
   ),
   url: Schema.String,
   status: Schema.optional(Schema.Number),
