@@ -1,17 +1,28 @@
 /**
- * Crawls every fixture site (company and hostile) with the live crawler over
- * real HTTP on 127.0.0.1 and prints, per site and in total: requests, pages
- * kept, URLs refused by robots.txt, bytes on the wire and time.
+ * Two sections:
  *
- * `npm run bench -- crawl [concurrency] [minDelayMs]` (defaults: 8 sites at a
- * time, the crawler's default 500 ms between requests to a host).
+ * - fixtures: crawls every fixture site (company and hostile) with the live
+ *   crawler over real HTTP on 127.0.0.1 and prints, per site and in total:
+ *   requests, pages kept, URLs refused by robots.txt, bytes on the wire and
+ *   time;
+ * - adversarial: the CPU time of the crawler's text work on an adversarial
+ *   corpus at n and 2n, the ratio, and the worst page (see
+ *   bench/crawl/adversarial.ts).
+ *
+ * `npm run bench -- crawl [fixtures|adversarial] [concurrency] [minDelayMs]`
+ * (defaults: both sections, 8 sites at a time, the crawler's default 500 ms
+ * between requests to a host). Results go to bench/results/.
  */
 import { FixtureWeb, WebCrawler } from "@leadgraph/adapters"
 import { Crawler } from "@leadgraph/core"
 import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as Adversarial from "./crawl/adversarial.js"
 
-const concurrency = Number(process.argv[2] ?? 8)
-const minDelay = process.argv[3] === undefined ? WebCrawler.defaults.minDelay : Duration.millis(Number(process.argv[3]))
+const args = process.argv.slice(2)
+const only = args[0] === "fixtures" || args[0] === "adversarial" ? args.shift() : undefined
+const concurrency = Number(args[0] ?? 8)
+const minDelay = args[1] === undefined ? WebCrawler.defaults.minDelay : Duration.millis(Number(args[1]))
 
 const program = Effect.gen(function*() {
   const web = yield* FixtureWeb.make()
@@ -64,7 +75,19 @@ const program = Effect.gen(function*() {
   console.log(`requests to 127.0.0.2:  ${log.filter((e) => e.localAddress === "127.0.0.2").length} (private-address decoy; must be 0)`)
 })
 
-Effect.runPromise(Effect.scoped(program)).catch((e) => {
+const main = Effect.gen(function*() {
+  if (only !== "adversarial") yield* Effect.scoped(program)
+  if (only === "fixtures") return
+  const section = Adversarial.run()
+  Adversarial.print(section)
+  const at = new Date().toISOString()
+  mkdirSync("bench/results", { recursive: true })
+  const file = `bench/results/crawl-adversarial-${at.replace(/[:.]/g, "-")}.json`
+  writeFileSync(file, JSON.stringify({ suite: "crawl", section: "adversarial", node: process.version, at, ...section }, null, 2))
+  console.log(`results: ${file}`)
+})
+
+Effect.runPromise(main).catch((e) => {
   console.error(e)
   process.exit(1)
 })

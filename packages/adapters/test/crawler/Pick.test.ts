@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { classify, pick } from "../../src/crawler/internal/pick.js"
+import { FastCheck } from "effect"
+import { classify, keywords, pick, roleOrder } from "../../src/crawler/internal/pick.js"
 import { sitemapLocations } from "../../src/crawler/internal/sitemap.js"
 
 const home = new URL("https://acme.test/")
@@ -81,4 +82,46 @@ describe("page picking", () => {
     expect(sitemapLocations(xml)).toEqual(["https://a.test/x?a=1&b=2", "https://a.test/y"])
     expect(sitemapLocations(xml, 1)).toEqual(["https://a.test/x?a=1&b=2"])
   })
+
+  // The classification before it was compiled into word runs: one scan of the path and the text per keyword.
+  const oldClassify = (lists: Record<string, ReadonlyArray<string>>) => (url: URL, text: string) => {
+    const words = (x: string) => `-${x.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "").join("-")}-`
+    const isCjk = (x: string) => /[^\u0000-\u024f]/.test(x) && !/[a-z]/.test(x)
+    const hits = (h: string, k: string) => (isCjk(k) ? h.includes(k) : h.includes(`-${k}-`))
+    const decoded = (() => {
+      try {
+        return decodeURIComponent(url.pathname)
+      } catch {
+        return url.pathname
+      }
+    })()
+    const pathWords = decoded.split("/").filter((x) => x !== "").map(words)
+    const textWords = words(text)
+    let best: { role: string; score: number } | undefined
+    for (const role of roleOrder) {
+      let score = 0
+      for (const keyword of lists[role]!) {
+        const last = pathWords[pathWords.length - 1] ?? ""
+        if (last === `-${keyword}-` || (isCjk(keyword) && last.includes(keyword))) score = Math.max(score, 4)
+        else if (pathWords.some((w) => hits(w, keyword))) score = Math.max(score, 2)
+      }
+      if (lists[role]!.some((k) => hits(textWords, k) || (isCjk(k) && text.includes(k)))) score += 3
+      if (score > 0 && (best === undefined || score > best.score)) best = { role, score }
+    }
+    return best
+  }
+  const samples: Record<string, ReadonlyArray<string>> = {
+    about: ["about", "about-us", "who-we-are", "über-uns", "qui-sommes-nous", "会社概要", "公司简介"],
+    contact: ["contact", "contact-us", "get-in-touch", "お問い合わせ", "联系我们"],
+    team: ["team", "our-team", "geschäftsführung", "チーム"],
+    careers: ["careers", "work-with-us", "trabaja-con-nosotros", "採用情報"],
+    products: ["products", "what-we-do", "lösungen", "サービス"]
+  }
+  const pieces = [...Object.values(samples).flat(), "us", "our", "we", "who", "x", "-", "_", "/", " ", "%20", "Über", "ABOUT", "%E4%BC%9A", "2024"]
+  const phrase = FastCheck.array(FastCheck.constantFrom(...pieces), { maxLength: 8 }).map((xs) => xs.join(""))
+
+  it.prop("classifies as the per-keyword scan did (over the same keywords)", [phrase, phrase, phrase], ([a, b, text]) => {
+    const url = new URL(`https://acme.test/${encodeURI(a)}/${encodeURI(b)}`)
+    expect(classify(url, text)).toEqual(oldClassify(keywords)(url, text))
+  }, { fastCheck: { numRuns: 3000 } })
 })

@@ -7,6 +7,7 @@
  * @internal
  */
 import type { Link } from "./extract.js"
+import { trimSlashes } from "./signals.js"
 import { sameSite, siteKey } from "./site.js"
 
 /** @internal */
@@ -15,7 +16,8 @@ export type Role = "about" | "contact" | "team" | "careers" | "products"
 /** @internal */
 export const roleOrder: ReadonlyArray<Role> = ["about", "contact", "team", "careers", "products"]
 
-const keywords: Record<Role, ReadonlyArray<string>> = {
+/** The words (or, in scripts without spaces, substrings) that name each role, in several languages. @internal */
+export const keywords: Record<Role, ReadonlyArray<string>> = {
   about: [
     "about", "about-us", "aboutus", "company", "who-we-are", "our-story", "story", "history", "mission", "profile",
     "overview", "a-propos", "apropos", "qui-sommes-nous", "entreprise", "societe", "société", "ueber-uns", "uber-uns",
@@ -47,13 +49,55 @@ const keywords: Record<Role, ReadonlyArray<string>> = {
 const skippedExtensions = /\.(pdf|jpe?g|png|gif|svg|webp|ico|zip|gz|rar|7z|docx?|xlsx?|pptx?|mp[34]|mov|avi|css|js|json|xml|rss|ics|txt|csv|woff2?|ttf|exe|dmg|apk)$/i
 const skippedPaths = /^\/(wp-admin|wp-login|login|logout|signin|sign-in|signup|register|cart|checkout|account|cdn-cgi|search|tag|feed)(\/|$)/i
 
-/** Hyphen-joined lower-case words of a string, framed by hyphens. */
-const words = (s: string): string => `-${s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "").join("-")}-`
+/** The lower-case words (letters and digits) of a string. */
+const wordsOf = (s: string): Array<string> => s.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "")
 
+/** Written in a script without spaces between words (Japanese, Chinese, Korean...): matched as a substring. */
 const isCjk = (s: string): boolean => /[^\u0000-\u024f]/.test(s) && !/[a-z]/.test(s)
+const hasNonLatin = (s: string): boolean => /[^\u0000-\u024f]/.test(s)
 
-const hits = (haystack: string, keyword: string): boolean =>
-  isCjk(keyword) ? haystack.includes(keyword) : haystack.includes(`-${keyword}-`)
+/**
+ * The keywords, compiled: each word-based keyword (`about-us`) by its words
+ * joined with `-`, with the roles it names; the substring keywords apart.
+ * A link is then classified with one lookup per run of up to `maxWords`
+ * consecutive words, instead of one scan of the whole path or text per
+ * keyword.
+ */
+const vocabulary = (() => {
+  const byWords = new Map<string, Array<Role>>()
+  const substrings: Array<readonly [Role, string]> = []
+  let maxWords = 1
+  for (const role of roleOrder) {
+    for (const keyword of keywords[role]) {
+      if (isCjk(keyword)) {
+        substrings.push([role, keyword])
+        continue
+      }
+      const w = wordsOf(keyword)
+      maxWords = Math.max(maxWords, w.length)
+      const key = w.join("-")
+      byWords.set(key, [...(byWords.get(key) ?? []), role])
+    }
+  }
+  return { byWords, substrings, maxWords }
+})()
+
+/** Every role named by a run of consecutive words. */
+const rolesIn = (words: ReadonlyArray<string>, found: Set<Role>): void => {
+  for (let i = 0; i < words.length; i++) {
+    let key = ""
+    for (let n = 0; n < vocabulary.maxWords && i + n < words.length; n++) {
+      key = n === 0 ? words[i]! : `${key}-${words[i + n]}`
+      for (const role of vocabulary.byWords.get(key) ?? []) found.add(role)
+    }
+  }
+}
+
+/** Every role whose substring keyword `text` holds. */
+const rolesWithin = (text: string, found: Set<Role>): void => {
+  if (!hasNonLatin(text)) return
+  for (const [role, keyword] of vocabulary.substrings) if (text.includes(keyword)) found.add(role)
+}
 
 /** Same site: one registrable domain, over http(s), on one port (see `site.ts`). @internal */
 export { sameSite } from "./site.js"
@@ -66,20 +110,38 @@ const safeDecode = (s: string): string => {
   }
 }
 
-/** The role a link suggests and how strongly; undefined when none. @internal */
+/** Characters of a path, and of a link's text, that classification reads (navigation is short; the rest is not). */
+const maxPath = 512
+const maxText = 200
+
+/**
+ * The role a link suggests and how strongly; undefined when none: 4 when the
+ * path's last segment is a keyword, 2 when a segment holds one, plus 3 when
+ * the link's text holds one. Time linear in the (bounded) path and text.
+ *
+ * @internal
+ */
 export const classify = (url: URL, text: string): { readonly role: Role; readonly score: number } | undefined => {
-  const segments = safeDecode(url.pathname).split("/").filter((s) => s !== "")
-  const pathWords = segments.map(words)
-  const textWords = words(text)
+  const segments = safeDecode(url.pathname.slice(0, maxPath)).split("/").filter((s) => s !== "")
+  const lastSegment = segments[segments.length - 1] ?? ""
+  const last = wordsOf(lastSegment)
+  const exact = new Set<Role>(vocabulary.byWords.get(last.join("-")) ?? [])
+  rolesWithin(last.join("-"), exact)
+  const inPath = new Set<Role>()
+  for (const segment of segments) {
+    const w = wordsOf(segment)
+    rolesIn(w, inPath)
+    rolesWithin(w.join("-"), inPath)
+  }
+  const inText = new Set<Role>()
+  const label = text.slice(0, maxText)
+  const textWords = wordsOf(label)
+  rolesIn(textWords, inText)
+  rolesWithin(textWords.join("-"), inText)
+  rolesWithin(label, inText)
   let best: { role: Role; score: number } | undefined
   for (const role of roleOrder) {
-    let score = 0
-    for (const keyword of keywords[role]) {
-      const last = pathWords[pathWords.length - 1] ?? ""
-      if (last === `-${keyword}-` || (isCjk(keyword) && last.includes(keyword))) score = Math.max(score, 4)
-      else if (pathWords.some((w) => hits(w, keyword))) score = Math.max(score, 2)
-    }
-    if (keywords[role].some((k) => hits(textWords, k) || (isCjk(k) && text.includes(k)))) score += 3
+    const score = (exact.has(role) ? 4 : inPath.has(role) ? 2 : 0) + (inText.has(role) ? 3 : 0)
     if (score > 0 && (best === undefined || score > best.score)) best = { role, score }
   }
   return best
@@ -117,12 +179,12 @@ export const pick = (
   max: number
 ): ReadonlyArray<Picked> => {
   const scored = new Map<string, { url: string; role: Role; score: number; depth: number }>()
-  const homeKey = `${siteKey(home.hostname)}${home.pathname.replace(/\/+$/, "")}`
+  const homeKey = `${siteKey(home.hostname)}${trimSlashes(home.pathname)}`
   const consider = (href: string, text: string, bonus: number) => {
     const url = candidateUrl(home, href)
     if (url === undefined) return
     // Same page whatever the scheme or a `www.`: keep the page's own form.
-    const key = `${siteKey(url.hostname)}${url.pathname.replace(/\/+$/, "")}${url.search}`
+    const key = `${siteKey(url.hostname)}${trimSlashes(url.pathname)}${url.search}`
     if (key === homeKey) return
     const c = classify(url, text)
     if (c === undefined) return
