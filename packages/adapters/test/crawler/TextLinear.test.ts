@@ -172,3 +172,14 @@ describe("sitemap scanning", () => {
     expect(sitemapLocations(xml, 10_000)).toEqual(old.sitemap(xml))
   }, { fastCheck: { numRuns: 2000 } })
 })
+
+describe("bounded outputs", () => {
+  it("a megabyte title or meta description is cut to 1,000 characters", () => {
+    const huge = "word ".repeat(200_000)
+    const x = extract(`<title>${huge}</title><meta name="description" content="${huge}"><h1>${huge}</h1>`, "https://a.test/")
+    expect(x.title.length).toBeLessThanOrEqual(1000)
+    expect(x.description.length).toBeLessThanOrEqual(1000)
+    expect(x.headings[0]!.length).toBeLessThanOrEqual(1000)
+    expect(x.title.startsWith("word word")).toBe(true)
+  })
+})

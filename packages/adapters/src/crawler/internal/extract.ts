@@ -125,6 +125,9 @@ class Captures {
   }
 }
 
+/** A title or description: white space collapsed, at most `limits.label` characters (a meta tag's content may be megabytes). */
+const label = (s: string | undefined): string => collapse((s ?? "").slice(0, 4 * limits.label)).slice(0, limits.label)
+
 const safeDecode = (s: string): string => {
   try {
     return decodeURIComponent(s)
@@ -355,8 +358,8 @@ export const extract = (html: string, baseUrl: string): Extracted => {
 
   const fullText = flatten(full.join(""))
   return {
-    title: collapse(title ?? "") || collapse(ogTitle ?? ""),
-    description: collapse(description ?? "") || collapse(ogDescription ?? ""),
+    title: label(title) || label(ogTitle),
+    description: label(description) || label(ogDescription),
     headings: unique(headings.map((h) => h.text)).slice(0, limits.headings),
     text: linesOf((bodySeen ? body : outside).join("")),
     links: unique(resolved, (l) => l.url),
