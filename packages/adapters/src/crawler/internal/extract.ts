@@ -25,6 +25,7 @@ import {
   type Network,
   normalizePhone,
   phonesIn,
+  safeDecode,
   socialOf,
   unique
 } from "./signals.js"
@@ -127,14 +128,6 @@ class Captures {
 
 /** A title or description: white space collapsed, at most `limits.label` characters (a meta tag's content may be megabytes). */
 const label = (s: string | undefined): string => collapse((s ?? "").slice(0, 4 * limits.label)).slice(0, limits.label)
-
-const safeDecode = (s: string): string => {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
 
 const linesOf = (text: string): string => {
   const lines = text.split("\n").map(collapse).filter((l) => l !== "")

@@ -7,7 +7,7 @@
  * @internal
  */
 import type { Link } from "./extract.js"
-import { trimSlashes } from "./signals.js"
+import { safeDecode, trimSlashes } from "./signals.js"
 import { sameSite, siteKey } from "./site.js"
 
 /** @internal */
@@ -101,14 +101,6 @@ const rolesWithin = (text: string, found: Set<Role>): void => {
 
 /** Same site: one registrable domain, over http(s), on one port (see `site.ts`). @internal */
 export { sameSite } from "./site.js"
-
-const safeDecode = (s: string): string => {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
 
 /** Characters of a path, and of a link's text, that classification reads (navigation is short; the rest is not). */
 const maxPath = 512

@@ -177,6 +177,15 @@ const socialHosts: ReadonlyArray<readonly [RegExp, Network, RegExp]> = [
   [/(^|\.)tiktok\.com$/, "tiktok", /^\/@[^/]+/]
 ]
 
+/** `decodeURIComponent`, or the text as it is when it is not valid percent-encoding. @internal */
+export const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
 /** `s` without its trailing `/`s (a plain scan: `/\/+$/` is quadratic on a run of slashes). @internal */
 export const trimSlashes = (s: string): string => {
   let end = s.length
