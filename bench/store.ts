@@ -109,7 +109,7 @@ const bench = (label: string) =>
     const latencies: Array<number> = []
     for (let i = 0; i < 30; i++) {
       start = now()
-      yield* t.companies.selectTargets({ cap: 500, runDay: "2026-03-02" })
+      yield* t.companies.selectTargets({ cap: 500, runDay: { date: "2026-03-02", timeZone: "Asia/Singapore" } })
       latencies.push(now() - start)
     }
     latencies.sort((a, b) => a - b)

@@ -53,6 +53,7 @@ export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.Sto
       Effect.map(Clock.currentTimeMillis, (now): TenantRun.Options => ({
         tenantId,
         runDay: Nightly.dayIn(now, settings.schedule.timeZone),
+        timeZone: settings.schedule.timeZone,
         cap: settings.schedule.dailyCapPerTenant,
         concurrency: 8,
         caps: Settings.budgetCaps(settings.caps),

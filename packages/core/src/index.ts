@@ -55,6 +55,10 @@ export * as Score from "./enrichment/Score.js"
 export * as IcpRule from "./enrichment/IcpRule.js"
 /** Enrichment runs: manifests, outcomes, step stats, summaries. @since 0.1.0 */
 export * as Run from "./enrichment/Run.js"
+/** The run day: a date in the schedule's time zone, and the instants it spans. @since 0.1.0 */
+export * as RunDay from "./enrichment/RunDay.js"
+/** A run's companies: those that most need work, within what the daily cap leaves of the run day. @since 0.1.0 */
+export * as Targets from "./enrichment/Targets.js"
 /** The store port: tenant-scoped repositories. @since 0.1.0 */
 export * as Store from "./enrichment/Store.js"
 /** The Tavily port: web search and page extraction. @since 0.1.0 */

@@ -6,7 +6,7 @@
  * other or on what else the database holds.
  */
 import { describe, expect, it } from "@effect/vitest"
-import type { Company, Contact, IcpRule, LeadEmail, Run, Score } from "@leadgraph/core"
+import type { Company, Contact, IcpRule, LeadEmail, Run, RunDay, Score } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Exit, Layer, Option, Stream } from "effect"
 
@@ -16,6 +16,8 @@ const email = (e: string) => e as Contact.Email
 const runId = (r: string) => r as Run.RunId
 const score = (s: number) => s as Score.ScoreValue
 const at = (iso: string) => new Date(iso)
+/** A date in Singapore (`SCHED_TZ`'s default): it starts at 16:00 UTC the day before. */
+const sg = (date: string): RunDay.RunDay => ({ date, timeZone: "Asia/Singapore" })
 
 const company = (name: string, d: string): Company.CompanyInput => ({
   name,
@@ -169,7 +171,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
             outcome(c["full-today"]!, "partial", at("2026-03-02T10:00:00Z"))
           ])
           const names = (cs: ReadonlyArray<Company.Company>) => cs.map((x) => x.name)
-          const day = { runDay: "2026-03-02", cap: 10 }
+          const day = { runDay: sg("2026-03-02"), cap: 10 }
           expect(names(yield* t.companies.selectTargets(day))).toEqual(["bare", "featured", "full-never", "full-old"])
           expect(names(yield* t.companies.selectTargets({ ...day, rerun: true }))).toEqual([
             "bare",
@@ -179,8 +181,8 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
             "full-today"
           ])
           expect(names(yield* t.companies.selectTargets({ ...day, cap: 2 }))).toEqual(["bare", "featured"])
-          expect(names(yield* t.companies.selectTargets({ runDay: "2026-03-03", cap: 10 }))).toHaveLength(5)
-          const bad = yield* Effect.flip(t.companies.selectTargets({ runDay: "March 2", cap: 1 }))
+          expect(names(yield* t.companies.selectTargets({ runDay: sg("2026-03-03"), cap: 10 }))).toHaveLength(5)
+          const bad = yield* Effect.flip(t.companies.selectTargets({ runDay: sg("March 2"), cap: 1 }))
           expect(bad.reason).toBe("Invalid")
         }))
 
@@ -305,13 +307,14 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           const [r1] = yield* t.companies.findByDomains([domain("r1.example")])
           expect(r1!.lastEnrichedAt?.toISOString()).toBe("2026-03-02T01:05:00.000Z")
           // a failed company is not enriched; one enriched the day before counts on its own day
-          expect(yield* t.companies.enrichedOn("2026-03-02")).toBe(1)
-          yield* t.runs.recordOutcomes(runId("run-1"), [outcome(c.r3!, "partial", at("2026-03-01T23:00:00Z"))])
-          expect(yield* t.companies.enrichedOn("2026-03-02")).toBe(1)
-          expect(yield* t.companies.enrichedOn("2026-03-01")).toBe(1)
+          expect(yield* t.companies.enrichedOn(sg("2026-03-02"))).toBe(1)
+          // 23:30 in Singapore on March 1
+          yield* t.runs.recordOutcomes(runId("run-1"), [outcome(c.r3!, "partial", at("2026-03-01T15:30:00Z"))])
+          expect(yield* t.companies.enrichedOn(sg("2026-03-02"))).toBe(1)
+          expect(yield* t.companies.enrichedOn(sg("2026-03-01"))).toBe(1)
           expect((yield* t.companies.recentlyEnriched(5)).map((x) => x.name)).toEqual(["r1", "r3"])
           expect((yield* t.companies.recentlyEnriched(1)).map((x) => x.name)).toEqual(["r1"])
-          expect((yield* Effect.flip(t.companies.enrichedOn("March 2"))).reason).toBe("Invalid")
+          expect((yield* Effect.flip(t.companies.enrichedOn(sg("March 2")))).reason).toBe("Invalid")
           expect(yield* t.runs.get(runId("nope"))).toEqual(Option.none())
           const missing = yield* Effect.flip(t.runs.finish(runId("nope"), {
             status: "failed",
@@ -382,7 +385,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           const b = yield* setup(store, "iso-b")
           const { secret } = yield* companiesOf(a, "secret")
           expect(yield* b.companies.findByDomains([domain("secret.example")])).toEqual([])
-          expect(yield* b.companies.selectTargets({ runDay: "2026-03-02", cap: 100 })).toEqual([])
+          expect(yield* b.companies.selectTargets({ runDay: sg("2026-03-02"), cap: 100 })).toEqual([])
           expect(yield* b.leads.scoreOf(secret!.id)).toEqual(Option.none())
           const error = yield* Effect.flip(b.leads.upsertContacts([{
             companyId: secret!.id,

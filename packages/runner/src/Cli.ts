@@ -198,12 +198,14 @@ const run = Command.make("run", {
       const tenant = yield* store.forTenant(tenantId).tenants.get
       if (Option.isNone(tenant)) return yield* new UsageError({ message: `no tenant "${tenantId}"` })
       const startedAt = yield* Clock.currentTimeMillis
+      const runDay = Nightly.dayIn(startedAt, settings.schedule.timeZone)
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
       const outcome = yield* TenantRun.run({
         ...tenantOptions(settings, flags, shutdown.requested),
         tenantId,
         runId: Option.getOrUndefined(flags.runId),
-        runDay: Nightly.dayIn(startedAt, settings.schedule.timeZone),
+        runDay,
+        timeZone: settings.schedule.timeZone,
         cap: tenant.value.dailyCap ?? settings.schedule.dailyCapPerTenant,
         sinks: output.sinks(tenantId),
         onTargets: output.onTargets
@@ -211,7 +213,8 @@ const run = Command.make("run", {
       yield* output.finish
       if (outcome._tag === "Planned") return yield* Console.log(forecastText(outcome))
       const result: Nightly.Result = {
-        runDay: Nightly.dayIn(startedAt, settings.schedule.timeZone),
+        runDay,
+        timeZone: settings.schedule.timeZone,
         tenants: [{ _tag: "Ran", tenant: tenant.value, result: outcome }],
         wallMillis: (yield* Clock.currentTimeMillis) - startedAt
       }

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Store } from "@leadgraph/core"
+import { RunDay, Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
 import { Cause, Clock, Deferred, Effect, Exit } from "effect"
 import * as TenantRun from "./TenantRun.js"
@@ -35,7 +35,7 @@ export interface Options {
   /** The time zone whose calendar day the run belongs to (`SCHED_TZ`). */
   readonly timeZone: string
   /** Everything else a tenant run takes. */
-  readonly tenant: Omit<TenantRun.Options, "tenantId" | "cap" | "runDay" | "runId">
+  readonly tenant: Omit<TenantRun.Options, "tenantId" | "cap" | "runDay" | "timeZone" | "runId">
   /** Called before each tenant's run: the place to attach a progress bar or log sink. */
   readonly sinksFor?: ((tenant: Tenant.Tenant) => TenantRun.Options["sinks"]) | undefined
 }
@@ -58,19 +58,22 @@ export type TenantOutcome =
  * @category models
  */
 export interface Result {
+  /** The run day (`YYYY-MM-DD` in `timeZone`), computed once when the night starts: every tenant's. */
   readonly runDay: string
+  /** The zone of `runDay` (`SCHED_TZ`). */
+  readonly timeZone?: string | undefined
   readonly tenants: ReadonlyArray<TenantOutcome>
   readonly wallMillis: number
 }
 
 /**
- * The calendar day (`YYYY-MM-DD`) of an instant in a time zone.
+ * The calendar day (`YYYY-MM-DD`) of an instant in a time zone: the date of
+ * core's `RunDay.unsafeAt`.
  *
  * @since 0.1.0
  * @category helpers
  */
-export const dayIn = (millis: number, timeZone: string): string =>
-  new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(millis)
+export const dayIn = (millis: number, timeZone: string): string => RunDay.unsafeAt(millis, timeZone).date
 
 /**
  * True when a tenant failed: its run could not start, stopped with an
@@ -105,14 +108,16 @@ export const run = (
   Effect.gen(function*() {
     const store = yield* Store.Store
     const startedAt = yield* Clock.currentTimeMillis
-    const runDay = dayIn(startedAt, options.timeZone)
+    // one day for the whole night, however long it runs
+    const { date: runDay, timeZone } = RunDay.unsafeAt(startedAt, options.timeZone)
     const tenants = yield* store.listActiveTenants(options.filter)
-    yield* Effect.logInfo(`nightly run for ${runDay}: ${tenants.length} tenant(s)`)
+    yield* Effect.logInfo(`nightly run for ${runDay} (${timeZone}): ${tenants.length} tenant(s)`)
     const runTenant = (tenant: Tenant.Tenant): Effect.Effect<TenantOutcome, never, TenantRun.Requirements> =>
       TenantRun.run({
         ...options.tenant,
         tenantId: tenant.id,
         runDay,
+        timeZone,
         cap: tenant.dailyCap ?? options.dailyCap,
         sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks
       }).pipe(
@@ -142,5 +147,5 @@ export const run = (
           ? Effect.succeed<TenantOutcome>({ _tag: "Failed", tenant, error: "not started: the run was asked to stop" })
           : runTenant(tenant)
       ), { concurrency: options.tenantConcurrency })
-    return { runDay, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
+    return { runDay, timeZone, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
   }).pipe(Effect.withSpan("Nightly.run"))

@@ -51,10 +51,10 @@ const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
   Object.entries(budgets).map(([name, b]) => `${name} ${Math.round(b.used)}/${b.cap}`).join(", ")
 
 /**
- * A plain-text report of a nightly run: a row per tenant (status `error`
- * when it could not run, `busy` when its run was already in progress
- * elsewhere), then each tenant's step table and its budgets against their
- * caps.
+ * A plain-text report of a nightly run, headed by its run day (and that
+ * day's zone): a row per tenant (status `error` when it could not run,
+ * `busy` when its run was already in progress elsewhere), then each
+ * tenant's step table and its budgets against their caps.
  *
  * @since 0.1.0
  * @category rendering
@@ -77,8 +77,9 @@ export const nightly = (result: Nightly.Result): string => {
     if (o.result._tag !== "Finished") return []
     return [`\n== ${o.tenant.id}`, table(o.result.summary), `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`]
   })
+  const day = result.timeZone === undefined ? result.runDay : `${result.runDay} (${result.timeZone})`
   return [
-    `nightly run ${result.runDay}: ${result.tenants.length} tenant(s) in ${ms(result.wallMillis)}`,
+    `nightly run ${day}: ${result.tenants.length} tenant(s) in ${ms(result.wallMillis)}`,
     pad(header, widths),
     ...rows.map((r) => pad(r, widths)),
     ...details

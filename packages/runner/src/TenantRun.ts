@@ -14,11 +14,12 @@
  *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, VerificationCache } from "@leadgraph/core"
+import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, Targets, VerificationCache } from "@leadgraph/core"
 import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import type { ConfigError, Scope } from "effect"
 import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
 import * as EventLog from "./EventLog.js"
+import * as Settings from "./Settings.js"
 import * as TenantServices from "./TenantServices.js"
 import * as Vendors from "./Vendors.js"
 
@@ -32,8 +33,10 @@ export interface Options {
   readonly tenantId: Tenant.TenantId
   /** Resume this run (its companies, its checkpoints) when it exists; otherwise a new run gets this id. */
   readonly runId?: string | undefined
-  /** The run's day, `YYYY-MM-DD` in the schedule's time zone: companies enriched that day are skipped. */
+  /** The run's day, `YYYY-MM-DD` in `timeZone`: companies enriched that day (in that zone) are skipped. */
   readonly runDay: string
+  /** The zone `runDay` is a date in (`SCHED_TZ`; default `Settings.defaults.schedule.timeZone`). */
+  readonly timeZone?: string | undefined
   /**
    * Companies per day for this tenant (the tenant's own cap, or
    * `SCHED_DAILY_CAP_PER_TENANT`): companies enriched earlier on `runDay`
@@ -302,17 +305,10 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       }
       const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
       const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
-      // the daily cap counts every run of the day; a rerun counts only itself
-      const spentToday = Option.isSome(previous) || options.rerun === true
-        ? 0
-        : yield* tenant.companies.enrichedOn(options.runDay)
+      const runDay = { date: options.runDay, timeZone: options.timeZone ?? Settings.defaults.schedule.timeZone }
       const targets = Option.isSome(previous)
         ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
-        : yield* tenant.companies.selectTargets({
-          cap: Math.max(0, Math.min(options.cap - spentToday, options.limit ?? options.cap)),
-          runDay: options.runDay,
-          rerun: options.rerun ?? false
-        })
+        : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
       const services = yield* TenantServices.TenantServices
       const stored = yield* services.checkpoint(options.tenantId)
       const kept = options.persistCrawlCorpus === true ? stored : withoutCorpora(stored)

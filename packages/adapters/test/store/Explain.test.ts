@@ -9,9 +9,9 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { PgStore, Tenancy } from "@leadgraph/adapters"
-import { Store, Tenant } from "@leadgraph/core"
-import { Effect, Layer } from "effect"
-import { dayRange, exportStatement, targetsStatement } from "../../src/store/internal/companies.js"
+import { RunDay, Store, Tenant } from "@leadgraph/core"
+import { Effect, Layer, Option } from "effect"
+import { exportStatement, targetsStatement } from "../../src/store/internal/companies.js"
 import { targets } from "./harness.js"
 
 interface PlanNode {
@@ -25,6 +25,7 @@ interface PlanNode {
 const nodes = (plan: PlanNode): ReadonlyArray<PlanNode> => [plan, ...(plan.Plans ?? []).flatMap(nodes)]
 
 const tenantId = Tenant.TenantId.make("explain")
+const runDay: RunDay.RunDay = { date: "2026-03-02", timeZone: "Asia/Singapore" }
 
 const explain = (statement: { compile: () => readonly [string, ReadonlyArray<unknown>] }) =>
   Effect.gen(function*() {
@@ -79,7 +80,7 @@ for (const target of targets("explain")) {
           expect(counted[0]!.n).toBe(100000)
 
           const selection = yield* explain(
-            targetsStatement(sql, tenantId, { cap: 500, runDay: "2026-03-02" }, dayRange("2026-03-02")!)
+            targetsStatement(sql, tenantId, { cap: 500, runDay }, Option.getOrThrow(RunDay.bounds(runDay)))
           )
           expect(selection.map((n) => n["Node Type"])).not.toContain("Sort")
           expect(selection.some((n) => n["Index Name"] === "company_targets_order_idx")).toBe(true)

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
+import type { RunDay } from "./RunDay.js"
 import { TenantId } from "./Tenant.js"
 
 /**
@@ -95,13 +96,14 @@ export type Company = typeof Company.Type
 
 /**
  * Options of target selection: at most `cap` companies, skipping those
- * already enriched on `runDay` (`YYYY-MM-DD`, UTC) unless `rerun`.
+ * already enriched on `runDay` (its date in its time zone: see `RunDay`)
+ * unless `rerun`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface SelectOptions {
   readonly cap: number
-  readonly runDay: string
+  readonly runDay: RunDay
   readonly rerun?: boolean | undefined
 }

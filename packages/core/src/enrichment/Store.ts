@@ -21,6 +21,7 @@ import type { LeadFeatures } from "./Features.js"
 import type { IcpRule } from "./IcpRule.js"
 import type { LeadEmail } from "./LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary } from "./Run.js"
+import type { RunDay } from "./RunDay.js"
 import type { LeadScore, ScoredLead } from "./Score.js"
 import type { OdooConnection, Tenant, TenantFilter, TenantId } from "./Tenant.js"
 import * as Memory from "./internal/storeMemory.js"
@@ -111,11 +112,16 @@ export interface Companies {
   /**
    * The companies that most need work first: missing features, then missing
    * contacts, then the oldest enrichment (never enriched first), then by id.
-   * Skips companies enriched on `runDay` unless `rerun`; at most `cap`.
+   * Skips companies enriched within `runDay` (its `RunDay.bounds`) unless
+   * `rerun`; at most `cap`. Fails with `Invalid` for a malformed day or zone.
    */
   readonly selectTargets: (options: SelectOptions) => Effect.Effect<ReadonlyArray<Company>, StoreError>
-  /** How many companies were enriched on `runDay` (`YYYY-MM-DD`): what a daily cap has spent. */
-  readonly enrichedOn: (runDay: string) => Effect.Effect<number, StoreError>
+  /**
+   * How many companies were enriched within `runDay` (its `RunDay.bounds`:
+   * the date in its zone, not a UTC day): what a daily cap has spent.
+   * Fails with `Invalid` for a malformed day or zone.
+   */
+  readonly enrichedOn: (runDay: RunDay) => Effect.Effect<number, StoreError>
   /** The companies enriched most recently, newest first, at most `limit`. */
   readonly recentlyEnriched: (limit: number) => Effect.Effect<ReadonlyArray<Company>, StoreError>
 }

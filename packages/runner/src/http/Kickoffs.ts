@@ -15,9 +15,9 @@
  *
  * @since 0.1.0
  */
+import { RunDay } from "@leadgraph/core"
 import type { Events, Store, Tenant } from "@leadgraph/core"
 import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Scope } from "effect"
-import * as Nightly from "../Nightly.js"
 import * as TenantRun from "../TenantRun.js"
 import type { RunStatus } from "./Api.js"
 
@@ -30,7 +30,10 @@ import type { RunStatus } from "./Api.js"
 export interface LaunchInput {
   readonly tenantId: Tenant.TenantId
   readonly runId: string
+  /** The run day, `YYYY-MM-DD` in `timeZone`: pass both on to `TenantRun.Options`. */
   readonly runDay: string
+  /** The zone of `runDay` (`SCHED_TZ`). */
+  readonly timeZone: string
   readonly limit: number | undefined
   readonly rerun: boolean
   /** Called once the run knows how many companies it takes. */
@@ -149,7 +152,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
         if (current !== undefined) return yield* Effect.fail<AlreadyRunning>({ _tag: "AlreadyRunning", runId: current })
         const { held, release } = yield* restore(takeLock(tenantId))
         const now = yield* Clock.currentTimeMillis
-        const runDay = Nightly.dayIn(now, options.timeZone)
+        const { date: runDay, timeZone } = RunDay.unsafeAt(now, options.timeZone)
         const suffix = (yield* Random.nextIntBetween(0, 36 ** 6)).toString(36).padStart(6, "0")
         const runId = `${tenantId}-${runDay}-${suffix}`
         yield* Ref.update(going, (m) => new Map(m).set(tenantId, runId))
@@ -196,6 +199,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
           tenantId,
           runId,
           runDay,
+          timeZone,
           limit: startOptions?.limit,
           rerun: startOptions?.rerun ?? false,
           lock: held,

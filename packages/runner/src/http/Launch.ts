@@ -56,6 +56,7 @@ export const layer = (
               tenantId: input.tenantId,
               runId: input.runId,
               runDay: input.runDay,
+              timeZone: input.timeZone,
               cap,
               limit: input.limit,
               rerun: input.rerun,

@@ -4,7 +4,7 @@
  * @internal
  */
 import type { SqlClient } from "@effect/sql"
-import { Company, Store } from "@leadgraph/core"
+import { Company, RunDay, Store } from "@leadgraph/core"
 import type { Score, Tenant } from "@leadgraph/core"
 import { Effect, Option, Schema } from "effect"
 import { batched, column, type Context, count, lastByKey } from "./shared.js"
@@ -78,7 +78,8 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
 /**
  * The statement of target selection; its ORDER BY is the column order of
  * `company_targets_order_idx`, so the LIMIT is served by the index (each
- * selected row then joins its company by primary key).
+ * selected row then joins its company by primary key). `start` and `end`
+ * are the run day's `RunDay.bounds`.
  *
  * @internal
  */
@@ -86,7 +87,7 @@ export const targetsStatement = (
   sql: SqlClient.SqlClient,
   tenantId: Tenant.TenantId,
   options: Company.SelectOptions,
-  [start, end]: readonly [Date, Date]
+  { end, start }: RunDay.Bounds
 ) => {
   const notToday = options.rerun === true
     ? sql.literal("true")
@@ -146,13 +147,7 @@ export const exportStatement = (
     ORDER BY s.score DESC NULLS LAST, s.company_id DESC`
 }
 
-/** @internal */
-export const dayRange = (runDay: string): readonly [Date, Date] | undefined => {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(runDay)) return undefined
-  const start = new Date(`${runDay}T00:00:00.000Z`)
-  if (Number.isNaN(start.getTime()) || start.toISOString().slice(0, 10) !== runDay) return undefined
-  return [start, new Date(start.getTime() + 86_400_000)]
-}
+const invalidDay = "runDay must be a YYYY-MM-DD date in an IANA time zone"
 
 /** @internal */
 export const companies = ({ run, sql, tenantId }: Context): Store.Companies => ({
@@ -209,16 +204,16 @@ export const companies = ({ run, sql, tenantId }: Context): Store.Companies => (
       )
     ),
   enrichedOn: (runDay) => {
-    const range = dayRange(runDay)
+    const range = Option.getOrUndefined(RunDay.bounds(runDay))
     if (range === undefined) {
       return Effect.fail(
-        new Store.StoreError({ reason: "Invalid", operation: "companies.enrichedOn", detail: "runDay must be YYYY-MM-DD" })
+        new Store.StoreError({ reason: "Invalid", operation: "companies.enrichedOn", detail: invalidDay })
       )
     }
     return run(
       "companies.enrichedOn",
       sql<{ n: number }>`SELECT count(*)::int AS n FROM company_targets
-        WHERE tenant_id = ${tenantId} AND last_enriched_at >= ${range[0]} AND last_enriched_at < ${range[1]}`
+        WHERE tenant_id = ${tenantId} AND last_enriched_at >= ${range.start} AND last_enriched_at < ${range.end}`
         .pipe(Effect.map((rows) => rows[0]?.n ?? 0))
     )
   },
@@ -232,13 +227,13 @@ export const companies = ({ run, sql, tenantId }: Context): Store.Companies => (
         .pipe(Effect.flatMap(decodeCompanies))
     ),
   selectTargets: (options) => {
-    const range = dayRange(options.runDay)
+    const range = Option.getOrUndefined(RunDay.bounds(options.runDay))
     if (range === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
       return Effect.fail(
         new Store.StoreError({
           reason: "Invalid",
           operation: "companies.selectTargets",
-          detail: "runDay must be YYYY-MM-DD and cap a non-negative integer"
+          detail: `${invalidDay} and cap a non-negative integer`
         })
       )
     }

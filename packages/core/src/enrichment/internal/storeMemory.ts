@@ -12,6 +12,7 @@ import type { LeadFeatures } from "../Features.js"
 import type { IcpRule } from "../IcpRule.js"
 import type { LeadEmail } from "../LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } from "../Run.js"
+import * as RunDay from "../RunDay.js"
 import type { LeadScore, ScoredLead } from "../Score.js"
 import type { Service, StoreError, TenantStore } from "../Store.js"
 import type { OdooConnection, TenantId } from "../Tenant.js"
@@ -63,12 +64,7 @@ const canonical = (u: unknown): string =>
 
 const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
 
-/** Whether a time falls on the UTC day `runDay` (`YYYY-MM-DD`); undefined for a malformed day. */
-const onDay = (runDay: string): ((d: Date | null) => boolean) | undefined => {
-  const start = /^\d{4}-\d{2}-\d{2}$/.test(runDay) ? Date.parse(`${runDay}T00:00:00Z`) : NaN
-  if (Number.isNaN(start)) return undefined
-  return (d) => d !== null && d.getTime() >= start && d.getTime() < start + 86_400_000
-}
+const invalidDay = "runDay must be a YYYY-MM-DD date in an IANA time zone"
 const time = (d: Date | null) => (d === null ? null : d.getTime())
 const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a >= b ? a : b)
 const cmp = <A>(a: A, b: A) => (a < b ? -1 : a > b ? 1 : 0)
@@ -82,8 +78,7 @@ const cmp = <A>(a: A, b: A) => (a < b ? -1 : a > b ? 1 : 0)
 export const make = (
   fail: (reason: StoreError["reason"], operation: string, detail: string) => StoreError
 ): Effect.Effect<Service> => Effect.gen(function*() {
-  const isError = (u: unknown): u is StoreError =>
-    typeof u === "object" && u !== null && "_tag" in u && u._tag === "StoreError"
+  const isError = (u: unknown): u is StoreError => typeof u === "object" && u !== null && "_tag" in u && u._tag === "StoreError"
   const tenants = new Map<TenantId, State>()
   const lock = yield* Effect.makeSemaphore(1)
   // tenants whose run lock is held
@@ -180,15 +175,12 @@ export const make = (
               return id === undefined ? [] : [s.companies.get(id)!.row]
             })),
         findByIds: (wanted) =>
-          op("companies.findByIds", (s) => wanted.flatMap((id) => {
-            const found = s.companies.get(id)
-            return found === undefined ? [] : [found.row]
-          })),
+          op("companies.findByIds", (s) => wanted.flatMap((id) => s.companies.get(id)?.row ?? [])),
         enrichedOn: (runDay) =>
           op("companies.enrichedOn", (s) => {
-            const on = onDay(runDay)
-            if (on === undefined) return fail("Invalid", "companies.enrichedOn", "runDay must be YYYY-MM-DD")
-            return [...s.companies.values()].filter(({ row }) => on(row.lastEnrichedAt)).length
+            const day = Option.getOrUndefined(RunDay.bounds(runDay))
+            if (day === undefined) return fail("Invalid", "companies.enrichedOn", invalidDay)
+            return [...s.companies.values()].filter(({ row }) => RunDay.contains(day, row.lastEnrichedAt)).length
           }),
         recentlyEnriched: (limit) =>
           op("companies.recentlyEnriched", (s) =>
@@ -197,12 +189,12 @@ export const make = (
               .slice(0, Math.max(0, limit))),
         selectTargets: (options) =>
           op("companies.selectTargets", (s) => {
-            const today = onDay(options.runDay)
+            const today = Option.getOrUndefined(RunDay.bounds(options.runDay))
             if (today === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
-              return fail("Invalid", "companies.selectTargets", "runDay must be YYYY-MM-DD and cap a non-negative integer")
+              return fail("Invalid", "companies.selectTargets", `${invalidDay} and cap a non-negative integer`)
             }
             return [...s.companies.values()]
-              .filter((c) => options.rerun === true || !today(c.row.lastEnrichedAt))
+              .filter((c) => options.rerun === true || !RunDay.contains(today, c.row.lastEnrichedAt))
               .sort((a, b) =>
                 cmp(a.hasFeatures, b.hasFeatures) || cmp(a.hasContacts, b.hasContacts) ||
                 cmp(time(a.row.lastEnrichedAt) ?? -Infinity, time(b.row.lastEnrichedAt) ?? -Infinity) ||
@@ -305,9 +297,8 @@ export const make = (
             }
             return { written }
           }),
-        listActive: Effect.suspend(() =>
-          op("icpRules.listActive", (s) => [...s.rules.values()].filter((r) => r.active).sort((a, b) => cmp(a.name, b.name)))
-        )
+        listActive: op("icpRules.listActive", (s) =>
+          [...s.rules.values()].filter((r) => r.active).sort((a, b) => cmp(a.name, b.name)))
       },
       runs: {
         create: (manifest, startedAt) =>
