@@ -6,11 +6,16 @@
  * answers; they become {@link Odoo.OdooError}s with the shared vendor
  * reasons, as do HTTP statuses from a proxy in front of Odoo.
  *
- * Each upsert (search, then create or write) and each export is retried as
- * a whole under core's retry policy; each HTTP call has its own timeout and
- * goes through the client-side rate limit. An export batches its calls: a
- * first export of a company with contacts and a lead is 4 `execute_kw`
- * calls, an unchanged one 2 (reads only).
+ * Records are found by the keys they are created with (see {@link Odoo}):
+ * the company partner by `ref = leadgraph:<domain>`, whatever host its
+ * website is on; contacts by email under it; the lead by its partner. Each
+ * upsert (search, then create or write) and each export is retried as a
+ * whole under core's retry policy, so a create whose answer was lost is
+ * found by the next attempt, not made twice; each HTTP call has its own
+ * timeout and goes through the client-side rate limit. An export batches
+ * its calls: a first export of a company with contacts and a lead is 4
+ * `execute_kw` calls, an unchanged one 2 (reads only); adopting a partner
+ * made before the ref costs one `write` more, once.
  *
  * ```ts
  * const OdooLive = OdooJsonRpc.layer({
@@ -49,7 +54,7 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Core's retry policy, partially overridden; applied to each whole upsert. */
   readonly retry?: Partial<Retry.Policy> | undefined
-  /** At most `limit` calls per `interval`; no limit when undefined. */
+  /** At most `limit` calls per `interval` (default {@link defaults}.rateLimit). */
   readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
 }
 

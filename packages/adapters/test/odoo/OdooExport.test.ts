@@ -56,8 +56,10 @@ describe("the number of Odoo calls an export makes", () => {
           is_company: true,
           name: "Globex",
           website: "https://globex.example",
-          phone: "+65 6000 0000"
+          phone: "+65 6000 0000",
+          ref: "leadgraph:globex.example"
         })
+        expect(first.company.fields).toEqual(["is_company", "name", "phone", "ref", "website"])
         expect(first.contacts.map((c) => c.result.fields)).toEqual([
           ["email", "function", "is_company", "name", "parent_id", "type"],
           ["email", "is_company", "name", "parent_id", "phone", "type"],

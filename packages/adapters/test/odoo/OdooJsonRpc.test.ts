@@ -99,9 +99,11 @@ describe("Odoo live adapter against the fake Odoo (JSON-RPC over HTTP)", () => {
         }], {}) as number
         server.db.execute("res.partner", "create", [{ name: "Jane Doe", email: "Jane.Doe@ACME.example", parent_id: id }], {})
         const result = yield* odoo.exportCompany(new Odoo.Export({ ...acme, contacts: acme.contacts.slice(0, 1) }))
-        expect(result.company).toMatchObject({ id, outcome: "unchanged" })
+        // Adopted: only the key is written; the website keeps its spelling.
+        expect(result.company).toMatchObject({ id, outcome: "updated", fields: ["ref"] })
         expect(result.contacts[0]!.result).toMatchObject({ outcome: "updated", fields: ["function"] })
         expect(server.db.all("res.partner")).toHaveLength(2)
+        expect(server.db.all("res.partner")[0]).toMatchObject({ ref: "leadgraph:acme.example", website: "http://www.ACME.example/" })
       })
     ))
 

@@ -26,7 +26,8 @@ export const withOdoo = <A, E>(
       password: Redacted.make(password),
       timeout: "2 seconds",
       retry: fastRetry,
-      rateLimit: undefined,
+      // The client-side limit is not under test here (undefined means the default, 10 a second).
+      rateLimit: { limit: 10_000, interval: "1 second" },
       ...options?.adapter
     })
     return yield* f(server, odoo)

@@ -1,12 +1,24 @@
 /**
  * The Odoo port: idempotent export of a company, its contacts and an optional
- * lead to a tenant's Odoo CRM.
+ * lead to a tenant's Odoo CRM. Each record is found again by the key it was
+ * created with, so retries, reruns and a company whose website moved never
+ * make a second record:
  *
- * - A company is a `res.partner` with `is_company = true`, found by a stable
- *   key: its domain (matched against the partner's `website`).
- * - Each contact is a child `res.partner` (`parent_id` = the company), found
- *   by email.
- * - The optional lead is a `crm.lead` found by `partner_id` = the company.
+ * - A company is a `res.partner` keyed by its normalised domain
+ *   ({@link normalizeDomain}), stored in the partner's `ref` as
+ *   `leadgraph:<domain>` ({@link partnerRef}). `ref` is Odoo's free
+ *   "Reference" field; the `leadgraph:` namespace keeps the key apart from
+ *   the tenant's own references. The website is data, not the key: it may be
+ *   on any host. A company partner without that ref whose website's host is
+ *   the domain (as exports before the ref found them) is adopted: the ref is
+ *   written onto it, unless the tenant already uses its `ref` for something
+ *   else (then the ref and the website are left alone, so the partner stays
+ *   findable by its website).
+ * - Each contact is a child `res.partner` (`parent_id` = the company), keyed
+ *   by its email, lower-cased.
+ * - The optional lead is the company's one `crm.lead`, keyed by
+ *   `partner_id` = the company (archived leads included). `crm.lead` has no
+ *   reference field, and its name is data the export updates.
  *
  * Every upsert reads first and writes only the fields that differ, so
  * exporting the same data twice creates nothing and writes nothing; results
@@ -45,8 +57,9 @@ export class OdooError extends Schema.TaggedError<OdooError>()("OdooError", Vend
 
 /**
  * A company to export. `domain` is the stable key (a `Company.Domain`:
- * lower case, no scheme, no `www.`); the partner's `website` is written as
- * `https://<domain>` unless `website` is given.
+ * lower case, no scheme, no `www.`), kept in the partner's `ref` as
+ * {@link partnerRef}; the partner's `website` is written as
+ * `https://<domain>` unless `website` is given (any host: it is not the key).
  *
  * @since 0.1.0
  * @category models
@@ -148,7 +161,7 @@ export class Exported extends Schema.Class<Exported>("@leadgraph/core/Odoo/Expor
  * @category models
  */
 export interface Service {
-  /** Finds the company partner by domain, then creates it or writes what differs. */
+  /** Finds the company partner by its ref (or adopts an older one by website), then creates it or writes what differs. */
   readonly upsertCompany: (company: Company) => Effect.Effect<Upserted, OdooError>
   /** Finds a child partner of `companyId` by email, then creates it or writes what differs. */
   readonly upsertContact: (companyId: number, contact: Contact) => Effect.Effect<Upserted, OdooError>
@@ -171,15 +184,76 @@ export interface Service {
  */
 export class Odoo extends Context.Tag("@leadgraph/core/Odoo")<Odoo, Service>() {}
 
+const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9"
+
+/** The host of a domain or URL: no scheme, user info, path, port or trailing dot. */
+const hostOf = (input: string): string => {
+  // No host holds white space (WHATWG URL drops tabs and newlines anywhere): "acme .test" meant acme.test.
+  // A website's scheme has no dot, so "acme.test:/en/" is a host with an empty port, not a scheme.
+  const s = input.replace(/\s+/g, "").toLowerCase().replace(/^(?:[a-z][a-z0-9+-]*:)?[/\\]+/, "")
+  // A backslash ends the authority as a slash does (WHATWG URL, for http and https).
+  const authority = s.split(/[/?#\\]/, 1)[0] ?? ""
+  const host = authority.slice(authority.lastIndexOf("@") + 1)
+  // One backward scan drops trailing dots and ports together ("acme.test.:80."), in linear time.
+  let end = host.length
+  for (;;) {
+    while (end > 0 && host[end - 1] === ".") end--
+    let i = end
+    while (isDigit(host[i - 1])) i--
+    if (i === 0 || host[i - 1] !== ":") break
+    end = i - 1
+  }
+  return host.slice(0, end)
+}
+
+/** Internationalised names in their ASCII (punycode) form, as `Company.Domain` spells them. */
+const toAscii = (host: string): string => {
+  if (!/[^\x00-\x7f]/.test(host)) return host
+  const url = `http://${host}/`
+  return URL.canParse(url) ? new URL(url).hostname : host
+}
+
 /**
  * Normalises a domain or URL to the stable company key: lower case, no
- * scheme, no `www.`, no path, no port.
+ * white space, scheme, user info, path or port, no trailing dot, no leading `www.`,
+ * internationalised names as punycode (`https://www.Bücher.example:8443/de/`
+ * is `xn--bcher-kva.example`). Idempotent, and linear in the input.
  *
  * @since 0.1.0
  * @category utils
  */
 export const normalizeDomain = (input: string): string => {
-  const s = input.trim().toLowerCase().replace(/^[a-z][a-z0-9+.-]*:\/\//, "")
-  const host = s.split(/[/?#]/, 1)[0] ?? ""
-  return host.replace(/:\d+$/, "").replace(/^www\./, "").replace(/\.$/, "")
+  const host = toAscii(hostOf(input))
+  let start = 0
+  while (host.startsWith("www.", start)) start += 4
+  // The ASCII form of a name may end in a dot again ("acme.test。").
+  let end = host.length
+  while (end > start && host[end - 1] === ".") end--
+  return host.slice(start, end)
 }
+
+/**
+ * The namespace of the references leadgraph writes to a partner's `ref`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const refPrefix = "leadgraph:"
+
+/**
+ * The key of a company's partner, stored in its `ref`:
+ * `leadgraph:<normalised domain>` (e.g. `leadgraph:acme.example`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const partnerRef = (domain: string): string => `${refPrefix}${normalizeDomain(domain)}`
+
+/**
+ * True when a stored `ref` is one leadgraph wrote (for whichever company),
+ * false for the tenant's own references and for an unset `ref` (`false`).
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const isLeadgraphRef = (ref: unknown): boolean => typeof ref === "string" && ref.trim().startsWith(refPrefix)

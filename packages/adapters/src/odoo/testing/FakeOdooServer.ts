@@ -11,7 +11,12 @@
  * `false` and `execute_kw` fail with `odoo.exceptions.AccessDenied`; a body
  * that is not JSON gets HTTP 400 "Invalid JSON data". The shared fault knobs
  * (latency, hangs, 5xx, malformed bodies, a rate limit) play the part of a
- * proxy in front of Odoo: 429 with `Retry-After`, 503.
+ * proxy in front of Odoo: 429 with `Retry-After`, 503. Hangs, 429 and 503
+ * come before Odoo sees the call; a malformed body comes after it was
+ * carried out. `lostReplyRate` adds the classic maker of duplicates: Odoo
+ * carries out and commits the call, then its answer is lost (the connection
+ * hangs until the client gives up, or the proxy answers 504), so the client
+ * sees a failure and tries again.
  *
  * @since 0.1.0
  */
@@ -41,6 +46,18 @@ export interface Options {
   readonly malformedRate?: number | undefined
   /** Share of calls never answered. */
   readonly hangRate?: number | undefined
+  /**
+   * Share of `execute_kw` calls that Odoo carries out and commits but whose
+   * answer is lost (default 0). Drawn only when above 0, so setting it leaves
+   * the other faults of a seed as they were when it is 0.
+   */
+  readonly lostReplyRate?: number | undefined
+  /**
+   * How a lost answer looks to the client: the connection hangs until the
+   * client's own timeout (`"hang"`, the default), or the proxy answers
+   * `504 Gateway Time-out` (`"gatewayTimeout"`).
+   */
+  readonly lostReply?: "hang" | "gatewayTimeout" | undefined
   /** Seed of the fault generator. */
   readonly seed?: number | undefined
 }
@@ -62,6 +79,8 @@ export interface FakeOdooServer {
   readonly calls: Effect.Effect<Readonly<Record<string, number>>>
   /** JSON-RPC calls that reached Odoo, per `"common.login"` or `"<model>.<method>"`. */
   readonly methodCalls: Effect.Effect<Readonly<Record<string, number>>>
+  /** `execute_kw` calls carried out whose answers were lost (see {@link Options.lostReplyRate}). */
+  readonly lostReplies: Effect.Effect<number>
   /** Changes faults (or the accepted password) while running. */
   readonly setFaults: (faults: Omit<Options, "database" | "login">) => Effect.Effect<void>
 }
@@ -100,6 +119,17 @@ const exception = (id: unknown, name: string, message: string): FakeServer.FakeR
 
 const decodeRequest = Schema.decodeUnknownOption(Protocol.RpcRequest)
 
+/** nginx's answer when Odoo behind it took longer than `proxy_read_timeout`. */
+const gatewayTimeout: FakeServer.FakeResponse = {
+  status: 504,
+  text: "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway Time-out</h1></center><hr><center>nginx</center></body></html>"
+}
+
+type LostReplies = Pick<Options, "lostReplyRate" | "lostReply">
+
+const lostReplyKnobs = (o: LostReplies): LostReplies =>
+  Object.fromEntries(Object.entries({ lostReplyRate: o.lostReplyRate, lostReply: o.lostReply }).filter(([, v]) => v !== undefined))
+
 const faultKnobs = (o: Omit<Options, "database" | "login">): Partial<FakeServer.Knobs> => {
   const knobs: Record<string, unknown> = {
     apiKey: o.password,
@@ -126,6 +156,8 @@ export const make = (options?: Options): Effect.Effect<FakeOdooServer, never, Sc
     const uid = 2
     const db = OdooDatabase.make()
     const methodCalls = yield* Ref.make<Record<string, number>>({})
+    const lost = yield* Ref.make<LostReplies>(lostReplyKnobs(options ?? {}))
+    const lostCount = yield* Ref.make(0)
     const count = (name: string) => Ref.update(methodCalls, (c) => ({ ...c, [name]: (c[name] ?? 0) + 1 }))
 
     // The password travels in the body, so "authorised" means: a login with the
@@ -148,7 +180,16 @@ export const make = (options?: Options): Effect.Effect<FakeOdooServer, never, Sc
         : exception(rpc?.id, "odoo.exceptions.AccessDenied", "Access Denied")
     }
 
-    const jsonrpc: FakeServer.Route = (request) =>
+    // The answer of a call Odoo already carried out (and committed) is lost on its way back.
+    const maybeLose = (answer: FakeServer.FakeResponse, random: Effect.Effect<number>) =>
+      Effect.gen(function*() {
+        const { lostReply, lostReplyRate = 0 } = yield* Ref.get(lost)
+        if (lostReplyRate <= 0 || (yield* random) >= lostReplyRate) return answer
+        yield* Ref.update(lostCount, (n) => n + 1)
+        return lostReply === "gatewayTimeout" ? gatewayTimeout : yield* Effect.never
+      })
+
+    const jsonrpc: FakeServer.Route = (request, context) =>
       Effect.gen(function*() {
         if (request.body === undefined) return { status: 400, text: "Invalid JSON data" }
         const rpc = Option.getOrUndefined(decodeRequest(request.body))
@@ -180,16 +221,12 @@ export const make = (options?: Options): Effect.Effect<FakeOdooServer, never, Sc
         const kw = typeof kwargs === "object" && kwargs !== null && !Array.isArray(kwargs)
           ? kwargs as Record<string, unknown>
           : {}
-        return yield* Effect.try({
+        const answer = yield* Effect.try({
           try: () => ok(rpc.id, db.execute(model, ormMethod, ormArgs, kw)),
-          catch: (e) => e
-        }).pipe(Effect.catchAll((e) =>
-          Effect.succeed(
-            e instanceof OdooDatabase.OdooException
-              ? exception(rpc.id, e.exceptionName, e.message)
-              : exception(rpc.id, "builtins.Exception", String(e))
-          )
-        ))
+          catch: (e) =>
+            e instanceof OdooDatabase.OdooException ? e : new OdooDatabase.OdooException("builtins.Exception", String(e))
+        }).pipe(Effect.catchAll((e) => Effect.succeed(exception(rpc.id, e.exceptionName, e.message))))
+        return yield* maybeLose(answer, context.random)
       })
 
     const server = yield* FakeServer.make({
@@ -220,6 +257,11 @@ export const make = (options?: Options): Effect.Effect<FakeOdooServer, never, Sc
       db,
       calls: server.calls,
       methodCalls: Ref.get(methodCalls),
-      setFaults: (faults) => server.setKnobs(faultKnobs(faults))
+      lostReplies: Ref.get(lostCount),
+      setFaults: (faults) =>
+        Effect.zipRight(
+          Ref.update(lost, (l) => ({ ...l, ...lostReplyKnobs(faults) })),
+          server.setKnobs(faultKnobs(faults))
+        )
     } satisfies FakeOdooServer
   })

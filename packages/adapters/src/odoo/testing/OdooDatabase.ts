@@ -1,8 +1,9 @@
 /**
- * The records of a fake Odoo: a tiny in-memory ORM for `res.partner` and
- * `crm.lead` with Odoo's value conventions (unset reads as `false`,
- * many2one reads as `[id, "Display Name"]` and is written as an id, HTML
- * fields come back wrapped in `<p>`), domain evaluation (`=`, `!=`, `like`,
+ * The records of a fake Odoo: a tiny in-memory ORM for `res.partner` (with
+ * `ref`, its free "Reference" field) and `crm.lead`, with Odoo's value
+ * conventions (unset reads as `false`, many2one reads as `[id, "Display
+ * Name"]` and is written as an id, HTML fields come back wrapped in `<p>`),
+ * domain evaluation (`=`, `!=`, `like`,
  * `ilike`, `=like`, `=ilike`, `in`, `not in`, `<`, `<=`, `>`, `>=` and the
  * prefix operators `&`, `|`, `!`), `active` filtering, and the exceptions
  * Odoo raises (`ValidationError`, `MissingError`, `ValueError`, `UserError`).
@@ -47,6 +48,7 @@ const partnerFields: Record<string, Field> = {
   child_ids: { type: "one2many", relation: "res.partner", inverse: "parent_id", computed: true },
   email: { type: "char" },
   phone: { type: "char" },
+  ref: { type: "char" },
   website: { type: "char" },
   function: { type: "char" },
   type: { type: "selection", selection: ["contact", "invoice", "delivery", "other"], default: "contact" },
