@@ -24,22 +24,47 @@
  * PGlite busy time and the event loop's utilisation. Over all runs: the p90
  * makespan (goal: far under 90 minutes). Results go to bench/results/.
  *
+ * CPU is reported per company and per thread, from
+ * /proc/self/task/<tid>/stat at the start and end of the run (Node 20 has
+ * no `process.threadCpuUsage`; bench/pipeline/Threads.ts): the main thread
+ * (the runner: engine, store and, on PGlite, the database itself, vendor
+ * HTTP clients, crawler fetches), the world's thread, the crawler's parse
+ * workers (recognised by the tid each reports as it boots), and the rest
+ * (V8's GC and compiler helpers, libuv's pool: the process total less the
+ * other three), beside the core count and the load average, since other
+ * processes share the cores and inflate CPU times too. Goal for the main
+ * thread: <= 50 ms per company on Postgres, <= 80 ms on PGlite.
+ *
  * Why the default factor is only 2: time scaling shrinks waiting, not CPU
- * work. The process spends about 0.24 s of CPU per company (runner and
- * world threads together; about 105 SQL statements in 24 transactions,
- * engine, HTTP), about 4 minutes for 1,000 companies whatever the factor;
- * at factor 4 that CPU alone would be 16 minutes at real scale, more than
- * the rate limits impose (Lusha's 300 a minute: 6.7 minutes), so the run
- * would measure the CPU instead of the pipeline. Each run reports its CPU
- * floor (CPU time x factor; the two threads overlap, so it can exceed the
- * makespan) so that this stays visible.
+ * work. In December 2026 on 2 cores a run spent about 140 ms (Postgres) to
+ * 170 ms (PGlite) of CPU per company, all threads together: the main thread
+ * about 75 ms on Postgres and 100 ms on PGlite (about 105 SQL statements in
+ * 24 transactions per company; PGlite runs them in this thread), the
+ * world's thread about 40 ms, the parse workers 3 ms, the helpers about 20
+ * ms. The main thread is one core: its 75 to 100 s for 1,000 companies
+ * whatever the factor are 2.5 to 3.3 minutes at real scale under factor 2,
+ * but 5 to 6.7 minutes under factor 4, as much as the rate limits impose
+ * (Lusha's 300 a minute: 6.7 minutes), so the run would measure the CPU
+ * instead of the pipeline. Each run reports both floors (process CPU x
+ * factor, which can exceed the makespan as threads overlap, and main-thread
+ * CPU x factor) so that this stays visible.
  *
  * Options: `--runs N` (5), `--companies N` (1000), `--factor F` (2),
  * `--concurrency N` (SCHED_COMPANY_CONCURRENCY, 200), `--seed S` (first
  * seed, 1), `--zb-batches-per-minute N` (ZeroBounce `validatebatch` limit:
  * none by default; its documented limit is 5, or 20, per minute), `--db
- * pglite|postgres` (pglite; postgres needs DATABASE_URL), `--quick` (100
+ * pglite|postgres` (pglite; postgres needs DATABASE_URL, and
+ * MIGRATION_DATABASE_URL where the store migrates as another role than it
+ * runs as), `--quick` (100
  * companies, 1 run).
+ *
+ * Diagnostics (each slows the run; its CPU figures are not comparable):
+ * `--cpu-profile FILE` writes the main thread's CPU profile over the run
+ * (sum it up with bench/pipeline/profile.ts), `--heap-profile FILE` its
+ * sampled allocations, `--count` (or `--count detail`) counts spans, fibers
+ * and Effect operations per company by span (bench/pipeline/Counters.ts).
+ * bench/pipeline/sqlcost.ts measures what one statement and one tenant
+ * transaction cost the main thread.
  */
 import { spawn } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -48,16 +73,18 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { performance } from "node:perf_hooks"
 import { Worker } from "node:worker_threads"
-import { createRequire } from "node:module"
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { PGlite } from "@electric-sql/pglite"
 import { Database, FakeOdooServer, type FakeVendors, PgStore, Resolver, WebCrawler } from "@leadgraph/adapters"
 import { Company, Events, RunSummary, Store, Tenant } from "@leadgraph/core"
 import { Demo, Nightly, Settings, TenantRun, TenantServices, Vendors } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import * as Counters from "./pipeline/Counters.js"
+import * as Profilers from "./pipeline/Profilers.js"
 import * as ScaledClock from "./pipeline/ScaledClock.js"
+import { patchPg, patchPglite, pgliteBusy, runAs, sqlCount, sqlTexts } from "./pipeline/SqlCounters.js"
+import * as Threads from "./pipeline/Threads.js"
 import type * as World from "./pipeline/world.js"
 
 // ---------------------------------------------------------------- parameters
@@ -92,6 +119,12 @@ interface RunOptions {
   readonly concurrency: number
   readonly zbBatchesPerMinute: number | undefined
   readonly db: "pglite" | "postgres"
+  /** Where to write a CPU profile of the main thread over the run (`--cpu-profile FILE`). */
+  readonly cpuProfile?: string | undefined
+  /** Where to write a sampled allocation profile of the main thread over the run (`--heap-profile FILE`). */
+  readonly heapProfile?: string | undefined
+  /** Count spans, fibers and Effect operations (`--count`, or `--count detail` for the functions run; slows the run). */
+  readonly count?: "spans" | "detail" | undefined
 }
 
 // ---------------------------------------------------------------- one run (child process)
@@ -113,24 +146,6 @@ interface HttpCall {
   readonly path: string
   readonly start: number
   readonly status: number
-}
-
-/** PGlite's busy time: the socket server runs every statement through `execProtocolRawStream`, one at a time. */
-const pgliteBusy = { millis: 0, calls: 0 }
-const patchPglite = () => {
-  const proto = PGlite.prototype as unknown as Record<string, (...args: Array<unknown>) => Promise<unknown>>
-  const original = proto.execProtocolRawStream
-  if (original === undefined) return false
-  proto.execProtocolRawStream = async function(this: unknown, ...args: Array<unknown>) {
-    const t0 = performance.now()
-    try {
-      return await original.apply(this, args)
-    } finally {
-      pgliteBusy.millis += performance.now() - t0
-      pgliteBusy.calls++
-    }
-  }
-  return true
 }
 
 /** Starts the world (fixture web and fakes) in a worker thread on the same scaled clock. */
@@ -162,22 +177,6 @@ const worldStats = (worker: Worker) =>
     worker.once("message", (stats: World.Stats) => resume(Effect.succeed(stats)))
     worker.postMessage("stats")
   })
-
-/** SQL statements the run sends (through `pg`, under `@effect/sql-pg`), and its transactions. */
-const sqlCount = { statements: 0, transactions: 0 }
-const patchPg = () => {
-  // the CommonJS module behind the `pg` that @effect/sql-pg imports (no types installed)
-  const pg = createRequire(import.meta.url)("pg") as { readonly Client: { readonly prototype: unknown } }
-  const proto = pg.Client.prototype as unknown as { query: (...args: Array<unknown>) => unknown }
-  const original = proto.query
-  proto.query = function(this: unknown, ...args: Array<unknown>) {
-    const config = args[0] as string | { readonly text?: string } | undefined
-    const text = typeof config === "string" ? config : config?.text ?? ""
-    sqlCount.statements++
-    if (/^\s*BEGIN/i.test(text)) sqlCount.transactions++
-    return original.apply(this, args)
-  }
-}
 
 const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number) =>
   Effect.gen(function*() {
@@ -217,9 +216,12 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
             return Effect.tap(response, (r) => Effect.sync(() => httpCalls.push({ vendor, path: url.pathname, start, status: r.status })))
           })))
     ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    // the owner's URL, where the store has one role to migrate and another to run as
+    const migrationUrl = process.env.MIGRATION_DATABASE_URL
+    const owner = migrationUrl === undefined ? {} : { migrationUrl: Redacted.make(migrationUrl) }
     const schema = `lg_bench_pipeline_${o.seed}_${Date.now().toString(36)}`
     const database = o.db === "postgres"
-      ? Database.layerUrl({ url: Redacted.make(process.env.DATABASE_URL ?? ""), schema })
+      ? Database.layerUrl({ url: Redacted.make(process.env.DATABASE_URL ?? ""), schema, ...owner })
       : Database.layerEmbedded({ dataDir: "memory://" })
     const store = PgStore.layer().pipe(Layer.provideMerge(database))
     const caps = Settings.budgetCaps(hugeCaps)
@@ -272,9 +274,13 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       }
       const elu0 = performance.eventLoopUtilization()
       const busy0 = pgliteBusy.millis
-      const cpu0 = process.cpuUsage()
+      const counts0 = Counters.snapshot()
+      const threads = Threads.start(ready.tid)
+      const profiler = o.cpuProfile === undefined ? undefined : yield* Profilers.cpu
+      const heapProfiler = o.heapProfile === undefined ? undefined : yield* Profilers.heap
       const load0 = loadavg()[0]!
       const sql0 = { ...sqlCount }
+      const texts0 = new Map(sqlTexts)
       const wall0 = scaled.wallMillis()
       const started = yield* Clock.currentTimeMillis
       const result = yield* TenantRun.run({
@@ -290,14 +296,24 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       const wall = scaled.wallMillis() - wall0
       const elu = performance.eventLoopUtilization(elu0)
       const busy = pgliteBusy.millis - busy0
-      const cpu = process.cpuUsage(cpu0)
-      const sql = { statements: sqlCount.statements - sql0.statements, transactions: sqlCount.transactions - sql0.transactions }
+      const threadCpu = threads.stop()
+      const counts = o.count === undefined ? undefined : Counters.since(counts0, o.companies)
+      if (profiler !== undefined) yield* profiler.stop(o.cpuProfile!)
+      if (heapProfiler !== undefined) yield* heapProfiler.stop(o.heapProfile!)
+      const sql = {
+        statements: sqlCount.statements - sql0.statements,
+        transactions: sqlCount.transactions - sql0.transactions,
+        /** The most frequent statements of the run, by count. */
+        top: [...sqlTexts].map(([text, n]) => ({ text, count: n - (texts0.get(text) ?? 0) }))
+          .filter((x) => x.count > 0).sort((a, b) => b.count - a.count).slice(0, 30)
+      }
       if (result._tag !== "Finished") return yield* Effect.dieMessage("not a run")
 
       const stats = yield* worldStats(worker)
       if (o.db === "postgres") {
-        const sql = yield* SqlClient.SqlClient
-        yield* sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)
+        const drop = `DROP SCHEMA ${schema} CASCADE`
+        if (migrationUrl === undefined) yield* (yield* SqlClient.SqlClient).unsafe(drop)
+        else yield* Effect.promise(() => runAs(migrationUrl, drop))
       }
       return {
         options: o,
@@ -318,7 +334,9 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
         exported: stats.exported,
         worldEventLoopUtilization: stats.eventLoopUtilization,
         eventLoopUtilization: elu.utilization,
-        cpuMillis: (cpu.user + cpu.system) / 1000,
+        cpuMillis: threadCpu.totalMillis,
+        threadCpu,
+        counts,
         /** The machine's 1-minute load average at the start and the end of the run (other processes compete for its cores). */
         loadAverage: [load0, loadavg()[0]!],
         cores: cpus().length,
@@ -348,10 +366,12 @@ const child = async () => {
   const out = arg("out")!
   patchPglite()
   patchPg()
+  Threads.tagParseWorkers()
   const origin = performance.timeOrigin + performance.now()
   const scaled = ScaledClock.make(o.factor, origin)
   const raw = await Effect.runPromise(
     runOnce(o, scaled, origin).pipe(
+      (self) => o.count === undefined ? self : Counters.counted(self, o.count === "detail"),
       Effect.withClock(scaled.clock),
       Effect.provide(Logger.replace(Logger.defaultLogger, countingLogger))
     )
@@ -472,13 +492,34 @@ const analyse = (r: RawRun & { warningCount: number; warnings: Array<string> }) 
       perCompanyMillis: r.cpuMillis / r.options.companies,
       shareOfWall: r.cpuMillis / r.wallMillis,
       /** The makespan CPU alone imposes at real scale: time scaling does not shrink CPU work. */
-      realScaleFloorMillis: r.cpuMillis * r.options.factor
+      realScaleFloorMillis: r.cpuMillis * r.options.factor,
+      /**
+       * The same CPU split by thread (from /proc/self/task/<tid>/stat): the main
+       * thread (the runner: engine, store, PGlite, vendor clients, crawler fetches),
+       * the world's thread (fixture web and fakes), the crawler's parse workers, and
+       * the rest (V8 and libuv helpers: total less the other three).
+       */
+      byThread: Object.fromEntries(
+        ([["main", r.threadCpu.mainMillis], ["world", r.threadCpu.worldMillis], ["parseWorkers", r.threadCpu.parseWorkersMillis], [
+          "other",
+          r.threadCpu.otherMillis
+        ]] as const).map(([k, v]) => [k, { millis: v, perCompanyMillis: v / r.options.companies }])
+      ) as Record<"main" | "world" | "parseWorkers" | "other", { readonly millis: number; readonly perCompanyMillis: number }>,
+      parseWorkerThreads: r.threadCpu.parseWorkers,
+      /** The makespan the main thread alone imposes at real scale (it runs on one core). */
+      mainRealScaleFloorMillis: r.threadCpu.mainMillis * r.options.factor,
+      /** The goal for the main thread: <= 50 ms per company on Postgres, <= 80 on PGlite (which runs in it). */
+      mainGoalPerCompanyMillis: r.options.db === "postgres" ? 50 : 80,
+      threads: r.threadCpu.threads,
+      ticksPerSecond: r.threadCpu.ticksPerSecond
     },
-    sql: { ...r.sql, perCompany: r.sql.statements / r.options.companies, transactionsPerCompany: r.sql.transactions / r.options.companies },
+    sql: { ...r.sql, top: r.sql.top.map((x) => ({ ...x, perCompany: x.count / r.options.companies })), perCompany: r.sql.statements / r.options.companies, transactionsPerCompany: r.sql.transactions / r.options.companies },
     pglite: r.options.db === "pglite"
       ? { busyMillisWall: r.pgliteBusyMillis, busyShareOfWall: r.pgliteBusyMillis / r.wallMillis, statements: r.pgliteStatements }
       : null,
     failures: r.failures,
+    /** With `--count`: spans, fibers and Effect operations per company over the run, by span. */
+    counts: r.counts,
     warningCount: r.warningCount,
     warnings: r.warnings
   }
@@ -521,6 +562,8 @@ const print = (a: Analysed) => {
   console.log(`429s                    ${Object.entries(a.rejected429).map(([k, v]) => `${k} ${v}`).join(", ")}`)
   console.log(`achieved rates /min     ${Object.entries(a.achieved).map(([k, v]) => `${k} ${v === null ? "-" : v.perMinute.toFixed(1)}`).join(", ")}`)
   console.log(`process CPU             ${s(a.cpu.millis)} (${a.cpu.perCompanyMillis.toFixed(0)} ms per company, ${(a.cpu.shareOfWall * 100).toFixed(0)}% of wall): a floor of ${min(a.cpu.realScaleFloorMillis)} at real scale under factor ${a.factor}`)
+  const t = a.cpu.byThread
+  console.log(`CPU per company         main ${t.main.perCompanyMillis.toFixed(1)} ms (goal <= ${a.cpu.mainGoalPerCompanyMillis}; a floor of ${min(a.cpu.mainRealScaleFloorMillis)} at real scale), world ${t.world.perCompanyMillis.toFixed(1)} ms, parse workers ${t.parseWorkers.perCompanyMillis.toFixed(1)} ms (${a.cpu.parseWorkerThreads} threads), other ${t.other.perCompanyMillis.toFixed(1)} ms (V8/libuv helpers); ${a.machine.cores} cores, load ${a.machine.loadAverage.map((x) => x.toFixed(1)).join(" -> ")}`)
   console.log(`machine                 ${a.machine.cores} cores, load average ${a.machine.loadAverage.map((x) => x.toFixed(1)).join(" -> ")} (other processes share them)`)
   console.log(`SQL                     ${a.sql.statements} statements (${a.sql.perCompany.toFixed(0)} per company) in ${a.sql.transactions} transactions (${a.sql.transactionsPerCompany.toFixed(1)} per company)`)
   console.log(`event loop utilisation  ${(a.eventLoopUtilization * 100).toFixed(0)}% (world thread ${(a.worldEventLoopUtilization * 100).toFixed(0)}%)${a.pglite === null ? "" : `; PGlite busy ${(a.pglite.busyShareOfWall * 100).toFixed(0)}% of wall (${a.pglite.statements} protocol calls)`}`)
@@ -548,7 +591,12 @@ const parent = async () => {
   console.log(`real-scale parameters: ${JSON.stringify(real)}; ZeroBounce batches per minute: ${base.zbBatchesPerMinute ?? "unlimited"}`)
   const results: Array<Analysed> = []
   for (let i = 0; i < runs; i++) {
-    const a = await runChild({ ...base, seed: first + i })
+    const profile = arg("cpu-profile")
+    const cpuProfile = profile === undefined ? undefined : runs === 1 ? profile : profile.replace(/(\.cpuprofile)?$/, `-${first + i}.cpuprofile`)
+    const heap = arg("heap-profile")
+    const heapProfile = heap === undefined ? undefined : runs === 1 ? heap : heap.replace(/(\.heapprofile)?$/, `-${first + i}.heapprofile`)
+    const a = await runChild({ ...base, seed: first + i, cpuProfile, heapProfile, count: !argv.includes("--count") ? undefined : arg("count") === "detail" ? "detail" : "spans" })
+    if (cpuProfile !== undefined) console.log(`main-thread CPU profile ${cpuProfile}`)
     print(a)
     results.push(a)
   }
@@ -559,6 +607,10 @@ const parent = async () => {
   console.log(`makespans (real scale)  ${makespans.map(min).join(", ")}`)
   console.log(`ratios                  ${ratios.map((x) => x.toFixed(3)).join(", ")} (goal <= 1.15)`)
   console.log(`p90 makespan            ${min(p90)} (goal: far under 90 min)`)
+  const perCompany = (k: "main" | "world" | "parseWorkers" | "other") =>
+    results.map((r) => r.cpu.byThread[k].perCompanyMillis.toFixed(1)).join(", ")
+  console.log(`CPU ms per company      total ${results.map((r) => r.cpu.perCompanyMillis.toFixed(1)).join(", ")}; main ${perCompany("main")} (goal <= ${base.db === "postgres" ? 50 : 80}); world ${perCompany("world")}; parse workers ${perCompany("parseWorkers")}; other ${perCompany("other")}`)
+  console.log(`machine                 ${results.map((r) => `${r.machine.cores} cores, load ${r.machine.loadAverage.map((x) => x.toFixed(1)).join(" -> ")}`).join("; ")}`)
   const at = new Date().toISOString()
   const file = `bench/results/pipeline-${at.replace(/[:.]/g, "-")}.json`
   mkdirSync("bench/results", { recursive: true })
@@ -571,7 +623,7 @@ const parent = async () => {
     options: { runs, ...base, firstSeed: first },
     p90MakespanMillis: p90,
     maxRatio: Math.max(...ratios),
-    goals: { ratio: 1.15, p90MakespanMillis: 90 * minute },
+    goals: { ratio: 1.15, p90MakespanMillis: 90 * minute, mainThreadCpuPerCompanyMillis: base.db === "postgres" ? 50 : 80 },
     runs: results
   }, null, 2))
   console.log(`written                 ${file}`)

@@ -13,6 +13,7 @@ import { FakeVendors, FixtureWeb } from "@leadgraph/adapters"
 import { Deferred, Duration, Effect, Queue } from "effect"
 import { parentPort, workerData } from "node:worker_threads"
 import * as ScaledClock from "./ScaledClock.js"
+import { currentTid } from "./Threads.js"
 
 /** What the worker is started with. */
 export interface WorldOptions {
@@ -36,6 +37,8 @@ export interface WorldOptions {
 export interface Ready {
   readonly _tag: "Ready"
   readonly fixturePort: number
+  /** This thread's tid (`/proc/thread-self`), so the parent can read its CPU; `undefined` off Linux. */
+  readonly tid: number | undefined
   readonly companies: ReadonlyArray<{ readonly host: string; readonly name: string; readonly crawlDelay: boolean }>
   readonly urls: { readonly tavily: string; readonly lusha: string; readonly zeroBounce: string; readonly odoo: string; readonly openAi: string }
 }
@@ -82,6 +85,7 @@ const program = Effect.gen(function*() {
   port.postMessage({
     _tag: "Ready",
     fixturePort: web.port,
+    tid: currentTid(),
     companies: web.companies.map((c) => ({
       host: c.host,
       name: c.name,

@@ -1,5 +1,6 @@
 /**
- * The per-vendor client-side rate limiter, over Effect's `RateLimiter`.
+ * The per-vendor client-side rate limiter: Effect's `RateLimiter` algorithms,
+ * the token bucket (the default) on a FIFO semaphore (see `tokenBucket`).
  * Build it once in an adapter's `make` (it needs a `Scope`, so the adapter's
  * Layer is `Layer.scoped`) and wrap each attempt:
  *
@@ -13,8 +14,9 @@
  *
  * @internal
  */
-import type { Duration, Scope } from "effect"
-import { Effect, RateLimiter } from "effect"
+import type { Scope } from "effect"
+import { Duration, Effect, RateLimiter } from "effect"
+import * as Permits from "../Permits.js"
 
 /**
  * At most `limit` requests per `interval`. The default algorithm,
@@ -37,6 +39,32 @@ export interface Options {
 export type Limit = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 
 /**
+ * Effect's token bucket (`RateLimiter.make`, algorithm `token-bucket`) over
+ * {@link Permits}: the same refill (one token every `interval / limit`, up
+ * to `limit`, a refill fiber that sleeps while the bucket is full), but a
+ * token goes to the first waiter instead of waking every one. A run queues
+ * all its companies on Lusha's limiter, and Effect's Semaphore wakes the
+ * whole queue on each token.
+ */
+const tokenBucket = (limit: number, interval: Duration.DurationInput): Effect.Effect<Limit, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const millisPerToken = Math.ceil(Duration.toMillis(interval) / limit)
+    const tokens = yield* Permits.make(limit)
+    // one waiter (the refill fiber): Effect's Semaphore is fine here
+    const spent = yield* Effect.makeSemaphore(0)
+    const refill: Effect.Effect<void> = Effect.sleep(millisPerToken).pipe(
+      Effect.zipRight(spent.releaseAll),
+      Effect.zipRight(tokens.release),
+      Effect.flatMap(() => tokens.available() === limit ? Effect.void : refill)
+    )
+    yield* spent.take(1).pipe(Effect.zipRight(refill), Effect.forever, Effect.forkScoped, Effect.interruptible)
+    // waiting for a token is interruptible (inside `tokens.take`); telling the
+    // refill fiber that one was spent is not, or the bucket would stop refilling
+    const take = Effect.uninterruptible(Effect.zipRight(tokens.take, spent.release(1)))
+    return <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(take, self)
+  })
+
+/**
  * A limiter for `options`, or the identity when `options` is undefined.
  *
  * @internal
@@ -44,11 +72,9 @@ export type Limit = <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, 
 export const make = (options: Options | undefined): Effect.Effect<Limit, never, Scope.Scope> =>
   options === undefined
     ? Effect.succeed(<A, E, R>(self: Effect.Effect<A, E, R>) => self)
+    : (options.algorithm ?? "token-bucket") === "token-bucket"
+    ? tokenBucket(options.limit, options.interval)
     : Effect.map(
-      RateLimiter.make({
-        limit: options.limit,
-        interval: options.interval,
-        algorithm: options.algorithm ?? "token-bucket"
-      }),
+      RateLimiter.make({ limit: options.limit, interval: options.interval, algorithm: "fixed-window" }),
       (limiter): Limit => limiter
     )
