@@ -1,7 +1,8 @@
 /**
  * Store benchmark (`npm run bench -- store [--rows N] [--sample N] [--db pglite|postgres]`): on
  * PGlite, and on Postgres when `DATABASE_URL` is set (in a scratch schema
- * dropped afterwards):
+ * created and dropped as the owner, `MIGRATION_DATABASE_URL`, and used as
+ * the runtime role, `DATABASE_URL`):
  *
  * - 100,000 contacts and 100,000 scores for one tenant: rows per second
  *   batched (the store's multi-row upserts) and row at a time (one statement
@@ -10,13 +11,10 @@
  * - streaming export of 100,000 scores (through a cursor on Postgres, keyset
  *   pages on PGlite): peak RSS growth. Goal: under 50 MB.
  */
-import { SqlClient } from "@effect/sql"
-import type { PgClient } from "@effect/sql-pg"
-import { Database, PgStore } from "@leadgraph/adapters"
+import { PgStore, TestDatabases } from "@leadgraph/adapters"
 import type { Company, Contact, Score } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
-import { Effect, Layer, Redacted, Stream } from "effect"
-import { randomUUID } from "node:crypto"
+import { Effect, Layer, Stream } from "effect"
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`)
@@ -56,11 +54,12 @@ const bench = (label: string) =>
       for (const c of found) ids.set(c.domain, c.id)
     }
     const idOf = (i: number) => ids.get(`c${i}.example`)!
-    const sql = yield* SqlClient.SqlClient
-    // what autovacuum does on a server after a bulk load (PGlite has none)
-    const vacuum = Effect.forEach(
-      ["companies", "company_targets", "contacts", "lead_scores"],
-      (t) => sql.unsafe(`VACUUM ANALYZE ${t}`)
+    const owner = yield* TestDatabases.Owner
+    // What autovacuum does on a server after a bulk load (PGlite has none).
+    // Only the tables' owner may: ANALYZE runs in the owner's transaction
+    // (VACUUM cannot run inside one, and its statistics are what matters).
+    const vacuum = owner.transaction((sql) =>
+      Effect.forEach(["companies", "company_targets", "contacts", "lead_scores"], (t) => sql.unsafe(`ANALYZE ${t}`))
     )
 
     const contact = (i: number): Contact.ContactInput => ({
@@ -141,25 +140,17 @@ const bench = (label: string) =>
     )
   })
 
-type Db = Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError>
+type Db = Layer.Layer<TestDatabases.Provides, Store.StoreError>
 
-const run = (label: string, database: Db, dropSchema?: string) =>
-  Effect.gen(function*() {
-    yield* bench(label)
-    if (dropSchema !== undefined) {
-      const sql = yield* SqlClient.SqlClient
-      yield* sql.unsafe(`DROP SCHEMA ${dropSchema} CASCADE`)
-    }
-  }).pipe(Effect.provide(PgStore.layer().pipe(Layer.provideMerge(database))))
+const run = (label: string, database: Db) => bench(label).pipe(Effect.provide(PgStore.layer().pipe(Layer.provideMerge(database))))
 
 const main = Effect.gen(function*() {
   console.log(`store benchmark: ${fmt(rows)} rows per table, node ${process.version}`)
   const only = process.argv.includes("--db") ? process.argv[process.argv.indexOf("--db") + 1] : undefined
-  if (only !== "postgres") yield* run("PGlite (in memory)", Database.layerEmbedded({ dataDir: "memory://" }))
+  if (only !== "postgres") yield* run("PGlite (in memory)", TestDatabases.pglite())
   const url = process.env.DATABASE_URL
   if (url && only !== "pglite") {
-    const schema = `lg_bench_${randomUUID().slice(0, 8)}`
-    yield* run("Postgres", Database.layerUrl({ url: Redacted.make(url), schema }), schema)
+    yield* run("Postgres", TestDatabases.scratchSchema("bench_store", url, process.env.MIGRATION_DATABASE_URL))
   } else {
     console.log("\n(DATABASE_URL unset: Postgres skipped)")
   }

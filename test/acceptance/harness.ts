@@ -109,22 +109,25 @@ export const countCompletions = <A, E, R>(fakes: FakeVendors.FakeVendors, effect
 class Rollback extends Data.TaggedError("Rollback")<{ readonly value: unknown }> {}
 
 /**
- * Runs `query` as the admin connection over every tenant's rows: forced
- * row-level security is lifted on `tables` inside a transaction that is
- * always rolled back (on Postgres the test role owns the tables but is no
- * superuser, so it sees nothing otherwise; on PGlite it is a superuser).
+ * Runs `query` as the tables' owner over every tenant's rows: forced
+ * row-level security is lifted on `tables` inside the owner's transaction,
+ * which is always rolled back. (The runtime role the store connects with
+ * owns nothing and can lift nothing; the owner is the test database's
+ * `TestDatabases.Owner`.)
  */
 export const asAdmin = <A>(
+  owner: TestDatabases.OwnerService,
   tables: ReadonlyArray<string>,
   query: (sql: SqlClient.SqlClient) => Effect.Effect<A, unknown>
-): Effect.Effect<A, unknown, SqlClient.SqlClient> =>
+): Effect.Effect<A, unknown> =>
   Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const outcome = yield* sql.withTransaction(Effect.gen(function*() {
-      for (const table of tables) yield* sql.unsafe(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`)
-      const value = yield* query(sql)
-      return yield* Effect.fail(new Rollback({ value }))
-    })).pipe(Effect.flip)
+    const outcome = yield* owner.transaction((sql) =>
+      Effect.gen(function*() {
+        for (const table of tables) yield* sql.unsafe(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`)
+        const value = yield* query(sql)
+        return yield* Effect.fail(new Rollback({ value }))
+      })
+    ).pipe(Effect.flip)
     if (outcome instanceof Rollback) return outcome.value as A
     return yield* Effect.fail(outcome)
   })

@@ -2,13 +2,14 @@
  * Acceptance: two tenants, cap 100 each, run concurrently by the nightly
  * run; every row written carries the right tenant, and neither tenant's data
  * is visible to the other — through the store as each tenant, and by the
- * admin connection's view of every row.
+ * tables' owner's view of every row.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Store } from "@leadgraph/core"
 import type { Company } from "@leadgraph/core"
 import { Nightly, Settings } from "@leadgraph/runner"
-import { Effect, Option } from "effect"
+import { TestDatabases } from "@leadgraph/adapters"
+import { Context, Effect, Layer, Option } from "effect"
 import { asAdmin, finished, makeWorld, targets } from "./harness.js"
 
 const perTenant = 24
@@ -20,7 +21,9 @@ const companyRows = ["contacts", "lead_emails", "lead_features", "lead_scores", 
 describe.each(targets)("acceptance: tenant isolation ($label)", ({ database }) => {
   it.live("two tenants run at once; every row carries its tenant and neither sees the other", () =>
     Effect.scoped(Effect.gen(function*() {
-      const world = yield* makeWorld({ database: database(), companiesPerTenant: perTenant })
+      const db = yield* Layer.build(database())
+      const owner = Context.get(db, TestDatabases.Owner)
+      const world = yield* makeWorld({ database: Layer.succeedContext(db), companiesPerTenant: perTenant })
       const [a, b] = world.tenants
       const nightly = yield* world.use(Nightly.run({
         tenantConcurrency: 2,
@@ -86,8 +89,8 @@ describe.each(targets)("acceptance: tenant isolation ($label)", ({ database }) =
         }
       }))
 
-      // The admin view of every row: each one's tenant is its company's tenant.
-      const rows = yield* world.use(asAdmin(["companies", ...companyRows], (sql) =>
+      // The owner's view of every row: each one's tenant is its company's tenant.
+      const rows = yield* asAdmin(owner, ["companies", ...companyRows], (sql) =>
         Effect.forEach(companyRows, (table) =>
           Effect.map(
             sql.unsafe<{ total: number; orphans: number; mismatched: number; tenants: number }>(
@@ -98,13 +101,13 @@ describe.each(targets)("acceptance: tenant isolation ($label)", ({ database }) =
               FROM ${table} x LEFT JOIN companies c ON c.id = x.company_id`
             ),
             (r) => ({ table, ...r[0]! })
-          ))))
+          )))
       for (const row of rows) {
         expect(row, row.table).toMatchObject({ orphans: 0, mismatched: 0, tenants: 2 })
         expect(row.total, row.table).toBeGreaterThan(0)
       }
-      const runRows = yield* world.use(asAdmin(["enrichment_runs"], (sql) =>
-        sql.unsafe<{ tenant_id: string; run_id: string }>(`SELECT tenant_id, run_id FROM enrichment_runs ORDER BY tenant_id`)))
+      const runRows = yield* asAdmin(owner, ["enrichment_runs"], (sql) =>
+        sql.unsafe<{ tenant_id: string; run_id: string }>(`SELECT tenant_id, run_id FROM enrichment_runs ORDER BY tenant_id`))
       expect(runRows.map((r) => [r.tenant_id, r.run_id])).toEqual(
         [...seen].sort((x, y) => x.tenant.id.localeCompare(y.tenant.id)).map((s) => [s.tenant.id, s.runId])
       )

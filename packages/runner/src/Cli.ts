@@ -260,11 +260,20 @@ const schedule = Command.make("schedule", {
     })
   )).pipe(Command.withDescription("run the nightly job on SCHED_CRON in SCHED_TZ until stopped"))
 
-const migrate = Command.make("migrate", {}, () =>
+const migrate = Command.make("migrate", {
+  databaseUrl: Options.redacted("database-url").pipe(
+    Options.withDescription(
+      "Postgres URL of the role that owns the tables (default MIGRATION_DATABASE_URL, then DATABASE_URL; the embedded database when neither is set)"
+    ),
+    Options.optional
+  )
+}, ({ databaseUrl }) =>
   Effect.gen(function*() {
     const applied = yield* Migrations.run()
     yield* Console.log(applied.length === 0 ? "the database is up to date" : `applied ${applied.map(([id, name]) => `${id} ${name}`).join(", ")}`)
-  }).pipe(Effect.provide(Database.layer()))).pipe(Command.withDescription("apply the database migrations"))
+  }).pipe(Effect.provide(Database.layerOwner({ url: Option.getOrUndefined(databaseUrl) })))).pipe(
+    Command.withDescription("apply the database migrations, as the role that owns the tables")
+  )
 
 const graph = Command.make("graph", {}, () => Console.log(Graph.toMermaid(Pipeline.graph))).pipe(
   Command.withDescription("print the enrichment graph as Mermaid")

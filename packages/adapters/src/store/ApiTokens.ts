@@ -5,8 +5,10 @@
  * random bits), so a fast hash cannot be reversed by guessing.
  *
  * In Postgres, creating and revoking run in the tenant's transaction (under
- * row-level security); resolving runs before any tenant is known, in the
- * registry scope, which may read `api_tokens` by hash and write nothing.
+ * row-level security); resolving runs before any tenant is known, through
+ * `leadgraph_resolve_token(hash)`, a SECURITY DEFINER function of the owner
+ * that returns the tenant of a live token with that hash and reads nothing
+ * else (the runtime role itself can read no other tenant's token).
  *
  * @since 0.1.0
  */
@@ -110,9 +112,8 @@ export const make: Effect.Effect<Service, never, Tenancy.Tenancy | SqlClient.Sql
     resolve: (token) =>
       (wellFormed(token)
         ? tenancy.registry(
-          sql<{ tenant_id: string }>`SELECT tenant_id FROM api_tokens
-            WHERE token_hash = ${hash(token)} AND revoked_at IS NULL`
-        ).pipe(Effect.map((rows) => Option.flatMap(Option.fromNullable(rows[0]), (r) => decodeTenant(r.tenant_id))))
+          sql<{ tenant_id: string | null }>`SELECT leadgraph_resolve_token(${hash(token)}) AS tenant_id`
+        ).pipe(Effect.map((rows) => Option.flatMap(Option.fromNullable(rows[0]?.tenant_id), decodeTenant)))
         : Effect.succeedNone).pipe(mapErrors("apiTokens.resolve"), Effect.withSpan("ApiTokens.resolve")),
     revoke: (tenantId, token) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>

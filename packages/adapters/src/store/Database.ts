@@ -4,6 +4,27 @@
  * both to the same `@effect/sql-pg` client, so one code path (migrations,
  * row-level security, repositories) serves both.
  *
+ * On a server, `DATABASE_URL` names the runtime role, which owns nothing
+ * (see `Tenancy`); migrations run as the owner, through
+ * `MIGRATION_DATABASE_URL` or `leadgraph migrate --database-url`
+ * ({@link layerOwner}).
+ *
+ * The embedded database is one process's: a lock file beside its data
+ * directory (`.leadgraph/pgdata.lock`) names the process that holds it, and
+ * a second process fails with {@link DatabaseLocked}; a lock left by a
+ * process that is gone is taken over. PGlite runs one session, as its
+ * bootstrap superuser, shared by every connection: {@link layerEmbedded}
+ * applies the migrations as that superuser, then switches the session for
+ * good to the application role with `SET SESSION AUTHORIZATION`. After
+ * that, `RESET ROLE`, `RESET SESSION AUTHORIZATION` and `DISCARD ALL` keep
+ * the application role, `SET ROLE` to the superuser is refused, and
+ * row-level security and the tenant binding hold as on a server. What PGlite
+ * cannot refuse: `SET SESSION AUTHORIZATION` naming the superuser (the
+ * session was authenticated as it), or the same through
+ * `set_config('session_authorization', ...)` or `pg_settings`, after which
+ * every check is bypassed. The embedded database isolates tenants against
+ * mistakes, not against SQL chosen by an attacker; that takes a server.
+ *
  * @since 0.1.0
  */
 import { PGlite } from "@electric-sql/pglite"
@@ -11,9 +32,12 @@ import { PGLiteSocketServer } from "@electric-sql/pglite-socket"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Store } from "@leadgraph/core"
-import { Config, Effect, Layer, Option, Redacted } from "effect"
+import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { mkdir } from "node:fs/promises"
+import { dirname, resolve } from "node:path"
+import * as DataDirLock from "./internal/dataDirLock.js"
 import { mapErrors } from "./internal/errors.js"
+import * as Migrations from "./Migrations.js"
 
 /**
  * The default data directory of the embedded database.
@@ -22,6 +46,42 @@ import { mapErrors } from "./internal/errors.js"
  * @category constants
  */
 export const defaultDataDir = ".leadgraph/pgdata"
+
+/**
+ * The embedded data directory is held by another process (or by another
+ * layer of this one): the `cause` of the `StoreError` (reason `Conflict`)
+ * that {@link layerEmbedded} fails with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DatabaseLocked extends Schema.TaggedError<DatabaseLocked>()("DatabaseLocked", {
+  /** The data directory. */
+  dataDir: Schema.String,
+  /** The lock file. */
+  lockFile: Schema.String,
+  /** The holder's process id. */
+  pid: Schema.Number,
+  /** The host the holder runs on (a lock from another host cannot be checked, and counts as held). */
+  host: Schema.String,
+  /** The holder's command line, as it recorded it (credentials in URLs masked). */
+  command: Schema.String
+}) {
+  override get message(): string {
+    return `the embedded database ${this.dataDir} is in use by process ${this.pid}${
+      this.command === "" ? "" : ` (${this.command})`
+    } on ${this.host}: stop it, or delete ${this.lockFile} if that process is not leadgraph`
+  }
+}
+
+/**
+ * The process holding the embedded database, when `error` says it is held.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const lockedBy = (error: Store.StoreError): Option.Option<DatabaseLocked> =>
+  error.cause instanceof DatabaseLocked ? Option.some(error.cause) : Option.none()
 
 /**
  * Options of {@link layerEmbedded}.
@@ -39,14 +99,41 @@ export interface EmbeddedOptions {
    * PGlite runs one statement at a time anyway.
    */
   readonly maxConnections?: number | undefined
+  /**
+   * The application role the session runs as once the migrations are
+   * applied (default `leadgraph_app`): what `Tenancy` checks and uses.
+   */
+  readonly appRole?: string | undefined
+  /**
+   * Keep the session as PGlite's superuser and apply nothing on open: for
+   * `leadgraph migrate` and maintenance, never for tenant work (the store's
+   * safety check refuses it). Default `false`.
+   */
+  readonly owner?: boolean | undefined
 }
 
 const unavailable = (detail: string) => (cause: unknown) =>
   new Store.StoreError({ reason: "Unavailable", operation: "connect", detail, cause })
 
+const locked = (dataDir: string) => (e: DataDirLock.Held | DataDirLock.LockFailed) =>
+  e._tag === "Held"
+    ? new Store.StoreError({
+      reason: "Conflict",
+      operation: "connect",
+      detail: `embedded database ${dataDir} is in use by process ${e.holder.pid}${
+        e.holder.command === "" ? "" : ` (${e.holder.command})`
+      } on ${e.holder.host}; one process at a time may open it`,
+      cause: new DatabaseLocked({ dataDir, lockFile: e.path, ...e.holder })
+    })
+    : new Store.StoreError({ reason: "Unavailable", operation: "connect", detail: `cannot lock ${e.path}`, cause: e })
+
 /**
  * An embedded PGlite database, served on 127.0.0.1 at a random port and
- * reached through the `@effect/sql-pg` client. Closed with the layer.
+ * reached through the `@effect/sql-pg` client. A data directory on disk is
+ * locked for the layer's lifetime (see {@link DatabaseLocked}); the
+ * migrations are applied on open, and the session then runs as the
+ * application role (see the module comment for what that holds and what
+ * not). Closed with the layer.
  *
  * @since 0.1.0
  * @category layers
@@ -57,7 +144,17 @@ export const layerEmbedded = (
   Layer.unwrapScoped(Effect.gen(function*() {
     const dataDir = options?.dataDir ?? defaultDataDir
     const maxConnections = Math.max(2, options?.maxConnections ?? 4)
+    const appRole = options?.appRole ?? Migrations.defaultAppRole
+    if (!Migrations.validRole(appRole)) {
+      const detail = `bad role name "${appRole}"`
+      return yield* new Store.StoreError({ reason: "Invalid", operation: "connect", detail })
+    }
     if (!dataDir.includes("://")) {
+      yield* Effect.tryPromise({
+        try: () => mkdir(dirname(resolve(dataDir)), { recursive: true }),
+        catch: unavailable(`cannot create the parent of ${dataDir}`)
+      })
+      yield* DataDirLock.acquire(dataDir).pipe(Effect.mapError(locked(dataDir)))
       yield* Effect.tryPromise({
         try: () => mkdir(dataDir, { recursive: true }),
         catch: unavailable(`cannot create ${dataDir}`)
@@ -73,7 +170,7 @@ export const layerEmbedded = (
       () => Effect.promise(() => server.stop())
     )
     const port = Number(server.getServerConn().split(":").pop())
-    return PgClient.layer({
+    const client = PgClient.layer({
       host: "127.0.0.1",
       port,
       username: "postgres",
@@ -81,6 +178,14 @@ export const layerEmbedded = (
       maxConnections,
       applicationName: "leadgraph"
     }).pipe(Layer.mapError((e) => new Store.StoreError({ reason: "Unavailable", operation: "connect", cause: e })))
+    if (options?.owner === true) return client
+    // every connection shares the one session: switching it switches them all
+    return Layer.tap(client, (context) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* Migrations.run({ appRole })
+        yield* sql.unsafe(`SET SESSION AUTHORIZATION ${appRole}`)
+      }).pipe(mapErrors("connect"), Effect.provide(context)))
   }))
 
 /**
@@ -90,6 +195,7 @@ export const layerEmbedded = (
  * @category models
  */
 export interface UrlOptions {
+  /** The runtime role's URL (what `DATABASE_URL` holds). */
   readonly url: Redacted.Redacted<string>
   /** Pool size (default 10). */
   readonly maxConnections?: number | undefined
@@ -98,7 +204,34 @@ export interface UrlOptions {
    * connection's `search_path`), for example one per test suite.
    */
   readonly schema?: string | undefined
+  /**
+   * The owner's URL. When given, the schema is created and pending
+   * migrations applied through one short-lived connection as the owner
+   * before the pool opens.
+   */
+  readonly migrationUrl?: Redacted.Redacted<string> | undefined
+  /** The application role the migrations grant to (default `leadgraph_app`). */
+  readonly appRole?: string | undefined
 }
+
+const pool = (url: string, maxConnections: number) =>
+  PgClient.layer({ url: Redacted.make(url), maxConnections, applicationName: "leadgraph" }).pipe(
+    Layer.mapError((e) => new Store.StoreError({ reason: "Unavailable", operation: "connect", cause: e }))
+  )
+
+const ensureSchema = (schema: string) =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) => {
+    const exists = sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${schema}`.pipe(
+      Effect.map((rows) => rows[0]?.n === 1)
+    )
+    // two processes creating the schema at once: the loser sees a
+    // duplicate-key error, and the schema exists all the same
+    return Effect.flatMap(exists, (found) =>
+      found ? Effect.void : sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`).pipe(
+        Effect.asVoid,
+        Effect.catchAll((error) => Effect.flatMap(exists, (now) => now ? Effect.void : Effect.fail(error)))
+      ))
+  }).pipe(mapErrors("connect"))
 
 /**
  * A Postgres server by URL.
@@ -111,29 +244,20 @@ export const layerUrl = (options: UrlOptions): Layer.Layer<PgClient.PgClient | S
   if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     return Layer.fail(new Store.StoreError({ reason: "Invalid", operation: "connect", detail: "bad schema name" }))
   }
-  const url = schema === undefined ? Redacted.value(options.url) : withSearchPath(Redacted.value(options.url), schema)
-  const client = PgClient.layer({
-    url: Redacted.make(url),
-    maxConnections: options.maxConnections ?? 10,
-    applicationName: "leadgraph"
-  }).pipe(Layer.mapError((e) => new Store.StoreError({ reason: "Unavailable", operation: "connect", cause: e })))
-  if (schema === undefined) return client
-  return Layer.tap(client, (context) =>
-    SqlClient.SqlClient.pipe(
-      Effect.flatMap((sql) =>
-        // two processes creating the schema at once: the loser sees a
-        // duplicate-key error, and the schema exists all the same
-        sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`).pipe(
-          Effect.catchAll((error) =>
-            sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_namespace WHERE nspname = ${schema}`.pipe(
-              Effect.flatMap((rows) => rows[0]?.n === 1 ? Effect.void : Effect.fail(error))
-            )
-          )
-        )
-      ),
-      mapErrors("connect"),
-      Effect.provide(context)
-    ))
+  const at = (url: Redacted.Redacted<string>) =>
+    schema === undefined ? Redacted.value(url) : withSearchPath(Redacted.value(url), schema)
+  const runtime = pool(at(options.url), options.maxConnections ?? 10)
+  const ready = schema === undefined
+    ? runtime
+    : Layer.tap(runtime, (context) => Effect.provide(ensureSchema(schema), context))
+  const migrationUrl = options.migrationUrl
+  if (migrationUrl === undefined) return ready
+  const migrate = Layer.scopedDiscard(Effect.gen(function*() {
+    const context = yield* Layer.build(pool(at(migrationUrl), 1))
+    const ensured = schema === undefined ? Effect.void : ensureSchema(schema)
+    yield* Effect.provide(Effect.zipRight(ensured, Migrations.run({ appRole: options.appRole })), context)
+  }).pipe(Effect.scoped))
+  return Layer.provide(ready, migrate)
 }
 
 const withSearchPath = (url: string, schema: string): string => {
@@ -142,8 +266,31 @@ const withSearchPath = (url: string, schema: string): string => {
   return parsed.toString()
 }
 
+const databaseUrl = Config.option(
+  Config.redacted("DATABASE_URL").pipe(
+    Config.withDescription("Postgres URL of the store, as the runtime role; the embedded PGlite database when unset")
+  )
+)
+
+const migrationDatabaseUrl = Config.option(
+  Config.redacted("MIGRATION_DATABASE_URL").pipe(
+    Config.withDescription("Postgres URL of the role that owns the store's tables; migrations run through it")
+  )
+)
+
+const badConfig = (cause: unknown) =>
+  new Store.StoreError({
+    reason: "Invalid",
+    operation: "connect",
+    detail: "bad DATABASE_URL or MIGRATION_DATABASE_URL",
+    cause
+  })
+
 /**
- * `DATABASE_URL` when it is set, the embedded database otherwise.
+ * `DATABASE_URL` (the runtime role) when it is set, the embedded database
+ * otherwise. With `MIGRATION_DATABASE_URL` set too, pending migrations are
+ * applied through it on open; without, they must have been applied
+ * (`leadgraph migrate`), or the store refuses to start.
  *
  * @since 0.1.0
  * @category layers
@@ -152,17 +299,38 @@ export const layer = (
   options?: EmbeddedOptions
 ): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> =>
   Layer.unwrapEffect(
-    Config.option(
-      Config.redacted("DATABASE_URL").pipe(
-        Config.withDescription("Postgres URL of the store; the embedded PGlite database when unset")
-      )
-    ).pipe(
-      Effect.map(Option.match({
-        onNone: () => layerEmbedded(options),
-        onSome: (url) => layerUrl({ url })
-      })),
-      Effect.mapError((cause) =>
-        new Store.StoreError({ reason: "Invalid", operation: "connect", detail: "bad DATABASE_URL", cause })
-      )
+    Effect.all([databaseUrl, migrationDatabaseUrl]).pipe(
+      Effect.map(([url, migrationUrl]) =>
+        Option.match(url, {
+          onNone: () => layerEmbedded(options),
+          onSome: (url) =>
+            layerUrl({ url, migrationUrl: Option.getOrUndefined(migrationUrl), appRole: options?.appRole })
+        })
+      ),
+      Effect.mapError(badConfig)
+    )
+  )
+
+/**
+ * The owner's connection, for migrations and maintenance: `url` when given,
+ * else `MIGRATION_DATABASE_URL`, else `DATABASE_URL` (which then has to name
+ * the owner), else the embedded database as its superuser (no migration on
+ * open).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerOwner = (
+  options?: { readonly url?: Redacted.Redacted<string> | undefined; readonly dataDir?: string | undefined }
+): Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> =>
+  options?.url !== undefined ? layerUrl({ url: options.url, maxConnections: 2 }) : Layer.unwrapEffect(
+    Effect.all([migrationDatabaseUrl, databaseUrl]).pipe(
+      Effect.map(([owner, runtime]) =>
+        Option.match(Option.orElse(owner, () => runtime), {
+          onNone: () => layerEmbedded({ dataDir: options?.dataDir, owner: true }),
+          onSome: (url) => layerUrl({ url, maxConnections: 2 })
+        })
+      ),
+      Effect.mapError(badConfig)
     )
   )

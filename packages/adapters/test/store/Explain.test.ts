@@ -8,7 +8,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { PgStore, Tenancy } from "@leadgraph/adapters"
+import { PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
 import { RunDay, Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Option } from "effect"
 import { exportStatement, targetsStatement } from "../../src/store/internal/companies.js"
@@ -73,9 +73,11 @@ for (const target of targets("explain")) {
                 SELECT tenant_id, id, (hashtext(domain) & 1023) % 101, 'medium', timestamptz '2026-03-01'
                 FROM companies WHERE tenant_id = ${tenantId} AND (hashtext(domain) & 3) = ${slice}`
             ), { discard: true })
-          yield* sql`ANALYZE companies`
-          yield* sql`ANALYZE company_targets`
-          yield* sql`ANALYZE lead_scores`
+          // statistics are the owner's to gather (the runtime role owns no table)
+          const owner = yield* TestDatabases.Owner
+          yield* owner.transaction((sql) =>
+            Effect.all([sql`ANALYZE companies`, sql`ANALYZE company_targets`, sql`ANALYZE lead_scores`])
+          )
           const counted = yield* tenancy.withTenant(tenantId, sql<{ n: number }>`SELECT count(*)::int AS n FROM companies`)
           expect(counted[0]!.n).toBe(100000)
 

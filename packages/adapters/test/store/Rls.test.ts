@@ -1,13 +1,15 @@
 /**
- * Row-level security, tested as the application role (never as a superuser
- * or a table owner, for whom RLS proves nothing): cross-tenant reads and
- * writes touch no row, a missing tenant sees nothing, random interleavings
- * of two tenants' transactions over one pool never see the other's rows,
- * and the store refuses to start as a role that would bypass RLS.
+ * Row-level security, tested as the runtime role (never as a superuser or a
+ * table owner, for whom RLS proves nothing): cross-tenant reads and writes
+ * touch no row, a transaction bound to no tenant sees nothing, random
+ * interleavings of two tenants' transactions over one pool never see the
+ * other's rows, and the store refuses to start as a role that would bypass
+ * RLS. The attacks from inside a tenant's transaction are in
+ * Isolation.test.ts.
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Database, Migrations, PgStore, Tenancy } from "@leadgraph/adapters"
+import { Database, Migrations, PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
 import type { Company } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, FastCheck as fc, Layer, Redacted } from "effect"
@@ -15,9 +17,17 @@ import { randomUUID } from "node:crypto"
 import * as Security from "../../src/store/migrations/0002_security.js"
 import * as CompanyTargets from "../../src/store/migrations/0004_company_targets.js"
 import * as ApiTokens from "../../src/store/migrations/0006_api_tokens.js"
+import * as ReservationOwners from "../../src/store/migrations/0007_reservation_owners.js"
+import * as PaidResults from "../../src/store/migrations/0008_paid_results.js"
 import { targets } from "./harness.js"
 
-const tenantTables = [...Security.tenantTables, ...CompanyTargets.tenantTables, ...ApiTokens.tenantTables]
+const tenantTables = [
+  ...Security.tenantTables,
+  ...CompanyTargets.tenantTables,
+  ...ApiTokens.tenantTables,
+  ...ReservationOwners.tenantTables,
+  ...PaidResults.tenantTables
+]
 
 let written = 0
 const A = Tenant.TenantId.make("rls-a")
@@ -51,15 +61,9 @@ const seed = Effect.gen(function*() {
   }
 })
 
-/** A transaction as the application role with no tenant set. */
+/** A transaction of the runtime role bound to no tenant. */
 const asAppRoleWithoutTenant = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const tenancy = yield* Tenancy.Tenancy
-    return yield* sql.withTransaction(
-      Effect.zipRight(sql`SELECT set_config('role', ${tenancy.appRole}, true)`, effect)
-    )
-  })
+  Effect.flatMap(SqlClient.SqlClient, (sql) => sql.withTransaction(effect))
 
 for (const target of targets("rls")) {
   describe(`row-level security (${target.label})`, () => {
@@ -77,7 +81,7 @@ for (const target of targets("rls")) {
           for (const row of rows) expect(row).toEqual({ table: row.table, enabled: true, forced: true })
         }))
 
-      it.effect("tenant work runs as a role that is neither superuser nor owner", () =>
+      it.effect("tenant work runs as the connected runtime role, neither superuser nor owner, with no role switch", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           const tenancy = yield* Tenancy.Tenancy
@@ -91,12 +95,11 @@ for (const target of targets("rls")) {
           )
           expect(me).toEqual({
             role: "leadgraph_app",
-            session: expect.any(String),
+            session: "leadgraph_app",
             rolsuper: false,
             rolbypassrls: false,
             owned: 0
           })
-          expect(me!.session).not.toBe("leadgraph_app")
         }))
 
       it.effect("with tenant A set, tenant B's rows cannot be read, changed, deleted or added", () =>
@@ -193,21 +196,34 @@ for (const target of targets("rls")) {
         { fastCheck: { numRuns: 12 } }
       )
 
-      it.effect("refuses to start tenant work as a role that bypasses RLS", () =>
+      it.effect("refuses to start tenant work as the owner, beside a table without forced RLS, or a policy not bound to the tenant", () =>
         Effect.gen(function*() {
-          const sql = yield* SqlClient.SqlClient
-          const [{ owner }] = yield* sql<{ owner: string }>`SELECT session_user AS owner`
-          // the connecting role owns the tables (and is a superuser on PGlite)
-          const asOwner = yield* Effect.flip(Tenancy.make({ appRole: owner!, migrate: false }))
+          const owner = yield* TestDatabases.Owner
+          // as the owner (a superuser on PGlite)
+          const asOwner = yield* owner.transaction((sql) =>
+            Effect.flip(Tenancy.checkSafety(Migrations.defaultAppRole).pipe(Effect.provideService(SqlClient.SqlClient, sql)))
+          )
           expect(asOwner).toMatchObject({ _tag: "StoreError", reason: "Unsafe" })
           expect(asOwner.detail).toMatch(/superuser|owns/)
-          // a tenant table without forced RLS makes the store refuse too
-          yield* sql`CREATE TABLE rogue (tenant_id text NOT NULL)`
-          yield* sql`GRANT SELECT ON rogue TO leadgraph_app`
+          // a tenant table without forced RLS
+          yield* owner.transaction((sql) =>
+            Effect.zipRight(sql`CREATE TABLE rogue (tenant_id text NOT NULL)`, sql`GRANT SELECT ON rogue TO leadgraph_app`)
+          )
           const rogue = yield* Effect.flip(Tenancy.make({ migrate: false }))
-          yield* sql`DROP TABLE rogue`
+          yield* owner.transaction((sql) => sql`DROP TABLE rogue`)
           expect(rogue).toMatchObject({ reason: "Unsafe" })
           expect(rogue.detail).toMatch(/forced row-level security/)
+          // a policy that opens a table on a setting instead of the binding
+          yield* owner.transaction((sql) =>
+            sql`CREATE POLICY sneaky ON companies USING (current_setting('app.scope', true) = 'registry')`
+          )
+          const sneaky = yield* Effect.flip(Tenancy.make({ migrate: false }))
+          yield* owner.transaction((sql) => sql`DROP POLICY sneaky ON companies`)
+          expect(sneaky).toMatchObject({ reason: "Unsafe" })
+          expect(sneaky.detail).toMatch(/bound tenant/)
+          // a role without the application role's privileges
+          const other = yield* Effect.flip(Tenancy.make({ appRole: owner.role, migrate: false }))
+          expect(other).toMatchObject({ reason: "Forbidden" })
           yield* Tenancy.make({ migrate: false })
         }))
 
@@ -226,22 +242,27 @@ for (const target of targets("rls")) {
 }
 
 const url = process.env.DATABASE_URL
-if (url !== undefined) {
+const ownerUrl = process.env.MIGRATION_DATABASE_URL
+if (url !== undefined && url !== "" && ownerUrl !== undefined && ownerUrl !== "") {
   describe("migrations (postgres)", () => {
-    it.live("two processes starting at once on a fresh schema apply them exactly once", () =>
+    it.live("two owners migrating at once on a fresh schema apply them exactly once; the runtime role cannot", () =>
       Effect.gen(function*() {
         const schema = `lg_mig_${randomUUID().slice(0, 8)}`
         // each start-up gets its own pool, as two processes would
-        const pool = () => Database.layerUrl({ url: Redacted.make(url), schema, maxConnections: 2 })
-        const migrate = Migrations.run().pipe(Effect.provide(pool()))
+        const pool = (at: string) => Database.layerUrl({ url: Redacted.make(at), schema, maxConnections: 2 })
+        const migrate = Migrations.run().pipe(Effect.provide(pool(ownerUrl)))
+        // the runtime role can neither create the schema nor migrate it
+        const early = yield* Effect.flip(Migrations.run().pipe(Effect.provide(pool(url))))
+        expect(early.reason).toMatch(/Forbidden|Query/)
         const results = yield* Effect.all([migrate, migrate], { concurrency: 2 })
         const all = yield* Migrations.loader()
         expect(results.map((r) => r.length).sort()).toEqual([0, all.length])
-        yield* Effect.gen(function*() {
-          const sql = yield* SqlClient.SqlClient
-          yield* Tenancy.checkSafety(Migrations.defaultAppRole)
-          yield* sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)
-        }).pipe(Effect.provide(pool()))
+        // as the runtime role: nothing pending, and safe
+        expect(yield* Migrations.run().pipe(Effect.provide(pool(url)))).toEqual([])
+        yield* Tenancy.checkSafety(Migrations.defaultAppRole).pipe(Effect.provide(pool(url)))
+        yield* Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA ${schema} CASCADE`)).pipe(
+          Effect.provide(pool(ownerUrl))
+        )
       }), 60_000)
   })
 }

@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Database, PgStore } from "@leadgraph/adapters"
+import { Database, PgStore, TestDatabases } from "@leadgraph/adapters"
 import { Store, Tenant } from "@leadgraph/core"
 import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
-import { randomUUID } from "node:crypto"
 import { suite } from "../../../core/test/RunLockContract.js"
 import { targets } from "./harness.js"
 
@@ -22,21 +21,17 @@ const url = process.env.DATABASE_URL
 /** Two stores over one schema, each with a pool of its own (two processes, as far as Postgres can tell). */
 const twoProcesses = (databaseUrl: string) =>
   Effect.gen(function*() {
-    const schema = `lg_run_lock_x_${randomUUID().slice(0, 8)}`
-    const build = (n: number) =>
-      Layer.build(
-        PgStore.layer().pipe(
-          Layer.provideMerge(Database.layerUrl({ url: Redacted.make(databaseUrl), schema, maxConnections: 3 + n }))
-        )
-      )
-    const a = yield* build(0)
-    yield* Effect.addFinalizer(() =>
-      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).pipe(
-        Effect.provide(a),
-        Effect.orDie
+    // the schema is created, migrated and (at the end) dropped as the owner
+    const base = yield* Layer.build(
+      TestDatabases.scratchSchema("run_lock_x", databaseUrl, process.env.MIGRATION_DATABASE_URL)
+    )
+    const schema = Context.get(base, TestDatabases.Owner).schema!
+    const a = yield* Layer.build(PgStore.layer().pipe(Layer.provide(Layer.succeedContext(base))))
+    const b = yield* Layer.build(
+      PgStore.layer().pipe(
+        Layer.provideMerge(Database.layerUrl({ url: Redacted.make(databaseUrl), schema, maxConnections: 4 }))
       )
     )
-    const b = yield* build(1)
     return { a: Context.get(a, Store.Store), b: Context.get(b, Store.Store), sqlB: Context.get(b, SqlClient.SqlClient) }
   })
 

@@ -50,9 +50,13 @@ for (const target of targets("http_tokens")) {
               VALUES (${"0".repeat(64)}, ${A}, 'forged', now())`
           ))
           expect(crossWrite._tag).toBe("StoreError")
-          // the registry scope reads every token by hash, and writes none
+          // the registry scope sees no token row: a token resolves only through the owner's function
           const registry = yield* tenancy.registry(sql<{ n: number }>`SELECT count(*)::int AS n FROM api_tokens`)
-          expect(registry[0]!.n).toBe(2)
+          expect(registry[0]!.n).toBe(0)
+          const resolved = yield* tenancy.registry(
+            sql<{ t: string | null }>`SELECT leadgraph_resolve_token(${ApiTokens.hash(a.token)}) AS t`
+          )
+          expect(resolved).toEqual([{ t: A }])
           // (row-level security gives DELETE no row to see there)
           const deleted = yield* tenancy.registry(sql`DELETE FROM api_tokens RETURNING 1`)
           expect(deleted).toHaveLength(0)

@@ -251,8 +251,8 @@ export const listActiveTenants = (
 ) => {
   const include = filter?.include ?? []
   const exclude = filter?.exclude ?? []
-  return sql<Tenant.Tenant>`SELECT t.id, t.name, t.daily_cap AS "dailyCap" FROM tenants t
-    JOIN odoo_connections o ON o.tenant_id = t.id AND o.active
+  // the registry function of the owner: the runtime role reads no other tenant's row
+  return sql<Tenant.Tenant>`SELECT t.id, t.name, t.daily_cap AS "dailyCap" FROM leadgraph_active_tenants() t
     WHERE (cardinality(${include}::text[]) = 0 OR t.id = ANY(${include}::text[]))
       AND NOT (t.id = ANY(${exclude}::text[]))
     ORDER BY t.id`
