@@ -48,13 +48,18 @@ export const table = (summary: RunSummary.RunSummary): string => {
 }
 
 const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
-  Object.entries(budgets).map(([name, b]) => `${name} ${Math.round(b.used)}/${b.cap}`).join(", ")
+  Object.entries(budgets).map(([name, b]) =>
+    `${name} ${Math.round(b.used)}/${b.cap}` +
+    ((b.inFlightAtCrash ?? 0) > 0 ? ` (in flight at a crash: ${b.inFlightAtCrash})` : "")
+  ).join(", ")
 
 /**
  * A plain-text report of a nightly run, headed by its run day (and that
  * day's zone): a row per tenant (status `error` when it could not run,
  * `busy` when its run was already in progress elsewhere), then each
- * tenant's step table and its budgets against their caps.
+ * tenant's step table and its budgets against their caps (with, for a
+ * budget, how many reservations were settled as spent because a crash
+ * left their calls in flight: "in flight at a crash: N").
  *
  * @since 0.1.0
  * @category rendering

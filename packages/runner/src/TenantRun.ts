@@ -74,7 +74,9 @@ export interface Options {
 }
 
 /**
- * A budget's use today against its cap.
+ * A budget's use on the run day against its cap, and how many of its
+ * reservations that day were settled as spent because their run's process
+ * died with the call in flight (their units are part of `used`).
  *
  * @since 0.1.0
  * @category models
@@ -82,6 +84,7 @@ export interface Options {
 export interface BudgetUse {
   readonly used: number
   readonly cap: number
+  readonly inFlightAtCrash?: number | undefined
 }
 
 /**
@@ -409,6 +412,8 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
           errorSummary
         })
 
+      // the run's own ledger, counting its day, held by this run until it ends
+      yield* TenantServices.openRun(options.tenantId, { runId, day: runDay })
       const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
         Stream.groupedWithin(100, "2 seconds"),
         Stream.runForEach(record),
@@ -432,7 +437,10 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const budgets: Record<string, BudgetUse> = {}
       for (const [name, cap] of Object.entries(options.caps)) {
         const use = yield* Effect.option(budget.usage(name))
-        budgets[name] = { used: Option.match(use, { onNone: () => 0, onSome: (u) => u.committed }), cap }
+        budgets[name] = Option.match(use, {
+          onNone: () => ({ used: 0, cap }),
+          onSome: (u) => ({ used: u.committed, cap, inFlightAtCrash: u.inFlightAtCrash })
+        })
       }
       return {
         _tag: "Finished",

@@ -6,13 +6,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { PgBudgetLedger, PgCheckpoint, PgStore, PgVerificationCache } from "@leadgraph/adapters"
 import type { Checkpoint } from "@leadgraph/core"
-import { Budget, BudgetLedger, Store, Tenant, ZeroBounce } from "@leadgraph/core"
-import { Effect, FastCheck as fc, Layer, Option, TestClock } from "effect"
+import { Budget, BudgetLedger, RunDay, Store, Tenant, ZeroBounce } from "@leadgraph/core"
+import { Effect, Exit, FastCheck as fc, Layer, Option, Scope, TestClock } from "effect"
 import { targets } from "./harness.js"
 
 const A = Tenant.TenantId.make("ports-a")
 const B = Tenant.TenantId.make("ports-b")
 let budgets = 0
+// the day each ledger counts (a run's day), never the day of the clock
+const day = Option.getOrThrow(RunDay.make("2026-03-02", "Asia/Singapore"))
+const nextDay = Option.getOrThrow(RunDay.make("2026-03-03", "Asia/Singapore"))
 
 const seedTenants = Effect.flatMap(Store.Store, (store) =>
   Effect.forEach([A, B], (id) => store.forTenant(id).tenants.save({ name: id }), { discard: true }))
@@ -33,7 +36,7 @@ for (const target of targets("ports")) {
     it.layer(PgStore.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
       it.effect("the budget service over the SQL ledger reserves, commits and releases", () =>
         Effect.gen(function*() {
-          const ledger = yield* PgBudgetLedger.make({ tenantId: A, caps: { "lusha.credits": 10 } })
+          const ledger = yield* PgBudgetLedger.make({ tenantId: A, caps: { "lusha.credits": 10 }, day })
           const budget = yield* Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger))
           const first = yield* budget.reserve("lusha.credits", 4)
           const second = yield* budget.reserve("lusha.credits", 6)
@@ -48,44 +51,46 @@ for (const target of targets("ports")) {
           yield* budget.reserve("lusha.credits", 7)
           // an unlisted budget has a cap of 0 unless unlisted budgets are unlimited
           expect(yield* Effect.flip(budget.reserve("tavily.queries", 1))).toMatchObject({ reason: "exhausted" })
-          const open = yield* PgBudgetLedger.make({ tenantId: A, caps: {}, unlisted: "unlimited" })
+          const open = yield* PgBudgetLedger.make({ tenantId: A, caps: {}, unlisted: "unlimited", day })
           expect(Option.isSome(yield* open.tryReserve("tavily.queries", 1e9))).toBe(true)
-        }))
+        }).pipe(Effect.scoped))
 
-      it.effect("a reservation left unsettled past its TTL is reclaimed by the next reservation", () =>
+      it.effect("a reservation left open by a process that died is settled as spent once its lease lapses, never released", () =>
         Effect.gen(function*() {
           const budget = `crash.${++budgets}`
-          const options = { tenantId: A, caps: { [budget]: 10 }, reservationTtl: "10 minutes" as const }
-          // a process reserves and dies without settling
-          const crashed = yield* PgBudgetLedger.make(options)
+          const options = { tenantId: A, caps: { [budget]: 10 }, day, lease: { ttl: "2 minutes", renewEvery: "30 seconds" } } as const
+          // a process reserves and dies without settling (its scope closes: no more renewals)
+          const process = yield* Scope.make()
+          const crashed = yield* Scope.extend(PgBudgetLedger.make(options), process)
           expect(Option.isSome(yield* crashed.tryReserve(budget, 6))).toBe(true)
+          yield* Scope.close(process, Exit.void)
           const ledger = yield* PgBudgetLedger.make(options)
           expect(yield* ledger.tryReserve(budget, 5)).toEqual(Option.none())
-          yield* TestClock.adjust("9 minutes")
-          const live = yield* ledger.tryReserve(budget, 4)
-          expect(Option.isSome(live)).toBe(true)
-          expect(yield* ledger.tryReserve(budget, 1)).toEqual(Option.none())
-          // the first one has expired; the second, made a minute later, has not
-          yield* TestClock.adjust("2 minutes")
-          expect(Option.isSome(yield* ledger.tryReserve(budget, 6))).toBe(true)
-          expect(yield* ledger.usage(budget)).toMatchObject({ reserved: 10, committed: 0 })
-          // the live one settles normally; settling the reclaimed one commits nothing
-          yield* ledger.settle(Option.getOrThrow(live), 4)
-          expect(yield* ledger.usage(budget)).toMatchObject({ reserved: 6, committed: 4 })
-        }))
+          // within the lease the units stay reserved; after it they are spent, not given back
+          yield* TestClock.adjust("3 minutes")
+          expect(yield* ledger.tryReserve(budget, 5)).toEqual(Option.none())
+          const live = Option.getOrThrow(yield* ledger.tryReserve(budget, 4))
+          expect(yield* ledger.usage(budget)).toEqual({ budget, cap: 10, reserved: 4, committed: 6, inFlightAtCrash: 1 })
+          yield* ledger.settle(live, 4)
+          expect(yield* ledger.usage(budget)).toMatchObject({ reserved: 0, committed: 10, inFlightAtCrash: 1 })
+        }).pipe(Effect.scoped))
 
-      it.effect("keeps counts per tenant and per day", () =>
+      it.effect("keeps counts per tenant and per day: the ledger's day, whatever the clock says", () =>
         Effect.gen(function*() {
           const caps = { caps: { "openai.tokens": 100 } }
-          const a = yield* PgBudgetLedger.make({ tenantId: A, ...caps })
-          const b = yield* PgBudgetLedger.make({ tenantId: B, ...caps })
+          const a = yield* PgBudgetLedger.make({ tenantId: A, ...caps, day })
+          const b = yield* PgBudgetLedger.make({ tenantId: B, ...caps, day })
           expect(Option.isSome(yield* a.tryReserve("openai.tokens", 100))).toBe(true)
           expect(Option.isNone(yield* a.tryReserve("openai.tokens", 1))).toBe(true)
           expect(Option.isSome(yield* b.tryReserve("openai.tokens", 100))).toBe(true)
+          // a day later by the clock, a ledger still counts its own day
           yield* TestClock.adjust("1 day")
-          expect((yield* a.usage("openai.tokens")).reserved).toBe(0)
-          expect(Option.isSome(yield* a.tryReserve("openai.tokens", 100))).toBe(true)
-        }))
+          expect(Option.isNone(yield* a.tryReserve("openai.tokens", 1))).toBe(true)
+          const next = yield* PgBudgetLedger.make({ tenantId: A, ...caps, day: nextDay })
+          expect((yield* next.usage("openai.tokens")).reserved).toBe(0)
+          expect(Option.isSome(yield* next.tryReserve("openai.tokens", 100))).toBe(true)
+          expect((yield* a.usage("openai.tokens")).reserved).toBe(100)
+        }).pipe(Effect.scoped))
 
       it.effect.prop(
         "concurrent reservations from two processes never pass the cap",
@@ -94,8 +99,8 @@ for (const target of targets("ports")) {
           Effect.gen(function*() {
             const name = `prop.${++budgets}`
             // two ledgers over one pool stand for two processes sharing the cap
-            const one = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap } })
-            const two = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap } })
+            const one = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap }, day })
+            const two = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap }, day })
             const granted = yield* Effect.forEach(
               units,
               (u, i) => (i % 2 === 0 ? one : two).tryReserve(name, u),
@@ -109,13 +114,13 @@ for (const target of targets("ports")) {
             units.forEach((u, i) => {
               if (Option.isNone(granted[i]!)) expect(total + u).toBeGreaterThan(cap)
             })
-          }),
+          }).pipe(Effect.scoped),
         { fastCheck: { numRuns: 10 } }
       )
 
       it.effect("a hundred racing reservations of one unit fill a cap of 25 exactly", () =>
         Effect.gen(function*() {
-          const ledger = yield* PgBudgetLedger.make({ tenantId: B, caps: { race: 25 } })
+          const ledger = yield* PgBudgetLedger.make({ tenantId: B, caps: { race: 25 }, day })
           const granted = yield* Effect.forEach(Array.from({ length: 100 }), () => ledger.tryReserve("race", 1), {
             concurrency: "unbounded"
           })
@@ -124,7 +129,7 @@ for (const target of targets("ports")) {
             concurrency: "unbounded"
           })
           expect(yield* ledger.usage("race")).toEqual({ budget: "race", cap: 25, reserved: 0, committed: 25 })
-        }))
+        }).pipe(Effect.scoped))
 
       it.effect("checkpoints per run, target and step, and a cache shared across runs", () =>
         Effect.gen(function*() {
