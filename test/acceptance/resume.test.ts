@@ -109,13 +109,10 @@ describe.each(targets)("acceptance: resume ($label)", ({ database }) => {
 
       // No succeeded step's paid call repeated: the second attempt paid only for steps without a checkpoint.
       const lushaAfter = yield* fakes.lusha.callsOf("POST /prospecting/contact/search")
-      expect.soft({
-        lushaSearches: lushaAfter - lushaBefore,
-        extractions: resumed.kinds["firmographics"] ?? 0
-      }).toEqual({
-        lushaSearches: companies - (saved["contacts"] ?? 0),
-        extractions: companies - (saved["extract"] ?? 0)
-      })
+      expect(lushaAfter - lushaBefore, "Lusha searches").toBe(companies - (saved["contacts"] ?? 0))
+      // An extraction answered before the interruption but not yet checkpointed is kept (paid results), so the
+      // resume may pay for fewer than the companies without an extract checkpoint, never for more.
+      expect(resumed.kinds["firmographics"] ?? 0, "extractions").toBeLessThanOrEqual(companies - (saved["extract"] ?? 0))
       expect(resumed.kinds["lead_score_rationale"] ?? 0).toBeLessThanOrEqual(companies - (saved["rationale"] ?? 0))
       // An address ZeroBounce charged twice can only be one whose verification was in flight when the
       // run was interrupted (its company had no verify checkpoint), never one of a verify that had succeeded.

@@ -31,6 +31,8 @@ export * as PgBudgetLedger from "./store/PgBudgetLedger.js"
 export * as PgCheckpoint from "./store/PgCheckpoint.js"
 /** The SQL email verification cache: core's VerificationCache port in Postgres. @since 0.1.0 */
 export * as PgVerificationCache from "./store/PgVerificationCache.js"
+/** The SQL paid results store: core's PaidResults port in Postgres. @since 0.1.0 */
+export * as PgPaidResults from "./store/PgPaidResults.js"
 /** The Odoo CRM over JSON-RPC: core's Odoo port, idempotent upserts. @since 0.1.0 */
 export * as OdooJsonRpc from "./odoo/OdooJsonRpc.js"
 /** A fake Odoo JSON-RPC server on 127.0.0.1 that keeps its own records. @since 0.1.0 */

@@ -69,6 +69,8 @@ export * as Lusha from "./enrichment/Lusha.js"
 export * as ZeroBounce from "./enrichment/ZeroBounce.js"
 /** The email verification cache port, with an in-memory cache. @since 0.1.0 */
 export * as VerificationCache from "./enrichment/VerificationCache.js"
+/** The paid results port: vendor answers kept as they arrive, with an in-memory store. @since 0.1.0 */
+export * as PaidResults from "./enrichment/PaidResults.js"
 /** Firmographics: what extraction learns, by LLM or from signals. @since 0.1.0 */
 export * as Firmographics from "./enrichment/Firmographics.js"
 /** Pure lead scoring against ICP rules, with contributions. @since 0.1.0 */

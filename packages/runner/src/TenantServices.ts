@@ -1,26 +1,34 @@
 /**
  * The services that belong to one tenant — its budgets, its verification
- * cache and its checkpoints — behind one shared instance each, so vendor
+ * cache, its paid results and its checkpoints — behind one shared instance
+ * each, so vendor
  * adapters (and their rate limits, which are per API key) are built once
  * for all tenants. Which tenant a call belongs to comes from
  * {@link currentTenant}, which {@link withTenant} sets for a tenant's run;
- * engine fibers inherit it.
+ * engine fibers inherit it. Budgets are per run: {@link openRun} opens the
+ * tenant's ledger for the run's id and day, held by the run (its owner)
+ * for the life of the run's scope, and the routed `Budget` draws on it.
  *
  * @since 0.1.0
  */
-import { PgBudgetLedger, PgCheckpoint, PgVerificationCache, type Tenancy } from "@leadgraph/adapters"
-import { Budget, BudgetLedger, Checkpoint, type Tenant, VerificationCache } from "@leadgraph/core"
+import { PgBudgetLedger, PgCheckpoint, PgPaidResults, PgVerificationCache, type Tenancy } from "@leadgraph/adapters"
+import { Budget, BudgetLedger, Checkpoint, PaidResults, type RunDay, type Tenant, VerificationCache } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
+import type { Scope } from "effect"
 import { Context, Effect, FiberRef, Layer, Option, SynchronizedRef } from "effect"
 
 /**
- * The tenant the current fiber works for.
+ * The tenant the current fiber works for. Forked fibers inherit it; joining
+ * a fiber never changes it: a crawl that joins a robots.txt fetch another
+ * tenant's run started (one per origin, shared) must not come back working
+ * for that tenant.
  *
  * @since 0.1.0
  * @category fiber refs
  */
 export const currentTenant: FiberRef.FiberRef<Option.Option<Tenant.TenantId>> = FiberRef.unsafeMake(
-  Option.none<Tenant.TenantId>()
+  Option.none<Tenant.TenantId>(),
+  { join: (parent) => parent }
 )
 
 /**
@@ -33,14 +41,18 @@ export const withTenant = <A, E, R>(tenantId: Tenant.TenantId, effect: Effect.Ef
   Effect.locally(effect, currentTenant, Option.some(tenantId))
 
 /**
- * How to build one tenant's ledger, verification cache and checkpoint store.
+ * How to build one tenant's ledger, verification cache, paid results store
+ * and checkpoint store.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Service {
-  readonly ledger: (tenantId: Tenant.TenantId) => Effect.Effect<BudgetLedger.Service>
+  /** The tenant's ledger for one run, held by the run for the life of the scope. */
+  readonly ledger: (tenantId: Tenant.TenantId, run: RunLedger) => Effect.Effect<BudgetLedger.Service, never, Scope.Scope>
   readonly verificationCache: (tenantId: Tenant.TenantId) => Effect.Effect<VerificationCache.Service>
+  /** The tenant's store of paid vendor answers (see `PaidResults`). */
+  readonly paidResults: (tenantId: Tenant.TenantId) => Effect.Effect<PaidResults.Service>
   readonly checkpoint: (tenantId: Tenant.TenantId) => Effect.Effect<Checkpoint.Service>
 }
 
@@ -53,21 +65,35 @@ export interface Service {
 export class TenantServices extends Context.Tag("@leadgraph/runner/TenantServices")<TenantServices, Service>() {}
 
 /**
- * Options: each tenant's daily budget caps, the time zone their days start
- * in, and how long a verification verdict is reused.
+ * The run a ledger is opened for: its id (recorded with the ledger's
+ * owner) and its day, the one every reservation of the run counts against.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunLedger {
+  readonly runId: string
+  readonly day: RunDay.RunDay
+}
+
+/**
+ * Options: each tenant's daily budget caps and how long a verification
+ * verdict is reused.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
   readonly caps: Readonly<Record<string, number>>
-  readonly timeZone: string
+  /** @deprecated Unused: each ledger counts its run's day ({@link RunLedger}). */
+  readonly timeZone?: string | undefined
   readonly verificationTtl?: string | undefined
 }
 
 /**
  * Per-tenant services in Postgres: the SQL ledger (shared by every process),
- * the SQL verification cache and the SQL checkpoint store.
+ * the SQL verification cache, the SQL paid results store (shared by every
+ * process and run) and the SQL checkpoint store.
  *
  * @since 0.1.0
  * @category layers
@@ -78,13 +104,17 @@ export const layerPg = (
   Layer.effect(
     TenantServices,
     Effect.map(Effect.context<Tenancy.Tenancy | SqlClient.SqlClient>(), (context) => ({
-      ledger: (tenantId) =>
-        PgBudgetLedger.make({ tenantId, caps: options.caps, timeZone: options.timeZone }).pipe(Effect.provide(context)),
+      // the run's scope over the captured one: the owner's lease ends with the run
+      ledger: (tenantId, run) =>
+        PgBudgetLedger.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId }).pipe(
+          Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
+        ),
       verificationCache: (tenantId) =>
         PgVerificationCache.make({
           tenantId,
           ...(options.verificationTtl === undefined ? {} : { ttl: options.verificationTtl as never })
         }).pipe(Effect.provide(context)),
+      paidResults: (tenantId) => PgPaidResults.make({ tenantId }).pipe(Effect.provide(context)),
       checkpoint: (tenantId) => PgCheckpoint.make(tenantId).pipe(Effect.provide(context))
     }))
   )
@@ -101,8 +131,11 @@ export const layerMemory = (caps: Readonly<Record<string, number>>): Layer.Layer
   Layer.effect(
     TenantServices,
     Effect.all({
-      ledger: memoByTenant(() => BudgetLedger.makeMemory({ caps })),
+      ledger: Effect.map(memoByTenant(() => BudgetLedger.makeMemoryStore({ caps })), (stores) =>
+        (tenantId: Tenant.TenantId, run: RunLedger) =>
+          Effect.flatMap(stores(tenantId), (store) => store.open({ day: run.day, runId: run.runId }))),
       verificationCache: memoByTenant(() => VerificationCache.makeMemory()),
+      paidResults: memoByTenant(() => PaidResults.makeMemory),
       checkpoint: memoByTenant(() => Checkpoint.makeMemory)
     })
   )
@@ -124,23 +157,52 @@ const ofCurrentTenant = <A>(get: (tenantId: Tenant.TenantId) => Effect.Effect<A>
     onSome: get
   }))
 
+/** The budget of the current run, from {@link openRun} (kept across joins, as {@link currentTenant}). */
+const currentBudget = FiberRef.unsafeMake(Option.none<Budget.Service>(), { join: (parent) => parent })
+
 /**
- * One `Budget` and one `VerificationCache` for all tenants, each call routed
- * to the current tenant's own (built on first use and kept). A call outside
- * {@link withTenant} is a defect.
+ * Opens a tenant's ledger for a run — held by the run, as its owner, for
+ * the life of the scope — and routes the `Budget` of the current fiber (and
+ * of the fibers it forks) to it until the scope closes. What the run still
+ * holds when its process dies is settled as spent once its lease lapses.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const openRun = (
+  tenantId: Tenant.TenantId,
+  run: RunLedger
+): Effect.Effect<void, never, TenantServices | Scope.Scope> =>
+  Effect.gen(function*() {
+    const services = yield* TenantServices
+    const ledger = yield* services.ledger(tenantId, run)
+    const budget = yield* Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger))
+    yield* Effect.locallyScoped(currentBudget, Option.some(budget))
+  }).pipe(Effect.withSpan("TenantServices.openRun", { attributes: { tenant: tenantId, run: run.runId, day: run.day.date } }))
+
+/**
+ * One `Budget`, one `VerificationCache` and one `PaidResults` for all
+ * tenants: the budget routed to the current run's ({@link openRun}; drawing
+ * on it outside a run is a defect), the cache and the paid results to the
+ * current tenant's own (built on first use and kept; a call outside
+ * {@link withTenant} is a defect).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerRouted: Layer.Layer<Budget.Budget | VerificationCache.VerificationCache, never, TenantServices> =
+export const layerRouted: Layer.Layer<
+  Budget.Budget | VerificationCache.VerificationCache | PaidResults.PaidResults,
+  never,
+  TenantServices
+> =
   Layer.effectContext(Effect.gen(function*() {
     const services = yield* TenantServices
-    const budget = ofCurrentTenant(
-      yield* memoByTenant((t) =>
-        Effect.flatMap(services.ledger(t), (ledger) => Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger)))
-      )
-    )
+    const budget = Effect.flatMap(FiberRef.get(currentBudget), Option.match({
+      onNone: () => Effect.dieMessage("a budget was drawn outside a tenant's run (no TenantServices.openRun)"),
+      onSome: Effect.succeed
+    }))
     const cache = ofCurrentTenant(yield* memoByTenant(services.verificationCache))
+    const paid = ofCurrentTenant(yield* memoByTenant(services.paidResults))
     return Context.make(Budget.Budget, {
       reserve: (name, units) => Effect.flatMap(budget, (b) => b.reserve(name, units)),
       commit: (reservation, used) => Effect.flatMap(budget, (b) => b.commit(reservation, used)),
@@ -149,5 +211,8 @@ export const layerRouted: Layer.Layer<Budget.Budget | VerificationCache.Verifica
     }).pipe(Context.add(VerificationCache.VerificationCache, {
       getMany: (emails) => Effect.flatMap(cache, (c) => c.getMany(emails)),
       putMany: (verdicts) => Effect.flatMap(cache, (c) => c.putMany(verdicts))
+    }), Context.add(PaidResults.PaidResults, {
+      getMany: (kind, keys) => Effect.flatMap(paid, (p) => p.getMany(kind, keys)),
+      putMany: (kind, entries, ttl) => Effect.flatMap(paid, (p) => p.putMany(kind, entries, ttl))
     }))
   }))

@@ -1,13 +1,13 @@
 /**
  * The paid vendors as one set of live adapters — Tavily, Lusha, ZeroBounce
  * and OpenAI — built once per process (their rate limits are per API key)
- * over the routed per-tenant `Budget` and `VerificationCache`, and each
- * tenant's Odoo connection, built per tenant run.
+ * over the routed per-tenant `Budget`, `VerificationCache` and
+ * `PaidResults`, and each tenant's Odoo connection, built per tenant run.
  *
  * @since 0.1.0
  */
 import { FakeOpenAiServer, type FakeVendors, LushaLive, OdooJsonRpc, OpenAiLlm, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
-import type { Budget, Llm, Lusha, Odoo, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import type { Budget, Llm, Lusha, Odoo, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import type { HttpClient } from "@effect/platform"
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 
@@ -80,7 +80,9 @@ export const odooConfig: Config.Config<OdooOverrides> = Config.option(
 })))
 
 /**
- * The four live adapters.
+ * The four live adapters. Lusha and OpenAI keep each answer they paid for
+ * in the `PaidResults` in context, ZeroBounce each verdict in the
+ * `VerificationCache`.
  *
  * @since 0.1.0
  * @category layers
@@ -90,7 +92,7 @@ export const layer = (
 ): Layer.Layer<
   Tavily.Tavily | Lusha.Lusha | ZeroBounce.ZeroBounce | Llm.Llm,
   never,
-  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache | PaidResults.PaidResults
 > =>
   Layer.mergeAll(
     TavilyLive.layer(options.tavily),

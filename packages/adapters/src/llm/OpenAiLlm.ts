@@ -10,16 +10,23 @@
  *   is reserved before the call, the real `usage` committed after it.
  * - After a 429 `insufficient_quota` (`OutOfCredits`) the service sends
  *   nothing more.
- * - Score rationales are cached in the Layer by their cache key (see
- *   {@link Llm.rationaleCacheMaterial}).
+ * - Every answer paid for is kept in core's `PaidResults` store as soon as
+ *   it arrives (the tenant's, in the database when live), and asked for
+ *   first: an extraction by the SHA-256 of its request body, for the run
+ *   that paid and `resultTtl` (24 hours), so a resumed run does not pay for
+ *   it again; a score rationale by its cache key (see
+ *   {@link Llm.rationaleCacheMaterial}), for every process and run of the
+ *   tenant, for `rationaleTtl` (30 days).
  *
  * ```ts
- * const LlmLive = OpenAiLlm.layerConfig().pipe(Layer.provide(Budget.layerMemory({ "openai.tokens": 2_000_000 })))
+ * const LlmLive = OpenAiLlm.layerConfig().pipe(
+ *   Layer.provide([Budget.layerMemory({ "openai.tokens": 2_000_000 }), PaidResults.layerMemory])
+ * )
  * ```
  *
  * @since 0.1.0
  */
-import { Budget, Llm, Retry } from "@leadgraph/core"
+import { Budget, Llm, PaidResults, Retry } from "@leadgraph/core"
 import type { ConfigError, Scope } from "effect"
 import { Clock, Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import OpenAI from "openai"
@@ -50,13 +57,17 @@ export interface Options {
   readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
   /** Completion-token cap of a call (default {@link defaults}.maxOutputTokens). */
   readonly maxOutputTokens?: number | undefined
-  /** Rationales kept in memory (default {@link defaults}.rationaleCacheCapacity). */
-  readonly rationaleCacheCapacity?: number | undefined
+  /** How long an extraction's answer is kept for a resume of its run (default {@link defaults}.resultTtl). */
+  readonly resultTtl?: Duration.DurationInput | undefined
+  /** How long a score rationale is kept in `PaidResults` (default {@link defaults}.rationaleTtl). */
+  readonly rationaleTtl?: Duration.DurationInput | undefined
 }
 
 /**
  * Defaults: `gpt-4o-mini`, 60 s per attempt, 500 requests a minute, 1,024
- * completion tokens, 10,000 cached rationales.
+ * completion tokens; extractions kept 24 hours (a resume finds them), score
+ * rationales 30 days (their key changes with the features, the ICP rules
+ * and the model, so a kept one stays right).
  *
  * @since 0.1.0
  * @category defaults
@@ -67,7 +78,8 @@ export const defaults = {
   timeout: "60 seconds",
   rateLimit: { limit: 500, interval: "1 minute" },
   maxOutputTokens: 1024,
-  rationaleCacheCapacity: 10_000
+  resultTtl: "24 hours",
+  rationaleTtl: "30 days"
 } as const
 
 const headerRecord = (headers: Headers | undefined): Record<string, string> => {
@@ -126,14 +138,18 @@ const toParams = (body: Service.RequestBody): ChatCompletionCreateParamsNonStrea
 })
 
 /**
- * Builds the live service; it draws tokens from the Budget in context.
+ * Builds the live service; it draws tokens from the Budget in context and
+ * keeps what it paid for in the `PaidResults` in context.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Llm.Service, never, Budget.Budget | Scope.Scope> =>
+export const make = (
+  options: Options
+): Effect.Effect<Llm.Service, never, Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
   Effect.gen(function*() {
     const budget = yield* Budget.Budget
+    const results = yield* PaidResults.PaidResults
     const secrets = [options.apiKey]
     const timeout = Duration.decode(options.timeout ?? defaults.timeout)
     const client = new OpenAI({
@@ -178,20 +194,21 @@ export const make = (options: Options): Effect.Effect<Llm.Service, never, Budget
         })
       )
 
-    return yield* Service.make((body) => Retry.retry(attempt(body), options.retry), budget, {
+    return yield* Service.make((body) => Retry.retry(attempt(body), options.retry), budget, results, {
       model: options.model ?? defaults.model,
       maxOutputTokens: options.maxOutputTokens ?? defaults.maxOutputTokens,
-      cacheCapacity: options.rationaleCacheCapacity ?? defaults.rationaleCacheCapacity
+      resultTtl: options.resultTtl ?? defaults.resultTtl,
+      rationaleTtl: options.rationaleTtl ?? defaults.rationaleTtl
     })
   })
 
 /**
- * The live LLM service; needs the Budget.
+ * The live LLM service; needs the Budget and the PaidResults store.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Llm.Llm, never, Budget.Budget> =>
+export const layer = (options: Options): Layer.Layer<Llm.Llm, never, Budget.Budget | PaidResults.PaidResults> =>
   Layer.scoped(Llm.Llm, make(options))
 
 /**
@@ -217,7 +234,7 @@ export const config = Config.all({
  */
 export const layerConfig = (
   overrides?: Omit<Options, "apiKey" | "baseURL">
-): Layer.Layer<Llm.Llm, ConfigError.ConfigError, Budget.Budget> =>
+): Layer.Layer<Llm.Llm, ConfigError.ConfigError, Budget.Budget | PaidResults.PaidResults> =>
   Layer.scoped(
     Llm.Llm,
     Effect.flatMap(config, ({ apiKey, baseURL }) =>
@@ -227,7 +244,8 @@ export const layerConfig = (
 /**
  * An in-memory LLM for fast tests: the fake OpenAI's model without HTTP
  * (schema-valid answers derived from the text, the same token counting),
- * drawing from the Budget like the live service.
+ * drawing from the Budget like the live service. What it "pays" for is kept
+ * in a `PaidResults` store of its own, in memory.
  *
  * @since 0.1.0
  * @category layers
@@ -267,10 +285,11 @@ export const layerFake = (options?: { readonly model?: string; readonly maxOutpu
             requestId: `req_fake_${n}`
           }
         })
-      return yield* Service.make(complete, budget, {
+      return yield* Service.make(complete, budget, yield* PaidResults.makeMemory, {
         model: options?.model ?? defaults.model,
         maxOutputTokens: options?.maxOutputTokens ?? defaults.maxOutputTokens,
-        cacheCapacity: defaults.rationaleCacheCapacity
+        resultTtl: defaults.resultTtl,
+        rationaleTtl: defaults.rationaleTtl
       })
     })
   )

@@ -16,16 +16,26 @@
  * timeout, core's retry policy, Schema-decoded answers); Lusha's 402 is
  * `OutOfCredits`, after which no further call is sent.
  *
+ * Within a run, every paid answer is kept in core's `PaidResults` store as
+ * it arrives, before the caller goes on (see {@link kinds}), for `ttl`
+ * (default 24 hours), and asked for first: an enrich by the contact ids it
+ * enriches (the search before it is free and runs again), a person by the
+ * query, a bulk lookup per query. A resumed run does not pay Lusha again
+ * for an answer it already paid for; another run does.
+ *
  * ```ts
- * const LushaLive = Lusha.layerConfig().pipe(Layer.provide([NodeHttpClient.layerUndici, Budget.layerMemory(caps)]))
+ * const LushaLive = Lusha.layerConfig().pipe(
+ *   Layer.provide([NodeHttpClient.layerUndici, Budget.layerMemory(caps), PaidResults.layerMemory])
+ * )
  * ```
  *
  * @since 0.1.0
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
-import { Budget, Lusha, type Retry } from "@leadgraph/core"
+import { Budget, Lusha, PaidResults, type Retry } from "@leadgraph/core"
 import { Config, type ConfigError, type Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
 import * as VendorClient from "../internal/http/VendorClient.js"
+import * as Paid from "./internal/paid.js"
 import * as Wire from "./internal/wire.js"
 import * as LushaData from "./testing/LushaData.js"
 
@@ -45,7 +55,19 @@ export interface Options {
   readonly retry?: Partial<Retry.Policy> | undefined
   /** Client-side rate limit (default 40 per minute, the smallest plan's). */
   readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** How long a paid answer is kept in `PaidResults` (default `PaidResults.defaults.ttl`, 24 hours). */
+  readonly ttl?: Duration.DurationInput | undefined
 }
+
+/**
+ * The names of the kinds of answers kept in `PaidResults` (run-scoped): an
+ * enrich's contacts (by the sorted contact ids), a person lookup's answer
+ * and a bulk lookup's answer per query (by the query).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const kinds = Paid.names
 
 /**
  * Defaults of the live adapter.
@@ -64,16 +86,19 @@ export const defaults = {
 const bulkLimit = 100
 
 /**
- * Builds the live service over the `HttpClient` and `Budget` in context.
+ * Builds the live service over the `HttpClient`, `Budget` and `PaidResults`
+ * in context.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make = (
   options: Options
-): Effect.Effect<Lusha.Service, never, HttpClient.HttpClient | Budget.Budget | Scope.Scope> =>
+): Effect.Effect<Lusha.Service, never, HttpClient.HttpClient | Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
   Effect.gen(function*() {
     const budget = yield* Budget.Budget
+    const results = yield* PaidResults.PaidResults
+    const kept = Paid.kinds(options.ttl ?? PaidResults.defaults.ttl)
     const client = yield* VendorClient.make({
       vendor: "Lusha",
       secrets: [options.apiKey],
@@ -89,8 +114,16 @@ export const make = (
     const auth = HttpClientRequest.setHeader("api_key", Redacted.value(options.apiKey))
     const post = (path: string, body: unknown) =>
       HttpClientRequest.post(`${baseUrl}${path}`).pipe(auth, HttpClientRequest.bodyUnsafeJson(body))
-    const paid = <A>(units: number, call: Effect.Effect<A, Lusha.LushaError>, used: (a: A) => number) =>
-      Budget.withReservation(Lusha.budget, units, () => call, used).pipe(Effect.provideService(Budget.Budget, budget))
+    // A paid call under a reservation of `units`: its answer is kept (`keep`) and
+    // its cost (`used`) counted as soon as it arrives, then committed.
+    const paid = <A>(
+      units: number,
+      call: Effect.Effect<A, Lusha.LushaError>,
+      used: (a: A) => number,
+      keep: (a: A) => Effect.Effect<void>
+    ) =>
+      PaidResults.reserving(budget, Lusha.budget, units, (spend) =>
+        PaidResults.remembered(call, (a) => Effect.zipRight(keep(a), spend(used(a)))))
 
     const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
       const search = yield* client.validate(Lusha.ContactSearch, input)
@@ -112,60 +145,78 @@ export const make = (
       )
       const ids = found.contacts.filter((c) => c.isShown !== false).slice(0, limit).map((c) => c.contactId)
       if (ids.length === 0) return []
+      const key = Paid.enrichKey(ids)
+      const hit = (yield* PaidResults.lookup(results, kept.enrich, [key])).get(key)
+      if (hit !== undefined) return hit
       const enriched = yield* paid(
         ids.length,
-        client.request(post("/prospecting/contact/enrich", { requestId: found.requestId, contactIds: ids }), Wire.EnrichResponse),
-        (r) => r.contacts.filter((c) => c.isSuccess).length
+        client.request(post("/prospecting/contact/enrich", { requestId: found.requestId, contactIds: ids }), Wire.EnrichResponse).pipe(
+          Effect.map((r) => ({
+            charged: r.contacts.filter((c) => c.isSuccess).length,
+            contacts: r.contacts.flatMap((c) => c.isSuccess && c.data !== undefined ? [Wire.toContact(c.data, c.id)] : [])
+          }))
+        ),
+        (r) => r.charged,
+        (r) => PaidResults.keep(results, kept.enrich, [[key, r.contacts]])
       )
-      return enriched.contacts.flatMap((c) => c.isSuccess && c.data !== undefined ? [Wire.toContact(c.data, c.id)] : [])
+      return enriched.contacts
     })
 
     const lookupPerson = Effect.fn("Lusha.lookupPerson")(function*(input: Lusha.PersonQuery) {
       const query = yield* client.validate(Lusha.PersonQuery, input)
+      const key = Paid.queryKey(query)
+      const hit = (yield* PaidResults.lookup(results, kept.person, [key])).get(key)
+      if (hit !== undefined) return hit
       const request = HttpClientRequest.get(`${baseUrl}/v2/person`).pipe(auth, HttpClientRequest.setUrlParams(query))
       const answer = yield* paid(
         1,
-        client.policy(client.send(request, Wire.PersonResponse, { accept: [404] })),
-        (r) => (r.contact.isCreditCharged ? 1 : 0)
+        client.policy(client.send(request, Wire.PersonResponse, { accept: [404] })).pipe(Effect.map(Paid.personAnswer)),
+        (r) => (r.charged ? 1 : 0),
+        (r) => r.error === undefined ? PaidResults.keep(results, kept.person, [[key, r.contact]]) : Effect.void
       )
-      const { data, error } = answer.contact
-      if (error !== null && error.name !== "EMPTY_DATA") {
-        return yield* client.fail({ reason: "BadRequest", detail: `${error.name}: ${error.message}` })
-      }
-      return error === null && data !== undefined && data !== null
-        ? Option.some(Wire.toContact(data, "unknown"))
-        : Option.none()
+      return answer.error === undefined ? answer.contact : yield* client.fail({ reason: "BadRequest", detail: answer.error })
     })
 
     const lookupPeople = Effect.fn("Lusha.lookupPeople")(function*(input: ReadonlyArray<Lusha.PersonQuery>) {
       const queries = yield* client.validate(Schema.Array(Lusha.PersonQuery), input)
-      const chunks: Array<ReadonlyArray<Lusha.PersonQuery>> = []
-      for (let i = 0; i < queries.length; i += bulkLimit) chunks.push(queries.slice(i, i + bulkLimit))
-      const answers = yield* Effect.forEach(chunks, (chunk, c) =>
+      const keys = queries.map(Paid.queryKey)
+      const answers = new Map(yield* PaidResults.lookup(results, kept.people, keys))
+      // Each query not answered before is sent once, in calls of at most 100.
+      const missing = [...new Map(keys.flatMap((key, i) => answers.has(key) ? [] : [[key, queries[i]!] as const]))]
+      const chunks: Array<ReadonlyArray<readonly [string, Lusha.PersonQuery]>> = []
+      for (let i = 0; i < missing.length; i += bulkLimit) chunks.push(missing.slice(i, i + bulkLimit))
+      yield* Effect.forEach(chunks, (chunk, c) =>
         Effect.gen(function*() {
           const ids = chunk.map((_, i) => String(c * bulkLimit + i))
           const answer = yield* paid(
             chunk.length,
             client.request(
               post("/v2/person", {
-                contacts: chunk.map((query, i) => Wire.toBulkItem(ids[i]!, query)),
+                contacts: chunk.map(([, query], i) => Wire.toBulkItem(ids[i]!, query)),
                 metadata: { partialProfile: false }
               }),
               Wire.BulkResponse
-            ),
-            (r) => Object.values(r.contacts).filter((x) => x.isCreditCharged).length
+            ).pipe(Effect.map((r) => Paid.bulkAnswers(r, ids))),
+            (r) => r.charged,
+            (r) =>
+              PaidResults.keep(
+                results,
+                kept.people,
+                chunk.flatMap(([key], i) => {
+                  const one = r.answers[i]!
+                  return one.error === undefined ? [[key, one.contact] as const] : []
+                })
+              )
           )
-          return yield* Effect.forEach(ids, (id) => {
-            const entry = answer.contacts[id]
-            if (entry?.error === null && entry.data !== undefined && entry.data !== null) {
-              return Effect.succeed(Option.some(Wire.toContact(Wire.withCompany(entry.data, answer.companies), id)))
-            }
-            return entry?.error !== undefined && entry.error !== null && entry.error.name !== "EMPTY_DATA"
-              ? Effect.as(Effect.logWarning(`Lusha could not look contact ${id} up: ${entry.error.name}`), Option.none())
-              : Effect.succeed(Option.none())
-          })
-        }))
-      return answers.flat()
+          yield* Effect.forEach(chunk, ([key], i) => {
+            const one = answer.answers[i]!
+            answers.set(key, one.contact)
+            return one.error === undefined
+              ? Effect.void
+              : Effect.logWarning(`Lusha could not look contact ${ids[i]} up: ${one.error}`)
+          }, { discard: true })
+        }), { discard: true })
+      return keys.map((key) => answers.get(key) ?? Option.none())
     })
 
     return { findContacts, lookupPerson, lookupPeople } satisfies Lusha.Service
@@ -177,7 +228,9 @@ export const make = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Lusha.Lusha, never, HttpClient.HttpClient | Budget.Budget> =>
+export const layer = (
+  options: Options
+): Layer.Layer<Lusha.Lusha, never, HttpClient.HttpClient | Budget.Budget | PaidResults.PaidResults> =>
   Layer.scoped(Lusha.Lusha, make(options))
 
 /**
@@ -199,7 +252,7 @@ export const config: Config.Config<Options> = Config.all({
  */
 export const layerConfig = (
   options: Config.Config<Options> = config
-): Layer.Layer<Lusha.Lusha, ConfigError.ConfigError, HttpClient.HttpClient | Budget.Budget> =>
+): Layer.Layer<Lusha.Lusha, ConfigError.ConfigError, HttpClient.HttpClient | Budget.Budget | PaidResults.PaidResults> =>
   Layer.scoped(Lusha.Lusha, Effect.flatMap(options, make))
 
 /**

@@ -6,6 +6,14 @@
  * migrator holds an exclusive lock on it while it applies migrations, so
  * the second process waits and then finds nothing to do.
  *
+ * Migrations run as the role that owns the tables (on Postgres the owner's
+ * URL: `MIGRATION_DATABASE_URL`, or `leadgraph migrate --database-url`),
+ * never as the runtime role tenant work connects with. {@link run} first
+ * reads, without writing anything, whether every migration is applied: then
+ * it returns at once, so the runtime role may call it at start-up. When
+ * some are pending and the connected role cannot create tables in the
+ * schema, it fails with reason `Forbidden` and says how to migrate.
+ *
  * @since 0.1.0
  */
 import { SqlClient } from "@effect/sql"
@@ -19,6 +27,9 @@ import tenantDailyCap from "./migrations/0003_tenant_daily_cap.js"
 import * as CompanyTargets from "./migrations/0004_company_targets.js"
 import reservationExpiry from "./migrations/0005_reservation_expiry.js"
 import * as ApiTokens from "./migrations/0006_api_tokens.js"
+import * as ReservationOwners from "./migrations/0007_reservation_owners.js"
+import * as PaidResults from "./migrations/0008_paid_results.js"
+import * as RegistryFunctions from "./migrations/0009_registry_functions.js"
 
 /**
  * Options of the migrations.
@@ -27,7 +38,11 @@ import * as ApiTokens from "./migrations/0006_api_tokens.js"
  * @category models
  */
 export interface Options {
-  /** The role tenant work runs as (created when missing). Default `leadgraph_app`. */
+  /**
+   * The application role: what the tables are granted to, and what the
+   * runtime login role is (or inherits from). Created, without LOGIN, when
+   * missing. Default `leadgraph_app`.
+   */
   readonly appRole?: string | undefined
 }
 
@@ -63,8 +78,35 @@ export const loader = (options?: Options): PgMigrator.Loader =>
     [3, "tenant_daily_cap", Effect.succeed(tenantDailyCap)],
     [4, "company_targets", Effect.succeed(CompanyTargets.make(options?.appRole ?? defaultAppRole))],
     [5, "reservation_expiry", Effect.succeed(reservationExpiry)],
-    [6, "api_tokens", Effect.succeed(ApiTokens.make(options?.appRole ?? defaultAppRole))]
+    [6, "api_tokens", Effect.succeed(ApiTokens.make(options?.appRole ?? defaultAppRole))],
+    [7, "reservation_owners", Effect.succeed(ReservationOwners.make(options?.appRole ?? defaultAppRole))],
+    [8, "paid_results", Effect.succeed(PaidResults.make(options?.appRole ?? defaultAppRole))],
+    [
+      9,
+      "registry_functions",
+      Effect.succeed(RegistryFunctions.make({ appRole: options?.appRole ?? defaultAppRole, migrationsTable: table }))
+    ]
   ])
+
+interface Probe {
+  readonly readable: boolean
+  readonly creatable: boolean
+  readonly role: string
+}
+
+/**
+ * The latest applied migration, read without writing (`undefined` when the
+ * table is missing or unreadable), and whether the role may create tables.
+ */
+const probe = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const [p] = yield* sql<Probe>`SELECT current_user AS role,
+    has_schema_privilege(current_schema(), 'CREATE') AS creatable,
+    coalesce(to_regclass(${table}) IS NOT NULL AND has_table_privilege(${table}, 'SELECT'), false) AS readable`
+  if (p === undefined || !p.readable) return { latest: undefined, role: p?.role, creatable: p?.creatable === true }
+  const [row] = yield* sql<{ latest: number | null }>`SELECT max(migration_id)::int AS latest FROM ${sql(table)}`
+  return { latest: row?.latest ?? undefined, role: p.role, creatable: p.creatable }
+})
 
 /**
  * Applies the migrations not applied yet; returns those it applied.
@@ -81,6 +123,19 @@ export const run = (
       return yield* new Store.StoreError({ reason: "Invalid", operation: "migrate", detail: `bad role name "${role}"` })
     }
     const sql = yield* SqlClient.SqlClient
+    const all = yield* loader(options)
+    const newest = Math.max(0, ...all.map(([id]) => id))
+    const state = yield* probe
+    if (state.latest !== undefined && state.latest >= newest) return []
+    if (!state.creatable) {
+      return yield* new Store.StoreError({
+        reason: "Forbidden",
+        operation: "migrate",
+        detail: `migrations are pending (applied up to ${state.latest ?? "none"} of ${newest}) and role ${
+          state.role ?? "?"
+        } cannot apply them: run \`leadgraph migrate\` with the owner's URL (--database-url, or MIGRATION_DATABASE_URL)`
+      })
+    }
     // the migrator creates its table outside any lock: create it first, under
     // a transaction-scoped advisory lock, so concurrent start-ups never race
     yield* sql.withTransaction(

@@ -15,9 +15,14 @@
  * single validation fails is reported in `rejected` with the error, unless
  * every one failed (the call then fails as the first did) or the failure
  * was the key or the credits (the call fails, after what was verified is
- * committed and cached). Verdicts are cached as soon as a batch returns. Concurrent
- * calls for the same address share one verification (one pays, the others
- * wait for its verdict).
+ * committed and cached). Concurrent calls for the same address share one
+ * verification (one pays, the others wait for its verdict).
+ *
+ * Each verdict is cached as soon as its call returns (per address for single
+ * validations, per batch for batches), before that fiber sends its next
+ * call and without an interruption in between, and what it cost is counted
+ * then: a list interrupted after k of its n addresses keeps the k verdicts,
+ * commits their k units, and a resume pays only for the other n - k.
  *
  * ZeroBounce reports a bad key and spent credits with the same HTTP 200
  * message; the adapter asks `getcredits` (free) to tell them apart: `-1` is
@@ -33,7 +38,7 @@
  * @since 0.1.0
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
-import { Budget, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import { Budget, PaidResults, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import { Clock, Config, type ConfigError, type Duration, Effect, Either, Layer, Redacted, type Scope } from "effect"
 import * as RateLimit from "../internal/http/RateLimit.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
@@ -163,11 +168,6 @@ export const make = (
         return Wire.toBatch(body)
       }), batchCall)
 
-    const paid = <A>(units: number, call: Effect.Effect<A, ZeroBounce.ZeroBounceError>, used: (a: A) => number) =>
-      Budget.withReservation(ZeroBounce.budget, units, () => call, used).pipe(
-        Effect.provideService(Budget.Budget, budget)
-      )
-
     const inflight = yield* InFlight.make<string, ZeroBounce.Verdict>()
     const cached = (emails: ReadonlyArray<string>) =>
       cache.getMany(emails).pipe(
@@ -186,17 +186,19 @@ export const make = (
     const singlesUpTo = options.singlesUpTo ?? ZeroBounce.singleVerificationLimit
     const fatal = (e: ZeroBounce.ZeroBounceError) => e.reason === "Unauthorized" || e.reason === "OutOfCredits"
 
-    // Up to `singlesUpTo` misses: one by one under one reservation; what was
-    // verified is committed and cached before any failure is reported.
+    // Up to `singlesUpTo` misses: one by one under one reservation. Each verdict
+    // is cached and counted as it arrives; what was counted is committed even
+    // if the list is interrupted, and before any failure is reported.
     const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
       Effect.gen(function*() {
-        const attempts = Effect.forEach(misses, (email) =>
-          Effect.map(Effect.either(verifyOnline(email)), (result) => ({ email, result })), { concurrency: 4 })
-        const outcomes = yield* paid(misses.length, attempts, (all) =>
-          charged(all.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])))
+        const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (spend) =>
+          Effect.forEach(misses, (email) =>
+            PaidResults.remembered(verifyOnline(email), (v) => Effect.zipRight(remember([v]), spend(charged([v])))).pipe(
+              Effect.either,
+              Effect.map((result) => ({ email, result }))
+            ), { concurrency: 4 }))
         const verdicts = outcomes.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])
         const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
-        yield* remember(verdicts)
         const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
         if (first !== undefined) return yield* first.error
         rejected.push(...failures.map((f) => ({ email: f.email, error: f.error.message })))
@@ -219,10 +221,11 @@ export const make = (
         // failure, so what ZeroBounce charged is committed and cached); then the first
         // failure, if any, is the call's.
         const outcomes = yield* Effect.forEach(chunks, (chunk) =>
-          paid(chunk.length, verifyBatch(chunk), (r) => charged(r.verdicts)).pipe(
-            Effect.tap((r) => remember(r.verdicts)),
-            Effect.either
-          ), { concurrency })
+          PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (spend) =>
+            PaidResults.remembered(
+              verifyBatch(chunk),
+              (r) => Effect.zipRight(remember(r.verdicts), spend(charged(r.verdicts)))
+            )).pipe(Effect.either), { concurrency })
         const failure = outcomes.find(Either.isLeft)
         if (failure !== undefined) return yield* Effect.fail(failure.left)
         const results = outcomes.filter(Either.isRight).map((o) => o.right)
@@ -254,9 +257,8 @@ export const make = (
       Effect.gen(function*() {
         const hit = (yield* cached([email])).get(email)
         if (hit !== undefined) return hit
-        const verdict = yield* paid(1, verifyOnline(email), (v) => charged([v]))
-        yield* remember([verdict])
-        return verdict
+        return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (spend) =>
+          PaidResults.remembered(verifyOnline(email), (v) => Effect.zipRight(remember([v]), spend(charged([v])))))
       })
 
     const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Llm } from "@leadgraph/core"
+import { Budget, Llm, PaidResults } from "@leadgraph/core"
 import { Cause, ConfigProvider, Duration, Effect, Exit, Layer, Logger, Redacted, Schema } from "effect"
 import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
@@ -34,7 +34,7 @@ const extractRequest = {
   text: page
 }
 
-const tokens = (cap: number) => Budget.layerMemory({ [Llm.tokenBudget]: cap })
+const tokens = (cap: number) => Layer.merge(Budget.layerMemory({ [Llm.tokenBudget]: cap }), PaidResults.layerMemory)
 
 /** Runs `f` with a fake OpenAI and the live adapter pointed at it, over real HTTP. */
 const withLlm = <A, E>(

@@ -1,6 +1,6 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Lusha as LushaPort } from "@leadgraph/core"
+import { Budget, Lusha as LushaPort, PaidResults } from "@leadgraph/core"
 import { ConfigProvider, Effect, Either, Layer, Option, Redacted } from "effect"
 import * as Lusha from "../../src/lusha/LushaLive.js"
 import * as FakeLushaServer from "../../src/lusha/testing/FakeLushaServer.js"
@@ -25,7 +25,8 @@ const setup = (knobs: Partial<FakeLushaServer.Knobs> = {}, options: Partial<Lush
     return { server, lusha }
   })
 
-const env = (cap = 1000) => Layer.merge(NodeHttpClient.layerUndici, Budget.layerMemory({ [LushaPort.budget]: cap }))
+const env = (cap = 1000) =>
+  Layer.mergeAll(NodeHttpClient.layerUndici, Budget.layerMemory({ [LushaPort.budget]: cap }), PaidResults.layerMemory)
 const usage = Effect.flatMap(Budget.Budget, (b) => b.usage(LushaPort.budget))
 
 describe("Lusha against the fake server", () => {

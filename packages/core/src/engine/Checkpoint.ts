@@ -4,13 +4,22 @@
  * that already succeeded. The same port keeps outputs under a step's cache
  * key, shared across runs.
  *
+ * A checkpoint that cannot be written is retried ({@link saveRetry}); if it
+ * still fails, the step fails with {@link CheckpointFailed} and its target
+ * stops there and ends `failed` (its later steps are skipped as `upstream`):
+ * a step whose success cannot be recorded would be paid for again by a
+ * resume, so the engine does not count it as done. Vendor answers paid for
+ * by that step are kept by the paid results store (`PaidResults`), so the
+ * resume finds them without paying again.
+ *
  * @since 0.1.0
  */
-import { Context, Data, Effect, Layer, Option } from "effect"
+import { Context, Data, Effect, FiberRef, Layer, Option, Schedule, Schema } from "effect"
 
 /**
- * A checkpoint store failed. The engine logs it and goes on: a failed load
- * runs the step, a failed save only means a later re-run repeats it.
+ * A checkpoint store failed. A failed load runs the step again; a failed
+ * save is retried ({@link saveRetry}) and then becomes the step's
+ * {@link CheckpointFailed}.
  *
  * @since 0.1.0
  * @category errors
@@ -23,6 +32,55 @@ export class CheckpointError extends Data.TaggedError("CheckpointError")<{
     return `checkpoint store failed to ${this.operation}`
   }
 }
+
+/**
+ * A step succeeded but its checkpoint (or cache entry) could not be written,
+ * even after {@link saveRetry}: the step is recorded as failed with this
+ * error, and its target fails. Not retryable (the engine has retried).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CheckpointFailed extends Schema.TaggedError<CheckpointFailed>()("CheckpointFailed", {
+  step: Schema.String,
+  targetId: Schema.String,
+  attempts: Schema.Number,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  /** The engine already retried the write. */
+  readonly retryable = false
+
+  override get message(): string {
+    return `the checkpoint of step "${this.step}" for target "${this.targetId}" could not be written (${this.attempts} attempts)`
+  }
+}
+
+/**
+ * The run id of the step running on the current fiber: set by the engine
+ * for every step of a run (`None` outside one). What a step pays a vendor
+ * for is kept under it (see `PaidResults`), so a resume of the same run
+ * finds it the way it finds the run's checkpoints. Forked fibers inherit
+ * it; joining a fiber never changes it (a step that joins a long-lived
+ * fiber started by another run keeps its own run id).
+ *
+ * @since 0.1.0
+ * @category fiber refs
+ */
+export const currentRunId: FiberRef.FiberRef<Option.Option<string>> = FiberRef.unsafeMake(Option.none<string>(), {
+  join: (parent) => parent
+})
+
+/**
+ * How the engine retries a checkpoint write that failed: 4 more attempts,
+ * 200 ms apart and doubling (about 3 seconds in all), on the `Clock`.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const saveRetry: Schedule.Schedule<unknown, CheckpointError> = Schedule.intersect(
+  Schedule.exponential("200 millis"),
+  Schedule.recurs(4)
+)
 
 /**
  * Where one step's output for one target in one run is kept.

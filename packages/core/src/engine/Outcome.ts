@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import type { CheckpointFailed } from "./Checkpoint.js"
 import type { StepDefect, StepTimeout } from "./Errors.js"
 
 /**
@@ -56,14 +57,15 @@ export interface Skipped<A> {
 }
 
 /**
- * The step failed with its typed error, a time-out, or a defect.
+ * The step failed with its typed error, a time-out, a defect, or (its
+ * handler having succeeded) a checkpoint that could not be written.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Failed<E> {
   readonly _tag: "Failed"
-  readonly error: E | StepTimeout | StepDefect
+  readonly error: E | StepTimeout | StepDefect | CheckpointFailed
   readonly durationMillis: number
 }
 

@@ -10,19 +10,24 @@
  *   completion came back (a retried call is paid for once);
  * - quota: after one `OutOfCredits`, every later call fails at once and
  *   nothing more is reserved or sent;
- * - rationale cache: answers are kept in memory under
- *   `rationale:<sha256(features, ICP rules version, model)>`; concurrent calls
- *   with the same key share one paid call; failures are not cached. The key
- *   is returned with the rationale so the engine's step cache
- *   (`Checkpoint.saveCached`) can keep it across processes.
+ * - paid answers are kept in core's `PaidResults` store (the tenant's, in
+ *   Postgres when live) as soon as they arrive and read before paying:
+ *   an extraction's completion under the SHA-256 of its request body
+ *   (`openai.completion/v1`, for the run that paid, for `resultTtl`), a
+ *   rationale under `rationale:<sha256(features, ICP rules version, model)>`
+ *   (`openai.rationale/v1`, shared by every process and run of the tenant,
+ *   for `rationaleTtl`). Only answers that were read successfully are kept
+ *   (a refusal or a truncated answer is paid for again); concurrent
+ *   rationales with the same key in one process share one paid call.
  *
  * @internal
  */
-import { Budget, Llm } from "@leadgraph/core"
-import { Deferred, Effect, Exit, ParseResult, Ref, Schema } from "effect"
+import { Budget, Llm, PaidResults } from "@leadgraph/core"
+import type { Duration } from "effect"
+import { Deferred, Effect, Either, ParseResult, Ref, Schema } from "effect"
 import { createHash } from "node:crypto"
 import * as Strict from "./strict.js"
-import type * as Wire from "./wire.js"
+import * as Wire from "./wire.js"
 
 /** The request body the service sends. @internal */
 export interface RequestBody {
@@ -49,8 +54,23 @@ export type Complete = (body: RequestBody) => Effect.Effect<Completed, Llm.LlmEr
 export interface Settings {
   readonly model: string
   readonly maxOutputTokens: number
-  readonly cacheCapacity: number
+  /** How long an extraction's completion is kept. */
+  readonly resultTtl: Duration.DurationInput
+  /** How long a rationale is kept. */
+  readonly rationaleTtl: Duration.DurationInput
 }
+
+/** The names of the kinds of answers kept in `PaidResults`. @internal */
+export const kinds = {
+  completion: "openai.completion/v1",
+  rationale: "openai.rationale/v1"
+} as const
+
+/** A completion as kept in `PaidResults`. @internal */
+const KeptCompletion = Schema.Struct({ completion: Wire.ChatCompletion, requestId: Schema.optional(Schema.String) })
+
+/** The key of an extraction: the SHA-256 of its request body. @internal */
+export const requestKey = (body: RequestBody): string => createHash("sha256").update(JSON.stringify(body)).digest("hex")
 
 /**
  * Tokens reserved for a request: an over-estimate of the prompt (3
@@ -83,32 +103,53 @@ const fail = (reason: Llm.LlmErrorReason, detail: string, requestId?: string) =>
   Effect.fail(new Llm.LlmError({ reason, detail, requestId }))
 
 /**
- * The LLM service over `complete`, drawing from `budget`.
+ * The LLM service over `complete`, drawing from `budget` and keeping what
+ * it paid for in `results`.
  *
  * @internal
  */
-export const make = (complete: Complete, budget: Budget.Service, settings: Settings): Effect.Effect<Llm.Service> =>
+export const make = (
+  complete: Complete,
+  budget: Budget.Service,
+  results: PaidResults.Service,
+  settings: Settings
+): Effect.Effect<Llm.Service> =>
   Effect.gen(function*() {
     const exhausted = yield* Ref.make<Llm.LlmError | undefined>(undefined)
-    const cache = new Map<string, Deferred.Deferred<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>>()
+    const completions = PaidResults.kind(kinds.completion, KeptCompletion, { ttl: settings.resultTtl })
+    const rationales = PaidResults.kind(kinds.rationale, Llm.Rationale, { ttl: settings.rationaleTtl, scope: "shared" })
+    // Rationales being paid for in this process, by key (removed when done): a
+    // second caller waits for the first instead of paying too.
+    const inFlight = new Map<string, Deferred.Deferred<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>>()
 
-    const paid = (body: RequestBody) =>
+    /**
+     * One paid completion, read by `read`. The completion is read, kept (when
+     * the reading succeeded) and its tokens counted in one uninterruptible
+     * region as soon as it arrives; the tokens are committed even when the
+     * reading fails (a refusal is paid for), the reservation released when
+     * no completion came back (a retried call is paid for once).
+     */
+    const paid = <A>(
+      body: RequestBody,
+      read: (completed: Completed) => Effect.Effect<A, Llm.LlmError>,
+      keep: (completed: Completed, a: A) => Effect.Effect<void>
+    ): Effect.Effect<A, Llm.LlmError | Budget.BudgetExhausted> =>
       Effect.flatMap(Ref.get(exhausted), (spent) =>
-        spent !== undefined
-          ? Effect.fail(spent)
-          : Effect.acquireUseRelease(
-            budget.reserve(Llm.tokenBudget, estimateTokens(body)),
-            () =>
-              complete(body).pipe(
-                Effect.tapError((e) => (e.reason === "OutOfCredits" ? Ref.set(exhausted, e) : Effect.void))
-              ),
-            (reservation, exit) =>
-              Exit.isSuccess(exit)
-                ? budget.commit(reservation, exit.value.completion.usage.total_tokens)
-                : budget.release(reservation)
-          ))
+        spent !== undefined ? Effect.fail(spent) : PaidResults.reserving(budget, Llm.tokenBudget, estimateTokens(body), (spend) =>
+          PaidResults.remembered(
+            complete(body).pipe(
+              Effect.tapError((e) => (e.reason === "OutOfCredits" ? Ref.set(exhausted, e) : Effect.void)),
+              Effect.flatMap((completed) => Effect.map(Effect.either(read(completed)), (read) => ({ completed, read })))
+            ),
+            ({ completed, read }) =>
+              Effect.zipRight(
+                Either.isRight(read) ? keep(completed, read.right) : Effect.void,
+                spend(completed.completion.usage.total_tokens)
+              )
+          )).pipe(Effect.flatMap(({ read }) => read)))
 
-    const extract = <A, I>(request: Llm.ExtractRequest<A, I>) =>
+    /** The body of an extraction, and how to read its completion. */
+    const prepare = <A, I>(request: Llm.ExtractRequest<A, I>) =>
       Effect.gen(function*() {
         const strict = Strict.make(request.schema)
         if (strict._tag === "Left") {
@@ -124,71 +165,96 @@ export const make = (complete: Complete, budget: Budget.Service, settings: Setti
           max_completion_tokens: request.maxOutputTokens ?? settings.maxOutputTokens,
           temperature: 0
         }
-        const { completion, requestId } = yield* paid(body)
-        const choice = completion.choices[0]
-        if (choice.message.refusal) return yield* fail("Refused", choice.message.refusal, requestId)
-        if (choice.finish_reason === "length") {
-          return yield* fail("Truncated", `the answer hit the limit of ${body.max_completion_tokens} tokens`, requestId)
-        }
-        if (choice.message.content === null) return yield* fail("BadResponse", "the answer has no content", requestId)
-        const parsed = yield* Effect.try({
-          try: () => JSON.parse(choice.message.content!) as unknown,
-          catch: () => new Llm.LlmError({ reason: "BadResponse", detail: "the answer is not JSON", requestId })
-        })
-        const value = yield* Schema.decodeUnknown(request.schema)(Strict.dropOptionalNulls(parsed, strict.right.original)).pipe(
-          Effect.mapError((e) =>
-            new Llm.LlmError({
-              reason: "BadResponse",
-              detail: `the answer does not match the schema: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
-              requestId
+        const read = ({ completion, requestId }: Completed) =>
+          Effect.gen(function*() {
+            const choice = completion.choices[0]
+            if (choice.message.refusal) return yield* fail("Refused", choice.message.refusal, requestId)
+            if (choice.finish_reason === "length") {
+              return yield* fail("Truncated", `the answer hit the limit of ${body.max_completion_tokens} tokens`, requestId)
+            }
+            if (choice.message.content === null) return yield* fail("BadResponse", "the answer has no content", requestId)
+            const parsed = yield* Effect.try({
+              try: () => JSON.parse(choice.message.content!) as unknown,
+              catch: () => new Llm.LlmError({ reason: "BadResponse", detail: "the answer is not JSON", requestId })
             })
-          )
-        )
-        const usage = new Llm.Usage({
-          promptTokens: completion.usage.prompt_tokens,
-          completionTokens: completion.usage.completion_tokens,
-          totalTokens: completion.usage.total_tokens
-        })
-        return { value, usage, model: completion.model } satisfies Llm.Extracted<A>
+            const value = yield* Schema.decodeUnknown(request.schema)(Strict.dropOptionalNulls(parsed, strict.right.original)).pipe(
+              Effect.mapError((e) =>
+                new Llm.LlmError({
+                  reason: "BadResponse",
+                  detail: `the answer does not match the schema: ${ParseResult.TreeFormatter.formatErrorSync(e)}`,
+                  requestId
+                })
+              )
+            )
+            const usage = new Llm.Usage({
+              promptTokens: completion.usage.prompt_tokens,
+              completionTokens: completion.usage.completion_tokens,
+              totalTokens: completion.usage.total_tokens
+            })
+            return { value, usage, model: completion.model } satisfies Llm.Extracted<A>
+          })
+        return { body, read }
+      })
+
+    const extract = <A, I>(request: Llm.ExtractRequest<A, I>) =>
+      Effect.gen(function*() {
+        const { body, read } = yield* prepare(request)
+        const key = requestKey(body)
+        const kept = (yield* PaidResults.lookup(results, completions, [key])).get(key)
+        // A kept completion was read successfully when it was paid for; should it
+        // no longer read (a changed Schema), it is paid for again.
+        const reused = kept === undefined ? undefined : yield* Effect.option(read(kept))
+        if (reused !== undefined && reused._tag === "Some") return reused.value
+        return yield* paid(body, read, (completed) => PaidResults.keep(results, completions, [[key, completed]]))
       }).pipe(Effect.withSpan("Llm.extract", { attributes: { name: request.name, model: settings.model } }))
 
     const produce = (input: Llm.RationaleInput, cacheKey: string) =>
-      extract({
-        schema: RationaleBody,
-        name: "lead_score_rationale",
-        instructions: rationaleInstructions,
-        text: [
-          `score: ${input.score}`,
-          `icp rules version: ${input.icpRulesVersion}`,
-          "features:",
-          ...Object.keys(input.features).sort().map((k) => `${k}: ${JSON.stringify(input.features[k])}`)
-        ].join("\n")
-      }).pipe(Effect.map(({ value }) => new Llm.Rationale({ ...value, cacheKey, cached: false })))
+      Effect.gen(function*() {
+        const { body, read } = yield* prepare({
+          schema: RationaleBody,
+          name: "lead_score_rationale",
+          instructions: rationaleInstructions,
+          text: [
+            `score: ${input.score}`,
+            `icp rules version: ${input.icpRulesVersion}`,
+            "features:",
+            ...Object.keys(input.features).sort().map((k) => `${k}: ${JSON.stringify(input.features[k])}`)
+          ].join("\n")
+        })
+        return yield* paid(
+          body,
+          (completed) => Effect.map(read(completed), ({ value }) => new Llm.Rationale({ ...value, cacheKey, cached: false })),
+          (_, rationale) => PaidResults.keep(results, rationales, [[cacheKey, rationale]])
+        )
+      })
 
     const rationale = (input: Llm.RationaleInput) =>
-      Effect.uninterruptibleMask((restore) =>
-        Effect.gen(function*() {
-          const key = rationaleKey(input, settings.model)
-          const mine = yield* Deferred.make<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>()
-          // Check and claim in one synchronous step, so two fibers never both pay.
-          const owner = yield* Effect.sync(() => {
-            const existing = cache.get(key)
-            if (existing !== undefined) return existing
-            if (cache.size >= settings.cacheCapacity) cache.delete(cache.keys().next().value!)
-            cache.set(key, mine)
-            return mine
+      Effect.gen(function*() {
+        const key = rationaleKey(input, settings.model)
+        const kept = (yield* PaidResults.lookup(results, rationales, [key])).get(key)
+        if (kept !== undefined) return new Llm.Rationale({ ...kept, cached: true })
+        return yield* Effect.uninterruptibleMask((restore) =>
+          Effect.gen(function*() {
+            const mine = yield* Deferred.make<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>()
+            // Check and claim in one synchronous step, so two fibers never both pay.
+            const owner = yield* Effect.sync(() => {
+              const existing = inFlight.get(key)
+              if (existing !== undefined) return existing
+              inFlight.set(key, mine)
+              return mine
+            })
+            if (owner !== mine) {
+              return yield* restore(Deferred.await(owner)).pipe(
+                Effect.map((r) => new Llm.Rationale({ ...r, cached: true }))
+              )
+            }
+            const exit = yield* Effect.exit(restore(produce(input, key)))
+            yield* Effect.sync(() => inFlight.delete(key))
+            yield* Deferred.done(mine, exit)
+            return yield* exit
           })
-          if (owner !== mine) {
-            return yield* restore(Deferred.await(owner)).pipe(
-              Effect.map((r) => new Llm.Rationale({ ...r, cached: true }))
-            )
-          }
-          const exit = yield* Effect.exit(restore(produce(input, key)))
-          if (Exit.isFailure(exit)) yield* Effect.sync(() => cache.delete(key))
-          yield* Deferred.done(mine, exit)
-          return yield* exit
-        })
-      ).pipe(Effect.withSpan("Llm.rationale", { attributes: { model: settings.model } }))
+        )
+      }).pipe(Effect.withSpan("Llm.rationale", { attributes: { model: settings.model } }))
 
     return { extract, rationale } satisfies Llm.Service
   })

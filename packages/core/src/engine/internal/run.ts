@@ -1,308 +1,28 @@
 /**
- * The machinery behind `Engine`: per-run context, per-target scheduling and
- * per-step execution.
+ * The machinery behind `Engine`: per-target scheduling over worker fibers,
+ * and the run as a stream, a summary or a plan. The run's context is in
+ * `context.ts`, one step's execution in `step.ts`.
  *
  * @internal
  */
-import type { Clock } from "effect"
-import { Cause, Chunk, Duration, Effect, Either, Mailbox, Option, ParseResult, Schema, Stream } from "effect"
-import { Budget, BudgetExhausted } from "../Budget.js"
-import { Checkpoint } from "../Checkpoint.js"
-import { GraphError, StepDefect, StepTimeout } from "../Errors.js"
-import { EventSink } from "../Events.js"
-import type * as Events from "../Events.js"
-import type * as Graph from "../Graph.js"
-import type { Outcome } from "../Outcome.js"
+import { Chunk, Effect, Mailbox, Option, Stream } from "effect"
+import { CheckpointFailed, currentRunId } from "../Checkpoint.js"
 import { hasOutput, terminalState } from "../Outcome.js"
-import * as Retry from "../Retry.js"
 import * as RunSummary from "../RunSummary.js"
-import type * as Step from "../Step.js"
 import * as BranchPool from "./branchPool.js"
-import * as KeyedLimiter from "./keyedLimiter.js"
+import { type Context, millisSince } from "./context.js"
+import { type AnyOutcome, execute, restoreCheckpoint, restored, skipped } from "./step.js"
 
-type AnyOutcome = Outcome<unknown, unknown>
-
-/** @internal */
-export interface RunOptions {
-  readonly runId: string
-  readonly concurrency?: number | undefined
-  readonly skip?: Iterable<string> | undefined
-  readonly only?: Iterable<string> | undefined
-  readonly targetId?: ((target: never) => string) | undefined
-}
-
-/** @internal */
-export interface Context {
-  readonly runId: string
-  readonly graph: Graph.Any
-  readonly concurrency: number
-  readonly disabled: ReadonlyArray<boolean>
-  readonly needCounts: ReadonlyArray<number>
-  /** Steps with no policy to apply, in a run with no checkpoint store and no sink. */
-  readonly plain: ReadonlyArray<boolean>
-  /** Branches one target may have in flight beside its own fiber. */
-  readonly maxBranches: number
-  readonly targetId: (target: unknown) => string
-  readonly clock: Clock.Clock
-  readonly budget: Option.Option<Budget["Type"]>
-  readonly checkpoint: Option.Option<Checkpoint["Type"]>
-  readonly publish: Events.Sink | undefined
-  readonly keys: KeyedLimiter.KeyedLimiter
-  readonly codecs: ReadonlyArray<{
-    readonly encode: (a: unknown) => Effect.Effect<unknown, ParseResult.ParseError>
-    readonly decode: (u: unknown) => Effect.Effect<unknown, ParseResult.ParseError>
-  }>
-}
-
-const defaultTargetId = (target: unknown): string => {
-  if (typeof target === "string") return target
-  if (typeof target === "number" || typeof target === "bigint") return String(target)
-  if (typeof target === "object" && target !== null && "id" in target) return String(target.id)
-  return JSON.stringify(target)
-}
-
-// Milliseconds from the Clock (TestClock in tests): vendor calls take tens of
-// milliseconds or more, and reading nanoseconds allocates a BigInt per read.
-const millisSince = (clock: Clock.Clock, startMillis: number): number => clock.unsafeCurrentTimeMillis() - startMillis
-
-/** @internal */
-export const prepare = (graph: Graph.Any, options: RunOptions): Effect.Effect<Context, GraphError> =>
-  Effect.gen(function*() {
-    const concurrency = options.concurrency ?? 10
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
-      return yield* new GraphError({ reason: "InvalidOption", steps: [], detail: "concurrency must be a positive integer" })
-    }
-    const names = (it: Iterable<string> | undefined) => new Set(it ?? [])
-    const skip = names(options.skip)
-    const only = options.only === undefined ? undefined : names(options.only)
-    const unknown = [...skip, ...(only ?? [])].filter((n) => !graph.index.has(n))
-    if (unknown.length > 0) {
-      return yield* new GraphError({
-        reason: "UnknownStep",
-        steps: unknown,
-        detail: `no step named ${unknown.map((n) => `"${n}"`).join(", ")} in the graph`
-      })
-    }
-    const clock = yield* Effect.clock
-    const budget = yield* Effect.serviceOption(Budget)
-    const checkpoint = yield* Effect.serviceOption(Checkpoint)
-    const sink = yield* Effect.serviceOption(EventSink)
-    return {
-      runId: options.runId,
-      graph,
-      concurrency,
-      disabled: graph.steps.map((s) => skip.has(s.name) || (only !== undefined && !only.has(s.name))),
-      needCounts: graph.needs.map((ns) => new Set(ns.map(([, j]) => j)).size),
-      maxBranches: Math.max(0, graph.steps.length - 1),
-      plain: graph.steps.map((s) =>
-        Option.isNone(checkpoint) && Option.isNone(sink) && s.budget === undefined && s.key === undefined &&
-        s.timeout === undefined && s.retry === undefined && s.cacheKey === undefined
-      ),
-      // The public Options<T> tie targetId to the graph's target type.
-      targetId: (options.targetId as ((target: unknown) => string) | undefined) ?? defaultTargetId,
-      clock,
-      budget,
-      checkpoint,
-      publish: Option.isSome(sink) ? sink.value.publish : undefined,
-      keys: KeyedLimiter.make(),
-      codecs: graph.steps.map((s) => ({
-        encode: Schema.encodeUnknown(s.output),
-        decode: Schema.decodeUnknown(s.output)
-      }))
-    } satisfies Context
-  })
-
-const skipped = (reason: "disabled" | "budget" | "cached" | "upstream", output?: unknown, durationMillis = 0): AnyOutcome => ({
-  _tag: "Skipped",
-  reason,
-  output,
-  durationMillis
-})
-
-/** Loads and decodes a checkpoint or cache entry; a broken entry counts as none. */
-const restore = (
-  ctx: Context,
-  i: number,
-  load: Effect.Effect<Option.Option<unknown>, unknown>
-): Effect.Effect<Option.Option<unknown>> =>
-  load.pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeedNone,
-      onSome: (encoded) => Effect.asSome(ctx.codecs[i]!.decode(encoded))
-    })),
-    Effect.catchAll((cause) =>
-      Effect.as(Effect.logWarning(`could not restore step "${ctx.graph.steps[i]!.name}"; running it`, cause), Option.none())
-    )
-  )
-
-const save = (ctx: Context, step: Step.Any, targetId: string, cacheKey: string | undefined, encoded: unknown) => {
-  const cp = (ctx.checkpoint as Option.Some<Checkpoint["Type"]>).value
-  const saves = cp.save({ runId: ctx.runId, targetId, step: step.name }, encoded).pipe(
-    Effect.zipRight(cacheKey === undefined ? Effect.void : cp.saveCached(step.name, cacheKey, encoded))
-  )
-  return Effect.catchAll(saves, (cause) => Effect.logWarning(`could not checkpoint step "${step.name}"`, cause))
-}
-
-/** The handler with its timeout and retry schedule (defects are never retried). */
-const attempt = (step: Step.Any, input: Record<string, unknown>): Effect.Effect<unknown, unknown, unknown> => {
-  let self: Effect.Effect<unknown, unknown, unknown> = Effect.suspend(() => step.run(input as never))
-  if (step.timeout !== undefined) {
-    const duration = Duration.decode(step.timeout)
-    self = Effect.timeoutFail(self, {
-      duration,
-      onTimeout: () => new StepTimeout({ step: step.name, timeoutMillis: Duration.toMillis(duration) })
-    })
-  }
-  return step.retry === undefined ? self : Effect.retry(self, { schedule: step.retry, while: Retry.isRetryable })
-}
+export { type Context, prepare, type RunOptions } from "./context.js"
 
 /**
- * The outcome of a step that did not succeed: a budget skip for an
- * exhausted budget, its error, or a defect (including a throwing key, units
- * or cache-key function). Interruption is passed on, never recorded.
+ * What one target's steps share while they run: their outcomes, and whether
+ * the target stopped because a checkpoint could not be written.
  */
-const notSucceeded = (step: Step.Any, cause: Cause.Cause<unknown>, durationMillis: number): Effect.Effect<AnyOutcome> =>
-  Either.match(Cause.failureOrCause(cause), {
-    onLeft: (error) =>
-      Effect.succeed(
-        error instanceof BudgetExhausted
-          ? skipped("budget", undefined, durationMillis)
-          : { _tag: "Failed", error, durationMillis }
-      ),
-    onRight: (other) =>
-      Cause.isInterruptedOnly(other)
-        ? Effect.failCause(other) as Effect.Effect<never>
-        : Effect.succeed({ _tag: "Failed", error: new StepDefect({ step: step.name, cause: Cause.squash(other) }), durationMillis })
-  })
-
-/** Runs a ready step whose inputs are available; fails only by interruption. */
-const execute = (
-  ctx: Context,
-  i: number,
-  input: Record<string, unknown>,
-  targetId: string
-): Effect.Effect<AnyOutcome, never, unknown> => {
-  const step = ctx.graph.steps[i]!
-  if (ctx.plain[i]) {
-    // No policy, no checkpoint, no sink: just the handler, timed.
-    let start = 0
-    return Effect.matchCauseEffect(
-      Effect.suspend(() => {
-        start = ctx.clock.unsafeCurrentTimeMillis()
-        return step.run(input as never)
-      }),
-      {
-        onFailure: (cause) => notSucceeded(step, cause, ctx.clock.unsafeCurrentTimeMillis() - start),
-        onSuccess: (output) =>
-          Effect.succeed<AnyOutcome>({
-            _tag: "Succeeded",
-            output,
-            restored: false,
-            durationMillis: ctx.clock.unsafeCurrentTimeMillis() - start,
-            budget: undefined
-          })
-      }
-    )
-  }
-  // Durations cover the handler's attempts, not the wait for a key or a budget.
-  let startMillis = ctx.clock.unsafeCurrentTimeMillis()
-  let used: { name: string; units: number } | undefined
-  const started = Effect.suspend(() => {
-    startMillis = ctx.clock.unsafeCurrentTimeMillis()
-    return ctx.publish === undefined ? Effect.void : ctx.publish({
-      _tag: "StepStarted",
-      runId: ctx.runId,
-      targetId,
-      step: step.name,
-      atMillis: startMillis
-    })
-  })
-  const body = Effect.suspend(() => {
-    let self = Effect.zipRight(started, attempt(step, input))
-    const draw = step.budget
-    if (draw !== undefined) {
-      const units = typeof draw.units === "number" ? draw.units : draw.units(input as never)
-      if (!(Number.isFinite(units) && units >= 0)) {
-        return Effect.die(new RangeError(`step "${step.name}" asked budget "${draw.name}" for ${units} units`))
-      }
-      const run = self
-      self = Option.match(ctx.budget, {
-        onNone: () => Effect.fail(new BudgetExhausted({ budget: draw.name, requested: units, reason: "unavailable" })),
-        onSome: (budget) =>
-          Effect.acquireUseRelease(budget.reserve(draw.name, units), () => run, (reservation, exit) => {
-            if (exit._tag === "Failure") return budget.release(reservation)
-            let units = reservation.units
-            try {
-              if (draw.used) units = draw.used(exit.value)
-            } catch (defect) {
-              // A throwing `used` is the step's bug: the call happened, so what
-              // was reserved is committed, and the step fails as a defect.
-              return Effect.zipRight(budget.commit(reservation, reservation.units), Effect.die(defect))
-            }
-            used = { name: draw.name, units }
-            return budget.commit(reservation, units)
-          })
-      })
-    }
-    return step.key === undefined ? self : ctx.keys.withKey(`${step.keyScope}\u0000${step.key(input as never)}`, step.keyLimit, self)
-  })
-  const onFailure = (cause: Cause.Cause<unknown>) => notSucceeded(step, cause, millisSince(ctx.clock, startMillis))
-  const succeeded = (output: unknown): AnyOutcome => ({
-    _tag: "Succeeded",
-    output,
-    restored: false,
-    durationMillis: millisSince(ctx.clock, startMillis),
-    budget: used
-  })
-  if (Option.isNone(ctx.checkpoint)) {
-    return Effect.matchCauseEffect(body, { onFailure, onSuccess: (output) => Effect.succeed(succeeded(output)) })
-  }
-  const cp = ctx.checkpoint.value
-  const run = (cacheKey: string | undefined) =>
-    // Once the handler has succeeded, its checkpoint is written even if the
-    // run is being interrupted: a re-run must not pay for it again.
-    Effect.uninterruptibleMask((restoreInterrupt) =>
-      Effect.matchCauseEffect(restoreInterrupt(body), {
-        onFailure,
-        onSuccess: (output) => {
-          const outcome = succeeded(output)
-          return ctx.codecs[i]!.encode(output).pipe(
-            Effect.flatMap((encoded) => save(ctx, step, targetId, cacheKey, encoded)),
-            Effect.as(outcome),
-            Effect.catchAll((cause) =>
-              Effect.succeed<AnyOutcome>({
-                _tag: "Failed",
-                error: new StepDefect({ step: step.name, cause }),
-                durationMillis: outcome.durationMillis
-              })
-            )
-          )
-        }
-      })
-    )
-  if (step.cacheKey === undefined) return run(undefined)
-  return Effect.matchCauseEffect(Effect.sync(() => step.cacheKey!(input as never)), {
-    onFailure,
-    onSuccess: (cacheKey) =>
-      Effect.flatMap(
-        restore(ctx, i, cp.loadCached(step.name, cacheKey)),
-        Option.match({ onNone: () => run(cacheKey), onSome: (output) => Effect.succeed(skipped("cached", output)) })
-      )
-  })
+interface TargetState {
+  readonly outcomes: Array<AnyOutcome>
+  halted: boolean
 }
-
-const restoreCheckpoint = (ctx: Context, i: number, targetId: string) =>
-  Option.isNone(ctx.checkpoint)
-    ? Effect.succeedNone
-    : restore(ctx, i, ctx.checkpoint.value.load({ runId: ctx.runId, targetId, step: ctx.graph.steps[i]!.name }))
-
-const restored = (output: unknown): AnyOutcome => ({
-  _tag: "Succeeded",
-  output,
-  restored: true,
-  durationMillis: 0,
-  budget: undefined
-})
 
 /** Decides and runs one step of one target, recording its outcome. */
 const runStep = (
@@ -310,9 +30,10 @@ const runStep = (
   i: number,
   target: unknown,
   targetId: string,
-  outcomes: Array<AnyOutcome>
+  state: TargetState
 ): Effect.Effect<void, never, unknown> => {
   const { graph } = ctx
+  const { outcomes } = state
   const step = graph.steps[i]!
   const input: Record<string, unknown> = { target }
   let upstreamMissing = false
@@ -324,7 +45,10 @@ const runStep = (
     else upstreamMissing = true
   }
   let decided: Effect.Effect<AnyOutcome, never, unknown>
-  if (ctx.disabled[i]) {
+  if (state.halted) {
+    // The target stopped: a checkpoint of it could not be written.
+    decided = Effect.succeed(skipped("upstream"))
+  } else if (ctx.disabled[i]) {
     decided = Effect.map(restoreCheckpoint(ctx, i, targetId), Option.match({ onNone: () => skipped("disabled"), onSome: restored }))
   } else if (upstreamMissing) {
     decided = Effect.succeed(skipped("upstream"))
@@ -335,6 +59,7 @@ const runStep = (
   }
   return Effect.flatMap(decided, (outcome) => {
     outcomes[i] = outcome
+    if (outcome._tag === "Failed" && outcome.error instanceof CheckpointFailed) state.halted = true
     if (ctx.publish === undefined) return Effect.void
     return ctx.publish({
       _tag: "StepFinished",
@@ -370,7 +95,8 @@ const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): 
     const { graph } = ctx
     const targetId = ctx.targetId(target)
     const startMillis = ctx.clock.unsafeCurrentTimeMillis()
-    const outcomes = new Array<AnyOutcome>(graph.steps.length)
+    const state: TargetState = { outcomes: new Array<AnyOutcome>(graph.steps.length), halted: false }
+    const { outcomes } = state
     const waiting = ctx.needCounts.slice()
     let unfinished = graph.steps.length
     // Completed by whichever fiber finishes the last step (a Deferred would
@@ -382,7 +108,7 @@ const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): 
       })
     )
     const runOne = (i: number): Effect.Effect<void, never, unknown> =>
-      Effect.flatMap(runStep(ctx, i, target, targetId, outcomes), () => {
+      Effect.flatMap(runStep(ctx, i, target, targetId, state), () => {
         if (--unfinished === 0 && wake !== undefined) wake(Effect.void)
         const ready: Array<number> = []
         for (const d of graph.dependants[i]!) if (--waiting[d]! === 0) ready.push(d)
@@ -402,7 +128,8 @@ const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): 
         const result: RawResult = {
           target,
           targetId,
-          state: terminalState(outcomes),
+          // a target whose progress could not be recorded has failed, whatever else succeeded
+          state: state.halted ? "failed" : terminalState(outcomes),
           outcomes,
           durationMillis: millisSince(ctx.clock, startMillis)
         }
@@ -430,6 +157,7 @@ const toResult = (ctx: Context, raw: RawResult) => {
 /**
  * Runs targets on `concurrency` worker fibers that pull from the stream one
  * target at a time (one fiber per worker, not per target: forks are costly).
+ * Every step runs with `Checkpoint.currentRunId` set to the run's id.
  */
 const runWorkers = <E, R>(
   ctx: Context,
@@ -465,7 +193,7 @@ const runWorkers = <E, R>(
         Effect.zipRight(Effect.flatMap(runTarget(ctx, pool, target), onResult) as Effect.Effect<void, never, R>, worker)
     }))
     yield* Effect.all(Array.from({ length: ctx.concurrency }, () => worker), { concurrency: "unbounded", discard: true })
-  }))
+  }).pipe(Effect.locally(currentRunId, Option.some(ctx.runId))))
 
 /** @internal */
 export const stream = <E, R>(ctx: Context, targets: Stream.Stream<unknown, E, R>) =>

@@ -1,0 +1,120 @@
+/**
+ * A process killed in the middle of a company's address list keeps what it
+ * paid for: every verdict is in the verification cache as soon as its call
+ * returns (per address one by one, per batch in batches), and the units of
+ * the calls that returned are committed. A second process (a resume)
+ * verifying the same list pays only for the rest. The first process "dies"
+ * after k calls: its HTTP client sends k requests and holds every later one
+ * forever, and the fiber is then interrupted. In memory, on PGlite, and on
+ * Postgres when `DATABASE_URL` is set.
+ */
+import { HttpClient } from "@effect/platform"
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { Budget, VerificationCache, ZeroBounce as ZeroBouncePort } from "@leadgraph/core"
+import type { Context } from "effect"
+import { Effect, Fiber, Layer, Redacted } from "effect"
+import * as ZeroBounce from "../../src/zerobounce/ZeroBounceLive.js"
+import * as FakeZeroBounceServer from "../../src/zerobounce/testing/FakeZeroBounceServer.js"
+import { type Stores, storeTargets } from "../store/paidStores.js"
+import { addresses, KEY, SEED } from "./harness.js"
+
+/** An HTTP client that sends the first `k` requests to `path` and never answers the later ones. */
+const dyingAfter = (k: number, path: string): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.effect(
+    HttpClient.HttpClient,
+    Effect.map(HttpClient.HttpClient, (client) => {
+      let sent = 0
+      return HttpClient.transform(client, (response, request) =>
+        Effect.suspend(() => new URL(request.url).pathname.endsWith(path) && sent++ >= k ? Effect.never : response))
+    })
+  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+
+/** One process: its own HTTP client, budget and adapter, over the shared stores. */
+const start = (
+  server: FakeZeroBounceServer.FakeZeroBounceServer,
+  stores: Context.Context<Stores>,
+  http: Layer.Layer<HttpClient.HttpClient>,
+  options: Partial<ZeroBounce.Options> = {}
+) =>
+  Effect.gen(function*() {
+    const budget = yield* Budget.Budget.pipe(Effect.provide(Budget.layerMemory({ [ZeroBouncePort.budget]: 1000 })))
+    // built in the test's scope: the client's connection pool lives as long as the process
+    const client = yield* Layer.build(http)
+    const zb = yield* ZeroBounce.make({
+      apiKey: Redacted.make(KEY),
+      baseUrl: `${server.url}/v2`,
+      timeout: "5 seconds",
+      batchTimeout: "5 seconds",
+      retry: { retries: 0 },
+      rateLimit: { limit: 1000, interval: "1 second" },
+      batchRateLimit: { limit: 1000, interval: "1 second" },
+      ...options
+    }).pipe(Effect.provide(client), Effect.provideService(Budget.Budget, budget), Effect.provide(stores))
+    return { zb, usage: budget.usage(ZeroBouncePort.budget) }
+  })
+
+/** Waits (on the real clock) until `condition` holds, for at most 10 seconds. */
+const until = <E>(condition: Effect.Effect<boolean, E>) =>
+  Effect.gen(function*() {
+    while (!(yield* condition)) yield* Effect.sleep("5 millis")
+  }).pipe(Effect.timeout("10 seconds"))
+
+const cachedCount = (stores: Context.Context<Stores>, emails: ReadonlyArray<string>) =>
+  Effect.flatMap(VerificationCache.VerificationCache, (cache) => cache.getMany(emails)).pipe(
+    Effect.map((hits) => hits.size),
+    Effect.provide(stores)
+  )
+
+for (const target of storeTargets("zb_kill")) {
+  describe(`ZeroBounce killed mid-list (${target.label})`, () => {
+    it.scopedLive("one by one: killed after k of n calls, the resume pays only the n - k others", () =>
+      Effect.gen(function*() {
+        const stores = yield* Layer.build(target.layer())
+        const server = yield* FakeZeroBounceServer.make({ apiKey: KEY, seed: SEED })
+        const emails = addresses(12, "kill-singles.example")
+        const k = 5
+
+        const first = yield* start(server, stores, dyingAfter(k, "/v2/validate"))
+        const fiber = yield* Effect.fork(first.zb.verifyMany(emails))
+        // each of the k answers is cached as it arrives, long before the list ends
+        yield* until(Effect.map(cachedCount(stores, emails), (n) => n === k))
+        yield* Fiber.interrupt(fiber)
+        expect(yield* server.callsOf("GET /v2/validate")).toBe(k)
+        expect(yield* first.usage).toMatchObject({ committed: k, reserved: 0 })
+
+        const second = yield* start(server, stores, NodeHttpClient.layerUndici)
+        const result = yield* second.zb.verifyMany(emails)
+        expect(result.verdicts.map((v) => v.email)).toEqual(emails)
+        expect(yield* server.callsOf("GET /v2/validate")).toBe(emails.length)
+        expect(yield* second.usage).toMatchObject({ committed: emails.length - k, reserved: 0 })
+        const charges = yield* server.charges
+        expect(emails.map((email) => charges.get(email))).toEqual(emails.map(() => 1))
+      }), 60_000)
+
+    it.scopedLive("in batches: killed after the first batch, the resume pays only for the other batches", () =>
+      Effect.gen(function*() {
+        const stores = yield* Layer.build(target.layer())
+        const server = yield* FakeZeroBounceServer.make({ apiKey: KEY, seed: SEED })
+        const emails = addresses(75, "kill-batches.example")
+        const options = { batchSize: 25, concurrency: 2 }
+
+        const first = yield* start(server, stores, dyingAfter(1, "/v2/validatebatch"), options)
+        const fiber = yield* Effect.fork(first.zb.verifyMany(emails))
+        yield* until(Effect.map(cachedCount(stores, emails), (n) => n === 25))
+        yield* Fiber.interrupt(fiber)
+        expect(yield* server.callsOf("POST /v2/validatebatch")).toBe(1)
+        expect(yield* server.creditsUsed).toBe(25)
+        expect(yield* first.usage).toMatchObject({ committed: 25, reserved: 0 })
+
+        const second = yield* start(server, stores, NodeHttpClient.layerUndici, options)
+        const result = yield* second.zb.verifyMany(emails)
+        expect(result.verdicts.map((v) => v.email)).toEqual(emails)
+        expect(yield* server.callsOf("POST /v2/validatebatch")).toBe(3)
+        expect(yield* server.creditsUsed).toBe(75)
+        expect(yield* second.usage).toMatchObject({ committed: 50, reserved: 0 })
+        const charges = yield* server.charges
+        expect(emails.filter((email) => charges.get(email) !== 1)).toEqual([])
+      }), 60_000)
+  })
+}
