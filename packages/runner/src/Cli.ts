@@ -7,7 +7,10 @@
  *
  * Output: a progress bar when stdout is a terminal, JSON log lines when it
  * is not (`LOG_LEVEL=debug` adds one line per step); a summary table at the
- * end of every run. `nightly` and `run` exit with code 1 when a tenant failed.
+ * end of every run, with its failed steps grouped by failure code
+ * (`lusha.Unauthorized(401)`). `nightly` and `run` exit with code 1 when a
+ * tenant failed: its run could not start, stopped with an error, or every
+ * one of its companies had a failed step.
  *
  * @since 0.1.0
  */

@@ -30,7 +30,7 @@ export interface Options {
   readonly crawler?: Partial<WebCrawler.Options> | undefined
   /** Odoo client options over the adapter's defaults (for example its rate limit). */
   readonly odoo?: Vendors.OdooOverrides | undefined
-  /** How host names resolve (default: the system's resolver). */
+  /** How host names resolve (default: the system's resolver, with the settings' `CRAWLER_HOSTS` pinned). */
   readonly resolver?: Layer.Layer<Resolver.Resolver> | undefined
   /** The database (default {@link Database.layer}: `DATABASE_URL`, else embedded PGlite). */
   readonly database?: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> | undefined
@@ -64,7 +64,7 @@ export const layer = (options: Options): Layer.Layer<Services, Store.StoreError>
     ...options.crawler,
     ...options.settings.crawler
   }).pipe(
-    Layer.provide(options.resolver ?? Resolver.layer)
+    Layer.provide(options.resolver ?? Resolver.layerHosts(options.settings.crawlerHosts))
   )
   return Layer.mergeAll(vendors, crawler, Vendors.layerOdoo(options.odoo)).pipe(
     Layer.provideMerge(NodeHttpClient.layerUndici),

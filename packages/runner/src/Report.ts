@@ -1,13 +1,15 @@
 /**
  * Renders runs for people: a nightly run as one row per tenant (targets,
  * outcomes, companies skipped by budget, budget use against caps, wall
- * time), and each run's summary as one row per step with its outcome counts
- * and p50/p90/max durations.
+ * time), each run's summary as one row per step with its outcome counts
+ * and p50/p90/max durations, and its failed steps grouped by failure code
+ * (`lusha.Unauthorized(401)`).
  *
  * @since 0.1.0
  */
 import type { RunSummary } from "@leadgraph/core"
 import type * as Nightly from "./Nightly.js"
+import type * as RunOutcome from "./RunOutcome.js"
 import type * as TenantRun from "./TenantRun.js"
 
 const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
@@ -54,12 +56,27 @@ const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
   ).join(", ")
 
 /**
+ * A run's failed steps grouped by failure code, most frequent first, one
+ * line each, with one example's message: `20 x lusha.Unauthorized(401) in contacts: Invalid API key`.
+ * Empty when no step failed.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const failures = (counts: ReadonlyArray<RunOutcome.FailureCount>): string =>
+  counts.map((f) => {
+    const message = f.example.startsWith(`${f.code}: `) ? f.example.slice(f.code.length + 2) : ""
+    return `  ${f.count} x ${f.code} in ${f.steps.join(", ")}${message === "" ? "" : `: ${message}`}`
+  }).join("\n")
+
+/**
  * A plain-text report of a nightly run, headed by its run day (and that
  * day's zone): a row per tenant (status `error` when it could not run,
  * `busy` when its run was already in progress elsewhere), then each
  * tenant's step table and its budgets against their caps (with, for a
  * budget, how many reservations were settled as spent because a crash
- * left their calls in flight: "in flight at a crash: N").
+ * left their calls in flight: "in flight at a crash: N") and its failures
+ * by code (see {@link failures}).
  *
  * @since 0.1.0
  * @category rendering
@@ -80,7 +97,13 @@ export const nightly = (result: Nightly.Result): string => {
     if (o._tag === "Failed") return [`${o.tenant.id}: ${o.error}`]
     if (o._tag === "Busy") return [`${o.tenant.id}: not run, a run of this tenant is already in progress elsewhere`]
     if (o.result._tag !== "Finished") return []
-    return [`\n== ${o.tenant.id}`, table(o.result.summary), `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`]
+    const failed = failures(o.result.failures ?? [])
+    return [
+      `\n== ${o.tenant.id}`,
+      table(o.result.summary),
+      `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`,
+      ...(failed === "" ? [] : [`failures by code:\n${failed}`])
+    ]
   })
   const day = result.timeZone === undefined ? result.runDay : `${result.runDay} (${result.timeZone})`
   return [

@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import { WebCrawler } from "@leadgraph/adapters"
+import { Resolver, WebCrawler } from "@leadgraph/adapters"
 import { Llm, Lusha, Tavily, ZeroBounce } from "@leadgraph/core"
 import { Cron } from "croner"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
@@ -81,8 +81,10 @@ export interface Settings {
   readonly persistCrawlCorpus: boolean
   /** `EXTRACT_CORPUS_CHAR_LIMIT`: characters of crawled and searched text kept for extraction. */
   readonly corpusCharLimit: number
-  /** `CRAWLER_*`: the crawler options set in the environment (user agent, pages, delays, parse threads and deadline). */
+  /** `CRAWLER_*`: the crawler options set in the environment (user agent, pages, delays, parse threads and deadline, allowed private addresses). */
   readonly crawler: Partial<WebCrawler.Options>
+  /** `CRAWLER_HOSTS`: host names pinned to addresses for the crawler (empty: the system's resolver only). */
+  readonly crawlerHosts: Readonly<Record<string, ReadonlyArray<string>>>
 }
 
 /**
@@ -105,7 +107,8 @@ export const defaults = {
   scoreMinExport: 60,
   persistCrawlCorpus: false,
   corpusCharLimit: 12_000,
-  crawler: {}
+  crawler: {},
+  crawlerHosts: {}
 } as const satisfies Omit<Settings, "defaultTenantId" | "scoreMinExportSource" | "ignoredLeadThreshold">
 
 const count = (name: string, description: string, min: number, fallback: number) =>
@@ -181,7 +184,8 @@ export const config: Config.Config<Settings> = Config.all({
     Config.withDefault(defaults.persistCrawlCorpus)
   ),
   corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit),
-  crawler: WebCrawler.config
+  crawler: WebCrawler.config,
+  crawlerHosts: Resolver.config
 }).pipe(Config.map(({ leadThreshold, scoreMinExport, ...rest }): Settings => ({
   ...rest,
   scoreMinExport: Option.getOrElse(Option.orElse(scoreMinExport, () => leadThreshold), () => defaults.scoreMinExport),

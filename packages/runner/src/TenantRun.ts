@@ -14,11 +14,12 @@
  *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Graph, Odoo, Outcome, Pipeline, RunContext, RunSummary, Store, Targets, VerificationCache } from "@leadgraph/core"
+import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Outcome, Pipeline, RunContext, RunSummary, Store, Targets, VerificationCache } from "@leadgraph/core"
 import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import type { ConfigError, Scope } from "effect"
 import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
-import * as EventLog from "./EventLog.js"
+import * as CrawlCheckpoints from "./CrawlCheckpoints.js"
+import * as RunOutcome from "./RunOutcome.js"
 import * as Settings from "./Settings.js"
 import * as TenantServices from "./TenantServices.js"
 import * as Vendors from "./Vendors.js"
@@ -115,6 +116,8 @@ export interface Finished {
   readonly resumed: boolean
   readonly summary: RunSummary.RunSummary
   readonly budgets: Readonly<Record<string, BudgetUse>>
+  /** The run's failed steps by failure code (`lusha.Unauthorized(401)`), most frequent first. */
+  readonly failures?: ReadonlyArray<RunOutcome.FailureCount> | undefined
 }
 
 /**
@@ -196,91 +199,19 @@ export const lock = (
 const newRunId = (tenantId: string, runDay: string) =>
   Effect.map(Random.nextIntBetween(0, 36 ** 6), (n) => `${tenantId}-${runDay}-${n.toString(36).padStart(6, "0")}`)
 
-/** The steps that read the crawl's text (the others read only its signals). */
-const readsCrawlText = ["search", "extract", "score"] as const
-
 /**
- * Crawl checkpoints without the page texts, when corpora are not to be kept.
- * Such a checkpoint is restored only when every step that reads the text is
- * restored too; otherwise the crawl runs again (it costs no vendor credit).
- */
-const withoutCorpora = (checkpoint: Checkpoint.Service): Checkpoint.Service => ({
-  ...checkpoint,
-  load: (key) =>
-    key.step !== "crawl" ? checkpoint.load(key) : Effect.flatMap(
-      Effect.forEach(readsCrawlText, (step) => checkpoint.load({ ...key, step })),
-      (loaded) => loaded.every(Option.isSome) ? checkpoint.load(key) : Effect.succeedNone
-    ),
-  save: (key, encoded) => {
-    if (key.step !== "crawl" || typeof encoded !== "object" || encoded === null) return checkpoint.save(key, encoded)
-    const crawl = encoded as { readonly pages?: ReadonlyArray<object> }
-    return checkpoint.save(key, {
-      ...encoded,
-      corpus: "",
-      pages: (crawl.pages ?? []).map((p) => ({ ...p, text: "" }))
-    })
-  }
-})
-
-/** The Odoo of a tenant without an active connection: the export step never reaches it. */
-const disconnected = Layer.succeed(Odoo.Odoo, {
-  upsertCompany: () => Effect.dieMessage("no active Odoo connection"),
-  upsertContact: () => Effect.dieMessage("no active Odoo connection"),
-  upsertLead: () => Effect.dieMessage("no active Odoo connection"),
-  exportCompany: () => Effect.dieMessage("no active Odoo connection")
-})
-
-/** One company's result from the engine. */
-type CompanyResult = Engine.TargetResult<Company.Company, Graph.Steps<Pipeline.Pipeline>>
-
-const companyOutcome = (
-  result: CompanyResult,
-  finishedAt: Date
-): Run.CompanyOutcome => {
-  const outcomes = Object.entries(result.outcomes) as Array<[string, Outcome.Outcome<unknown, unknown>]>
-  const steps: Record<string, Run.StepOutcome> = {}
-  for (const [name, o] of outcomes) {
-    steps[name] = {
-      status: o._tag === "Succeeded" ? "succeeded" : o._tag === "Skipped" ? "skipped" : "failed",
-      millis: o.durationMillis,
-      reason: o._tag === "Skipped" ? o.reason : o._tag === "Failed" ? errorText(o.error) : null
-    }
-  }
-  const allSkipped = outcomes.every(([, o]) => o._tag === "Skipped" && o.reason !== "cached")
-  return { companyId: result.target.id, status: allSkipped ? "skipped" : result.state, steps, finishedAt }
-}
-
-/**
- * A short, secret-free description of a step's error: its tag and message
- * only (never the object, which may carry a request and its key).
+ * A short, secret-free description of a step's error: its failure code
+ * (`lusha.Unauthorized(401): Invalid API key` for a vendor error, else its
+ * tag and message), never the object, which may carry a request and its
+ * key. See {@link RunOutcome.failureCode}.
  *
  * @since 0.1.0
  * @category helpers
  */
-export const errorText = (error: unknown): string => {
-  if (typeof error !== "object" || error === null) return String(error).slice(0, 300)
-  const { errorMessage, errorTag } = EventLog.describeError(error)
-  return `${errorTag ?? "Error"}: ${errorMessage ?? "unknown"}`.slice(0, 300)
-}
+export const errorText = (error: unknown): string => RunOutcome.failureCode(error)
 
 const fallBack = (error: unknown) =>
   Effect.as(Effect.logWarning(`forecast without history: ${errorText(error)}`), Forecast.noHistory)
-
-const runStatus = (summary: RunSummary.RunSummary, stopped: boolean): Run.RunSummary["status"] => {
-  if (stopped) return "cancelled"
-  const { failed, partial, succeeded, total } = summary.targets
-  if (total > 0 && failed === total) return "failed"
-  return partial + failed > 0 || succeeded < total ? "partial" : "succeeded"
-}
-
-const stepStats = (summary: RunSummary.RunSummary, totals: Map<string, number>): Record<string, Run.StepStats> =>
-  Object.fromEntries(summary.steps.map((s) => [s.step, {
-    succeeded: s.succeeded + s.restored,
-    skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0),
-    failed: s.failed,
-    totalMillis: totals.get(s.step) ?? 0,
-    maxMillis: s.maxMillis
-  }]))
 
 /**
  * Runs (or plans) one tenant's enrichment.
@@ -314,7 +245,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
       const services = yield* TenantServices.TenantServices
       const stored = yield* services.checkpoint(options.tenantId)
-      const kept = options.persistCrawlCorpus === true ? stored : withoutCorpora(stored)
+      const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
       // a run's manifest is written before its first checkpoint, so a run id
       // without a manifest has no checkpoints: do not look for them
       const checkpoint: Checkpoint.Service = Option.isSome(previous)
@@ -390,16 +321,19 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         Stream.map((c) => c.value)
       )
       const connector = yield* Vendors.OdooConnector
-      const odoo = Option.isSome(connection) && exportToOdoo ? connector.connect(options.tenantId, connection.value) : disconnected
+      const odoo = Option.isSome(connection) && exportToOdoo
+        ? connector.connect(options.tenantId, connection.value)
+        : Vendors.odooDisconnected
       const context = RunContext.layer({ ...options.knobs, tenantId: options.tenantId, runId, rules, exportToOdoo })
-      const record = (batch: Chunk.Chunk<CompanyResult>) =>
+      const failures = RunOutcome.tally()
+      const record = (batch: Chunk.Chunk<RunOutcome.CompanyResult>) =>
         Effect.gen(function*() {
           const now = new Date(yield* Clock.currentTimeMillis)
           const outcomes = Chunk.toReadonlyArray(batch).map((r) => {
             const list = Object.values(r.outcomes) as Array<Outcome.Outcome<unknown, unknown>>
             accumulator.add(r.state, list)
             Pipeline.stepNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + (list[i]?.durationMillis ?? 0)))
-            return companyOutcome(r, now)
+            return RunOutcome.companyOutcome(r, now, failures)
           })
           yield* tenant.runs.recordOutcomes(runId as Run.RunId, outcomes)
         })
@@ -408,7 +342,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         tenant.runs.finish(runId as Run.RunId, {
           status,
           finishedAt: new Date(summary.finishedAtMillis),
-          steps: stepStats(summary, totals),
+          steps: RunOutcome.stepStats(summary, totals),
           errorSummary
         })
 
@@ -431,8 +365,8 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         yield* finish(summary, "failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
         return yield* Effect.failCause(exit.cause)
       }
-      const status = runStatus(summary, stopped)
-      yield* finish(summary, status, null)
+      const status = RunOutcome.status(summary, stopped, failures.withoutFailure())
+      yield* finish(summary, status, RunOutcome.errorSummary(failures.counts()))
       const budget = yield* Budget.Budget
       const budgets: Record<string, BudgetUse> = {}
       for (const [name, cap] of Object.entries(options.caps)) {
@@ -449,7 +383,8 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         status,
         resumed: Option.isSome(previous),
         summary,
-        budgets
+        budgets,
+        failures: failures.counts()
       } satisfies Finished
     }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("TenantRun.run"))
   )

@@ -4,10 +4,19 @@
  * over the routed per-tenant `Budget`, `VerificationCache` and
  * `PaidResults`, and each tenant's Odoo connection, built per tenant run.
  *
+ * A vendor that refuses its key (`Unauthorized`) or says its credits are
+ * spent is not called again for the rest of that run: the adapter's client
+ * remembers it per run id (one request to find out, one log line naming the
+ * key's variable, e.g. `LUSHA_API_KEY`). The memory lives in the adapters,
+ * built once per process, but is keyed by run, so a long-lived `serve` or
+ * `schedule` process tries once more at its next run, after the operator
+ * fixed the key or topped the credits up.
+ *
  * @since 0.1.0
  */
 import { FakeOpenAiServer, type FakeVendors, LushaLive, OdooJsonRpc, OpenAiLlm, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
-import type { Budget, Llm, Lusha, Odoo, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import { Odoo } from "@leadgraph/core"
+import type { Budget, Llm, Lusha, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import type { HttpClient } from "@effect/platform"
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
 
@@ -194,3 +203,18 @@ export const layerOdoo = (overrides?: OdooOverrides): Layer.Layer<OdooConnector,
       connect: (_tenantId, connection) => odoo(connection, overrides).pipe(Layer.provide(Layer.succeedContext(context)))
     }))
   )
+
+/**
+ * The Odoo of a tenant without an active connection: the export step never
+ * reaches it (the run context says not to export), and a call would be a
+ * bug.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const odooDisconnected: Layer.Layer<Odoo.Odoo> = Layer.succeed(Odoo.Odoo, {
+  upsertCompany: () => Effect.dieMessage("no active Odoo connection"),
+  upsertContact: () => Effect.dieMessage("no active Odoo connection"),
+  upsertLead: () => Effect.dieMessage("no active Odoo connection"),
+  exportCompany: () => Effect.dieMessage("no active Odoo connection")
+})

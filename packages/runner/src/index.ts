@@ -18,6 +18,8 @@ export * as Vendors from "./Vendors.js"
 export * as Environment from "./Environment.js"
 /** One tenant's enrichment run (or dry run). @since 0.1.0 */
 export * as TenantRun from "./TenantRun.js"
+/** How a run records its companies: stable, secret-free failure codes, grouped; the run's status. @since 0.1.0 */
+export * as RunOutcome from "./RunOutcome.js"
 /** The nightly run over every active tenant. @since 0.1.0 */
 export * as Nightly from "./Nightly.js"
 /** Score exports as streamed CSV and JSON. @since 0.1.0 */

@@ -38,6 +38,46 @@ describe("Vendors.config", () => {
       expect(String(error)).toContain("LUSHA_REQUESTS_PER_MINUTE")
     }))
 
+  it.effect("takes each vendor's base URL from its variable, trailing slashes dropped", () =>
+    Effect.gen(function*() {
+      const options = yield* read(Vendors.config, {
+        ...keys,
+        TAVILY_BASE_URL: "http://127.0.0.1:4001/",
+        LUSHA_BASE_URL: "https://lusha.example",
+        ZEROBOUNCE_BASE_URL: " https://api-eu.zerobounce.net/v2// ",
+        OPENAI_BASE_URL: "http://127.0.0.1:4004/v1"
+      })
+      expect(options.tavily.baseUrl).toBe("http://127.0.0.1:4001")
+      expect(options.lusha.baseUrl).toBe("https://lusha.example")
+      expect(options.zeroBounce.baseUrl).toBe("https://api-eu.zerobounce.net/v2")
+      expect(options.openAi.baseURL).toBe("http://127.0.0.1:4004/v1")
+      const unset = yield* read(Vendors.config, keys)
+      expect([unset.tavily.baseUrl, unset.lusha.baseUrl, unset.zeroBounce.baseUrl, unset.openAi.baseURL]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined
+      ])
+    }))
+
+  it.effect("a bad base URL fails at start-up naming its variable, never repeating a credential", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [string, string, string]> = [
+        ["TAVILY_BASE_URL", "api.tavily.com", "absolute"],
+        ["LUSHA_BASE_URL", "ftp://lusha.example", "http or https"],
+        ["ZEROBOUNCE_BASE_URL", "https://user:hunter2@api.zerobounce.net/v2", "credentials"],
+        ["OPENAI_BASE_URL", "https://api.openai.com/v1?key=sk-leak", "query"]
+      ]
+      for (const [variable, value, problem] of cases) {
+        const error = yield* Effect.flip(read(Vendors.config, { ...keys, [variable]: value }))
+        const text = String(error)
+        expect(text).toContain(variable)
+        expect(text).toContain(problem)
+        expect(text).not.toContain("hunter2")
+        expect(text).not.toContain("sk-leak")
+      }
+    }))
+
   it("reads a connection's secret reference as a variable name", () => {
     expect(Vendors.secretVariable("env:ODOO_PASSWORD_ACME")).toEqual(Either.right("ODOO_PASSWORD_ACME"))
     expect(Vendors.secretVariable("ODOO_PASSWORD")).toEqual(Either.right("ODOO_PASSWORD"))

@@ -28,10 +28,11 @@
  * @since 0.1.0
  */
 import { Crawler } from "@leadgraph/core"
-import { Clock, Config, Data, Duration, Effect, Layer, Ref } from "effect"
-import type { ConfigError, Scope } from "effect"
+import { Clock, Config, ConfigError, Data, Duration, Effect, Either, Layer, Ref } from "effect"
+import type { Scope } from "effect"
 import * as Politeness from "./Politeness.js"
 import * as Resolver from "./Resolver.js"
+import { isRange } from "./internal/address.js"
 import { type Client, type FailReason, Failure, makeClient, makeTally, type Tally } from "./internal/client.js"
 import { clearlyNotHtml, isHtml } from "./internal/decode.js"
 import type { Extracted } from "./internal/extract.js"
@@ -345,8 +346,9 @@ export const layer = (options?: Partial<Options>): Layer.Layer<Crawler.Crawler, 
 /**
  * The options read from the environment: `EXTRACT_CORPUS_CHAR_LIMIT`
  * (corpus characters), `CRAWLER_USER_AGENT`, `CRAWLER_MAX_PAGES`,
- * `CRAWLER_MIN_DELAY_MS`, `CRAWLER_PARSE_WORKERS` (threads, `0` for none)
- * and `CRAWLER_PARSE_TIMEOUT_MS`, each optional.
+ * `CRAWLER_MIN_DELAY_MS`, `CRAWLER_PARSE_WORKERS` (threads, `0` for none),
+ * `CRAWLER_PARSE_TIMEOUT_MS` and `CRAWLER_ALLOW_ADDRESSES` (comma-separated
+ * CIDRs of private addresses that may be reached), each optional.
  *
  * @since 0.1.0
  * @category config
@@ -370,6 +372,17 @@ export const config: Config.Config<Partial<Options>> = Config.all({
     Config.validate({ message: "must be an integer >= 0", validation: (n) => n >= 0 }),
     Config.withDescription("Worker threads that parse crawled pages (0: parse on the event loop, with no deadline)")
   )),
+  allowAddresses: Config.option(Config.array(Config.string(), "CRAWLER_ALLOW_ADDRESSES").pipe(
+    Config.map((entries) => entries.map((e) => e.trim()).filter((e) => e !== "")),
+    Config.mapOrFail((entries) => {
+      const bad = entries.find((e) => !isRange(e))
+      return bad === undefined ? Either.right(entries) : Either.left(ConfigError.InvalidData(
+        ["CRAWLER_ALLOW_ADDRESSES"],
+        `CRAWLER_ALLOW_ADDRESSES entry "${bad.slice(0, 100)}" is not an IP address or CIDR (127.0.0.1/32, 10.0.0.0/8, ::1/128)`
+      ))
+    }),
+    Config.withDescription("Comma-separated CIDRs of private addresses the crawler may reach (e.g. 127.0.0.1/32 for fixture sites)")
+  )),
   parseTimeout: Config.option(Config.integer("CRAWLER_PARSE_TIMEOUT_MS").pipe(
     Config.validate({ message: "must be positive", validation: (n) => n > 0 }),
     Config.map((ms) => Duration.millis(ms)),
@@ -383,6 +396,7 @@ export const config: Config.Config<Partial<Options>> = Config.all({
   if (c.minDelay._tag === "Some") out.minDelay = c.minDelay.value
   if (c.parseWorkers._tag === "Some") out.parseWorkers = c.parseWorkers.value
   if (c.parseTimeout._tag === "Some") out.parseTimeout = c.parseTimeout.value
+  if (c.allowAddresses._tag === "Some") out.allowAddresses = c.allowAddresses.value
   return out
 }))
 

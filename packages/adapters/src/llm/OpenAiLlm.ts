@@ -9,7 +9,13 @@
  * - Tokens are drawn from core's Budget under `"openai.tokens"`: an estimate
  *   is reserved before the call, the real `usage` committed after it.
  * - After a 429 `insufficient_quota` (`OutOfCredits`) the service sends
- *   nothing more.
+ *   nothing more; after a refused key (401, 403) nothing more in the run,
+ *   and one log line names `OPENAI_API_KEY` (see the vendor client's latch).
+ * - A completion is paid for by core's charge policy: its `usage` when it
+ *   came back; the tokens reserved for it when OpenAI may have billed it
+ *   without an answer we could read (a truncated body without `usage`, a
+ *   hung call, an interruption after sending); nothing when OpenAI refused
+ *   it (4xx, 5xx, a connection never made). Such a call is not repeated.
  * - Every answer paid for is kept in core's `PaidResults` store as soon as
  *   it arrives (the tenant's, in the database when live), and asked for
  *   first: an extraction by the SHA-256 of its request body, for the run
@@ -31,7 +37,9 @@ import type { ConfigError, Scope } from "effect"
 import { Clock, Config, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import OpenAI from "openai"
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions"
+import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as Failure from "../internal/http/Failure.js"
+import * as Latch from "../internal/http/Latch.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
 import * as FakeModel from "./internal/fakeModel.js"
 import * as Service from "./internal/service.js"
@@ -45,6 +53,8 @@ import * as Wire from "./internal/wire.js"
  */
 export interface Options {
   readonly apiKey: Redacted.Redacted<string>
+  /** The environment variable the key comes from, named when OpenAI refuses it (default {@link defaults}.keyVariable). */
+  readonly keyVariable?: string | undefined
   /** Base URL ending in `/v1` (default `https://api.openai.com/v1`). */
   readonly baseURL?: string | undefined
   /** The model (default {@link defaults}.model). */
@@ -67,12 +77,14 @@ export interface Options {
  * Defaults: `gpt-4o-mini`, 60 s per attempt, 500 requests a minute, 1,024
  * completion tokens; extractions kept 24 hours (a resume finds them), score
  * rationales 30 days (their key changes with the features, the ICP rules
- * and the model, so a kept one stays right).
+ * and the model, so a kept one stays right); the key comes from
+ * `OPENAI_API_KEY`.
  *
  * @since 0.1.0
  * @category defaults
  */
 export const defaults = {
+  keyVariable: "OPENAI_API_KEY",
   baseURL: "https://api.openai.com/v1",
   model: "gpt-4o-mini",
   timeout: "60 seconds",
@@ -91,7 +103,11 @@ const headerRecord = (headers: Headers | undefined): Record<string, string> => {
 }
 
 /**
- * Translates what the SDK threw into an {@link Llm.LlmError}, secrets scrubbed.
+ * Translates what the SDK threw into an {@link Llm.LlmError}, secrets
+ * scrubbed, saying whether OpenAI may have billed the call (`charged`): a
+ * time-out or a connection lost after sending, and a success status whose
+ * body could not be read, may have been; an error status and a connection
+ * never made were not.
  *
  * @internal
  */
@@ -102,10 +118,16 @@ export const fromSdkError = (
 ): Llm.LlmError => {
   const scrub = (text: string) => Failure.scrub(text, secrets)
   if (error instanceof OpenAI.APIConnectionTimeoutError || error instanceof OpenAI.APIUserAbortError) {
-    return new Llm.LlmError({ reason: "Timeout", detail: "OpenAI did not answer in time" })
+    return new Llm.LlmError({ reason: "Timeout", detail: "OpenAI did not answer in time", charged: true })
   }
   if (error instanceof OpenAI.APIConnectionError) {
-    return new Llm.LlmError({ reason: "Transport", detail: "the connection failed", cause: Failure.safeCause(error.cause ?? error, secrets) })
+    const sent = Failure.sentBefore(error.cause)
+    return new Llm.LlmError({
+      reason: "Transport",
+      detail: sent ? "the connection failed" : "the connection could not be made",
+      charged: sent,
+      cause: Failure.safeCause(error.cause ?? error, secrets)
+    })
   }
   if (error instanceof OpenAI.APIError && error.status !== undefined) {
     const body = error.error as { readonly message?: unknown } | undefined
@@ -113,7 +135,7 @@ export const fromSdkError = (
     const requestId = error.requestID ?? undefined
     const headers = headerRecord(error.headers)
     if (error.status === 429 && (error.code === "insufficient_quota" || error.type === "insufficient_quota")) {
-      return new Llm.LlmError({ reason: "OutOfCredits", status: 429, detail, requestId })
+      return new Llm.LlmError({ reason: "OutOfCredits", status: 429, detail, requestId, charged: false })
     }
     const failure = Failure.fromStatus({ status: error.status, headers, nowMillis, detail })
     const ms = Number(headers["retry-after-ms"])
@@ -122,8 +144,13 @@ export const fromSdkError = (
       : failure.retryAfter
     return new Llm.LlmError({ ...failure, retryAfter, requestId })
   }
-  // A 200 whose body is not JSON makes the SDK throw a SyntaxError.
-  return new Llm.LlmError({ reason: "BadResponse", detail: "the answer could not be read", cause: Failure.safeCause(error, secrets) })
+  // A 200 whose body is not JSON (cut short, say) makes the SDK throw a SyntaxError: billed, unread.
+  return new Llm.LlmError({
+    reason: "BadResponse",
+    detail: "the answer could not be read",
+    charged: true,
+    cause: Failure.safeCause(error, secrets)
+  })
 }
 
 const toParams = (body: Service.RequestBody): ChatCompletionCreateParamsNonStreaming => ({
@@ -161,8 +188,12 @@ export const make = (
       timeout: Duration.toMillis(timeout) + 1_000
     })
     const limit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit)
+    const latch = yield* Latch.make<Llm.LlmError>({
+      vendor: "OpenAI",
+      keyVariable: options.keyVariable ?? defaults.keyVariable
+    })
 
-    const attempt = (body: Service.RequestBody) =>
+    const call = (body: Service.RequestBody) =>
       Effect.tryPromise({
         try: (signal) =>
           client.chat.completions.create(toParams(body), {
@@ -177,22 +208,30 @@ export const make = (
         Effect.flatMap(({ data, request_id }) =>
           Schema.decodeUnknown(Wire.ChatCompletion)(data).pipe(
             Effect.mapBoth({
+              // a 200 without `usage` (or otherwise unreadable) was billed all the same
               onFailure: () =>
                 new Llm.LlmError({
                   reason: "BadResponse",
                   detail: "the answer is not a chat.completion",
-                  requestId: request_id ?? undefined
+                  requestId: request_id ?? undefined,
+                  charged: true
                 }),
               onSuccess: (completion): Service.Completed => ({ completion, requestId: request_id ?? undefined })
             })
           )
         ),
-        limit,
+        Budget.billable
+      )
+
+    // The latch, then the rate limit, then the timeout (counted from when the limiter lets the call through).
+    const attempt = (body: Service.RequestBody) =>
+      latch.guard(limit(call(body).pipe(
         Effect.timeoutFail({
           duration: timeout,
-          onTimeout: () => new Llm.LlmError({ reason: "Timeout", detail: `OpenAI did not answer within ${Duration.format(timeout)}` })
+          onTimeout: () =>
+            new Llm.LlmError({ reason: "Timeout", detail: `OpenAI did not answer within ${Duration.format(timeout)}`, charged: true })
         })
-      )
+      )))
 
     return yield* Service.make((body) => Retry.retry(attempt(body), options.retry), budget, results, {
       model: options.model ?? defaults.model,
@@ -213,16 +252,15 @@ export const layer = (options: Options): Layer.Layer<Llm.Llm, never, Budget.Budg
 
 /**
  * The configuration {@link layerConfig} reads: `OPENAI_API_KEY` (required,
- * redacted) and `OPENAI_BASE_URL` (optional).
+ * redacted) and `OPENAI_BASE_URL` (optional; an http(s) URL without
+ * credentials, query or fragment, checked when read).
  *
  * @since 0.1.0
  * @category config
  */
 export const config = Config.all({
-  apiKey: Config.redacted("OPENAI_API_KEY").pipe(Config.withDescription("OpenAI API key (sk-...)")),
-  baseURL: Config.option(Config.string("OPENAI_BASE_URL")).pipe(
-    Config.withDescription("OpenAI base URL ending in /v1 (default https://api.openai.com/v1)")
-  )
+  apiKey: Config.redacted(defaults.keyVariable).pipe(Config.withDescription("OpenAI API key (sk-...)")),
+  baseURL: BaseUrl.config("OPENAI_BASE_URL", "OpenAI base URL ending in /v1 (default https://api.openai.com/v1)")
 })
 
 /**

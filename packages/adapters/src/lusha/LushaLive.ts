@@ -14,7 +14,18 @@
  *
  * Every call goes through the shared vendor client (rate limit, per-attempt
  * timeout, core's retry policy, Schema-decoded answers); Lusha's 402 is
- * `OutOfCredits`, after which no further call is sent.
+ * `OutOfCredits`, after which no further paid call of the run is sent, and a
+ * refused key (401, or 403 for an inactive account) stops every further call
+ * of the run, logged once with the variable that holds the key
+ * (`LUSHA_API_KEY`).
+ *
+ * What a paid call costs follows core's charge policy (`Budget.chargeOf`):
+ * the contacts Lusha charged for when its answer could be read; every unit
+ * reserved for the call when Lusha may have billed it without an answer we
+ * could read (a truncated body, a hung call, an interruption after
+ * sending); nothing when Lusha refused it (4xx, 5xx). A paid call is never
+ * repeated under its reservation; the free search is, also on a malformed
+ * answer.
  *
  * Within a run, every paid answer is kept in core's `PaidResults` store as
  * it arrives, before the caller goes on (see {@link kinds}), for `ttl`
@@ -34,6 +45,7 @@
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
 import { Budget, Lusha, PaidResults, type Retry } from "@leadgraph/core"
 import { Config, type ConfigError, type Duration, Effect, Layer, Option, Redacted, Schema, type Scope } from "effect"
+import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as Paid from "./internal/paid.js"
 import * as Wire from "./internal/wire.js"
@@ -47,6 +59,8 @@ import * as LushaData from "./testing/LushaData.js"
  */
 export interface Options {
   readonly apiKey: Redacted.Redacted<string>
+  /** The environment variable the key comes from, named when Lusha refuses it (default {@link defaults}.keyVariable). */
+  readonly keyVariable?: string | undefined
   /** Default {@link defaults}.baseUrl. */
   readonly baseUrl?: string | undefined
   /** Timeout of one attempt (default 30 s). */
@@ -70,12 +84,13 @@ export interface Options {
 export const kinds = Paid.names
 
 /**
- * Defaults of the live adapter.
+ * Defaults of the live adapter (the key comes from `LUSHA_API_KEY`).
  *
  * @since 0.1.0
  * @category defaults
  */
 export const defaults = {
+  keyVariable: "LUSHA_API_KEY",
   baseUrl: "https://api.lusha.com",
   timeout: "30 seconds",
   rateLimit: { limit: 40, interval: "1 minute" },
@@ -101,6 +116,7 @@ export const make = (
     const kept = Paid.kinds(options.ttl ?? PaidResults.defaults.ttl)
     const client = yield* VendorClient.make({
       vendor: "Lusha",
+      keyVariable: options.keyVariable ?? defaults.keyVariable,
       secrets: [options.apiKey],
       makeError: (failure) => new Lusha.LushaError(failure),
       timeout: options.timeout ?? defaults.timeout,
@@ -115,15 +131,13 @@ export const make = (
     const post = (path: string, body: unknown) =>
       HttpClientRequest.post(`${baseUrl}${path}`).pipe(auth, HttpClientRequest.bodyUnsafeJson(body))
     // A paid call under a reservation of `units`: its answer is kept (`keep`) and
-    // its cost (`used`) counted as soon as it arrives, then committed.
+    // its cost counted by the charge policy as soon as it ends, then committed.
     const paid = <A>(
       units: number,
       call: Effect.Effect<A, Lusha.LushaError>,
       used: (a: A) => number,
       keep: (a: A) => Effect.Effect<void>
-    ) =>
-      PaidResults.reserving(budget, Lusha.budget, units, (spend) =>
-        PaidResults.remembered(call, (a) => Effect.zipRight(keep(a), spend(used(a)))))
+    ) => PaidResults.reserving(budget, Lusha.budget, units, (_, charge) => charge(call, { units, used, keep }))
 
     const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
       const search = yield* client.validate(Lusha.ContactSearch, input)
@@ -141,7 +155,8 @@ export const make = (
           },
           includePartialContact: false
         }),
-        Wire.SearchResponse
+        Wire.SearchResponse,
+        { free: true }
       )
       const ids = found.contacts.filter((c) => c.isShown !== false).slice(0, limit).map((c) => c.contactId)
       if (ids.length === 0) return []
@@ -234,14 +249,17 @@ export const layer = (
   Layer.scoped(Lusha.Lusha, make(options))
 
 /**
- * The options read from the environment: `LUSHA_API_KEY` (redacted).
+ * The options read from the environment: `LUSHA_API_KEY` (redacted) and
+ * `LUSHA_BASE_URL` (optional; an http(s) URL without credentials, query or
+ * fragment, checked when read).
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
-  apiKey: Config.redacted("LUSHA_API_KEY").pipe(Config.withDescription("Lusha API key, sent in the api_key header"))
-})
+  apiKey: Config.redacted(defaults.keyVariable).pipe(Config.withDescription("Lusha API key, sent in the api_key header")),
+  baseUrl: BaseUrl.config("LUSHA_BASE_URL", "Lusha API base URL (default https://api.lusha.com)")
+}).pipe(Config.map(({ baseUrl, ...rest }) => ({ ...rest, baseUrl: Option.getOrUndefined(baseUrl) })))
 
 /**
  * The live Lusha service with its options read from `Config` (default

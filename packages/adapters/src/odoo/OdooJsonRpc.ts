@@ -84,6 +84,10 @@ export const make = (options: Options): Effect.Effect<Odoo.Service, never, HttpC
       timeout: options.timeout ?? defaults.timeout,
       // Calls are not retried one by one: the upsert around them is.
       retry: { retries: 0 },
+      // Odoo bills nothing and its upserts are idempotent: a malformed answer is worth another try.
+      billing: "free",
+      // a password Odoo never echoes: scrubbed whole, not word by word
+      scrubRuns: false,
       rateLimit: options.rateLimit ?? defaults.rateLimit
     })
     const endpoint = `${options.url.replace(/\/+$/, "")}/jsonrpc`

@@ -4,7 +4,15 @@
  * validates its request, draws one unit from the `"tavily.queries"` budget,
  * then goes through the shared vendor client: rate limit, per-attempt
  * timeout, core's retry policy, Schema-decoded answers. Tavily's 432/433
- * (credit limits) are `OutOfCredits`, after which no further call is sent.
+ * (credit limits) are `OutOfCredits`, after which no further call of the
+ * run is sent; a refused key (401, 403) stops every further call of the run
+ * the same way, and is logged once, naming `TAVILY_API_KEY`.
+ *
+ * A call is paid for by `Budget.withReservation`'s charge policy: its unit
+ * is committed when Tavily answered, and also when Tavily may have billed
+ * it without an answer we could read (a truncated body, a hung call); it is
+ * released only when Tavily certainly refused it. Such a call is not
+ * repeated under the same reservation.
  *
  * ```ts
  * const TavilyLive = Tavily.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
@@ -14,7 +22,8 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { Budget, type Retry, Tavily } from "@leadgraph/core"
-import { Config, type ConfigError, type Duration, Effect, Layer, type Redacted, Schema, type Scope } from "effect"
+import { Config, type ConfigError, type Duration, Effect, Layer, Option, type Redacted, Schema, type Scope } from "effect"
+import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as TavilyData from "./testing/TavilyData.js"
 
@@ -26,6 +35,8 @@ import * as TavilyData from "./testing/TavilyData.js"
  */
 export interface Options {
   readonly apiKey: Redacted.Redacted<string>
+  /** The environment variable the key comes from, named when Tavily refuses it (default {@link defaults}.keyVariable). */
+  readonly keyVariable?: string | undefined
   /** Default {@link defaults}.baseUrl. */
   readonly baseUrl?: string | undefined
   /** Timeout of one attempt (default {@link defaults}.timeout). */
@@ -37,12 +48,14 @@ export interface Options {
 }
 
 /**
- * Defaults: the public API, 30 s per attempt, 100 requests per minute.
+ * Defaults: the public API, 30 s per attempt, 100 requests per minute; the
+ * key comes from `TAVILY_API_KEY`.
  *
  * @since 0.1.0
  * @category defaults
  */
 export const defaults = {
+  keyVariable: "TAVILY_API_KEY",
   baseUrl: "https://api.tavily.com",
   timeout: "30 seconds",
   rateLimit: { limit: 100, interval: "1 minute" }
@@ -94,6 +107,7 @@ export const make = (
     const budget = yield* Budget.Budget
     const client = yield* VendorClient.make({
       vendor: "Tavily",
+      keyVariable: options.keyVariable ?? defaults.keyVariable,
       secrets: [options.apiKey],
       makeError: (failure) => new Tavily.TavilyError(failure),
       timeout: options.timeout ?? defaults.timeout,
@@ -181,14 +195,17 @@ export const layer = (options: Options): Layer.Layer<Tavily.Tavily, never, HttpC
   Layer.scoped(Tavily.Tavily, make(options))
 
 /**
- * The options read from the environment: `TAVILY_API_KEY` (redacted).
+ * The options read from the environment: `TAVILY_API_KEY` (redacted) and
+ * `TAVILY_BASE_URL` (optional; an http(s) URL without credentials, query or
+ * fragment, checked when read).
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
-  apiKey: Config.redacted("TAVILY_API_KEY").pipe(Config.withDescription("Tavily API key (tvly-...), sent as a bearer token"))
-})
+  apiKey: Config.redacted(defaults.keyVariable).pipe(Config.withDescription("Tavily API key (tvly-...), sent as a bearer token")),
+  baseUrl: BaseUrl.config("TAVILY_BASE_URL", "Tavily API base URL (default https://api.tavily.com)")
+}).pipe(Config.map(({ baseUrl, ...rest }) => ({ ...rest, baseUrl: Option.getOrUndefined(baseUrl) })))
 
 /**
  * The live Tavily service with its options read from `Config` (default

@@ -10,9 +10,10 @@
  *   seed: 7, apiKey: "k", credits: 100,
  *   latency: { min: "5 millis", max: "50 millis" },
  *   rateLimit: { limit: 100, interval: "1 minute" },
- *   serverErrorRate: 0.05, malformedRate: 0.01, hangRate: 0.01
+ *   serverErrorRate: 0.05, rateLimitedRate: 0.05, malformedRate: 0.01, hangRate: 0.01, hangAfterRate: 0.01
  * })
  * yield* server.calls          // { "POST /search": 12 }
+ * yield* server.creditsUsed    // what it billed, truncated and hung answers included
  * yield* server.setKnobs({ serverErrorRate: 0 })
  * ```
  *
@@ -38,7 +39,7 @@ export type Latency = Duration.DurationInput | { readonly min: Duration.Duration
 export interface Knobs {
   /** Seed of the fault generator and of the vendor's generated data (default 1). */
   readonly seed: number
-  /** The key the fake accepts (default `"test-key"`). */
+  /** The key the fake accepts (default `"test-key"`); any other key gets the vendor's 401 (or its equivalent). */
   readonly apiKey: string
   /** Added before every answer. */
   readonly latency?: Latency | undefined
@@ -51,12 +52,16 @@ export interface Knobs {
     readonly interval: Duration.DurationInput
     readonly block?: Duration.DurationInput | undefined
   } | undefined
-  /** Share of requests answered with the vendor's 5xx. */
+  /** Share of requests answered with the vendor's 5xx, before processing (nothing billed). */
   readonly serverErrorRate?: number | undefined
-  /** Share of successful answers whose JSON body is cut short. */
+  /** Share of requests answered with the vendor's 429, before processing (nothing billed). */
+  readonly rateLimitedRate?: number | undefined
+  /** Share of successful answers whose JSON body is cut short (processed and billed). */
   readonly malformedRate?: number | undefined
-  /** Share of requests never answered (the connection hangs). */
+  /** Share of requests never answered, before processing (the connection hangs; nothing billed). */
   readonly hangRate?: number | undefined
+  /** Share of requests processed (and billed) and then never answered. */
+  readonly hangAfterRate?: number | undefined
   /** Credit balance; unlimited when undefined. */
   readonly credits?: number | undefined
 }
@@ -75,8 +80,13 @@ export interface Server {
   readonly calls: Effect.Effect<Readonly<Record<string, number>>>
   /** Calls of one endpoint. */
   readonly callsOf: (endpoint: string) => Effect.Effect<number>
-  /** Credits spent so far. */
+  /**
+   * Credits spent so far, by the vendor's billing rule: for every request it
+   * processed, including those whose answer it then cut short or never sent.
+   */
   readonly creditsUsed: Effect.Effect<number>
+  /** Requests that spent at least one credit (truncated and hung ones included). */
+  readonly billedCalls: Effect.Effect<number>
   /** Current credit balance (undefined: unlimited). */
   readonly balance: Effect.Effect<number | undefined>
   /** Changes knobs while running; setting `credits` resets the balance. */

@@ -27,7 +27,15 @@
  * ZeroBounce reports a bad key and spent credits with the same HTTP 200
  * message; the adapter asks `getcredits` (free) to tell them apart: `-1` is
  * `Unauthorized`, zero is `OutOfCredits`. After `OutOfCredits` no further
- * call is sent.
+ * paid call of the run is sent; after `Unauthorized` no call at all, and one
+ * log line names `ZEROBOUNCE_API_KEY`.
+ *
+ * What a validation costs follows core's charge policy (`Budget.chargeOf`):
+ * one unit per verdict that is not `unknown` when the answer could be read;
+ * every unit reserved for the call (1, or the batch's size) when ZeroBounce
+ * may have billed it without an answer we could read (a truncated body, a
+ * hung call, an interruption after sending); nothing when it refused the
+ * call. Such a call is not repeated under its reservation.
  *
  * ```ts
  * const ZeroBounceLive = ZeroBounce.layerConfig().pipe(
@@ -39,7 +47,8 @@
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
 import { Budget, PaidResults, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
-import { Clock, Config, type ConfigError, type Duration, Effect, Either, Layer, Redacted, type Scope } from "effect"
+import { Clock, Config, type ConfigError, type Duration, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
+import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as InFlight from "./internal/inflight.js"
@@ -54,6 +63,8 @@ import * as ZeroBounceData from "./testing/ZeroBounceData.js"
  */
 export interface Options {
   readonly apiKey: Redacted.Redacted<string>
+  /** The environment variable the key comes from, named when ZeroBounce refuses it (default {@link defaults}.keyVariable). */
+  readonly keyVariable?: string | undefined
   /** Default {@link defaults}.baseUrl; the US and EU hosts work as well. */
   readonly baseUrl?: string | undefined
   /** Timeout of one single validation (default 30 s). */
@@ -75,12 +86,13 @@ export interface Options {
 }
 
 /**
- * Defaults of the live adapter.
+ * Defaults of the live adapter (the key comes from `ZEROBOUNCE_API_KEY`).
  *
  * @since 0.1.0
  * @category defaults
  */
 export const defaults = {
+  keyVariable: "ZEROBOUNCE_API_KEY",
   baseUrl: "https://api.zerobounce.net/v2",
   timeout: "30 seconds",
   batchTimeout: "80 seconds",
@@ -109,6 +121,7 @@ export const make = (
     const cache = yield* VerificationCache.VerificationCache
     const client = yield* VendorClient.make({
       vendor: "ZeroBounce",
+      keyVariable: options.keyVariable ?? defaults.keyVariable,
       secrets: [options.apiKey],
       makeError: (failure) => new ZeroBounce.ZeroBounceError(failure),
       timeout: options.timeout ?? defaults.timeout,
@@ -126,7 +139,8 @@ export const make = (
 
     const getCredits = client.send(
       HttpClientRequest.get(`${baseUrl}/getcredits`).pipe(withKey),
-      Wire.Credits
+      Wire.Credits,
+      { free: true }
     )
     // ZeroBounce says "bad key or no credits" in one message; getcredits tells which.
     const classify = (message: string) =>
@@ -182,6 +196,8 @@ export const make = (
       )
     }
     const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
+    // One validation: its verdict cached and its cost counted as soon as it ends.
+    const single = { units: 1, used: (v: ZeroBounce.Verdict) => charged([v]), keep: (v: ZeroBounce.Verdict) => remember([v]) }
 
     const singlesUpTo = options.singlesUpTo ?? ZeroBounce.singleVerificationLimit
     const fatal = (e: ZeroBounce.ZeroBounceError) => e.reason === "Unauthorized" || e.reason === "OutOfCredits"
@@ -191,9 +207,9 @@ export const make = (
     // if the list is interrupted, and before any failure is reported.
     const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
       Effect.gen(function*() {
-        const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (spend) =>
+        const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (_, charge) =>
           Effect.forEach(misses, (email) =>
-            PaidResults.remembered(verifyOnline(email), (v) => Effect.zipRight(remember([v]), spend(charged([v])))).pipe(
+            charge(verifyOnline(email), single).pipe(
               Effect.either,
               Effect.map((result) => ({ email, result }))
             ), { concurrency: 4 }))
@@ -221,11 +237,12 @@ export const make = (
         // failure, so what ZeroBounce charged is committed and cached); then the first
         // failure, if any, is the call's.
         const outcomes = yield* Effect.forEach(chunks, (chunk) =>
-          PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (spend) =>
-            PaidResults.remembered(
-              verifyBatch(chunk),
-              (r) => Effect.zipRight(remember(r.verdicts), spend(charged(r.verdicts)))
-            )).pipe(Effect.either), { concurrency })
+          PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (_, charge) =>
+            charge(verifyBatch(chunk), {
+              units: chunk.length,
+              used: (r) => charged(r.verdicts),
+              keep: (r) => remember(r.verdicts)
+            })).pipe(Effect.either), { concurrency })
         const failure = outcomes.find(Either.isLeft)
         if (failure !== undefined) return yield* Effect.fail(failure.left)
         const results = outcomes.filter(Either.isRight).map((o) => o.right)
@@ -257,8 +274,7 @@ export const make = (
       Effect.gen(function*() {
         const hit = (yield* cached([email])).get(email)
         if (hit !== undefined) return hit
-        return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (spend) =>
-          PaidResults.remembered(verifyOnline(email), (v) => Effect.zipRight(remember([v]), spend(charged([v])))))
+        return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (_, charge) => charge(verifyOnline(email), single))
       })
 
     const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {
@@ -291,16 +307,19 @@ export const layer = (
 > => Layer.scoped(ZeroBounce.ZeroBounce, make(options))
 
 /**
- * The options read from the environment: `ZEROBOUNCE_API_KEY` (redacted).
+ * The options read from the environment: `ZEROBOUNCE_API_KEY` (redacted) and
+ * `ZEROBOUNCE_BASE_URL` (optional; an http(s) URL without credentials, query or
+ * fragment, checked when read).
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
-  apiKey: Config.redacted("ZEROBOUNCE_API_KEY").pipe(
+  apiKey: Config.redacted(defaults.keyVariable).pipe(
     Config.withDescription("ZeroBounce API key, sent as the api_key parameter")
-  )
-})
+  ),
+  baseUrl: BaseUrl.config("ZEROBOUNCE_BASE_URL", "ZeroBounce API base URL ending in /v2 (default https://api.zerobounce.net/v2; regional: https://api-us.zerobounce.net/v2, https://api-eu.zerobounce.net/v2)")
+}).pipe(Config.map(({ baseUrl, ...rest }) => ({ ...rest, baseUrl: Option.getOrUndefined(baseUrl) })))
 
 /**
  * The live ZeroBounce service with its options read from `Config` (default

@@ -123,12 +123,21 @@ describe("Lusha against the fake server", () => {
       expect((yield* usage).committed).toBe(0)
     }).pipe(Effect.provide(env())))
 
-  it.scopedLive("turns a malformed body into BadResponse", () =>
+  it.scopedLive("turns a malformed body into BadResponse: the free search is asked again, a paid lookup is not", () =>
     Effect.gen(function*() {
       const { server, lusha } = yield* setup({ malformedRate: 1 })
       const error = yield* Effect.flip(lusha.findContacts({ domain: "acme.example" }))
-      expect(error._tag === "LushaError" && error.reason).toBe("BadResponse")
-      expect(yield* server.calls).toEqual({ "POST /prospecting/contact/search": 1 })
+      expect(error._tag === "LushaError" && [error.reason, error.charged]).toEqual(["BadResponse", false])
+      // the search is free: retried within the policy (3 retries), and nothing was paid
+      expect(yield* server.calls).toEqual({ "POST /prospecting/contact/search": 4 })
+      expect((yield* usage).committed).toBe(0)
+      const known = LushaData.contactsAt(SEED, "acme.example")[0]!
+      const paid = yield* Effect.flip(lusha.lookupPerson({ email: known.emailAddresses[0]!.email }))
+      expect(paid._tag === "LushaError" && [paid.reason, paid.charged, paid.retryable]).toEqual(["BadResponse", true, false])
+      // the lookup was billed, its body cut: sent once, and its unit committed
+      expect(yield* server.callsOf("GET /v2/person")).toBe(1)
+      expect(yield* server.creditsUsed).toBe(1)
+      expect(yield* usage).toMatchObject({ committed: 1, reserved: 0 })
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("does not retry a wrong key", () =>
@@ -153,12 +162,13 @@ describe("Lusha against the fake server", () => {
       expect((yield* usage).committed).toBe(3)
     }).pipe(Effect.provide(env())))
 
-  it.scopedLive("ends a hung connection at the timeout", () =>
+  it.scopedLive("ends a hung connection at the timeout; a paid lookup that may have been billed is not sent again", () =>
     Effect.gen(function*() {
       const { server, lusha } = yield* setup({ hangRate: 1 }, { timeout: "150 millis", retry: { retries: 1, base: "10 millis" } })
       const error = yield* Effect.flip(lusha.lookupPerson({ email: "jane@acme.example" }))
-      expect(error._tag === "LushaError" && error.reason).toBe("Timeout")
-      expect(yield* server.callsOf("GET /v2/person")).toBe(2)
+      expect(error._tag === "LushaError" && [error.reason, error.charged]).toEqual(["Timeout", true])
+      expect(yield* server.callsOf("GET /v2/person")).toBe(1)
+      expect(yield* usage).toMatchObject({ committed: 1, reserved: 0 })
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("never enriches beyond the budget cap, under concurrency", () =>
@@ -179,6 +189,8 @@ describe("Lusha against the fake server", () => {
       const failures: Array<unknown> = []
       const cases: Array<[Partial<FakeLushaServer.Knobs>, Partial<Lusha.Options>]> = [
         [{ apiKey: "other" }, {}],
+        // the tail of the key, echoed back (unconfirmed for the real API)
+        [{ apiKey: "other", echoKey: true }, {}],
         [{ serverErrorRate: 1 }, {}],
         [{ malformedRate: 1 }, {}],
         [{ credits: 0 }, {}],
@@ -197,6 +209,7 @@ describe("Lusha against the fake server", () => {
       expect(text).toContain("LushaError")
       expect(lines.some((line) => line.includes("call failed"))).toBe(true)
       expect(text).not.toContain(KEY)
+      expect(text).not.toContain(KEY.slice(-4))
     }).pipe(Effect.provide(env())))
 })
 

@@ -22,16 +22,20 @@ import { type Stores, storeTargets } from "../store/paidStores.js"
 const KEY = "lusha-test-key-99aa88bb77cc"
 const SEED = 7
 
-/** An HTTP client that sends the first `k` requests to `path` and never answers the later ones. */
-const dyingAfter = (k: number, path: string): Layer.Layer<HttpClient.HttpClient> =>
-  Layer.effect(
+/**
+ * An HTTP client that sends the first `k` requests to `path` and never
+ * answers the later ones; `held()` counts those it holds.
+ */
+const dyingAfter = (k: number, path: string) => {
+  let sent = 0
+  const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
     HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) => {
-      let sent = 0
-      return HttpClient.transform(client, (response, request) =>
-        Effect.suspend(() => new URL(request.url).pathname === path && sent++ >= k ? Effect.never : response))
-    })
+    Effect.map(HttpClient.HttpClient, (client) =>
+      HttpClient.transform(client, (response, request) =>
+        Effect.suspend(() => new URL(request.url).pathname === path && sent++ >= k ? Effect.never : response)))
   ).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  return { layer, held: () => Math.max(0, sent - k) }
+}
 
 /** One process: its own HTTP client, budget and adapter, over the shared stores. */
 const start = (
@@ -138,14 +142,18 @@ for (const target of storeTargets("lusha_paid")) {
           run1
         )
 
-        const first = yield* start(server, stores, dyingAfter(1, "/v2/person"))
+        const dying = dyingAfter(1, "/v2/person")
+        const first = yield* start(server, stores, dying.layer)
         const fiber = yield* Effect.fork(run1(first.lusha.lookupPeople(queries)))
         // the first call's hundred answers are kept as soon as it returns
         yield* until(Effect.map(kept, (m) => m.size === 100))
+        // the second call (the other 50 queries) is in flight when the process dies
+        yield* until(Effect.sync(() => dying.held() === 1))
         yield* Fiber.interrupt(fiber)
         const paidFirst = yield* server.creditsUsed
         expect(yield* server.callsOf("POST /v2/person")).toBe(1)
-        expect((yield* first.usage).committed).toBe(paidFirst)
+        // what the first call charged, and the whole reservation of the call in flight (Lusha may have billed it)
+        expect((yield* first.usage).committed).toBe(paidFirst + 50)
 
         const second = yield* start(server, stores)
         const answers = yield* run1(second.lusha.lookupPeople(queries))

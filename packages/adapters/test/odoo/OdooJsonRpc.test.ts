@@ -152,13 +152,14 @@ describe("Odoo live adapter against the fake Odoo (JSON-RPC over HTTP)", () => {
       { server: { serverErrorRate: 1 } }
     ))
 
-  it.live("a malformed body is a BadResponse and is not retried", () =>
+  it.live("a malformed body is a BadResponse, retried within the policy: Odoo bills nothing and upserts are idempotent", () =>
     withOdoo(
       (server, odoo) =>
         Effect.gen(function*() {
           const error = failureOf(yield* Effect.exit(odoo.upsertCompany(acme.company)))
-          expect(error.reason).toBe("BadResponse")
-          expect((yield* server.calls)["POST /jsonrpc"]).toBe(1)
+          expect([error.reason, error.charged]).toEqual(["BadResponse", false])
+          // the first attempt and fastRetry's 2 retries
+          expect((yield* server.calls)["POST /jsonrpc"]).toBe(3)
         }),
       { server: { malformedRate: 1 } }
     ))

@@ -120,12 +120,13 @@ describe("Tavily against the fake server", () => {
       expect(limit._tag === "TavilyError" && [limit.reason, limit.status]).toEqual(["OutOfCredits", 433])
     }).pipe(Effect.provide(env())))
 
-  it.scopedLive("ends a hung connection at the timeout", () =>
+  it.scopedLive("ends a hung connection at the timeout; Tavily may have billed it, so it is paid and not sent again", () =>
     Effect.gen(function*() {
       const { server, tavily } = yield* setup({ hangRate: 1 }, { timeout: "150 millis", retry: { retries: 1, base: "10 millis" } })
       const error = yield* Effect.flip(tavily.search({ query: "acme" }))
-      expect(error._tag === "TavilyError" && [error.reason, error.retryable]).toEqual(["Timeout", true])
-      expect(yield* server.callsOf("POST /search")).toBe(2)
+      expect(error._tag === "TavilyError" && [error.reason, error.charged, error.retryable]).toEqual(["Timeout", true, false])
+      expect(yield* server.callsOf("POST /search")).toBe(1)
+      expect(yield* usage).toMatchObject({ committed: 1, reserved: 0 })
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("never sends more calls than the budget allows, under concurrency", () =>

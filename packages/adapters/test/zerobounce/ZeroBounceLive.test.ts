@@ -101,7 +101,7 @@ describe("ZeroBounce against the fake server", () => {
       expect(yield* server.callsOf("GET /v2/validate")).toBe(1)
     }).pipe(Effect.provide(env())))
 
-  it.scopedLive("maps the HTTP-200 bad-key answer to Unauthorized, without retrying", () =>
+  it.scopedLive("maps the HTTP-200 bad-key answer to Unauthorized, without retrying, and sends nothing more", () =>
     Effect.gen(function*() {
       const { server, zb } = yield* setup({ apiKey: "another-key" }, { singlesUpTo: 0 })
       const single = yield* Effect.flip(zb.verify("jane@acme.example"))
@@ -110,7 +110,8 @@ describe("ZeroBounce against the fake server", () => {
       for (const error of [single, many, credits]) {
         expect(error._tag === "ZeroBounceError" && [error.reason, error.retryable]).toEqual(["Unauthorized", false])
       }
-      expect(yield* server.calls).toEqual({ "GET /v2/validate": 1, "POST /v2/validatebatch": 1, "GET /v2/getcredits": 3 })
+      // one validation, one getcredits to tell a bad key from spent credits; then the key is latched
+      expect(yield* server.calls).toEqual({ "GET /v2/validate": 1, "GET /v2/getcredits": 1 })
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("stops paying when the credits run out, keeping what was verified", () =>
@@ -138,12 +139,13 @@ describe("ZeroBounce against the fake server", () => {
       expect(yield* zb.credits).toBe(0)
     }).pipe(Effect.provide(env())))
 
-  it.scopedLive("ends a hung connection at the timeout", () =>
+  it.scopedLive("ends a hung connection at the timeout; a validation that may have been billed is not sent again", () =>
     Effect.gen(function*() {
       const { server, zb } = yield* setup({ hangRate: 1 }, { timeout: "150 millis", retry: { retries: 1, base: "10 millis" } })
       const error = yield* Effect.flip(zb.verify("jane@acme.example"))
-      expect(error._tag === "ZeroBounceError" && error.reason).toBe("Timeout")
-      expect(yield* server.callsOf("GET /v2/validate")).toBe(2)
+      expect(error._tag === "ZeroBounceError" && [error.reason, error.charged]).toEqual(["Timeout", true])
+      expect(yield* server.callsOf("GET /v2/validate")).toBe(1)
+      expect(yield* usage).toMatchObject({ committed: 1, reserved: 0 })
     }).pipe(Effect.provide(env())))
 
   it.scopedLive("never pays beyond the budget cap, under concurrency", () =>
@@ -179,6 +181,8 @@ describe("ZeroBounce against the fake server", () => {
       const failures: Array<unknown> = []
       const cases: Array<[Parameters<typeof setup>[0], Parameters<typeof setup>[1]]> = [
         [{ apiKey: "other" }, {}],
+        // the tail of the key, echoed back (unconfirmed for the real API)
+        [{ apiKey: "other", echoKey: true }, {}],
         [{ serverErrorRate: 1 }, {}],
         [{ malformedRate: 1 }, {}],
         [{ credits: 0 }, {}],
@@ -196,6 +200,7 @@ describe("ZeroBounce against the fake server", () => {
       expect(text).toContain("Transport")
       expect(lines.some((line) => line.includes("call failed"))).toBe(true)
       expect(text).not.toContain(KEY)
+      expect(text).not.toContain(KEY.slice(-4))
     }).pipe(Effect.provide(env())))
 })
 

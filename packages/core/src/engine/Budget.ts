@@ -7,9 +7,18 @@
  * An exhausted budget is not a failure: the engine skips the step with reason
  * `budget` and the run goes on.
  *
+ * What a paid call counts as is one policy, {@link chargeOf}: its measured
+ * use when it answered; its reserved units when the vendor may have billed
+ * it (an error with `charged: true`: a success status whose body could not
+ * be read, a time-out or a lost connection after sending; or, with no such
+ * error, an interruption or defect after a request left, see
+ * {@link billable}); nothing when the vendor certainly refused it (an error
+ * with `charged: false`: a 4xx before processing, a connection never made)
+ * or nothing was sent. {@link withReservation} and {@link charging} apply it.
+ *
  * @since 0.1.0
  */
-import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
 import * as BudgetLedger from "./BudgetLedger.js"
 
 /**
@@ -113,9 +122,126 @@ export const make: Effect.Effect<Service, never, BudgetLedger.BudgetLedger> = Ef
 })
 
 /**
- * Runs `use` under a reservation of `units`: committed with `used(result)`
- * (default: the units reserved) on success, released on failure or
- * interruption.
+ * An error that says whether the vendor may have billed the call that
+ * failed with it (every vendor error does: see `VendorError.fields`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Chargeable {
+  readonly charged?: boolean | undefined
+}
+
+/**
+ * What an error says about billing: `true` (the vendor may have billed the
+ * call), `false` (it certainly did not), or `undefined` (the error does not
+ * say: not a vendor error).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
+export const chargedBy = (error: unknown): boolean | undefined =>
+  typeof error === "object" && error !== null && typeof (error as Chargeable).charged === "boolean"
+    ? (error as Chargeable).charged
+    : undefined
+
+/**
+ * The charge policy: the units a paid call of `units` counts as, given how
+ * it ended.
+ *
+ * - It succeeded: `used(value)` (default: `units`).
+ * - It failed with an error that says it may have been billed
+ *   (`charged: true`): `units`.
+ * - It failed with errors that all say it was not (`charged: false`): 0.
+ * - Otherwise (interrupted, a defect, an error that does not say): `units`
+ *   when a billable request left while it ran (`sent`, see {@link billable}),
+ *   0 when none did.
+ *
+ * @since 0.1.0
+ * @category policy
+ */
+export const chargeOf = <A, E>(
+  exit: Exit.Exit<A, E>,
+  options: { readonly units: number; readonly used?: ((a: A) => number) | undefined; readonly sent: boolean }
+): number => {
+  if (Exit.isSuccess(exit)) return options.used === undefined ? options.units : options.used(exit.value)
+  const said = Chunk.toReadonlyArray(Cause.failures(exit.cause)).map(chargedBy)
+  if (said.some((c) => c === true)) return options.units
+  if (said.length > 0 && said.every((c) => c === false) && !Cause.isInterrupted(exit.cause)) return 0
+  return options.sent ? options.units : 0
+}
+
+/** How many billable requests left (and were not refused) while a {@link charging} ran. */
+interface Meter {
+  sent: number
+}
+
+/**
+ * The meters of the {@link charging} calls the current fiber runs in (a
+ * paid call inside another: both count its requests). A fiber-local value,
+ * like `Checkpoint.currentRunId`, not shared state: each `charging` adds its
+ * own meter for the fibers it runs.
+ */
+const currentMeters: FiberRef.FiberRef<ReadonlyArray<Meter>> = FiberRef.unsafeMake<ReadonlyArray<Meter>>([], {
+  fork: (meters) => meters
+})
+
+const mark = (meters: ReadonlyArray<Meter>, n: number) => {
+  for (const meter of meters) meter.sent += n
+}
+
+/**
+ * Marks `send` as a request the vendor may bill, for every {@link charging}
+ * (and {@link withReservation}) around it: from the moment it starts, until
+ * it fails with an error saying it was not billed (`charged: false`), an
+ * interruption or a defect of the paid call counts as billed. Vendor clients
+ * wrap each billable request in it; free requests (balance queries, free
+ * searches) are not wrapped.
+ *
+ * @since 0.1.0
+ * @category policy
+ */
+export const billable = <A, E, R>(send: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(FiberRef.get(currentMeters), (meters) =>
+    meters.length === 0 ? send : Effect.zipRight(
+      Effect.sync(() => mark(meters, 1)),
+      Effect.tapError(send, (error) => chargedBy(error) === false ? Effect.sync(() => mark(meters, -1)) : Effect.void)
+    ))
+
+/**
+ * Runs one paid `call` of `units` and, as soon as it ends (without letting
+ * an interruption in between), hands `settle` what it cost by
+ * {@link chargeOf} and how it ended. `settle` records the cost (commits a
+ * reservation, adds to what a shared one spent) and keeps a paid answer.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const charging = <A, E, R>(
+  call: Effect.Effect<A, E, R>,
+  options: { readonly units: number; readonly used?: ((a: A) => number) | undefined },
+  settle: (cost: number, exit: Exit.Exit<A, E>) => Effect.Effect<void>
+): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.suspend(() => {
+      const meter: Meter = { sent: 0 }
+      return restore(call).pipe(
+        Effect.locallyWith(currentMeters, (meters) => [...meters, meter]),
+        Effect.exit,
+        Effect.flatMap((exit) =>
+          Effect.zipRight(settle(chargeOf(exit, { ...options, sent: meter.sent > 0 }), exit), exit)
+        )
+      )
+    })
+  )
+
+/**
+ * Runs `use` under a reservation of `units`, settled by the charge policy
+ * ({@link chargeOf}): committed with `used(result)` (default: the units
+ * reserved) on success; committed with the units reserved when the vendor
+ * may have billed the call (a vendor error with `charged: true`, or an
+ * interruption or defect after a billable request left); released when it
+ * certainly did not, or nothing was sent.
  *
  * @since 0.1.0
  * @category combinators
@@ -127,13 +253,10 @@ export const withReservation = <A, E, R>(
   used?: (a: A) => number
 ): Effect.Effect<A, E | BudgetExhausted, R | Budget> =>
   Effect.flatMap(Budget, (service) =>
-    Effect.acquireUseRelease(
-      service.reserve(budget, units),
-      use,
-      (reservation, exit) =>
-        Exit.isSuccess(exit)
-          ? service.commit(reservation, used ? used(exit.value) : reservation.units)
-          : service.release(reservation)
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(service.reserve(budget, units), (reservation) =>
+        charging(restore(use(reservation)), { units: reservation.units, used }, (cost, exit) =>
+          Exit.isSuccess(exit) || cost > 0 ? service.commit(reservation, cost) : service.release(reservation)))
     ))
 
 /**

@@ -61,9 +61,18 @@ export class LlmError extends Schema.TaggedError<LlmError>()("LlmError", {
   reason: LlmErrorReason,
   requestId: Schema.optional(Schema.String)
 }) {
-  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  /**
+   * Rate limits, server errors, time-outs and transport failures are worth
+   * retrying, unless the attempt may have been billed (see
+   * `VendorError.isRetryable`); refusals and truncations never are.
+   */
   get retryable(): boolean {
-    return this.reason !== "Refused" && this.reason !== "Truncated" && VendorError.isRetryableReason(this.reason)
+    return this.reason !== "Refused" && this.reason !== "Truncated" && VendorError.isRetryable(this)
+  }
+
+  /** The stable failure code, e.g. `openai.Unauthorized(401): ...` (see `VendorError.code`). */
+  get code(): string {
+    return VendorError.code("openai", this)
   }
 
   override get message(): string {

@@ -31,9 +31,18 @@ export const budget = "lusha.lookups"
  * @category errors
  */
 export class LushaError extends Schema.TaggedError<LushaError>()("LushaError", VendorError.fields) {
-  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  /**
+   * Rate limits, server errors, time-outs and transport failures are worth
+   * retrying, unless the attempt may have been billed (see
+   * `VendorError.isRetryable`).
+   */
   get retryable(): boolean {
-    return VendorError.isRetryableReason(this.reason)
+    return VendorError.isRetryable(this)
+  }
+
+  /** The stable failure code, e.g. `lusha.Unauthorized(401): ...` (see `VendorError.code`). */
+  get code(): string {
+    return VendorError.code("lusha", this)
   }
 
   override get message(): string {

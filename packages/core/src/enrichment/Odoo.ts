@@ -45,9 +45,18 @@ import * as VendorError from "./VendorError.js"
  * @category errors
  */
 export class OdooError extends Schema.TaggedError<OdooError>()("OdooError", VendorError.fields) {
-  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  /**
+   * Rate limits, server errors, time-outs and transport failures are worth
+   * retrying, unless the attempt may have been billed (see
+   * `VendorError.isRetryable`).
+   */
   get retryable(): boolean {
-    return VendorError.isRetryableReason(this.reason)
+    return VendorError.isRetryable(this)
+  }
+
+  /** The stable failure code, e.g. `odoo.Unauthorized(401): ...` (see `VendorError.code`). */
+  get code(): string {
+    return VendorError.code("odoo", this)
   }
 
   override get message(): string {

@@ -32,9 +32,18 @@ export const budget = "tavily.queries"
  * @category errors
  */
 export class TavilyError extends Schema.TaggedError<TavilyError>()("TavilyError", VendorError.fields) {
-  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  /**
+   * Rate limits, server errors, time-outs and transport failures are worth
+   * retrying, unless the attempt may have been billed (see
+   * `VendorError.isRetryable`).
+   */
   get retryable(): boolean {
-    return VendorError.isRetryableReason(this.reason)
+    return VendorError.isRetryable(this)
+  }
+
+  /** The stable failure code, e.g. `tavily.Unauthorized(401): ...` (see `VendorError.code`). */
+  get code(): string {
+    return VendorError.code("tavily", this)
   }
 
   override get message(): string {

@@ -34,9 +34,18 @@ export const budget = "zerobounce.verifications"
  * @category errors
  */
 export class ZeroBounceError extends Schema.TaggedError<ZeroBounceError>()("ZeroBounceError", VendorError.fields) {
-  /** Rate limits, server errors, time-outs and transport failures are worth retrying. */
+  /**
+   * Rate limits, server errors, time-outs and transport failures are worth
+   * retrying, unless the attempt may have been billed (see
+   * `VendorError.isRetryable`).
+   */
   get retryable(): boolean {
-    return VendorError.isRetryableReason(this.reason)
+    return VendorError.isRetryable(this)
+  }
+
+  /** The stable failure code, e.g. `zerobounce.Unauthorized(401): ...` (see `VendorError.code`). */
+  get code(): string {
+    return VendorError.code("zerobounce", this)
   }
 
   override get message(): string {

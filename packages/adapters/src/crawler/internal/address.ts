@@ -163,6 +163,14 @@ const parseRange = (text: string): Range | undefined => {
 }
 
 /**
+ * Whether `text` is a CIDR (`"10.0.0.0/8"`) or a single address, as an
+ * allow-list entry must be.
+ *
+ * @internal
+ */
+export const isRange = (text: string): boolean => parseRange(text) !== undefined
+
+/**
  * A check built from an allow-list of CIDRs (`"127.0.0.1/32"`, `"::1/128"`):
  * public addresses pass, others pass only when the list covers them (an
  * IPv4-mapped IPv6 address is covered by the IPv4 ranges too). Malformed

@@ -23,10 +23,15 @@
  * ```
  *
  * Per request, in order: count the call, wait the latency, maybe hang
- * (`hangRate`: never answer), check the key, check the rate limit (fixed
- * window on `Clock`), maybe answer 5xx (`serverErrorRate`), run the route,
- * maybe truncate the JSON body (`malformedRate`). Random draws come from one
- * generator seeded by `knobs.seed`.
+ * (`hangRate`: never answer, nothing processed), check the key (a wrong
+ * `apiKey` is the vendor's 401), check the rate limit (fixed window on
+ * `Clock`), maybe answer 429 (`rateLimitedRate`) or 5xx
+ * (`serverErrorRate`) before processing, run the route (which bills what
+ * it spends), then maybe hang after processing (`hangAfterRate`: billed,
+ * never answered) or truncate a 200's JSON body (`malformedRate`: billed,
+ * unreadable). Random draws come from one generator seeded by
+ * `knobs.seed`; the 429 and hang-after draws are made only when their
+ * knobs are set, so older seeds keep their sequences.
  *
  * @internal
  */
@@ -171,7 +176,7 @@ export const make = (options: {
     const knobsRef = yield* Ref.make(initial)
     const prngRef = yield* Ref.make(Prng.make(initial.seed))
     const calls = yield* Ref.make<Record<string, number>>({})
-    const credits = yield* Ref.make({ balance: initial.credits, used: 0 })
+    const credits = yield* Ref.make({ balance: initial.credits, used: 0, billedCalls: 0 })
     const window = yield* Ref.make({ start: 0, used: 0, blockedUntil: 0 })
 
     const random = Effect.flatMap(Ref.get(prngRef), (prng) => Effect.sync(prng))
@@ -182,7 +187,7 @@ export const make = (options: {
       spend: (n) =>
         Ref.modify(credits, (c) => {
           if (c.balance !== undefined && c.balance < n) return [false, c]
-          return [true, { balance: c.balance === undefined ? undefined : c.balance - n, used: c.used + n }]
+          return [true, { ...c, balance: c.balance === undefined ? undefined : c.balance - n, used: c.used + n }]
         })
     }
 
@@ -218,6 +223,8 @@ export const make = (options: {
         })
         const knobs = yield* Ref.get(knobsRef)
         const [latencyDraw, hangDraw, errorDraw, malformedDraw] = [yield* random, yield* random, yield* random, yield* random]
+        const limitedDraw = (knobs.rateLimitedRate ?? 0) > 0 ? yield* random : 1
+        const hangAfterDraw = (knobs.hangAfterRate ?? 0) > 0 ? yield* random : 1
         const latency = drawLatency(knobs.latency, latencyDraw)
         if (Duration.toMillis(latency) > 0) yield* Effect.sleep(latency)
         if (hangDraw < (knobs.hangRate ?? 0)) return yield* Effect.never
@@ -227,8 +234,17 @@ export const make = (options: {
         const decorate = (response: FakeResponse) =>
           vendor.decorate ? vendor.decorate(response, { limit: knobs.rateLimit?.limit, used: w.used }) : response
         if (!w.ok) return decorate(vendor.rateLimited(request, w.resetMillis))
+        if (limitedDraw < (knobs.rateLimitedRate ?? 0)) return decorate(vendor.rateLimited(request, 1_000))
         if (errorDraw < (knobs.serverErrorRate ?? 0)) return decorate(vendor.serverError(request))
-        const response = decorate(yield* route(request, context))
+        // what this request spends, so a billed call is counted once however much it cost
+        let billed = false
+        const spend = (n: number) =>
+          Effect.tap(context.spend(n), (ok) =>
+            ok && n > 0 && !billed
+              ? Effect.zipRight(Effect.sync(() => void (billed = true)), Ref.update(credits, (c) => ({ ...c, billedCalls: c.billedCalls + 1 })))
+              : Effect.void)
+        const response = decorate(yield* route(request, { ...context, spend }))
+        if (hangAfterDraw < (knobs.hangAfterRate ?? 0)) return yield* Effect.never
         if (response.status === 200 && malformedDraw < (knobs.malformedRate ?? 0)) {
           const text = response.text ?? JSON.stringify(response.body ?? null)
           return { ...response, text: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }
@@ -267,6 +283,7 @@ export const make = (options: {
       calls: Ref.get(calls),
       callsOf: (endpoint) => Effect.map(Ref.get(calls), (c) => c[endpoint] ?? 0),
       creditsUsed: Effect.map(Ref.get(credits), (c) => c.used),
+      billedCalls: Effect.map(Ref.get(credits), (c) => c.billedCalls),
       balance: Effect.map(Ref.get(credits), (c) => c.balance),
       setKnobs: (patch) =>
         Effect.zipRight(

@@ -6,8 +6,10 @@
  *   answer parsed, optional `null`s dropped, decoded with the Schema;
  * - tokens: an estimate is reserved from the `"openai.tokens"` budget before
  *   the call (prompt characters / 3, plus the completion cap), the real
- *   `usage.total_tokens` committed after it, the reservation released if no
- *   completion came back (a retried call is paid for once);
+ *   `usage.total_tokens` committed after it; when no completion came back,
+ *   core's charge policy decides: the estimate is committed when OpenAI may
+ *   have billed the call (an unreadable 200, a time-out), released when it
+ *   refused it;
  * - quota: after one `OutOfCredits`, every later call fails at once and
  *   nothing more is reserved or sent;
  * - paid answers are kept in core's `PaidResults` store (the tenant's, in
@@ -126,27 +128,32 @@ export const make = (
      * One paid completion, read by `read`. The completion is read, kept (when
      * the reading succeeded) and its tokens counted in one uninterruptible
      * region as soon as it arrives; the tokens are committed even when the
-     * reading fails (a refusal is paid for), the reservation released when
-     * no completion came back (a retried call is paid for once).
+     * reading fails (a refusal is paid for). A call that brought no
+     * completion back is counted by core's charge policy: the tokens
+     * reserved when OpenAI may have billed it (a truncated body without
+     * `usage`, a time-out, an interruption after sending), nothing when it
+     * refused it.
      */
     const paid = <A>(
       body: RequestBody,
       read: (completed: Completed) => Effect.Effect<A, Llm.LlmError>,
       keep: (completed: Completed, a: A) => Effect.Effect<void>
-    ): Effect.Effect<A, Llm.LlmError | Budget.BudgetExhausted> =>
-      Effect.flatMap(Ref.get(exhausted), (spent) =>
-        spent !== undefined ? Effect.fail(spent) : PaidResults.reserving(budget, Llm.tokenBudget, estimateTokens(body), (spend) =>
-          PaidResults.remembered(
+    ): Effect.Effect<A, Llm.LlmError | Budget.BudgetExhausted> => {
+      const units = estimateTokens(body)
+      return Effect.flatMap(Ref.get(exhausted), (spent) =>
+        spent !== undefined ? Effect.fail(spent) : PaidResults.reserving(budget, Llm.tokenBudget, units, (_, charge) =>
+          charge(
             complete(body).pipe(
               Effect.tapError((e) => (e.reason === "OutOfCredits" ? Ref.set(exhausted, e) : Effect.void)),
               Effect.flatMap((completed) => Effect.map(Effect.either(read(completed)), (read) => ({ completed, read })))
             ),
-            ({ completed, read }) =>
-              Effect.zipRight(
-                Either.isRight(read) ? keep(completed, read.right) : Effect.void,
-                spend(completed.completion.usage.total_tokens)
-              )
+            {
+              units,
+              used: ({ completed }) => completed.completion.usage.total_tokens,
+              keep: ({ completed, read }) => Either.isRight(read) ? keep(completed, read.right) : Effect.void
+            }
           )).pipe(Effect.flatMap(({ read }) => read)))
+    }
 
     /** The body of an extraction, and how to read its completion. */
     const prepare = <A, I>(request: Llm.ExtractRequest<A, I>) =>

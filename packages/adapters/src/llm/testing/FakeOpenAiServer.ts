@@ -62,8 +62,14 @@ export interface Options {
   /** Whether rate-limit 429s carry `retry-after` (unconfirmed on the real API; default true). */
   readonly retryAfterHeader?: boolean | undefined
   readonly serverErrorRate?: number | undefined
+  /** Share of requests answered 429 `rate_limit_exceeded` before processing (nothing billed). */
+  readonly rateLimitedRate?: number | undefined
+  /** Share of completions whose body is cut short (billed: they count in `served`). */
   readonly malformedRate?: number | undefined
+  /** Share of requests never answered, before processing (nothing billed). */
   readonly hangRate?: number | undefined
+  /** Share of completions processed (billed: they count in `served`) and then never answered. */
+  readonly hangAfterRate?: number | undefined
   /** Tokens the account may still spend; unlimited when undefined. */
   readonly tokenQuota?: number | undefined
   /** Models that exist (404 `model_not_found` for others); any model when undefined. */
@@ -73,7 +79,9 @@ export interface Options {
 }
 
 /**
- * Token totals of the completions served.
+ * Token totals of the completions served: what the fake billed, by OpenAI's
+ * rule (the tokens of every completed response), including completions it
+ * then cut short or never sent.
  *
  * @since 0.1.0
  * @category models
@@ -347,8 +355,10 @@ export const make = (options?: Options): Effect.Effect<FakeOpenAiServer, never, 
         ...(options?.latency === undefined ? {} : { latency: options.latency }),
         ...(options?.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
         ...(options?.serverErrorRate === undefined ? {} : { serverErrorRate: options.serverErrorRate }),
+        ...(options?.rateLimitedRate === undefined ? {} : { rateLimitedRate: options.rateLimitedRate }),
         ...(options?.malformedRate === undefined ? {} : { malformedRate: options.malformedRate }),
         ...(options?.hangRate === undefined ? {} : { hangRate: options.hangRate }),
+        ...(options?.hangAfterRate === undefined ? {} : { hangAfterRate: options.hangAfterRate }),
         ...(options?.tokenQuota === undefined ? {} : { credits: options.tokenQuota })
       }
     })

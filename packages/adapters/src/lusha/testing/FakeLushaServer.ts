@@ -9,7 +9,9 @@
  * `Retry-After`; minute, hour and day windows), sends the nine `x-*`
  * rate-limit headers on every answer,
  * and charges one credit per contact returned (a miss is `EMPTY_DATA` and
- * free). Contacts are deterministic by seed and company domain.
+ * free), counting per contact how often it was charged (`charges`), also
+ * for answers it then cut short or never sent (the shared fault knobs).
+ * Contacts are deterministic by seed and company domain.
  *
  * @since 0.1.0
  */
@@ -37,6 +39,12 @@ export interface Knobs extends FakeVendor.Knobs {
    */
   readonly hourlyLimit?: number | undefined
   readonly dailyLimit?: number | undefined
+  /**
+   * Whether a 401 echoes the masked tail of the key it got
+   * (`"Invalid API key: ****9f3a"`). Unconfirmed for the real API; off by
+   * default.
+   */
+  readonly echoKey?: boolean | undefined
 }
 
 /**
@@ -47,6 +55,8 @@ export interface Knobs extends FakeVendor.Knobs {
  */
 export interface FakeLushaServer extends FakeVendor.Server {
   readonly apiKey: string
+  /** Times each contact (a person id, or a prospect id for an enrich) was charged for. */
+  readonly charges: Effect.Effect<ReadonlyMap<string, number>>
 }
 
 type Json = Record<string, unknown>
@@ -86,10 +96,24 @@ const lookup = (seed: number, q: Json): Lookup => {
   return { _tag: "Invalid", message: "One of personId, email, linkedinUrl or firstName + lastName + companyName/companyDomain is required" }
 }
 
+/** The masked tail of a key, as a vendor that echoes it would show it. */
+const maskedTail = (key: string) => `****${key.slice(-4)}`
+
 const makeVendor = (
   knobs: Partial<Knobs> | undefined,
-  searches: Ref.Ref<ReadonlyMap<string, ReadonlyMap<string, LushaData.WirePerson>>>
+  searches: Ref.Ref<ReadonlyMap<string, ReadonlyMap<string, LushaData.WirePerson>>>,
+  charges: Ref.Ref<ReadonlyMap<string, number>>
 ): FakeServer.Vendor => {
+  // Spends one credit per contact and counts it against the contact; false when the balance is short.
+  const charge = (ctx: FakeServer.RouteContext, ids: ReadonlyArray<string>) =>
+    ids.length === 0 ? Effect.succeed(true) : Effect.tap(ctx.spend(ids.length), (ok) =>
+      ok
+        ? Ref.update(charges, (m) => {
+          const next = new Map(m)
+          for (const id of ids) next.set(id, (next.get(id) ?? 0) + 1)
+          return next
+        })
+        : Effect.void)
   const unified = knobs?.unifiedCredits ?? false
   const emptyStatus = knobs?.emptyDataStatus ?? 200
   const revealForbidden = (flags: Json) =>
@@ -103,7 +127,7 @@ const makeVendor = (
       if (found.person === undefined) {
         return { status: emptyStatus, body: { contact: { error: emptyData, isCreditCharged: false, data: null } } }
       }
-      if (!(yield* ctx.spend(1))) return fail(402, "Insufficient credits")
+      if (!(yield* charge(ctx, [String(found.person.personId)]))) return fail(402, "Insufficient credits")
       return { status: 200, body: { contact: { error: null, isCreditCharged: true, data: found.person } } }
     })
 
@@ -125,8 +149,8 @@ const makeVendor = (
       }
       const invalid = items.find(([, l]) => l._tag === "Invalid")
       if (invalid !== undefined && invalid[1]._tag === "Invalid") return fail(400, `${invalid[0]}: ${invalid[1].message}`)
-      const hits = items.filter(([, l]) => l._tag === "Found" && l.person !== undefined).length
-      if (hits > 0 && !(yield* ctx.spend(hits))) return fail(402, "Insufficient credits")
+      const hits = items.flatMap(([, l]) => l._tag === "Found" && l.person !== undefined ? [String(l.person.personId)] : [])
+      if (!(yield* charge(ctx, hits))) return fail(402, "Insufficient credits")
       const contacts: Json = {}
       const companies: Json = {}
       for (const [id, l] of items) {
@@ -200,8 +224,7 @@ const makeVendor = (
       const found = (yield* Ref.get(searches)).get(String(body.requestId))
       if (found === undefined) return fail(400, "Unknown requestId: run a search first")
       const ids = body.contactIds.map(String)
-      const hits = ids.filter((id) => found.has(id)).length
-      if (hits > 0 && !(yield* ctx.spend(hits))) return fail(402, "Insufficient credits")
+      if (!(yield* charge(ctx, ids.filter((id) => found.has(id))))) return fail(402, "Insufficient credits")
       return {
         status: 200,
         body: {
@@ -273,7 +296,10 @@ const makeVendor = (
       "GET /account/usage": limited(usage)
     },
     authorize: (request, apiKey) => request.headers["api_key"] === apiKey,
-    unauthorized: () => fail(401, "Invalid API key"),
+    unauthorized: (request) => {
+      const given = request.headers["api_key"] ?? ""
+      return fail(401, knobs?.echoKey === true && given !== "" ? `Invalid API key: ${maskedTail(given)}` : "Invalid API key")
+    },
     rateLimited: () => fail(429, "Rate limit exceeded"),
     serverError: () => fail(500, "Internal server error"),
     notFound: () => fail(404, "Not found"),
@@ -306,6 +332,7 @@ const makeVendor = (
 export const make = (knobs?: Partial<Knobs>): Effect.Effect<FakeLushaServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const searches = yield* Ref.make<ReadonlyMap<string, ReadonlyMap<string, LushaData.WirePerson>>>(new Map())
-    const server = yield* FakeServer.make({ vendor: makeVendor(knobs, searches), knobs })
-    return { ...server, apiKey: knobs?.apiKey ?? FakeServer.defaults.apiKey }
+    const charges = yield* Ref.make<ReadonlyMap<string, number>>(new Map())
+    const server = yield* FakeServer.make({ vendor: makeVendor(knobs, searches, charges), knobs })
+    return { ...server, apiKey: knobs?.apiKey ?? FakeServer.defaults.apiKey, charges: Ref.get(charges) }
   })

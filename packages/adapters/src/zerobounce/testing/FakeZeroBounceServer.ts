@@ -31,6 +31,12 @@ import * as ZeroBounceData from "./ZeroBounceData.js"
  */
 export interface Knobs extends FakeVendor.Knobs {
   readonly batchLimit: number
+  /**
+   * Whether a refused key is echoed, masked, in the error message
+   * (`"... (api_key ****9f3a)"`). Unconfirmed for the real API; off by
+   * default.
+   */
+  readonly echoKey?: boolean | undefined
 }
 
 /**
@@ -54,8 +60,14 @@ const keyOf = (request: FakeServer.FakeRequest): unknown =>
 
 const makeVendor = (
   batchLimit: number,
-  charges: Ref.Ref<ReadonlyMap<string, number>>
+  charges: Ref.Ref<ReadonlyMap<string, number>>,
+  echoKey: boolean
 ): FakeServer.Vendor => {
+  // The refusal of a wrong key, with its masked tail when the fake echoes it.
+  const refused = (request: FakeServer.FakeRequest) => {
+    const given = keyOf(request)
+    return echoKey && typeof given === "string" && given !== "" ? `${noCredits} (api_key ****${given.slice(-4)})` : noCredits
+  }
   // Charges one credit for a billable verdict; false when the balance is spent.
   const charge = (ctx: FakeServer.RouteContext, verdict: ZeroBounceData.WireVerdict) => {
     const email = verdict.address.trim().toLowerCase()
@@ -117,9 +129,9 @@ const makeVendor = (
       if (keyOf(request) === undefined) return { status: 400, body: { error: "Missing parameter: api_key." } }
       if (request.path === "/v2/getcredits") return { status: 200, body: { Credits: "-1" } }
       if (request.path === "/v2/validatebatch") {
-        return { status: 200, body: { email_batch: [], errors: [{ email_address: "all", error: noCredits }] } }
+        return { status: 200, body: { email_batch: [], errors: [{ email_address: "all", error: refused(request) }] } }
       }
-      return { status: 200, body: { error: noCredits } }
+      return { status: 200, body: { error: refused(request) } }
     },
     rateLimited: () => ({ status: 429, body: { error: "Too many requests: your access is temporarily blocked." } }),
     serverError: () => ({ status: 500, body: { error: "Internal server error." } }),
@@ -137,7 +149,7 @@ const makeVendor = (
 export const make = (knobs?: Partial<Knobs>): Effect.Effect<FakeZeroBounceServer, never, Scope.Scope> =>
   Effect.gen(function*() {
     const charges = yield* Ref.make<ReadonlyMap<string, number>>(new Map())
-    const server = yield* FakeServer.make({ vendor: makeVendor(knobs?.batchLimit ?? 200, charges), knobs })
+    const server = yield* FakeServer.make({ vendor: makeVendor(knobs?.batchLimit ?? 200, charges, knobs?.echoKey === true), knobs })
     return {
       ...server,
       apiKey: knobs?.apiKey ?? FakeServer.defaults.apiKey,

@@ -1,0 +1,199 @@
+/**
+ * How a tenant run records what happened: each company's outcome with a
+ * stable, secret-free failure code per failed step (`lusha.Unauthorized(401):
+ * Invalid API key`), the run's failures grouped by code, per-step timings,
+ * and the run's status.
+ *
+ * A failure code is the error's own `code` when it has one (every vendor
+ * error: `<vendor>.<reason>(<status>): <message>`, see core's
+ * `VendorError.code`), otherwise `<tag>: <message>`; either way cut at 300
+ * characters and passed through `VendorError.redact`, so no part of a key
+ * (an `api_key=...` fragment, a `Bearer` token, a masked tail) is ever
+ * recorded. The part before `": "` is stable and groups failures.
+ *
+ * @since 0.1.0
+ */
+import { type Company, type Engine, type Graph, type Outcome, type Pipeline, type Run, type RunSummary, VendorError } from "@leadgraph/core"
+import { Predicate } from "effect"
+import * as EventLog from "./EventLog.js"
+
+const maxText = 300
+
+/**
+ * A step error's failure code: the error's `code` when it has one (vendor
+ * errors), else `<tag>: <message>`; secret-free, at most 300 characters.
+ *
+ * @since 0.1.0
+ * @category failures
+ */
+export const failureCode = (error: unknown): string => {
+  if (typeof error !== "object" || error === null) return VendorError.redact(String(error)).slice(0, maxText)
+  let code: string | undefined
+  try {
+    if (Predicate.hasProperty(error, "code") && typeof error.code === "string" && error.code !== "") code = error.code
+  } catch {
+    // A throwing getter must not break recording.
+  }
+  if (code === undefined) {
+    const { errorMessage, errorTag } = EventLog.describeError(error)
+    code = `${errorTag ?? "Error"}: ${errorMessage ?? "unknown"}`
+  }
+  return VendorError.redact(code.replace(/\s+/g, " ")).slice(0, maxText)
+}
+
+/**
+ * The stable head of a failure code (before `": "`), e.g.
+ * `lusha.Unauthorized(401)`.
+ *
+ * @since 0.1.0
+ * @category failures
+ */
+export const headOf = (code: string): string => {
+  const at = code.indexOf(": ")
+  return at < 0 ? code : code.slice(0, at)
+}
+
+/**
+ * Failed steps of a run sharing a code head: how many, in which steps, and
+ * one full code as an example.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FailureCount {
+  readonly code: string
+  readonly count: number
+  readonly steps: ReadonlyArray<string>
+  readonly example: string
+}
+
+/**
+ * Counts failures by code head as a run records its companies.
+ *
+ * @since 0.1.0
+ * @category failures
+ */
+export interface FailureTally {
+  readonly add: (step: string, code: string) => void
+  /** Records one company: whether any of its steps failed. */
+  readonly company: (anyStepFailed: boolean) => void
+  /** Companies recorded with no failed step (succeeded, or partial only through skips: budget, disabled, upstream). */
+  readonly withoutFailure: () => number
+  /** The counts, most frequent first. */
+  readonly counts: () => ReadonlyArray<FailureCount>
+}
+
+/**
+ * A fresh tally, owned by one run.
+ *
+ * @since 0.1.0
+ * @category failures
+ */
+export const tally = (): FailureTally => {
+  const byHead = new Map<string, { count: number; steps: Set<string>; example: string }>()
+  let clean = 0
+  return {
+    company: (anyStepFailed) => {
+      if (!anyStepFailed) clean++
+    },
+    withoutFailure: () => clean,
+    add: (step, code) => {
+      const head = headOf(code)
+      const entry = byHead.get(head) ?? { count: 0, steps: new Set<string>(), example: code }
+      entry.count++
+      entry.steps.add(step)
+      byHead.set(head, entry)
+    },
+    counts: () =>
+      [...byHead].map(([code, e]) => ({ code, count: e.count, steps: [...e.steps], example: e.example }))
+        .sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : 1))
+  }
+}
+
+/**
+ * One company's result from the engine.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type CompanyResult = Engine.TargetResult<Company.Company, Graph.Steps<Pipeline.Pipeline>>
+
+/**
+ * A company's outcome as the runs table records it: each step's status,
+ * time and reason (a skip's reason, or a failure's code), counted into
+ * `failures`.
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const companyOutcome = (result: CompanyResult, finishedAt: Date, failures?: FailureTally): Run.CompanyOutcome => {
+  const outcomes = Object.entries(result.outcomes) as Array<[string, Outcome.Outcome<unknown, unknown>]>
+  const steps: Record<string, Run.StepOutcome> = {}
+  for (const [name, o] of outcomes) {
+    const code = o._tag === "Failed" ? failureCode(o.error) : undefined
+    if (code !== undefined) failures?.add(name, code)
+    steps[name] = {
+      status: o._tag === "Succeeded" ? "succeeded" : o._tag === "Skipped" ? "skipped" : "failed",
+      millis: o.durationMillis,
+      reason: o._tag === "Skipped" ? o.reason : code ?? null
+    }
+  }
+  failures?.company(outcomes.some(([, o]) => o._tag === "Failed"))
+  const allSkipped = outcomes.every(([, o]) => o._tag === "Skipped" && o.reason !== "cached")
+  return { companyId: result.target.id, status: allSkipped ? "skipped" : result.state, steps, finishedAt }
+}
+
+/**
+ * A run's status: `cancelled` when it was asked to stop; `failed` when no
+ * company succeeded: every one failed, or every one had a failed step (a
+ * refused API key fails every company's `contacts` while its crawl and
+ * score still run, so each ends `partial`; that run got nowhere); a run
+ * whose companies are partial only through skips (a spent budget, a
+ * disabled step) is `partial`, never `failed`. `succeeded` when every
+ * company did. `run` and `nightly` exit with 1 for a failed tenant.
+ *
+ * `withoutFailure` is the number of companies with no failed step (see
+ * {@link FailureTally}); leave it out to judge by the companies' states
+ * alone.
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const status = (
+  summary: RunSummary.RunSummary,
+  stopped: boolean,
+  withoutFailure?: number
+): Run.RunSummary["status"] => {
+  if (stopped) return "cancelled"
+  const { failed, partial, succeeded, total } = summary.targets
+  if (total > 0 && (failed === total || withoutFailure === 0)) return "failed"
+  return partial + failed > 0 || succeeded < total ? "partial" : "succeeded"
+}
+
+/**
+ * Per-step counts and times of a summary as the runs table records them
+ * (`totals`: each step's total milliseconds).
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const stepStats = (summary: RunSummary.RunSummary, totals: ReadonlyMap<string, number>): Record<string, Run.StepStats> =>
+  Object.fromEntries(summary.steps.map((s) => [s.step, {
+    succeeded: s.succeeded + s.restored,
+    skipped: Object.values(s.skipped).reduce((a, b) => a + b, 0),
+    failed: s.failed,
+    totalMillis: totals.get(s.step) ?? 0,
+    maxMillis: s.maxMillis
+  }]))
+
+/**
+ * The run's error summary: the most frequent failure codes (at most three),
+ * or null when no step failed.
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const errorSummary = (failures: ReadonlyArray<FailureCount>): string | null =>
+  failures.length === 0
+    ? null
+    : failures.slice(0, 3).map((f) => `${f.count} x ${f.example}`).join("; ").slice(0, maxText)
