@@ -1,6 +1,6 @@
 /**
  * The `leadgraph` command line: `demo`, `run`, `nightly`, `schedule`,
- * `migrate`, `graph`, `serve` and `tokens create`. Each command is a thin layer over the library's
+ * `migrate`, `graph`, `serve`, `fakes` and `tokens create`. Each command is a thin layer over the library's
  * public functions; configuration comes from the environment (see
  * {@link Settings}), and a bad value stops the command before anything
  * runs, naming the variable.
@@ -15,7 +15,7 @@
  * @since 0.1.0
  */
 import { Command, Options } from "@effect/cli"
-import type { FileSystem } from "@effect/platform"
+import { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
 import type { Events, Forecast } from "@leadgraph/core"
@@ -24,6 +24,7 @@ import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Opt
 import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
 import * as EventLog from "./EventLog.js"
+import * as Fakes from "./Fakes.js"
 import * as Launch from "./http/Launch.js"
 import * as HttpServer from "./http/Server.js"
 import * as Nightly from "./Nightly.js"
@@ -313,6 +314,58 @@ const serve = Command.make("serve", {
     }))
   })).pipe(Command.withDescription("serve the HTTP API: exports, Odoo sync, admin kickoff, health"))
 
+const fakes = Command.make("fakes", {
+  seed: Options.integer("seed").pipe(Options.withDescription("seed of the fixture sites and the fakes' data"), Options.withDefault(42)),
+  sites: Options.integer("sites").pipe(Options.withDescription("fixture company sites served"), Options.withDefault(100)),
+  latency: Options.text("latency").pipe(
+    Options.withDescription("latency of the paid fakes' answers in milliseconds, MIN-MAX (e.g. 50-400)"),
+    Options.optional
+  ),
+  tenant: Options.text("tenant").pipe(
+    Options.withDescription("seed this tenant (DATABASE_URL, or the embedded database) with fixture companies and the fake Odoo"),
+    Options.optional
+  ),
+  companies: Options.integer("companies").pipe(Options.withDescription("companies of the seeded tenant"), Options.withDefault(60)),
+  envFile: Options.file("env-out", { exists: "either" }).pipe(Options.withDescription("also write the environment to this file"), Options.optional),
+  journal: Options.file("journal", { exists: "either" }).pipe(
+    Options.withDescription("append what the fakes bill to this file, as JSON lines"),
+    Options.optional
+  )
+}, (flags) =>
+  Effect.gen(function*() {
+    if (flags.sites < 1 || flags.companies < 0 || flags.companies > flags.sites) {
+      return yield* new UsageError({ message: "--sites must be at least 1 and --companies between 0 and --sites" })
+    }
+    const latency = Option.map(flags.latency, Fakes.parseLatency)
+    if (Option.isSome(latency) && Option.isNone(latency.value)) {
+      return yield* new UsageError({ message: "--latency must be MIN-MAX milliseconds, e.g. 50-400" })
+    }
+    const shutdown = yield* Shutdown
+    yield* Effect.scoped(Effect.gen(function*() {
+      const world = yield* Fakes.start({
+        seed: flags.seed,
+        sites: flags.sites,
+        latency: Option.getOrUndefined(Option.flatten(latency))
+      })
+      if (Option.isSome(flags.tenant)) {
+        // the database is held only while seeding: an embedded one is free for `run` afterwards
+        yield* Fakes.seedTenant(world, Tenant.TenantId.make(flags.tenant.value), flags.companies).pipe(
+          Effect.provide(PgStore.layer().pipe(Layer.provide(Database.layer())))
+        )
+      }
+      if (Option.isSome(flags.journal)) yield* Fakes.journal(world, flags.journal.value)
+      const text = Fakes.render(world.environment)
+      if (Option.isSome(flags.envFile)) {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(`${flags.envFile.value}.tmp`, `${text}\n`)
+        yield* fs.rename(`${flags.envFile.value}.tmp`, flags.envFile.value)
+      }
+      yield* Console.log(text)
+      yield* Console.log(`# leadgraph fakes: up, fixture sites at ${world.web.url("<company>.test")}; stop with Ctrl-C`)
+      yield* shutdown.requested
+    }))
+  })).pipe(Command.withDescription("serve the fake vendors and fixture sites on 127.0.0.1 and print the environment that uses them"))
+
 const tokensCreate = Command.make("create", {
   tenant: Options.text("tenant").pipe(Options.withDescription("the tenant the token speaks for")),
   name: Options.text("name").pipe(Options.withDescription("what the token is for"), Options.withDefault("api")),
@@ -352,7 +405,7 @@ const tokens = Command.make("tokens").pipe(
  */
 export const command = Command.make("leadgraph").pipe(
   Command.withDescription("multi-tenant nightly B2B lead enrichment"),
-  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, tokens])
+  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens])
 )
 
 /**

@@ -11,7 +11,7 @@ import type { Store } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Duration, Layer } from "effect"
 import * as Settings from "./Settings.js"
 import type * as TenantRun from "./TenantRun.js"
 import * as TenantServices from "./TenantServices.js"
@@ -55,7 +55,8 @@ export const layer = (options: Options): Layer.Layer<Services, Store.StoreError>
   const store = PgStore.layer().pipe(Layer.provideMerge(database))
   const perTenant = TenantServices.layerPg({
     caps: Settings.budgetCaps(options.settings.caps),
-    timeZone: options.settings.schedule.timeZone
+    timeZone: options.settings.schedule.timeZone,
+    lease: { ttl: Duration.seconds(options.settings.budgetLeaseSeconds) }
   })
   const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
   const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))

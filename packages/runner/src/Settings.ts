@@ -85,6 +85,13 @@ export interface Settings {
   readonly crawler: Partial<WebCrawler.Options>
   /** `CRAWLER_HOSTS`: host names pinned to addresses for the crawler (empty: the system's resolver only). */
   readonly crawlerHosts: Readonly<Record<string, ReadonlyArray<string>>>
+  /**
+   * `LEADGRAPH_BUDGET_LEASE_SECONDS`: how long a run's hold on its budget
+   * ledgers lasts without renewal (renewed every third of it, at most every
+   * 30 s); when its process dies, its open reservations are settled as
+   * spent this long after its last renewal.
+   */
+  readonly budgetLeaseSeconds: number
 }
 
 /**
@@ -108,7 +115,8 @@ export const defaults = {
   persistCrawlCorpus: false,
   corpusCharLimit: 12_000,
   crawler: {},
-  crawlerHosts: {}
+  crawlerHosts: {},
+  budgetLeaseSeconds: 120
 } as const satisfies Omit<Settings, "defaultTenantId" | "scoreMinExportSource" | "ignoredLeadThreshold">
 
 const count = (name: string, description: string, min: number, fallback: number) =>
@@ -185,7 +193,13 @@ export const config: Config.Config<Settings> = Config.all({
   ),
   corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit),
   crawler: WebCrawler.config,
-  crawlerHosts: Resolver.config
+  crawlerHosts: Resolver.config,
+  budgetLeaseSeconds: count(
+    "LEADGRAPH_BUDGET_LEASE_SECONDS",
+    "seconds after which a dead process's budget reservations are settled as spent",
+    1,
+    defaults.budgetLeaseSeconds
+  )
 }).pipe(Config.map(({ leadThreshold, scoreMinExport, ...rest }): Settings => ({
   ...rest,
   scoreMinExport: Option.getOrElse(Option.orElse(scoreMinExport, () => leadThreshold), () => defaults.scoreMinExport),

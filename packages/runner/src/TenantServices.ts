@@ -14,7 +14,7 @@
 import { PgBudgetLedger, PgCheckpoint, PgPaidResults, PgVerificationCache, type Tenancy } from "@leadgraph/adapters"
 import { Budget, BudgetLedger, Checkpoint, PaidResults, type RunDay, type Tenant, VerificationCache } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
-import type { Scope } from "effect"
+import type { Duration, Scope } from "effect"
 import { Context, Effect, FiberRef, Layer, Option, SynchronizedRef } from "effect"
 
 /**
@@ -77,8 +77,8 @@ export interface RunLedger {
 }
 
 /**
- * Options: each tenant's daily budget caps and how long a verification
- * verdict is reused.
+ * Options: each tenant's daily budget caps, how long a verification
+ * verdict is reused, and the ledger owners' lease.
  *
  * @since 0.1.0
  * @category models
@@ -88,6 +88,8 @@ export interface Options {
   /** @deprecated Unused: each ledger counts its run's day ({@link RunLedger}). */
   readonly timeZone?: string | undefined
   readonly verificationTtl?: string | undefined
+  /** Each ledger owner's lease (default `BudgetLedger.defaultLease`: 2 minutes, renewed every 30 s). */
+  readonly lease?: { readonly ttl?: Duration.DurationInput; readonly renewEvery?: Duration.DurationInput } | undefined
 }
 
 /**
@@ -106,7 +108,7 @@ export const layerPg = (
     Effect.map(Effect.context<Tenancy.Tenancy | SqlClient.SqlClient>(), (context) => ({
       // the run's scope over the captured one: the owner's lease ends with the run
       ledger: (tenantId, run) =>
-        PgBudgetLedger.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId }).pipe(
+        PgBudgetLedger.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId, lease: options.lease }).pipe(
           Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
         ),
       verificationCache: (tenantId) =>

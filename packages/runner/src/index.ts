@@ -26,6 +26,8 @@ export * as Nightly from "./Nightly.js"
 export * as Exports from "./Exports.js"
 /** The demo: the whole nightly job on fakes and embedded PGlite. @since 0.1.0 */
 export * as Demo from "./Demo.js"
+/** A fake world anyone can run: the fake vendors, the fixture sites and the environment that uses them. @since 0.1.0 */
+export * as Fakes from "./Fakes.js"
 /** Structured log lines from engine events. @since 0.1.0 */
 export * as EventLog from "./EventLog.js"
 /** Log format (JSON lines or pretty) and LOG_LEVEL. @since 0.1.0 */

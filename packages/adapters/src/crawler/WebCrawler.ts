@@ -30,6 +30,7 @@
 import { Crawler } from "@leadgraph/core"
 import { Clock, Config, ConfigError, Data, Duration, Effect, Either, Layer, Ref } from "effect"
 import type { Scope } from "effect"
+import { availableParallelism } from "node:os"
 import * as Politeness from "./Politeness.js"
 import * as Resolver from "./Resolver.js"
 import { isRange } from "./internal/address.js"
@@ -83,13 +84,24 @@ export interface Options {
 }
 
 /**
+ * Parse threads by default: half the machine's cores, at least 2 and at
+ * most 8 (2 on a 2- or 4-core machine, 4 on 8 cores). Not one per core: the
+ * crawler mostly waits on the network and per-host delays, an ordinary
+ * page parses in milliseconds, and the main thread needs a core of its
+ * own; at least two, so pages keep flowing while one thread is stuck on a
+ * page until its deadline.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaultParseWorkers: number = Math.min(8, Math.max(2, Math.floor(availableParallelism() / 2)))
+
+/**
  * Defaults: 6 pages besides the home page, 2 MB per page, 15 s per request,
  * 5 redirects, 500 KiB of robots.txt, Crawl-delay up to 30 s, a 40,000
  * character corpus, no private addresses, one request per host at a time
- * and 500 ms between them; 2 parse threads with a 5 s deadline per page.
- * Two threads, not one per core: the crawler mostly waits on the network
- * and per-host delays, an ordinary page parses in milliseconds, and the
- * second thread keeps pages flowing while the first is stuck on one.
+ * and 500 ms between them; {@link defaultParseWorkers} parse threads with
+ * a 5 s deadline per page.
  *
  * @since 0.1.0
  * @category defaults
@@ -108,7 +120,7 @@ export const defaults: Options = {
   defaultScheme: "https",
   perHost: Politeness.defaults.perHost,
   minDelay: Politeness.defaults.minDelay,
-  parseWorkers: 2,
+  parseWorkers: defaultParseWorkers,
   parseTimeout: "5 seconds",
   parseWorkerScript: undefined
 }

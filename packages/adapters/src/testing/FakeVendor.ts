@@ -87,10 +87,32 @@ export interface Server {
   readonly creditsUsed: Effect.Effect<number>
   /** Requests that spent at least one credit (truncated and hung ones included). */
   readonly billedCalls: Effect.Effect<number>
+  /** The journal of billed units, in billing order, from entry `since` on (default all). */
+  readonly billed: (since?: number) => Effect.Effect<ReadonlyArray<Billed>>
   /** Current credit balance (undefined: unlimited). */
   readonly balance: Effect.Effect<number | undefined>
   /** Changes knobs while running; setting `credits` resets the balance. */
   readonly setKnobs: (knobs: Partial<Knobs>) => Effect.Effect<void>
   /** The knobs now. */
   readonly knobs: Effect.Effect<Knobs>
+}
+
+/**
+ * One billed unit in a fake's journal: what was paid for (`key`: the same
+ * key twice means the same thing was paid for twice), its share of the
+ * request's credits, when the request arrived and when the fake finished
+ * processing it (epoch milliseconds; a hung or cut answer was still billed
+ * at `endedAt`). Keys: ZeroBounce an address (a batch bills one per
+ * address), the other vendors the endpoint and a hash of the request's
+ * query and body without its key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Billed {
+  readonly endpoint: string
+  readonly key: string
+  readonly credits: number
+  readonly startedAt: number
+  readonly endedAt: number
 }

@@ -29,7 +29,9 @@
  * (`serverErrorRate`) before processing, run the route (which bills what
  * it spends), then maybe hang after processing (`hangAfterRate`: billed,
  * never answered) or truncate a 200's JSON body (`malformedRate`: billed,
- * unreadable). Random draws come from one generator seeded by
+ * unreadable). Every credit spent is journaled (`billed`) with what it
+ * paid for, when its request arrived and when its route finished.
+ * Random draws come from one generator seeded by
  * `knobs.seed`; the 429 and hang-after draws are made only when their
  * knobs are set, so older seeds keep their sequences.
  *
@@ -38,6 +40,7 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Clock, Duration, Effect, Ref, type Scope } from "effect"
+import { createHash } from "node:crypto"
 import { createServer, type Server } from "node:http"
 import type * as FakeVendor from "../../testing/FakeVendor.js"
 import * as Prng from "./Prng.js"
@@ -93,8 +96,12 @@ export interface RouteContext {
   readonly random: Effect.Effect<number>
   /** The balance now (undefined: unlimited). */
   readonly balance: Effect.Effect<number | undefined>
-  /** Spends `n` credits if the balance covers them; false otherwise. */
-  readonly spend: (n: number) => Effect.Effect<boolean>
+  /**
+   * Spends `n` credits if the balance covers them; false otherwise. `key`
+   * names what was paid for in the journal (ZeroBounce: the address);
+   * default the request's {@link requestKey}.
+   */
+  readonly spend: (n: number, key?: string) => Effect.Effect<boolean>
 }
 
 /**
@@ -121,6 +128,25 @@ export interface Vendor {
   /** Adds headers every answer carries (Lusha's rate-limit headers). */
   readonly decorate?: ((response: FakeResponse, window: WindowState) => FakeResponse) | undefined
 }
+
+const withoutKey = (value: unknown): unknown => {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value
+  const { api_key: _key, apiKey: _other, ...rest } = value as Record<string, unknown>
+  return rest
+}
+
+/**
+ * A request's default billing key: `METHOD /path#<hash of query and body, key fields removed>`.
+ *
+ * @internal
+ */
+export const requestKey = (request: FakeRequest): string =>
+  `${request.method} ${request.path}#${
+    createHash("sha256")
+      .update(JSON.stringify([withoutKey(request.query), request.body === undefined ? request.rawBody : withoutKey(request.body)]))
+      .digest("hex")
+      .slice(0, 16)
+  }`
 
 /**
  * The rate-limit window as seen by `decorate`.
@@ -178,6 +204,7 @@ export const make = (options: {
     const calls = yield* Ref.make<Record<string, number>>({})
     const credits = yield* Ref.make({ balance: initial.credits, used: 0, billedCalls: 0 })
     const window = yield* Ref.make({ start: 0, used: 0, blockedUntil: 0 })
+    const billed: Array<FakeVendor.Billed> = []
 
     const random = Effect.flatMap(Ref.get(prngRef), (prng) => Effect.sync(prng))
     const context: RouteContext = {
@@ -215,6 +242,7 @@ export const make = (options: {
 
     const handle = (request: FakeRequest) =>
       Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
         const key = `${request.method} ${request.path}`
         const route = vendor.routes[key]
         yield* Ref.update(calls, (c) => {
@@ -237,13 +265,20 @@ export const make = (options: {
         if (limitedDraw < (knobs.rateLimitedRate ?? 0)) return decorate(vendor.rateLimited(request, 1_000))
         if (errorDraw < (knobs.serverErrorRate ?? 0)) return decorate(vendor.serverError(request))
         // what this request spends, so a billed call is counted once however much it cost
-        let billed = false
-        const spend = (n: number) =>
-          Effect.tap(context.spend(n), (ok) =>
-            ok && n > 0 && !billed
-              ? Effect.zipRight(Effect.sync(() => void (billed = true)), Ref.update(credits, (c) => ({ ...c, billedCalls: c.billedCalls + 1 })))
-              : Effect.void)
+        const units: Array<{ readonly key: string | undefined; readonly credits: number }> = []
+        const spend = (n: number, unit?: string) =>
+          Effect.tap(context.spend(n), (ok) => {
+            if (!ok || n <= 0) return Effect.void
+            units.push({ key: unit, credits: n })
+            return units.length === 1 ? Ref.update(credits, (c) => ({ ...c, billedCalls: c.billedCalls + 1 })) : Effect.void
+          })
         const response = decorate(yield* route(request, { ...context, spend }))
+        if (units.length > 0) {
+          const endedAt = yield* Clock.currentTimeMillis
+          for (const unit of units) {
+            billed.push({ endpoint: key, key: unit.key ?? requestKey(request), credits: unit.credits, startedAt, endedAt })
+          }
+        }
         if (hangAfterDraw < (knobs.hangAfterRate ?? 0)) return yield* Effect.never
         if (response.status === 200 && malformedDraw < (knobs.malformedRate ?? 0)) {
           const text = response.text ?? JSON.stringify(response.body ?? null)
@@ -284,6 +319,7 @@ export const make = (options: {
       callsOf: (endpoint) => Effect.map(Ref.get(calls), (c) => c[endpoint] ?? 0),
       creditsUsed: Effect.map(Ref.get(credits), (c) => c.used),
       billedCalls: Effect.map(Ref.get(credits), (c) => c.billedCalls),
+      billed: (since = 0) => Effect.sync(() => billed.slice(since)),
       balance: Effect.map(Ref.get(credits), (c) => c.balance),
       setKnobs: (patch) =>
         Effect.zipRight(

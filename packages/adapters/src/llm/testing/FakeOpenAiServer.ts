@@ -24,6 +24,7 @@ import * as Prng from "../../internal/testing/Prng.js"
 import * as FakeModel from "../internal/fakeModel.js"
 import * as Strict from "../internal/strict.js"
 import * as Wire from "../internal/wire.js"
+import type * as FakeVendor from "../../testing/FakeVendor.js"
 
 /**
  * One scripted outcome, used by the next authorised call.
@@ -110,6 +111,8 @@ export interface FakeOpenAiServer {
   readonly script: (...outcomes: ReadonlyArray<Scripted>) => Effect.Effect<void>
   /** The last request bodies received (up to 50), for assertions. */
   readonly requests: Effect.Effect<ReadonlyArray<unknown>>
+  /** The journal of billed completions (tokens as credits), from entry `since` on; see `FakeVendor.Billed`. */
+  readonly billed: (since?: number) => Effect.Effect<ReadonlyArray<FakeVendor.Billed>>
 }
 
 /**
@@ -262,7 +265,8 @@ export const make = (options?: Options): Effect.Effect<FakeOpenAiServer, never, 
         }
         const promptTokens = FakeModel.promptTokens(messages, schema)
         const total = promptTokens + completionTokens
-        if (balance !== undefined) yield* context.spend(Math.min(total, balance))
+        // billed (and journaled) whether or not the account has a quota
+        yield* context.spend(balance === undefined ? total : Math.min(total, balance))
         yield* Ref.update(served, (s) => ({
           completions: s.completions + 1,
           promptTokens: s.promptTokens + promptTokens,
@@ -368,6 +372,7 @@ export const make = (options?: Options): Effect.Effect<FakeOpenAiServer, never, 
       calls: server.calls,
       served: Ref.get(served),
       script: (...outcomes) => Ref.update(script, (s) => [...s, ...outcomes]),
-      requests: Ref.get(requests)
+      requests: Ref.get(requests),
+      billed: server.billed
     } satisfies FakeOpenAiServer
   })

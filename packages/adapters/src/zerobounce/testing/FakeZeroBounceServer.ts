@@ -72,7 +72,7 @@ const makeVendor = (
   const charge = (ctx: FakeServer.RouteContext, verdict: ZeroBounceData.WireVerdict) => {
     const email = verdict.address.trim().toLowerCase()
     if (verdict.status === "unknown" || ZeroBounceData.isSandbox(email)) return Effect.succeed(true)
-    return Effect.tap(ctx.spend(1), (ok) =>
+    return Effect.tap(ctx.spend(1, email), (ok) =>
       ok ? Ref.update(charges, (m) => new Map(m).set(email, (m.get(email) ?? 0) + 1)) : Effect.void)
   }
   const positive = (ctx: FakeServer.RouteContext) => Effect.map(ctx.balance, (b) => b === undefined || b > 0)

@@ -1,0 +1,64 @@
+/**
+ * The `leadgraph` executable as a child process, the way an operator runs
+ * it: one Node process (TypeScript through tsx's loader, no wrapper
+ * process, so a SIGKILL hits the process that does the work), its stdout
+ * read line by line.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { existsSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
+const loader = join(root, "node_modules", "tsx", "dist", "loader.mjs")
+const bin = join(root, "packages", "runner", "src", "bin.ts")
+
+/** A running `leadgraph` command. */
+export interface Child {
+  readonly process: ChildProcess
+  /** Every stdout line so far. */
+  readonly lines: Array<string>
+  /** Resolves with the exit code (or the signal's name) when the process ends. */
+  readonly exited: Promise<number | string>
+  /** Resolves with the first line for which `test` holds (rejects if the process ends first). */
+  readonly waitFor: (test: (line: string) => boolean) => Promise<string>
+  /** Calls `f` with each new line (and the lines so far). */
+  readonly onLine: (f: (line: string) => void) => void
+  readonly stderr: () => string
+}
+
+/** Starts `leadgraph <args>` in `cwd` with exactly `env` (plus what tsx needs). */
+export const start = (args: ReadonlyArray<string>, options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }): Child => {
+  if (!existsSync(loader)) throw new Error(`tsx's loader is not at ${loader}`)
+  const child = spawn(process.execPath, ["--import", loader, bin, ...args], {
+    cwd: options.cwd,
+    env: { ...options.env, TSX_TSCONFIG_PATH: join(root, "tsconfig.json") },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  const lines: Array<string> = []
+  const listeners: Array<(line: string) => void> = []
+  let stderr = ""
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-20_000)
+  })
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    lines.push(line)
+    for (const f of listeners) f(line)
+  })
+  const exited = new Promise<number | string>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
+  )
+  const onLine = (f: (line: string) => void) => {
+    for (const line of lines) f(line)
+    listeners.push(f)
+  }
+  const waitFor = (test: (line: string) => boolean) =>
+    new Promise<string>((resolve, reject) => {
+      onLine((line) => {
+        if (test(line)) resolve(line)
+      })
+      void exited.then((code) => reject(new Error(`leadgraph ${args[0]} ended (${code}) first; stderr: ${stderr}`)))
+    })
+  return { process: child, lines, exited, waitFor, onLine, stderr: () => stderr }
+}

@@ -1,0 +1,211 @@
+/**
+ * A crash test of the real binary: `leadgraph fakes` serves the fake
+ * vendors and the fixture sites and seeds a tenant with 60 companies;
+ * `leadgraph run` runs as a child process and is SIGKILLed at three seeded
+ * moments (early, middle, late: three kills of one run), then resumed with
+ * `--run-id` until it finishes on its own. Then, from the fakes' journal of
+ * what they billed (request start and end times) and the run's report:
+ *
+ * - every company ends terminal (succeeded, partial or failed);
+ * - per vendor, what was paid for twice (the same key billed again) is at
+ *   most what was in flight at the kills, and every repeat is of a call
+ *   that was: its first billing arrived before a kill and ended after it,
+ *   or at most `margin` before it (an answer that reached the process just
+ *   before the kill may not have been stored yet: on embedded PGlite under
+ *   load, its write can wait behind other transactions for hundreds of
+ *   milliseconds);
+ * - each budget's ledger counts at least what the fakes charged, and
+ *   neither passes its cap.
+ *
+ * On embedded PGlite (a data directory the processes take over after each
+ * kill) and, with `DATABASE_URL`, on a scratch schema of Postgres.
+ */
+import { TestDatabases } from "@leadgraph/adapters"
+import { Effect, Exit, Layer, Scope } from "effect"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { type Child, start } from "./cli.js"
+
+const companies = 60
+const seed = 11
+const margin = 1000
+const caps = { LUSHA_MAX_CONTACT_LOOKUPS: 400, ZEROBOUNCE_MAX_VERIFICATIONS: 450 }
+const budgets = {
+  tavily: "tavily.queries",
+  lusha: "lusha.lookups",
+  zerobounce: "zerobounce.verifications",
+  openai: "openai.tokens"
+} as const
+
+interface Billed {
+  readonly vendor: keyof typeof budgets
+  readonly key: string
+  readonly credits: number
+  readonly startedAt: number
+  readonly endedAt: number
+}
+
+/** mulberry32: the kill moments from the seed. */
+const random = (s: number) => () => {
+  s = (s + 0x6D2B79F5) | 0
+  let t = Math.imul(s ^ (s >>> 15), 1 | s)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const json = (line: string): { message?: string; annotations?: Record<string, unknown> } | undefined => {
+  try {
+    return line.startsWith("{") ? JSON.parse(line) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** A scratch schema on Postgres for the children, as a URL whose search_path selects it. */
+const scratch = async (url: string) => {
+  const scope = await Effect.runPromise(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(TestDatabases.scratchSchema("crash", url), scope))
+  const schema = (await Effect.runPromise(Effect.provide(TestDatabases.Owner, context))).schema!
+  const withSchema = new URL(url)
+  withSchema.searchParams.set("options", `-c search_path=${schema}`)
+  return { url: withSchema.toString(), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+/** The environment the children get: this one without database and vendor settings. */
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env }
+  for (const name of Object.keys(env)) {
+    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|LOG_LEVEL|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
+      delete env[name]
+    }
+  }
+  return env
+}
+
+const targets = [
+  "pglite" as const,
+  ...(process.env.DATABASE_URL === undefined || process.env.DATABASE_URL === "" ? [] : ["postgres" as const])
+]
+
+describe("acceptance: kill -9 of the real binary", () => {
+  for (const label of targets) {
+    it(`${label}: three kills of one run, resumed; every company terminal, nothing paid twice beyond what was in flight, ledgers >= charges <= caps`, async () => {
+      const work = mkdtempSync(join(tmpdir(), "lg-crash-"))
+      const database = label === "postgres" ? await scratch(process.env.DATABASE_URL!) : undefined
+      const journal = join(work, "billed.jsonl")
+      const env = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
+      const children: Array<Child> = []
+      try {
+        const fakes = start([
+          "fakes", "--seed", String(seed), "--sites", String(companies), "--tenant", "crash",
+          "--companies", String(companies), "--latency", "20-150", "--journal", journal, "--env-out", join(work, "fakes.env")
+        ], { cwd: work, env })
+        children.push(fakes)
+        await fakes.waitFor((line) => line.startsWith("# leadgraph fakes: up"))
+        const fakeEnv = Object.fromEntries(fakes.lines.flatMap((line) => {
+          const at = line.indexOf("=")
+          return /^[A-Z_]+=/.test(line) ? [[line.slice(0, at), line.slice(at + 1)]] : []
+        }))
+        expect(readFileSync(join(work, "fakes.env"), "utf8").trim().split("\n")).toEqual(
+          Object.entries(fakeEnv).map(([name, value]) => `${name}=${value}`)
+        )
+        const runEnv = {
+          ...env,
+          ...fakeEnv,
+          CRAWLER_MIN_DELAY_MS: "20",
+          SCHED_COMPANY_CONCURRENCY: "8",
+          // a killed run's reservations are settled as spent 2 s after its last renewal, before the last attempt reports
+          LEADGRAPH_BUDGET_LEASE_SECONDS: "2",
+          LUSHA_MAX_CONTACT_LOOKUPS: String(caps.LUSHA_MAX_CONTACT_LOOKUPS),
+          ZEROBOUNCE_MAX_VERIFICATIONS: String(caps.ZEROBOUNCE_MAX_VERIFICATIONS)
+        }
+
+        const next = random(seed)
+        const moments = [2 + Math.floor(next() * 4), 24 + Math.floor(next() * 10), 44 + Math.floor(next() * 8)]
+        const finished = new Set<string>()
+        const kills: Array<number> = []
+        let runId: string | undefined
+        let last: Child | undefined
+        for (let attempt = 0; attempt < 8 && last === undefined; attempt++) {
+          const child = start(["run", "--tenant", "crash", ...(runId === undefined ? [] : ["--run-id", runId])], {
+            cwd: work,
+            env: runEnv
+          })
+          children.push(child)
+          const moment = moments[kills.length]
+          let armed = moment !== undefined
+          child.onLine((line) => {
+            const event = json(line)
+            if (event?.message !== "target finished") return
+            runId ??= String(event.annotations?.["runId"])
+            finished.add(String(event.annotations?.["targetId"]))
+            if (armed && finished.size >= moment!) {
+              armed = false
+              setTimeout(() => {
+                if (child.process.exitCode === null && child.process.kill("SIGKILL")) kills.push(Date.now())
+              }, Math.floor(next() * 120))
+            }
+          })
+          const code = await child.exited
+          if (code === "SIGKILL") continue
+          expect(code, child.stderr()).toBe(0)
+          last = child
+        }
+        expect(kills.length).toBe(3)
+        expect(last).toBeDefined()
+
+        fakes.process.kill("SIGTERM")
+        await fakes.exited
+        const report = last!.lines
+        const outcome = report.map((l) => /^run (\S+): (\d+) targets, (\d+) succeeded, (\d+) partial, (\d+) failed/.exec(l))
+          .find((m) => m !== null)
+        expect(outcome, report.join("\n")).toBeDefined()
+        const [, reportedRun, targets, succeeded, partial, failed] = outcome!
+        expect(reportedRun).toBe(runId)
+        expect(Number(targets)).toBe(companies)
+        expect(Number(succeeded) + Number(partial) + Number(failed)).toBe(companies)
+        const budgetLine = report.find((l) => l.startsWith("budgets today (used/cap): "))!
+        const ledger = Object.fromEntries(
+          [...budgetLine.matchAll(/([a-z.]+) (\d+)\/(\d+)/g)].map((m) => [m[1]!, { used: Number(m[2]), cap: Number(m[3]) }])
+        )
+
+        const billed: Array<Billed> = readFileSync(journal, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l))
+        const lines: Array<string> = []
+        for (const [vendor, budget] of Object.entries(budgets) as Array<[keyof typeof budgets, string]>) {
+          const entries = billed.filter((e) => e.vendor === vendor)
+          const byKey = new Map<string, Array<Billed>>()
+          for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e])
+          const repeats = [...byKey.values()].reduce((sum, all) => sum + all.length - 1, 0)
+          const wasInFlight = (e: Billed, slack: number) => kills.some((k) => e.startedAt <= k && e.endedAt >= k - slack)
+          const inFlight = (slack: number) => entries.filter((e) => wasInFlight(e, slack)).length
+          // how long before the nearest later kill each repeated key's first billing ended
+          const gaps = [...byKey.values()].filter((all) => all.length > 1).map((all) => {
+            const first = all.reduce((a, b) => (a.startedAt <= b.startedAt ? a : b))
+            const after = kills.filter((k) => k >= first.startedAt)
+            return after.length === 0 ? Infinity : Math.max(0, Math.min(...after) - first.endedAt)
+          })
+          const charged = entries.reduce((sum, e) => sum + e.credits, 0)
+          const { cap, used } = ledger[budget]!
+          lines.push(
+            `${vendor}: ${entries.length} billed, repeated ${repeats} <= in flight at the kills ${inFlight(margin)} ` +
+              `(${inFlight(0)} strictly; repeats answered ${JSON.stringify(gaps)} ms before a kill); ` +
+              `ledger ${used} >= charged ${charged}; cap ${cap}`
+          )
+          expect(repeats, lines.at(-1)).toBeLessThanOrEqual(inFlight(margin))
+          expect(gaps.every((gap) => gap <= margin), lines.at(-1)).toBe(true)
+          expect(used, lines.at(-1)).toBeGreaterThanOrEqual(charged)
+          expect(used, lines.at(-1)).toBeLessThanOrEqual(cap)
+          expect(charged, lines.at(-1)).toBeLessThanOrEqual(cap)
+        }
+        console.log(`crash test (${label}), kills after ${moments.join("/")} companies: ${succeeded} succeeded, ${partial} partial, ${failed} failed\n${lines.join("\n")}`)
+      } finally {
+        for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL")
+        await Promise.all(children.map((c) => c.exited))
+        await database?.close()
+        rmSync(work, { recursive: true, force: true })
+      }
+    }, 300_000)
+  }
+})
