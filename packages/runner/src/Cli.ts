@@ -18,7 +18,7 @@ import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
-import type { Events, Forecast } from "@leadgraph/core"
+import type { EngineError, Events, Forecast } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Demo from "./Demo.js"
@@ -396,6 +396,16 @@ const tokens = Command.make("tokens").pipe(
   Command.withDescription("tenant API tokens for leadgraph serve"),
   Command.withSubcommands([tokensCreate])
 )
+
+/**
+ * An invalid step graph, one of the errors a command can end with (named
+ * here so the declarations of {@link command} and {@link cli} can refer to
+ * it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type GraphError = EngineError.GraphError
 
 /**
  * The root command.

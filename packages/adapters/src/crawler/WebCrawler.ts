@@ -3,7 +3,7 @@
  * website it fetches robots.txt (once per origin, cached), the home page,
  * the sitemap named in robots.txt when there is one, and up to `maxPages`
  * more pages picked by link text and path; it turns them into text and
- * signals with cheerio and merges a corpus cut at `corpusCharLimit`.
+ * signals in one linear pass and merges a corpus cut at `corpusCharLimit`.
  *
  * Every request goes through the {@link Resolver.Resolver} and the address
  * policy (no loopback, private, link-local, multicast or metadata addresses

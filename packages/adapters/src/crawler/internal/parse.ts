@@ -1,6 +1,6 @@
 /**
  * The crawler's CPU work as one pure function over plain data: a fetched
- * page is decoded in its charset and run through the extractor (cheerio), a
+ * page is decoded in its charset and run through the extractor (`extract.ts`), a
  * sitemap is decoded as UTF-8 and scanned for its `<loc>` URLs. The parse
  * worker (`parseWorker.ts`) runs it off the event loop; with no worker
  * threads the crawler runs it in-thread. Tasks and results cross the thread

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// The packages as a user gets them: packs @leadgraph/core, adapters and
+// runner (built first: `npm run build`), installs the tarballs with their
+// peers into a new project outside the workspace, imports them from ESM
+// and from CommonJS, type-checks a consumer with `skipLibCheck: false`, and
+// runs the installed `leadgraph` binary (`--help`, `graph`).
+// `node scripts/pack-smoke.mjs [--keep]`
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const keep = process.argv.includes("--keep")
+const work = mkdtempSync(join(tmpdir(), "leadgraph-pack-"))
+const started = Date.now()
+
+const run = (cmd, args, cwd, options = {}) => {
+  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options })
+  if (r.status !== 0) {
+    process.stderr.write(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}\n`)
+    if (!keep) rmSync(work, { recursive: true, force: true })
+    process.exit(1)
+  }
+  return r.stdout
+}
+const step = (text) => console.log(`pack: ${text} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
+
+// 1. pack
+const tarballs = ["core", "adapters", "runner"].map((pkg) => {
+  const out = run("npm", ["pack", "--silent", "--pack-destination", work], join(root, "packages", pkg)).trim().split("\n").at(-1)
+  return join(work, out)
+})
+step(`packed ${tarballs.map((t) => t.split("/").at(-1)).join(", ")}`)
+
+// 2. install into a project of its own, with the peers at the versions the workspace uses
+const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"))
+const version = (name) => lock.packages[`node_modules/${name}`]?.version
+const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql", "@effect/sql-pg", "@effect/cli"]
+  .map((name) => `${name}@${version(name)}`)
+const app = join(work, "app")
+run("mkdir", ["-p", app], work)
+writeFileSync(join(app, "package.json"), JSON.stringify({ name: "leadgraph-consumer", private: true, type: "module" }, null, 2))
+run("npm", [
+  "install", "--no-audit", "--no-fund", "--loglevel=error",
+  ...tarballs, ...peers, `typescript@${version("typescript")}`, `@types/node@${version("@types/node")}`
+], app)
+step("installed the tarballs and their peers")
+
+// 3. ESM and CommonJS
+const esm = `
+import { Engine, Graph, Pipeline, Store } from "@leadgraph/core"
+import { PgStore, WebCrawler, FakeVendors } from "@leadgraph/adapters"
+import { Cli, Fakes, Settings } from "@leadgraph/runner"
+for (const [name, value] of Object.entries({ Engine, Graph, Pipeline, Store, PgStore, WebCrawler, FakeVendors, Cli, Fakes, Settings })) {
+  if (value === undefined || Object.keys(value).length === 0) throw new Error(name + " is empty")
+}
+console.log(Graph.toMermaid(Pipeline.graph).split("\\n")[0])
+`
+writeFileSync(join(app, "esm.mjs"), esm)
+run(process.execPath, ["esm.mjs"], app)
+const cjs = `
+const core = require("@leadgraph/core")
+const adapters = require("@leadgraph/adapters")
+const runner = require("@leadgraph/runner")
+if (!core.Graph || !adapters.WebCrawler || !runner.Cli) throw new Error("a CommonJS entry is missing exports")
+console.log(core.Pipeline.stepNames.join(","))
+`
+writeFileSync(join(app, "cjs.cjs"), cjs)
+run(process.execPath, ["cjs.cjs"], app)
+step("imported from ESM and from CommonJS")
+
+// 4. a consumer type-checked against the published declarations, libraries included
+writeFileSync(join(app, "consumer.ts"), `
+import { Engine, Pipeline, Store, Tenant } from "@leadgraph/core"
+import { Database, PgStore, WebCrawler } from "@leadgraph/adapters"
+import { Settings, TenantRun } from "@leadgraph/runner"
+import { Effect, Layer } from "effect"
+
+const store: Layer.Layer<Store.Store, Store.StoreError> = PgStore.layer().pipe(Layer.provide(Database.layer()))
+const tenant: Tenant.TenantId = Tenant.TenantId.make("acme")
+const names: ReadonlyArray<string> = Pipeline.stepNames
+const pages: number = WebCrawler.defaults.maxPages
+const caps: Readonly<Record<string, number>> = Settings.budgetCaps(Settings.defaults.caps)
+export const program = Effect.gen(function*() {
+  const s = yield* Store.Store
+  return s.forTenant(tenant)
+}).pipe(Effect.provide(store))
+export type Options = TenantRun.Options
+export const plan = Engine.plan
+export { caps, names, pages }
+`)
+const cjsConsumer = `
+import core = require("@leadgraph/core")
+import runner = require("@leadgraph/runner")
+export const names: ReadonlyArray<string> = core.Pipeline.stepNames
+export const cli = runner.Cli.command
+`
+writeFileSync(join(app, "consumer-cjs.cts"), cjsConsumer)
+writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: false,
+    noEmit: true,
+    types: ["node"]
+  },
+  files: ["consumer.ts", "consumer-cjs.cts"]
+}, null, 2))
+run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], app)
+step("type-checked a consumer (ESM and CommonJS) with skipLibCheck: false")
+
+// 5. the binary
+const help = run(join(app, "node_modules", ".bin", "leadgraph"), ["--help"], app)
+if (!/fakes/.test(help) || !/nightly/.test(help)) throw new Error(`leadgraph --help lists no commands:\n${help}`)
+const graph = run(join(app, "node_modules", ".bin", "leadgraph"), ["graph"], app)
+if (!graph.includes("crawl")) throw new Error(`leadgraph graph printed no graph:\n${graph}`)
+step("ran the installed leadgraph binary (--help, graph)")
+
+if (keep) console.log(`pack: kept ${work}`)
+else rmSync(work, { recursive: true, force: true })
