@@ -81,6 +81,7 @@ const program = Effect.gen(function*() {
   })
   const messages = yield* Queue.unbounded<string>()
   const stopped = yield* Deferred.make<void>()
+  // @effect-diagnostics-next-line runEffectInsideEffect:off -- a worker port callback, outside any fiber
   port.on("message", (m: string) => Effect.runSync(Queue.offer(messages, m)))
   port.postMessage({
     _tag: "Ready",

@@ -125,7 +125,7 @@ export const asAdmin = <A>(
       Effect.gen(function*() {
         for (const table of tables) yield* sql.unsafe(`ALTER TABLE ${table} NO FORCE ROW LEVEL SECURITY`)
         const value = yield* query(sql)
-        return yield* Effect.fail(new Rollback({ value }))
+        return yield* new Rollback({ value })
       })
     ).pipe(Effect.flip)
     if (outcome instanceof Rollback) return outcome.value as A

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
-import { Cause, Config, ConfigError, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Cause, Config, ConfigError, Deferred, Effect, Exit, Fiber, Layer, Option, Runtime } from "effect"
 import * as Cli from "./Cli.js"
 import * as Logging from "./Logging.js"
 
@@ -30,15 +30,17 @@ const main = Effect.gen(function*() {
       Effect.provide(Layer.mergeAll(NodeContext.layer, Logging.layer({ format: Logging.formatFor(isTTY), level })))
     )
   )
+  // signal handlers run outside any fiber: they fork into this runtime
+  const fork = Runtime.runFork(yield* Effect.runtime<never>())
   let signals = 0
   const onSignal = (signal: string) => {
     signals++
     if (signals === 1) {
       process.stderr.write(`\n${signal}: stopping — no new company starts; signal again to stop at once\n`)
-      Effect.runFork(Deferred.succeed(stop, undefined))
-      setTimeout(() => Effect.runFork(Fiber.interrupt(self)), grace * 1000).unref()
+      fork(Deferred.succeed(stop, undefined))
+      setTimeout(() => fork(Fiber.interrupt(self)), grace * 1000).unref()
     } else {
-      Effect.runFork(Fiber.interrupt(self))
+      fork(Fiber.interrupt(self))
     }
   }
   process.on("SIGINT", onSignal)

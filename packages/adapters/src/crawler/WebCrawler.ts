@@ -237,11 +237,11 @@ const fetchPage = (client: Client, pool: ParsePool, url: URL, maxBytes: number, 
       site
     }, tally)
     if (res.status < 200 || res.status >= 300) {
-      return yield* Effect.fail(new Failure({ reason: "status", url: res.url, status: res.status }))
+      return yield* new Failure({ reason: "status", url: res.url, status: res.status })
     }
     const contentType = res.headers["content-type"]
     if (res.bodySkipped || !isHtml(contentType, res.body)) {
-      return yield* Effect.fail(new Failure({ reason: "notHtml", url: res.url, status: res.status }))
+      return yield* new Failure({ reason: "notHtml", url: res.url, status: res.status })
     }
     const bytes = res.body.length
     const { extracted } = yield* parsePage(pool, { kind: "page", url: res.url, contentType, body: res.body })
@@ -291,7 +291,7 @@ export const make = (
     const crawl = Effect.fn("WebCrawler.crawl")(function*(website: string) {
       const started = yield* Clock.currentTimeMillis
       const start = parseWebsite(website, o.defaultScheme)
-      if (start === undefined) return yield* Effect.fail(new Crawler.CrawlerError({ reason: "InvalidUrl", url: website }))
+      if (start === undefined) return yield* new Crawler.CrawlerError({ reason: "InvalidUrl", url: website })
       const tally = yield* makeTally
       const home = yield* fetchPage(client, pool, start, o.maxBytes, tally).pipe(Effect.mapError(homeError))
       const homeUrl = new URL(home.res.url)

@@ -194,6 +194,7 @@ export const make = (
     })
 
     const call = (body: Service.RequestBody) =>
+      // @effect-diagnostics-next-line unknownInEffectCatch:off -- typed right after, by `fromSdkError` (it needs the Clock)
       Effect.tryPromise({
         try: (signal) =>
           client.chat.completions.create(toParams(body), {

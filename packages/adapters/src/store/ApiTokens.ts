@@ -96,6 +96,7 @@ export const make: Effect.Effect<Service, never, Tenancy.Tenancy | SqlClient.Sql
   const tenancy = yield* Tenancy.Tenancy
   const sql = yield* SqlClient.SqlClient
   return {
+    // @effect-diagnostics-next-line effectFnOpportunity:off -- kept as a plain function returning an Effect, like its neighbours
     create: (tenantId, name) =>
       Effect.gen(function*() {
         const bad = invalidName(name)

@@ -112,6 +112,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
           Effect.withSpan("PgStore.listActiveTenants")
         ),
       forTenant,
+      // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
       withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),
       tryLockRun
     } satisfies Store.Service

@@ -148,6 +148,7 @@ export const pglite = (): Layer.Layer<Provides, Store.StoreError> =>
         // AUTHORIZATION (a no-op on PGlite, but it clears the setting's
         // prior value) the end of the transaction would not restore it
         transaction: (f) =>
+          // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
           sql.withTransaction(
             Effect.flatMap(sql<{ runtime: string }>`SELECT session_user AS runtime`, ([me]) =>
               sql.unsafe(`SET LOCAL SESSION AUTHORIZATION ${role}`).pipe(

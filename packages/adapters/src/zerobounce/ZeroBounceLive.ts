@@ -244,7 +244,7 @@ export const make = (
               keep: (r) => remember(r.verdicts)
             })).pipe(Effect.either), { concurrency })
         const failure = outcomes.find(Either.isLeft)
-        if (failure !== undefined) return yield* Effect.fail(failure.left)
+        if (failure !== undefined) return yield* failure.left
         const results = outcomes.filter(Either.isRight).map((o) => o.right)
         const refused = results.flatMap((r) => r.rejected)
         if (refused.some((r) => Wire.isKeyOrCredits(r.error))) {

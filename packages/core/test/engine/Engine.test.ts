@@ -347,6 +347,7 @@ describe("Engine.run typing", () => {
     const S = step("s", { output: Schema.Number, budget: { name: "x", units: 1 }, run: () => Effect.succeed(1) })
     const eff = Engine.run(Graph.unsafeMake(S), Stream.make("a"))
     // @ts-expect-error Budget is required
+    // @effect-diagnostics-next-line missingEffectContext:off -- the point of this line: the type error is expected
     const _noBudget: Effect.Effect<unknown, unknown, never> = eff
     const ok: Effect.Effect<unknown, unknown, never> = eff.pipe(Effect.provide(Budget.layerMemory({ x: 1 })))
     expect(Either.isRight(Either.right(ok))).toBe(true)

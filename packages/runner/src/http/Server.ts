@@ -26,7 +26,7 @@ import { SqlClient } from "@effect/sql"
 import { ApiTokens, Migrations } from "@leadgraph/adapters"
 import { Odoo, Store, Tenant } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Chunk, Effect, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import * as Exports from "../Exports.js"
@@ -322,11 +322,7 @@ export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>
     if (text.value !== "") {
       const type = request.headers["content-type"] ?? ""
       if (!type.toLowerCase().includes("application/json")) return badRequest("the body must be application/json")
-      try {
-        JSON.parse(text.value)
-      } catch {
-        return badRequest("the body is not valid JSON")
-      }
+      if (Either.isLeft(Either.try(() => JSON.parse(text.value)))) return badRequest("the body is not valid JSON")
     }
     return yield* app
   })

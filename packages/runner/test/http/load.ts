@@ -45,6 +45,7 @@ const main = Effect.gen(function*() {
     })
     let out = ""
     child.stdout.on("data", (d) => (out += String(d)))
+    // @effect-diagnostics-next-line globalErrorInEffectFailure:off -- a test helper: the message is all the caller reads
     child.on("exit", (code) => resume(code === 0 ? Effect.succeed(out) : Effect.fail(new Error(`load client exited ${code}`))))
   })
   console.log(`database: ${target.label}; ${rows} rows per response; ${connections} keep-alive connections; ${seconds} s`)

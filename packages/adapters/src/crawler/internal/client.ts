@@ -160,7 +160,7 @@ export const makeClient = (
         let url = start
         for (let hops = 0; ; hops++) {
           if (url.protocol !== "http:" && url.protocol !== "https:") {
-            return yield* Effect.fail(new Failure({ reason: "invalid", url: url.href }))
+            return yield* new Failure({ reason: "invalid", url: url.href })
           }
           seen.add(url.href)
           yield* checkAddress(url)
@@ -168,10 +168,10 @@ export const makeClient = (
             const entry = yield* robotsEntry(url, tally)
             if (!entry.rules.isAllowed(url.href, options.userAgent)) {
               yield* Ref.update(tally.refusedByRobots, (n) => n + 1)
-              return yield* Effect.fail(new Failure({ reason: "robots", url: url.href }))
+              return yield* new Failure({ reason: "robots", url: url.href })
             }
             if (Duration.greaterThan(entry.crawlDelay, maxCrawlDelay)) {
-              return yield* Effect.fail(new Failure({ reason: "crawlDelay", url: url.href }))
+              return yield* new Failure({ reason: "crawlDelay", url: url.href })
             }
           }
           const res = yield* hop(url, get, tally)
@@ -183,10 +183,10 @@ export const makeClient = (
           })
           next.hash = ""
           if (get.site !== undefined && !sameSite(get.site, next)) {
-            return yield* Effect.fail(new Failure({ reason: "offsite", url: next.href }))
+            return yield* new Failure({ reason: "offsite", url: next.href })
           }
           if (seen.has(next.href) || hops + 1 > options.maxRedirects) {
-            return yield* Effect.fail(new Failure({ reason: "redirects", url: start.href }))
+            return yield* new Failure({ reason: "redirects", url: start.href })
           }
           url = next
         }

@@ -220,6 +220,7 @@ export const make = <I, O>(options: Options<I, O>): Effect.Effect<Pool<I, O>, ne
      */
     const next = (slot: Slot, worker: Worker, post: () => void, done: () => boolean = () => false) =>
       Effect.async<Event | undefined>((resume) => {
+        // @effect-diagnostics-next-line effectSucceedWithVoid:off -- the awaited value is `Event | undefined`, not void
         if (done()) return resume(Effect.succeed(undefined))
         if (slot.worker !== worker) return resume(Effect.succeed({ _tag: "Error", error: "the worker stopped" }))
         slot.listener = (event) => resume(Effect.succeed(event))

@@ -235,6 +235,7 @@ export const make = (
         )
       })
 
+    // @effect-diagnostics-next-line effectFnOpportunity:off -- kept as a plain function returning an Effect, like its neighbours
     const rationale = (input: Llm.RationaleInput) =>
       Effect.gen(function*() {
         const key = rationaleKey(input, settings.model)

@@ -387,6 +387,7 @@ export const make = (
           .sort((a, b) => cmp(a.id, b.id))
       )),
     forTenant,
+    // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
     withTenant: (tenantId, f) => withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),
     tryLockRun: (tenantId) =>
       Effect.acquireRelease(
