@@ -2,7 +2,7 @@ import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Budget, Llm, PaidResults } from "@leadgraph/core"
-import { Cause, ConfigProvider, Duration, Effect, Exit, Layer, Logger, Redacted, Schema } from "effect"
+import { Cause, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Redacted, Schema } from "effect"
 import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
 
@@ -362,6 +362,38 @@ describe("LLM live adapter (openai SDK) against the fake OpenAI", () => {
         expect((yield* server.served).completions).toBe(2)
       })
     ))
+
+  it.live("a rationale asked for while the same one is being paid for waits for it, even if its cache read came back stale", () =>
+    Effect.gen(function*() {
+      // the cache read of the second caller sees the cache before the first
+      // answer is stored, and comes back only once it has been stored
+      const memory = yield* PaidResults.makeMemory
+      const stale = yield* Deferred.make<void>()
+      let reads = 0
+      const slowReads: PaidResults.Service = {
+        ...memory,
+        getMany: (kind, keys) =>
+          Effect.flatMap(memory.getMany(kind, keys), (found) => ++reads === 2 ? Effect.as(Deferred.await(stale), found) : Effect.succeed(found))
+      }
+      const server = yield* FakeOpenAiServer.make({ apiKey, latency: "150 millis" })
+      const llm = yield* OpenAiLlm.make({
+        apiKey: Redacted.make(apiKey),
+        baseURL: server.baseURL,
+        timeout: "2 seconds",
+        retry: fastRetry,
+        rateLimit: undefined
+      }).pipe(Effect.provideService(PaidResults.PaidResults, slowReads))
+      const input = new Llm.RationaleInput({ features: { industry: "software", employees: 40 }, score: 70, icpRulesVersion: "v1" })
+      const first = yield* Effect.fork(llm.rationale(input))
+      yield* Effect.sleep("50 millis")
+      const second = yield* Effect.fork(llm.rationale(input))
+      yield* Effect.sleep("20 millis")
+      const a = yield* Fiber.join(first)
+      yield* Deferred.succeed(stale, undefined)
+      const b = yield* Fiber.join(second)
+      expect([a.cached, b.cached]).toEqual([false, true])
+      expect(yield* completions(server)).toBe(1)
+    }).pipe(Effect.provide(Budget.layerMemory({ [Llm.tokenBudget]: 1_000_000 })), Effect.scoped))
 
   it.live("a failed rationale is not cached", () =>
     withLlm((server, llm) =>

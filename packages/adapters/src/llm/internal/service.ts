@@ -239,8 +239,12 @@ export const make = (
     const rationale = (input: Llm.RationaleInput) =>
       Effect.gen(function*() {
         const key = rationaleKey(input, settings.model)
-        const kept = (yield* PaidResults.lookup(results, rationales, [key])).get(key)
-        if (kept !== undefined) return new Llm.Rationale({ ...kept, cached: true })
+        // claimed before the cache is read: a fiber that read the cache while
+        // another's call was storing its answer would otherwise pay again
+        const cachedOrProduce = Effect.flatMap(PaidResults.lookup(results, rationales, [key]), (found) => {
+          const kept = found.get(key)
+          return kept !== undefined ? Effect.succeed(new Llm.Rationale({ ...kept, cached: true })) : produce(input, key)
+        })
         return yield* Effect.uninterruptibleMask((restore) =>
           Effect.gen(function*() {
             const mine = yield* Deferred.make<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>()
@@ -256,7 +260,7 @@ export const make = (
                 Effect.map((r) => new Llm.Rationale({ ...r, cached: true }))
               )
             }
-            const exit = yield* Effect.exit(restore(produce(input, key)))
+            const exit = yield* Effect.exit(restore(cachedOrProduce))
             yield* Effect.sync(() => inFlight.delete(key))
             yield* Deferred.done(mine, exit)
             return yield* exit
