@@ -11,11 +11,12 @@
 import { HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Checkpoint, VendorError } from "@leadgraph/core"
-import { Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import { Budget, VendorError } from "@leadgraph/core"
+import { Effect, Either, Layer, Redacted, Schema } from "effect"
 import * as Failure from "../../src/internal/http/Failure.js"
 import * as VendorClient from "../../src/internal/http/VendorClient.js"
 import * as FakeServer from "../../src/internal/testing/FakeServer.js"
+import { inRun } from "../testing/Interrupt.js"
 import { captureLogs } from "../testing/Secrets.js"
 
 class ToyError extends Schema.TaggedError<ToyError>()("ToyError", VendorError.fields) {
@@ -80,9 +81,6 @@ const paid = (server: FakeServer.FakeServer, client: VendorClient.VendorClient<T
   Budget.withReservation("toy", 1, () => call(server, client, "paid"))
 
 const usage = Effect.flatMap(Budget.Budget, (b) => b.usage("toy"))
-
-const inRun = (runId: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
-  Effect.locally(self, Checkpoint.currentRunId, Option.some(runId))
 
 describe("VendorClient: charged attempts", () => {
   it.live("a truncated 200 to a paid call is billed: BadResponse, charged, not repeated, its unit committed", () =>

@@ -9,12 +9,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { TestDatabases } from "@leadgraph/adapters"
-import { Budget, Checkpoint, Llm } from "@leadgraph/core"
+import { Budget, Llm } from "@leadgraph/core"
 import type { Context } from "effect"
-import { Deferred, Effect, Fiber, Layer, Option, Redacted, Schema } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
 import { database, sqlStores, type Stores, storeTargets } from "../store/paidStores.js"
+import { inRun, interruptedAfter } from "../testing/Interrupt.js"
 
 const apiKey = "sk-live-0123456789abcdefSECRET"
 
@@ -43,20 +44,6 @@ const start = (server: FakeOpenAiServer.FakeOpenAiServer, stores: Context.Contex
       rateLimit: undefined
     }).pipe(Effect.provideService(Budget.Budget, budget), Effect.provide(stores))
     return { llm, usage: budget.usage(Llm.tokenBudget) }
-  })
-
-/** Runs `effect` as a step of run `runId` does (what it pays for is kept for that run). */
-const inRun = (runId: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(effect, Checkpoint.currentRunId, Option.some(runId))
-
-/** Runs `call`, then hangs (the step goes on); interrupted once `call` has returned. */
-const interruptedAfter = <A, E>(call: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const returned = yield* Deferred.make<A>()
-    const fiber = yield* Effect.fork(call.pipe(Effect.tap((a) => Deferred.succeed(returned, a)), Effect.zipRight(Effect.never)))
-    const answer = yield* Deferred.await(returned)
-    yield* Fiber.interrupt(fiber)
-    return answer
   })
 
 for (const target of storeTargets("llm_paid")) {

@@ -10,32 +10,18 @@
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Checkpoint, Lusha as LushaPort, PaidResults } from "@leadgraph/core"
+import { Budget, Lusha as LushaPort, PaidResults } from "@leadgraph/core"
 import type { Context } from "effect"
-import { Deferred, Effect, Fiber, Layer, Option, Redacted } from "effect"
+import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import * as Lusha from "../../src/lusha/LushaLive.js"
 import * as Paid from "../../src/lusha/internal/paid.js"
 import * as FakeLushaServer from "../../src/lusha/testing/FakeLushaServer.js"
 import * as LushaData from "../../src/lusha/testing/LushaData.js"
 import { type Stores, storeTargets } from "../store/paidStores.js"
+import { dyingAfter, inRun, interruptedAfter, until } from "../testing/Interrupt.js"
 
 const KEY = "lusha-test-key-99aa88bb77cc"
 const SEED = 7
-
-/**
- * An HTTP client that sends the first `k` requests to `path` and never
- * answers the later ones; `held()` counts those it holds.
- */
-const dyingAfter = (k: number, path: string) => {
-  let sent = 0
-  const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
-    HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) =>
-      HttpClient.transform(client, (response, request) =>
-        Effect.suspend(() => new URL(request.url).pathname === path && sent++ >= k ? Effect.never : response)))
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  return { layer, held: () => Math.max(0, sent - k) }
-}
 
 /** One process: its own HTTP client, budget and adapter, over the shared stores. */
 const start = (
@@ -56,26 +42,7 @@ const start = (
     return { lusha, usage: budget.usage(LushaPort.budget) }
   })
 
-/** Runs `effect` as a step of run `runId` does (what it pays for is kept for that run). */
-const inRun = (runId: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.locally(effect, Checkpoint.currentRunId, Option.some(runId))
 const run1 = inRun("run-1")
-
-/** Runs `call`, then hangs (the step goes on); interrupted once `call` has returned. */
-const interruptedAfter = <A, E>(call: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const returned = yield* Deferred.make<A>()
-    const fiber = yield* Effect.fork(call.pipe(Effect.tap((a) => Deferred.succeed(returned, a)), Effect.zipRight(Effect.never)))
-    const answer = yield* Deferred.await(returned)
-    yield* Fiber.interrupt(fiber)
-    return answer
-  })
-
-/** Waits (on the real clock) until `condition` holds, for at most 10 seconds. */
-const until = <E>(condition: Effect.Effect<boolean, E>) =>
-  Effect.gen(function*() {
-    while (!(yield* condition)) yield* Effect.sleep("5 millis")
-  }).pipe(Effect.timeout("10 seconds"))
 
 for (const target of storeTargets("lusha_paid")) {
   describe(`Lusha answers are paid once (${target.label})`, () => {

@@ -18,22 +18,8 @@ import { Effect, Fiber, Layer, Redacted } from "effect"
 import * as ZeroBounce from "../../src/zerobounce/ZeroBounceLive.js"
 import * as FakeZeroBounceServer from "../../src/zerobounce/testing/FakeZeroBounceServer.js"
 import { type Stores, storeTargets } from "../store/paidStores.js"
+import { dyingAfter, until } from "../testing/Interrupt.js"
 import { addresses, KEY, SEED } from "./harness.js"
-
-/**
- * An HTTP client that sends the first `k` requests to `path` and never
- * answers the later ones; `held()` counts those it holds.
- */
-const dyingAfter = (k: number, path: string) => {
-  let sent = 0
-  const layer: Layer.Layer<HttpClient.HttpClient> = Layer.effect(
-    HttpClient.HttpClient,
-    Effect.map(HttpClient.HttpClient, (client) =>
-      HttpClient.transform(client, (response, request) =>
-        Effect.suspend(() => new URL(request.url).pathname.endsWith(path) && sent++ >= k ? Effect.never : response)))
-  ).pipe(Layer.provide(NodeHttpClient.layerUndici))
-  return { layer, held: () => Math.max(0, sent - k) }
-}
 
 /** One process: its own HTTP client, budget and adapter, over the shared stores. */
 const start = (
@@ -58,12 +44,6 @@ const start = (
     }).pipe(Effect.provide(client), Effect.provideService(Budget.Budget, budget), Effect.provide(stores))
     return { zb, usage: budget.usage(ZeroBouncePort.budget) }
   })
-
-/** Waits (on the real clock) until `condition` holds, for at most 10 seconds. */
-const until = <E>(condition: Effect.Effect<boolean, E>) =>
-  Effect.gen(function*() {
-    while (!(yield* condition)) yield* Effect.sleep("5 millis")
-  }).pipe(Effect.timeout("10 seconds"))
 
 const cachedCount = (stores: Context.Context<Stores>, emails: ReadonlyArray<string>) =>
   Effect.flatMap(VerificationCache.VerificationCache, (cache) => cache.getMany(emails)).pipe(
