@@ -24,7 +24,6 @@ export const check = (text: string): Either.Either<string, string> => {
   if (!URL.canParse(trimmed)) return Either.left("must be an absolute http(s) URL, e.g. https://api.example.com")
   const url = new URL(trimmed)
   if (url.protocol !== "http:" && url.protocol !== "https:") return Either.left("must use http or https")
-  if (url.hostname === "") return Either.left("must name a host")
   if (url.username !== "" || url.password !== "") return Either.left("must not hold credentials (the key has its own variable)")
   if (url.search !== "" || url.hash !== "") return Either.left("must not have a query or a fragment")
   let path = url.pathname
