@@ -5,15 +5,17 @@
 import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url))
+const src = (pkg: string, file = "index.ts") => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url))
 
 export default defineConfig({
   resolve: {
-    alias: {
-      "@leadgraph/core": src("core"),
-      "@leadgraph/adapters": src("adapters"),
-      "@leadgraph/runner": src("runner")
-    }
+    // exact names: "@leadgraph/adapters" must not also catch "@leadgraph/adapters/testing"
+    alias: [
+      { find: /^@leadgraph\/core$/, replacement: src("core") },
+      { find: /^@leadgraph\/adapters$/, replacement: src("adapters") },
+      { find: /^@leadgraph\/adapters\/testing$/, replacement: src("adapters", "testing/index.ts") },
+      { find: /^@leadgraph\/runner$/, replacement: src("runner") }
+    ]
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],

@@ -13,7 +13,8 @@
  * (defaults: both sections, 8 sites at a time, the crawler's default 500 ms
  * between requests to a host). Results go to bench/results/.
  */
-import { FixtureWeb, WebCrawler } from "@leadgraph/adapters"
+import { CrawlerLive } from "@leadgraph/adapters"
+import { FixtureWeb } from "@leadgraph/adapters/testing"
 import { Crawler } from "@leadgraph/core"
 import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -22,11 +23,11 @@ import * as Adversarial from "./crawl/adversarial.js"
 const args = process.argv.slice(2)
 const only = args[0] === "fixtures" || args[0] === "adversarial" ? args.shift() : undefined
 const concurrency = Number(args[0] ?? 8)
-const minDelay = args[1] === undefined ? WebCrawler.defaults.minDelay : Duration.millis(Number(args[1]))
+const minDelay = args[1] === undefined ? CrawlerLive.defaults.minDelay : Duration.millis(Number(args[1]))
 
 const program = Effect.gen(function*() {
   const web = yield* FixtureWeb.make()
-  const crawlerLayer = WebCrawler.layer({
+  const crawlerLayer = CrawlerLive.layer({
     allowAddresses: ["127.0.0.1/32"],
     defaultScheme: "http",
     requestTimeout: "2 seconds",

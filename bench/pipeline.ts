@@ -76,7 +76,8 @@ import { Worker } from "node:worker_threads"
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { Database, FakeOdooServer, type FakeVendors, PgStore, Resolver, WebCrawler } from "@leadgraph/adapters"
+import { Database, StoreLive, Resolver, CrawlerLive } from "@leadgraph/adapters"
+import { FakeOdooServer, type FakeVendors } from "@leadgraph/adapters/testing"
 import { Company, Events, RunSummary, Store, Tenant } from "@leadgraph/core"
 import { Demo, Nightly, Settings, TenantRun, TenantServices, Vendors } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
@@ -223,12 +224,12 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
     const database = o.db === "postgres"
       ? Database.layerUrl({ url: Redacted.make(process.env.DATABASE_URL ?? ""), schema, ...owner })
       : Database.layerEmbedded({ dataDir: "memory://" })
-    const store = PgStore.layer().pipe(Layer.provideMerge(database))
+    const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const caps = Settings.budgetCaps(hugeCaps)
     const perTenant = TenantServices.layerPg({ caps, timeZone: Settings.defaults.schedule.timeZone })
     const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
     const vendorLayer = Vendors.layer(vendors).pipe(Layer.provideMerge(routed))
-    const crawler = WebCrawler.layer({
+    const crawler = CrawlerLive.layer({
       allowAddresses: ["127.0.0.1/32"],
       defaultScheme: "http",
       minDelay: Duration.millis(real.crawl.minDelayMillis)

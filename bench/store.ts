@@ -11,7 +11,8 @@
  * - streaming export of 100,000 scores (through a cursor on Postgres, keyset
  *   pages on PGlite): peak RSS growth. Goal: under 50 MB.
  */
-import { PgStore, TestDatabases } from "@leadgraph/adapters"
+import { StoreLive } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import type { Company, Contact, Score } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Stream } from "effect"
@@ -142,7 +143,7 @@ const bench = (label: string) =>
 
 type Db = Layer.Layer<TestDatabases.Provides, Store.StoreError>
 
-const run = (label: string, database: Db) => bench(label).pipe(Effect.provide(PgStore.layer().pipe(Layer.provideMerge(database))))
+const run = (label: string, database: Db) => bench(label).pipe(Effect.provide(StoreLive.layer().pipe(Layer.provideMerge(database))))
 
 const main = Effect.gen(function*() {
   console.log(`store benchmark: ${fmt(rows)} rows per table, node ${process.version}`)

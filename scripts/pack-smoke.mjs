@@ -51,9 +51,10 @@ step("installed the tarballs and their peers")
 // 3. ESM and CommonJS
 const esm = `
 import { Engine, Graph, Pipeline, Store } from "@leadgraph/core"
-import { PgStore, WebCrawler, FakeVendors } from "@leadgraph/adapters"
+import { StoreLive, CrawlerLive } from "@leadgraph/adapters"
+import { FakeVendors } from "@leadgraph/adapters/testing"
 import { Cli, Fakes, Settings } from "@leadgraph/runner"
-for (const [name, value] of Object.entries({ Engine, Graph, Pipeline, Store, PgStore, WebCrawler, FakeVendors, Cli, Fakes, Settings })) {
+for (const [name, value] of Object.entries({ Engine, Graph, Pipeline, Store, StoreLive, CrawlerLive, FakeVendors, Cli, Fakes, Settings })) {
   if (value === undefined || Object.keys(value).length === 0) throw new Error(name + " is empty")
 }
 console.log(Graph.toMermaid(Pipeline.graph).split("\\n")[0])
@@ -63,8 +64,10 @@ run(process.execPath, ["esm.mjs"], app)
 const cjs = `
 const core = require("@leadgraph/core")
 const adapters = require("@leadgraph/adapters")
+const testing = require("@leadgraph/adapters/testing")
 const runner = require("@leadgraph/runner")
-if (!core.Graph || !adapters.WebCrawler || !runner.Cli) throw new Error("a CommonJS entry is missing exports")
+if (adapters.FakeVendors || adapters.TavilyFake) throw new Error("the main entry of @leadgraph/adapters carries fakes")
+if (!core.Graph || !adapters.CrawlerLive || !testing.FakeVendors || !testing.TavilyFake || !runner.Cli) throw new Error("a CommonJS entry is missing exports")
 console.log(core.Pipeline.stepNames.join(","))
 `
 writeFileSync(join(app, "cjs.cjs"), cjs)
@@ -74,14 +77,14 @@ step("imported from ESM and from CommonJS")
 // 4. a consumer type-checked against the published declarations, libraries included
 writeFileSync(join(app, "consumer.ts"), `
 import { Engine, Pipeline, Store, Tenant } from "@leadgraph/core"
-import { Database, PgStore, WebCrawler } from "@leadgraph/adapters"
+import { Database, StoreLive, CrawlerLive } from "@leadgraph/adapters"
 import { Settings, TenantRun } from "@leadgraph/runner"
 import { Effect, Layer } from "effect"
 
-const store: Layer.Layer<Store.Store, Store.StoreError> = PgStore.layer().pipe(Layer.provide(Database.layer()))
+const store: Layer.Layer<Store.Store, Store.StoreError> = StoreLive.layer().pipe(Layer.provide(Database.layer()))
 const tenant: Tenant.TenantId = Tenant.TenantId.make("acme")
 const names: ReadonlyArray<string> = Pipeline.stepNames
-const pages: number = WebCrawler.defaults.maxPages
+const pages: number = CrawlerLive.defaults.maxPages
 const caps: Readonly<Record<string, number>> = Settings.budgetCaps(Settings.defaults.caps)
 export const program = Effect.gen(function*() {
   const s = yield* Store.Store

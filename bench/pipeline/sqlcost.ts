@@ -13,7 +13,7 @@
  * migrates as another role; run `npm run build` or the pipeline bench first, as it imports the packages' builds).
  */
 import { SqlClient } from "@effect/sql"
-import { Database, PgCheckpoint, PgStore, Tenancy } from "@leadgraph/adapters"
+import { Database, CheckpointLive, StoreLive, Tenancy } from "@leadgraph/adapters"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Redacted } from "effect"
 import { runAs } from "./SqlCounters.js"
@@ -50,7 +50,7 @@ const measure = <A, E, R>(label: string, op: (i: number) => Effect.Effect<A, E, 
 const program = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const tenancy = yield* Tenancy.Tenancy
-  const checkpoints = yield* PgCheckpoint.make(tenantId)
+  const checkpoints = yield* CheckpointLive.make(tenantId)
   const store = yield* Store.Store
   yield* store.withTenant(tenantId, (t) => t.tenants.save({ name: "SQL cost" }))
   const value = { contacts: Array.from({ length: 5 }, (_, i) => ({ email: `p${i}@example.test`, name: `Person ${i}`, title: "CTO" })) }
@@ -71,7 +71,7 @@ const dropSchema = Effect.gen(function*() {
 Effect.runPromise(
   program.pipe(
     Effect.ensuring(dropSchema),
-    Effect.provide(Layer.mergeAll(Tenancy.layer(), PgStore.layer()).pipe(Layer.provideMerge(database)))
+    Effect.provide(Layer.mergeAll(Tenancy.layer(), StoreLive.layer()).pipe(Layer.provideMerge(database)))
   )
 ).then(() => process.exit(0), (e) => {
   console.error(e)

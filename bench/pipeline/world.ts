@@ -9,7 +9,7 @@
  * parent posts `"stats"` to get the counters and the crawl log, then
  * `"stop"`.
  */
-import { FakeVendors, FixtureWeb } from "@leadgraph/adapters"
+import { FakeVendors, FixtureWeb } from "@leadgraph/adapters/testing"
 import { Deferred, Duration, Effect, Queue } from "effect"
 import { parentPort, workerData } from "node:worker_threads"
 import * as ScaledClock from "./ScaledClock.js"

@@ -5,7 +5,7 @@ import { defineConfig } from "tsup"
 export default defineConfig({
   // The parse worker is its own entry: the crawler starts it from the file next
   // to the bundle (dist/parseWorker.js beside index.js, .cjs beside index.cjs).
-  entry: { index: "src/index.ts", parseWorker: "src/crawler/internal/parseWorker.ts" },
+  entry: { index: "src/index.ts", testing: "src/testing/index.ts", parseWorker: "src/crawler/internal/parseWorker.ts" },
   format: ["esm", "cjs"],
   dts: false,
   sourcemap: true,

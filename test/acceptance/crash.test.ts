@@ -20,7 +20,7 @@
  * On embedded PGlite (a data directory the processes take over after each
  * kill) and, with `DATABASE_URL`, on a scratch schema of Postgres.
  */
-import { TestDatabases } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"

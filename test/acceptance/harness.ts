@@ -8,7 +8,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { type FakeVendors, TestDatabases } from "@leadgraph/adapters"
+import { type FakeVendors, TestDatabases } from "@leadgraph/adapters/testing"
 import { Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
 import { Demo, Environment, Nightly, Settings, TenantRun } from "@leadgraph/runner"

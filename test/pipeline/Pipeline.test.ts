@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { OdooDatabase } from "@leadgraph/adapters"
+import type { OdooDatabase } from "@leadgraph/adapters/testing"
 import { Company, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { TenantRun } from "@leadgraph/runner"
 import { Deferred, Effect, Option, TestClock } from "effect"

@@ -4,7 +4,7 @@
  * deterministic data as their HTTP fakes), a scripted crawler and one
  * in-memory Odoo per tenant. Counters record every vendor call.
  */
-import { LushaLive, OdooDatabase, OdooJsonRpc, OpenAiLlm, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
+import { LlmFake, LushaFake, OdooDatabase, OdooFake, TavilyFake, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { Company, Crawler, IcpRule, Lusha, Store, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Settings, TenantServices, Vendors } from "@leadgraph/runner"
 import { Effect, Layer, Schema } from "effect"
@@ -73,14 +73,14 @@ export const make = (options: {
       search: (r: Tavily.SearchRequest) => Effect.zipRight(count(counters, "tavily.search"), t.search(r)),
       extract: (r: Tavily.ExtractRequest) => Effect.zipRight(count(counters, "tavily.extract"), t.extract(r))
     }))
-  ).pipe(Layer.provide(TavilyLive.layerFake()))
+  ).pipe(Layer.provide(TavilyFake.layer()))
   const lusha = Layer.effect(
     Lusha.Lusha,
     Effect.map(Lusha.Lusha, (l) => ({
       ...l,
       findContacts: (s: Lusha.ContactSearch) => Effect.zipRight(count(counters, "lusha.findContacts"), l.findContacts(s))
     }))
-  ).pipe(Layer.provide(LushaLive.layerFake()))
+  ).pipe(Layer.provide(LushaFake.layer()))
   const zeroBounce = Layer.effect(
     ZeroBounce.ZeroBounce,
     Effect.map(ZeroBounce.ZeroBounce, (z) => ({
@@ -96,12 +96,12 @@ export const make = (options: {
           Effect.zipRight(count(counters, "zerobounce.verifyMany"), z.verifyMany(emails))
         )
     }))
-  ).pipe(Layer.provide(ZeroBounceLive.layerFake()))
+  ).pipe(Layer.provide(ZeroBounceFake.layer()))
   const odoo = Layer.succeed(Vendors.OdooConnector, {
     connect: (tenantId) => {
       let db = options.odoo.get(tenantId)
       if (db === undefined) options.odoo.set(tenantId, db = OdooDatabase.make())
-      return OdooJsonRpc.layerFake(db)
+      return OdooFake.layer(db)
     }
   })
   const layer = Layer.mergeAll(
@@ -109,7 +109,7 @@ export const make = (options: {
     tavily,
     lusha,
     zeroBounce,
-    OpenAiLlm.layerFake(),
+    LlmFake.layer(),
     crawler(options.sites, counters),
     odoo
   ).pipe(Layer.provideMerge(routed))

@@ -16,7 +16,7 @@
  */
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { ApiTokens, Database, Migrations, PgStore } from "@leadgraph/adapters"
+import { ApiTokens, Database, Migrations, StoreLive } from "@leadgraph/adapters"
 import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
 import type { EngineError, Events, Forecast } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -297,7 +297,7 @@ const serve = Command.make("serve", {
     )
     if (Option.isNone(adminToken)) yield* Effect.logWarning("LEADGRAPH_ADMIN_TOKEN is not set: every /admin request gets 401")
     const database = Database.layer()
-    const store = PgStore.layer().pipe(Layer.provideMerge(database))
+    const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const services = Layer.mergeAll(
       ApiTokens.layer(),
       Launch.layer(settings),
@@ -350,7 +350,7 @@ const fakes = Command.make("fakes", {
       if (Option.isSome(flags.tenant)) {
         // the database is held only while seeding: an embedded one is free for `run` afterwards
         yield* Fakes.seedTenant(world, Tenant.TenantId.make(flags.tenant.value), flags.companies).pipe(
-          Effect.provide(PgStore.layer().pipe(Layer.provide(Database.layer())))
+          Effect.provide(StoreLive.layer().pipe(Layer.provide(Database.layer())))
         )
       }
       if (Option.isSome(flags.journal)) yield* Fakes.journal(world, flags.journal.value)
@@ -388,7 +388,7 @@ const tokensCreate = Command.make("create", {
     )
     yield* Console.log(Redacted.value(created.token))
     yield* Console.error(`token "${created.name}" for ${created.tenantId}: shown once, stored only as a hash`)
-  }).pipe(Effect.provide(ApiTokens.layer().pipe(Layer.provideMerge(PgStore.layer()), Layer.provide(Database.layer()))))).pipe(
+  }).pipe(Effect.provide(ApiTokens.layer().pipe(Layer.provideMerge(StoreLive.layer()), Layer.provide(Database.layer()))))).pipe(
     Command.withDescription("create an API token for a tenant (printed once)")
   )
 

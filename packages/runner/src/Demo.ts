@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Database, FakeOdooServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters"
+import { Database } from "@leadgraph/adapters"
+import { FakeOdooServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters/testing"
 import { Company, IcpRule, Store, Tenant } from "@leadgraph/core"
 import { FileSystem, Path } from "@effect/platform"
 import { Chunk, ConfigProvider, type Deferred, Effect, Layer, Option, Schema, Stream } from "effect"

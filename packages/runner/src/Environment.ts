@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Database, PgStore, Resolver, type Tenancy, WebCrawler } from "@leadgraph/adapters"
+import { Database, StoreLive, Resolver, type Tenancy, CrawlerLive } from "@leadgraph/adapters"
 import type { Store } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
@@ -27,7 +27,7 @@ export interface Options {
   readonly settings: Settings.Settings
   readonly vendors: Vendors.Options
   /** Crawler options over its defaults (`EXTRACT_CORPUS_CHAR_LIMIT` comes from the settings); the `CRAWLER_*` settings win. */
-  readonly crawler?: Partial<WebCrawler.Options> | undefined
+  readonly crawler?: Partial<CrawlerLive.Options> | undefined
   /** Odoo client options over the adapter's defaults (for example its rate limit). */
   readonly odoo?: Vendors.OdooOverrides | undefined
   /** How host names resolve (default: the system's resolver, with the settings' `CRAWLER_HOSTS` pinned). */
@@ -52,7 +52,7 @@ export type Services = TenantRun.Requirements | Tenancy.Tenancy | SqlClient.SqlC
  */
 export const layer = (options: Options): Layer.Layer<Services, Store.StoreError> => {
   const database = options.database ?? Database.layer()
-  const store = PgStore.layer().pipe(Layer.provideMerge(database))
+  const store = StoreLive.layer().pipe(Layer.provideMerge(database))
   const perTenant = TenantServices.layerPg({
     caps: Settings.budgetCaps(options.settings.caps),
     timeZone: options.settings.schedule.timeZone,
@@ -60,7 +60,7 @@ export const layer = (options: Options): Layer.Layer<Services, Store.StoreError>
   })
   const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
   const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))
-  const crawler = WebCrawler.layer({
+  const crawler = CrawlerLive.layer({
     corpusCharLimit: options.settings.corpusCharLimit,
     ...options.crawler,
     ...options.settings.crawler

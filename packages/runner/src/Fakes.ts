@@ -14,8 +14,8 @@
  *
  * @since 0.1.0
  */
-import { FakeOdooServer, FakeOpenAiServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters"
-import type { FakeVendor } from "@leadgraph/adapters"
+import { FakeOdooServer, FakeOpenAiServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters/testing"
+import type { FakeVendor } from "@leadgraph/adapters/testing"
 import { Company, Store, Tenant } from "@leadgraph/core"
 import { Duration, Effect, Option, Schema } from "effect"
 import type { Scope } from "effect"

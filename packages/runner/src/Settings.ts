@@ -3,11 +3,11 @@
  * the names the system leadgraph replaces used. Each value is validated; a bad
  * one fails start-up with a `ConfigError` that names the variable. Vendor
  * keys are read by the adapters' own `layerConfig`s; the crawler's
- * `CRAWLER_*` options by `WebCrawler.config`, here.
+ * `CRAWLER_*` options by `CrawlerLive.config`, here.
  *
  * @since 0.1.0
  */
-import { Resolver, WebCrawler } from "@leadgraph/adapters"
+import { Resolver, CrawlerLive } from "@leadgraph/adapters"
 import { Llm, Lusha, Tavily, ZeroBounce } from "@leadgraph/core"
 import { Cron } from "croner"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
@@ -82,7 +82,7 @@ export interface Settings {
   /** `EXTRACT_CORPUS_CHAR_LIMIT`: characters of crawled and searched text kept for extraction. */
   readonly corpusCharLimit: number
   /** `CRAWLER_*`: the crawler options set in the environment (user agent, pages, delays, parse threads and deadline, allowed private addresses). */
-  readonly crawler: Partial<WebCrawler.Options>
+  readonly crawler: Partial<CrawlerLive.Options>
   /** `CRAWLER_HOSTS`: host names pinned to addresses for the crawler (empty: the system's resolver only). */
   readonly crawlerHosts: Readonly<Record<string, ReadonlyArray<string>>>
   /**
@@ -192,7 +192,7 @@ export const config: Config.Config<Settings> = Config.all({
     Config.withDefault(defaults.persistCrawlCorpus)
   ),
   corpusCharLimit: count("EXTRACT_CORPUS_CHAR_LIMIT", "characters of text kept for extraction", 1, defaults.corpusCharLimit),
-  crawler: WebCrawler.config,
+  crawler: CrawlerLive.config,
   crawlerHosts: Resolver.config,
   budgetLeaseSeconds: count(
     "LEADGRAPH_BUDGET_LEASE_SECONDS",

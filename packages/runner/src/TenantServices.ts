@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { PgBudgetLedger, PgCheckpoint, PgPaidResults, PgVerificationCache, type Tenancy } from "@leadgraph/adapters"
+import { BudgetLedgerLive, CheckpointLive, PaidResultsLive, VerificationCacheLive, type Tenancy } from "@leadgraph/adapters"
 import { Budget, BudgetLedger, Checkpoint, PaidResults, type RunDay, type Tenant, VerificationCache } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
 import type { Duration, Scope } from "effect"
@@ -108,16 +108,16 @@ export const layerPg = (
     Effect.map(Effect.context<Tenancy.Tenancy | SqlClient.SqlClient>(), (context) => ({
       // the run's scope over the captured one: the owner's lease ends with the run
       ledger: (tenantId, run) =>
-        PgBudgetLedger.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId, lease: options.lease }).pipe(
+        BudgetLedgerLive.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId, lease: options.lease }).pipe(
           Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
         ),
       verificationCache: (tenantId) =>
-        PgVerificationCache.make({
+        VerificationCacheLive.make({
           tenantId,
           ...(options.verificationTtl === undefined ? {} : { ttl: options.verificationTtl as never })
         }).pipe(Effect.provide(context)),
-      paidResults: (tenantId) => PgPaidResults.make({ tenantId }).pipe(Effect.provide(context)),
-      checkpoint: (tenantId) => PgCheckpoint.make(tenantId).pipe(Effect.provide(context))
+      paidResults: (tenantId) => PaidResultsLive.make({ tenantId }).pipe(Effect.provide(context)),
+      checkpoint: (tenantId) => CheckpointLive.make(tenantId).pipe(Effect.provide(context))
     }))
   )
 

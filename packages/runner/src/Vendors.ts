@@ -14,7 +14,8 @@
  *
  * @since 0.1.0
  */
-import { FakeOpenAiServer, type FakeVendors, LushaLive, OdooJsonRpc, OpenAiLlm, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
+import { LushaLive, OdooLive, LlmLive, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
+import { FakeOpenAiServer, type FakeVendors } from "@leadgraph/adapters/testing"
 import { Odoo } from "@leadgraph/core"
 import type { Budget, Llm, Lusha, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import type { HttpClient } from "@effect/platform"
@@ -30,7 +31,7 @@ export interface Options {
   readonly tavily: TavilyLive.Options
   readonly lusha: LushaLive.Options
   readonly zeroBounce: ZeroBounceLive.Options
-  readonly openAi: OpenAiLlm.Options
+  readonly openAi: LlmLive.Options
 }
 
 const perMinute = (name: string, description: string) =>
@@ -62,7 +63,7 @@ export const config: Config.Config<Options> = Config.all({
   lushaLimit: perMinute("LUSHA_REQUESTS_PER_MINUTE", "Lusha requests per minute your plan allows"),
   zeroBounce: ZeroBounceLive.config,
   zeroBounceLimit: perMinute("ZEROBOUNCE_VALIDATIONS_PER_MINUTE", "ZeroBounce single validations per minute"),
-  openAi: Config.map(OpenAiLlm.config, ({ apiKey, baseURL }) => ({ apiKey, baseURL: Option.getOrUndefined(baseURL) })),
+  openAi: Config.map(LlmLive.config, ({ apiKey, baseURL }) => ({ apiKey, baseURL: Option.getOrUndefined(baseURL) })),
   openAiLimit: perMinute("OPENAI_REQUESTS_PER_MINUTE", "OpenAI requests per minute your tier allows")
 }).pipe(Config.map((c): Options => ({
   tavily: withLimit(c.tavily, "rateLimit", c.tavilyLimit),
@@ -107,7 +108,7 @@ export const layer = (
     TavilyLive.layer(options.tavily),
     LushaLive.layer(options.lusha),
     ZeroBounceLive.layer(options.zeroBounce),
-    OpenAiLlm.layer(options.openAi)
+    LlmLive.layer(options.openAi)
   )
 
 /**
@@ -150,7 +151,7 @@ export const secretVariable = (secretRef: string): Either.Either<string, ConfigE
  * @since 0.1.0
  * @category models
  */
-export type OdooOverrides = Partial<Pick<OdooJsonRpc.Options, "rateLimit" | "timeout" | "retry">>
+export type OdooOverrides = Partial<Pick<OdooLive.Options, "rateLimit" | "timeout" | "retry">>
 
 /**
  * A tenant's Odoo, its password read (redacted) from the variable its
@@ -169,7 +170,7 @@ export const odoo = (
       const password = yield* Config.redacted(name).pipe(
         Config.withDescription(`Odoo password of ${connection.url} (database ${connection.database})`)
       )
-      return OdooJsonRpc.layer({
+      return OdooLive.layer({
         ...overrides,
         url: connection.url,
         database: connection.database,

@@ -9,7 +9,8 @@
  * the whole pipeline over the in-memory vendor fakes.
  */
 import { SqlClient } from "@effect/sql"
-import { LushaLive, OpenAiLlm, PgStore, Tenancy, TestDatabases, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
+import { StoreLive, Tenancy } from "@leadgraph/adapters"
+import { LlmFake, LushaFake, TavilyFake, TestDatabases, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Company, Crawler, Forecast, IcpRule, Lusha, Store, Tenant } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
@@ -57,13 +58,13 @@ const crawler = Layer.succeed(Crawler.Crawler, {
 /** The vendors (Lusha's contact searches recorded by domain: what the tenant paid for) over the tenant services. */
 const vendors = <R>(paid: Ref.Ref<ReadonlyArray<string>>, services: Layer.Layer<TenantServices.TenantServices, never, R>) =>
   Layer.mergeAll(
-    TavilyLive.layerFake(),
+    TavilyFake.layer(),
     Layer.effect(Lusha.Lusha, Effect.map(Lusha.Lusha, (l) => ({
       ...l,
       findContacts: (s: Lusha.ContactSearch) => Effect.zipRight(Ref.update(paid, (xs) => [...xs, s.domain]), l.findContacts(s))
-    }))).pipe(Layer.provide(LushaLive.layerFake())),
-    ZeroBounceLive.layerFake(),
-    OpenAiLlm.layerFake(),
+    }))).pipe(Layer.provide(LushaFake.layer())),
+    ZeroBounceFake.layer(),
+    LlmFake.layer(),
     crawler,
     Layer.succeed(Vendors.OdooConnector, { connect: () => Layer.die("the export is off in these runs") })
   ).pipe(Layer.provideMerge(TenantServices.layerRouted), Layer.provideMerge(services))
@@ -165,7 +166,7 @@ register("memory", Store.layerMemory(), () => TenantServices.layerMemory(caps))
 for (const target of TestDatabases.targets("calendar", process.env.DATABASE_URL)) {
   register(
     target.label,
-    PgStore.layer().pipe(Layer.provideMerge(target.database())),
+    StoreLive.layer().pipe(Layer.provideMerge(target.database())),
     (timeZone) => TenantServices.layerPg({ caps, timeZone }),
     (tenantId) =>
       Effect.gen(function*() {

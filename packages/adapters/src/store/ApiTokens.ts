@@ -134,7 +134,7 @@ export const make: Effect.Effect<Service, never, Tenancy.Tenancy | SqlClient.Sql
 
 /**
  * The Postgres tokens service over a {@link Tenancy.Tenancy} (for example
- * from `PgStore.layer`).
+ * from `StoreLive.layer`).
  *
  * @since 0.1.0
  * @category layers

@@ -15,7 +15,7 @@
  *
  * ```ts
  * for (const target of TestDatabases.targets("my_suite", process.env.DATABASE_URL)) {
- *   layer(PgStore.layer().pipe(Layer.provideMerge(target.database())))(target.label, (it) => { ... })
+ *   layer(StoreLive.layer().pipe(Layer.provideMerge(target.database())))(target.label, (it) => { ... })
  * }
  * ```
  *

@@ -47,13 +47,12 @@
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
 import { Budget, PaidResults, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
-import { Clock, Config, type ConfigError, type Duration, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
+import { Config, type ConfigError, type Duration, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
 import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as InFlight from "./internal/inflight.js"
 import * as Wire from "./internal/wire.js"
-import * as ZeroBounceData from "./testing/ZeroBounceData.js"
 
 /**
  * Options of the live adapter.
@@ -335,29 +334,3 @@ export const layerConfig = (
   ConfigError.ConfigError,
   HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache
 > => Layer.scoped(ZeroBounce.ZeroBounce, Effect.flatMap(options, make))
-
-/**
- * An in-memory ZeroBounce answering with the fake server's deterministic
- * verdicts (same seed, same verdicts), for fast tests of code that uses the
- * port. No HTTP, no cache, no budget; `credits` is unlimited.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerFake = (options?: { readonly seed?: number }): Layer.Layer<ZeroBounce.ZeroBounce> => {
-  const seed = options?.seed ?? 1
-  const verdictOf = (email: string) =>
-    Effect.map(
-      Clock.currentTimeMillis,
-      (now) => Wire.toVerdict(Wire.decodeVerdict(ZeroBounceData.verdict(seed, ZeroBounce.normalizeEmail(email), now)))
-    )
-  return Layer.succeed(ZeroBounce.ZeroBounce, {
-    verify: verdictOf,
-    verifyMany: (emails) =>
-      Effect.map(
-        Effect.forEach([...new Set(emails.map(ZeroBounce.normalizeEmail))], verdictOf),
-        (verdicts) => new ZeroBounce.Verification({ verdicts, rejected: [] })
-      ),
-    credits: Effect.succeed(1_000_000)
-  })
-}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Resolver, WebCrawler } from "@leadgraph/adapters"
+import { Resolver, CrawlerLive } from "@leadgraph/adapters"
 import { ConfigProvider, Effect, Either } from "effect"
 
 const read = <A, E>(config: Effect.Effect<A, E>, env: Record<string, string>) =>
@@ -37,10 +37,10 @@ describe("CRAWLER_HOSTS and CRAWLER_ALLOW_ADDRESSES", () => {
 
   it.effect("CRAWLER_ALLOW_ADDRESSES takes addresses and CIDRs and refuses anything else", () =>
     Effect.gen(function*() {
-      const options = yield* read(WebCrawler.config, { CRAWLER_ALLOW_ADDRESSES: "127.0.0.1/32, ::1,10.0.0.0/8" })
+      const options = yield* read(CrawlerLive.config, { CRAWLER_ALLOW_ADDRESSES: "127.0.0.1/32, ::1,10.0.0.0/8" })
       expect(options.allowAddresses).toEqual(["127.0.0.1/32", "::1", "10.0.0.0/8"])
-      expect((yield* read(WebCrawler.config, {})).allowAddresses).toBeUndefined()
-      const error = yield* Effect.either(read(WebCrawler.config, { CRAWLER_ALLOW_ADDRESSES: "127.0.0.1/33" }))
+      expect((yield* read(CrawlerLive.config, {})).allowAddresses).toBeUndefined()
+      const error = yield* Effect.either(read(CrawlerLive.config, { CRAWLER_ALLOW_ADDRESSES: "127.0.0.1/33" }))
       expect(Either.isLeft(error) && String(error.left)).toContain("CRAWLER_ALLOW_ADDRESSES")
     }))
 })

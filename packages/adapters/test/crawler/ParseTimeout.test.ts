@@ -3,7 +3,7 @@ import { Crawler } from "@leadgraph/core"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import * as WebCrawler from "../../src/crawler/WebCrawler.js"
+import * as CrawlerLive from "../../src/crawler/CrawlerLive.js"
 import * as Adversarial from "../../src/crawler/testing/Adversarial.js"
 import { crawlerOf, setup, testOptions } from "./fixture.js"
 
@@ -44,7 +44,7 @@ const slowSites = Effect.acquireRelease(
 // An ordinary fixture page parses in milliseconds; the pathological one takes hundreds.
 const parseTimeout = Duration.millis(100)
 
-describe("WebCrawler parse deadline", () => {
+describe("CrawlerLive parse deadline", () => {
   it.scopedLive("a home page past the deadline fails with ParseTimeout while a site crawled alongside keeps all its pages", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup({ parseTimeout })
@@ -80,13 +80,13 @@ describe("WebCrawler parse deadline", () => {
       const slow = yield* slowSites
       const provider = ConfigProvider.fromMap(new Map([["CRAWLER_PARSE_WORKERS", "1"], ["CRAWLER_PARSE_TIMEOUT_MS", "100"]]))
       const crawler = yield* crawlerOf(
-        WebCrawler.layerConfig(testOptions).pipe(Layer.provide(web.resolver), Layer.provide(Layer.setConfigProvider(provider)))
+        CrawlerLive.layerConfig(testOptions).pipe(Layer.provide(web.resolver), Layer.provide(Layer.setConfigProvider(provider)))
       )
       const error = yield* Effect.flip(crawler.crawl(`http://slow-home.test:${slow.port}/`))
       expect(error.reason).toBe("ParseTimeout")
       for (const [key, value] of [["CRAWLER_PARSE_WORKERS", "-1"], ["CRAWLER_PARSE_TIMEOUT_MS", "0"]] as const) {
         const bad = ConfigProvider.fromMap(new Map([[key, value]]))
-        const failure = yield* Effect.flip(Effect.withConfigProvider(WebCrawler.config, bad))
+        const failure = yield* Effect.flip(Effect.withConfigProvider(CrawlerLive.config, bad))
         expect(String(failure)).toContain(key)
       }
     }))

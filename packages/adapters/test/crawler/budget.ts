@@ -6,7 +6,7 @@
  * linear ones take well under a second, and the budget sits between.
  */
 
-/** The page limit the crawler reads (WebCrawler's default `maxBytes`). */
+/** The page limit the crawler reads (CrawlerLive's default `maxBytes`). */
 export const pageLimit = 2 * 1024 * 1024
 
 /** CPU milliseconds any one function may spend on one input of `pageLimit` characters. */

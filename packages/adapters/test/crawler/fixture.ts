@@ -6,19 +6,19 @@ import { Crawler } from "@leadgraph/core"
 import { Context, Effect, Layer } from "effect"
 import type { Scope } from "effect"
 import * as FixtureWeb from "../../src/crawler/testing/FixtureWeb.js"
-import * as WebCrawler from "../../src/crawler/WebCrawler.js"
+import * as CrawlerLive from "../../src/crawler/CrawlerLive.js"
 
-export const testOptions: Partial<WebCrawler.Options> = {
+export const testOptions: Partial<CrawlerLive.Options> = {
   allowAddresses: ["127.0.0.1/32"],
   minDelay: "20 millis",
   requestTimeout: "2 seconds",
   maxPages: 8
 }
 
-export const setup = (options?: Partial<WebCrawler.Options>) =>
+export const setup = (options?: Partial<CrawlerLive.Options>) =>
   Effect.gen(function*() {
     const web = yield* FixtureWeb.make()
-    const crawler = yield* crawlerOf(WebCrawler.layer({ ...testOptions, ...options }).pipe(Layer.provide(web.resolver)))
+    const crawler = yield* crawlerOf(CrawlerLive.layer({ ...testOptions, ...options }).pipe(Layer.provide(web.resolver)))
     return { web, crawler }
   })
 

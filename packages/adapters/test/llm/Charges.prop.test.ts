@@ -9,7 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Budget, Llm, PaidResults } from "@leadgraph/core"
 import { Effect, Either, Layer, Redacted, Schema } from "effect"
-import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
+import * as LlmLive from "../../src/llm/LlmLive.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
 import { fastAdapter, faults, figures } from "../testing/Faults.js"
 
@@ -28,7 +28,7 @@ describe("OpenAI under random faults", () => {
       const server = yield* FakeOpenAiServer.make({ apiKey: KEY, ...faults })
       const budget = yield* Budget.Budget.pipe(Effect.provide(Budget.layerMemory({ [Llm.tokenBudget]: 10_000_000 })))
       const results = yield* PaidResults.PaidResults.pipe(Effect.provide(PaidResults.layerMemory))
-      const llm = yield* OpenAiLlm.make({
+      const llm = yield* LlmLive.make({
         apiKey: Redacted.make(KEY),
         baseURL: server.baseURL,
         ...fastAdapter,

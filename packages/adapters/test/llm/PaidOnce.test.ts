@@ -8,11 +8,11 @@
  * memory.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { TestDatabases } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Budget, Llm } from "@leadgraph/core"
 import type { Context } from "effect"
 import { Effect, Layer, Redacted, Schema } from "effect"
-import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
+import * as LlmLive from "../../src/llm/LlmLive.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
 import { database, sqlStores, type Stores, storeTargets } from "../store/paidStores.js"
 import { inRun, interruptedAfter } from "../testing/Interrupt.js"
@@ -36,7 +36,7 @@ const rationaleInput = new Llm.RationaleInput({
 const start = (server: FakeOpenAiServer.FakeOpenAiServer, stores: Context.Context<Stores>) =>
   Effect.gen(function*() {
     const budget = yield* Budget.Budget.pipe(Effect.provide(Budget.layerMemory({ [Llm.tokenBudget]: 1_000_000 })))
-    const llm = yield* OpenAiLlm.make({
+    const llm = yield* LlmLive.make({
       apiKey: Redacted.make(apiKey),
       baseURL: server.baseURL,
       timeout: "5 seconds",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, Schema } from "effect"
-import * as FakeModel from "../../src/llm/internal/fakeModel.js"
+import * as FakeModel from "../../src/llm/testing/FakeModel.js"
 import * as Strict from "../../src/llm/internal/strict.js"
 
 class Address extends Schema.Class<Address>("Address")({ city: Schema.String, zip: Schema.optional(Schema.String) }) {}

@@ -7,6 +7,7 @@ import * as FakeLushaServer from "../../src/lusha/testing/FakeLushaServer.js"
 import * as LushaData from "../../src/lusha/testing/LushaData.js"
 import { rateLimitedThenRecovered } from "../testing/RateLimited.js"
 import { captureLogs, renderings } from "../testing/Secrets.js"
+import * as LushaFake from "../../src/lusha/testing/LushaFake.js"
 
 const KEY = "lusha-test-key-99aa88bb77cc"
 const SEED = 7
@@ -88,7 +89,7 @@ describe("Lusha against the fake server", () => {
       expect((yield* usage).committed).toBe(hits)
       const fake = yield* Effect.provide(
         Effect.flatMap(LushaPort.Lusha, (l) => l.lookupPeople(queries)),
-        Lusha.layerFake({ seed: SEED })
+        LushaFake.layer({ seed: SEED })
       )
       expect(fake).toEqual(answers)
     }).pipe(Effect.provide(env())))
@@ -213,14 +214,14 @@ describe("Lusha against the fake server", () => {
     }).pipe(Effect.provide(env())))
 })
 
-describe("Lusha.layerFake", () => {
+describe("LushaFake.layer", () => {
   it.scopedLive("gives the fake server's contacts for the same seed", () =>
     Effect.gen(function*() {
       const { lusha } = yield* setup()
       const live = yield* lusha.findContacts({ domain: "acme.example", limit: 4, seniorities: ["C-Level", "VP"] })
       const fake = yield* Effect.provide(
         Effect.flatMap(LushaPort.Lusha, (l) => l.findContacts({ domain: "acme.example", limit: 4, seniorities: ["C-Level", "VP"] })),
-        Lusha.layerFake({ seed: SEED })
+        LushaFake.layer({ seed: SEED })
       )
       expect(fake).toEqual(live)
     }).pipe(Effect.provide(env())))

@@ -19,6 +19,7 @@ import * as FakeLushaServer from "../../src/lusha/testing/FakeLushaServer.js"
 import * as LushaData from "../../src/lusha/testing/LushaData.js"
 import { type Stores, storeTargets } from "../store/paidStores.js"
 import { dyingAfter, inRun, interruptedAfter, until } from "../testing/Interrupt.js"
+import * as LushaFake from "../../src/lusha/testing/LushaFake.js"
 
 const KEY = "lusha-test-key-99aa88bb77cc"
 const SEED = 7
@@ -127,7 +128,7 @@ for (const target of storeTargets("lusha_paid")) {
         expect(yield* server.callsOf("POST /v2/person")).toBe(2)
         const reference = yield* Effect.provide(
           Effect.flatMap(LushaPort.Lusha, (l) => l.lookupPeople(queries)),
-          Lusha.layerFake({ seed: SEED })
+          LushaFake.layer({ seed: SEED })
         )
         expect(answers).toEqual(reference)
         const hits = answers.filter(Option.isSome).length

@@ -5,7 +5,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import type { Odoo } from "@leadgraph/core"
 import { Effect, Redacted } from "effect"
-import * as OdooJsonRpc from "../../src/odoo/OdooJsonRpc.js"
+import * as OdooLive from "../../src/odoo/OdooLive.js"
 import * as FakeOdooServer from "../../src/odoo/testing/FakeOdooServer.js"
 
 export const password = "odoo-secret-password-42"
@@ -15,11 +15,11 @@ export const fastRetry = { base: "5 millis", maxDelay: "20 millis", retries: 2, 
 /** Runs `f` with a fake Odoo and the live adapter pointed at it, over real HTTP. */
 export const withOdoo = <A, E>(
   f: (server: FakeOdooServer.FakeOdooServer, odoo: Odoo.Service) => Effect.Effect<A, E>,
-  options?: { readonly server?: FakeOdooServer.Options; readonly adapter?: Partial<OdooJsonRpc.Options> }
+  options?: { readonly server?: FakeOdooServer.Options; readonly adapter?: Partial<OdooLive.Options> }
 ) =>
   Effect.gen(function*() {
     const server = yield* FakeOdooServer.make({ password, ...options?.server })
-    const odoo = yield* OdooJsonRpc.make({
+    const odoo = yield* OdooLive.make({
       url: server.url,
       database: server.database,
       login: server.login,

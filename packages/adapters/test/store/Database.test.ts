@@ -3,7 +3,7 @@
  * the same directory finds the migrations applied and the rows written.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Database, PgStore } from "@leadgraph/adapters"
+import { Database, StoreLive } from "@leadgraph/adapters"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -18,7 +18,7 @@ describe("Database.layerEmbedded", () => {
       const root = mkdtempSync(join(tmpdir(), "leadgraph-pg-"))
       const dataDir = join(root, "pgdata")
       const open = <A, E>(effect: Effect.Effect<A, E, Store.Store>) =>
-        effect.pipe(Effect.provide(PgStore.layer().pipe(Layer.provide(Database.layerEmbedded({ dataDir })))))
+        effect.pipe(Effect.provide(StoreLive.layer().pipe(Layer.provide(Database.layerEmbedded({ dataDir })))))
       yield* open(Effect.flatMap(Store.Store, (store) =>
         Effect.zipRight(
           store.forTenant(tenantId).tenants.save({ name: "Persisted" }),

@@ -8,7 +8,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
+import { StoreLive, Tenancy } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import { RunDay, Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Option } from "effect"
 import { exportStatement, targetsStatement } from "../../src/store/internal/companies.js"
@@ -43,7 +44,7 @@ const explain = (statement: { compile: () => readonly [string, ReadonlyArray<unk
 
 for (const target of targets("explain")) {
   describe(`EXPLAIN on 100,000 companies (${target.label})`, () => {
-    const layer = PgStore.layer().pipe(Layer.provideMerge(target.database))
+    const layer = StoreLive.layer().pipe(Layer.provideMerge(target.database))
     it.layer(layer, { timeout: "180 seconds" })((it) => {
       it.effect("selection and export use their indexes, not a sort of the table", () =>
         Effect.gen(function*() {
@@ -90,7 +91,7 @@ for (const target of targets("explain")) {
           // keyset pages (on PGlite): the first page and a page in the middle
           for (const after of [undefined, [80, "80000000-0000-4000-8000-000000000000"] as const]) {
             const exported = yield* explain(
-              exportStatement(sql, tenantId, 70, { after, limit: PgStore.exportPageSize })
+              exportStatement(sql, tenantId, 70, { after, limit: StoreLive.exportPageSize })
             )
             expect(exported.map((n) => n["Node Type"])).not.toContain("Sort")
             const scan = exported.find((n) => n["Index Name"] === "lead_scores_score_idx")

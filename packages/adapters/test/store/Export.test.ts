@@ -6,7 +6,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { PgStore, Tenancy } from "@leadgraph/adapters"
+import { StoreLive, Tenancy } from "@leadgraph/adapters"
 import type { Company, Score } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Layer, Stream } from "effect"
@@ -23,7 +23,7 @@ interface Session {
 
 for (const target of targets("export")) {
   describe(`score export (${target.label})`, () => {
-    it.layer(PgStore.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
+    it.layer(StoreLive.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
       it.effect("streams through one cursor in one tenant transaction, closed when the stream ends", () =>
         Effect.gen(function*() {
           const store = yield* Store.Store

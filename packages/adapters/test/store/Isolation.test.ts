@@ -15,7 +15,8 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { describe, expect, it } from "@effect/vitest"
-import { ApiTokens, PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
+import { ApiTokens, StoreLive, Tenancy } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import type { Company } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Either, Layer, Option } from "effect"
@@ -171,7 +172,7 @@ const attacks: ReadonlyArray<Attack> = [
 
 for (const target of targets("isolation")) {
   describe(`isolation inside a tenant transaction (${target.label})`, () => {
-    const layer = ApiTokens.layer().pipe(Layer.provideMerge(PgStore.layer()), Layer.provideMerge(target.database))
+    const layer = ApiTokens.layer().pipe(Layer.provideMerge(StoreLive.layer()), Layer.provideMerge(target.database))
     it.layer(layer, { timeout: "120 seconds" })((it) => {
       for (const attack of attacks) {
         it.effect(`${attack.name} (${target.label})`, () =>

@@ -8,7 +8,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { PgBudgetLedger, PgStore, Tenancy } from "@leadgraph/adapters"
+import { BudgetLedgerLive, StoreLive, Tenancy } from "@leadgraph/adapters"
 import { BudgetLedger, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Option } from "effect"
 import { suite, tick } from "../../../core/test/engine/BudgetLedgerContract.js"
@@ -31,7 +31,7 @@ const database = (caps: BudgetLedger.Caps) =>
     return {
       // the owner's scope is the caller's (a whole context would bring the test's own)
       open: (owner: BudgetLedger.OwnerOptions) =>
-        PgBudgetLedger.make({ tenantId: T, ...caps, ...owner }).pipe(
+        BudgetLedgerLive.make({ tenantId: T, ...caps, ...owner }).pipe(
           Effect.provideService(Tenancy.Tenancy, tenancy),
           Effect.provideService(SqlClient.SqlClient, sql)
         ),
@@ -62,17 +62,17 @@ const database = (caps: BudgetLedger.Caps) =>
   })
 
 for (const target of targets("ledger_owners")) {
-  suite(target.label, PgStore.layer().pipe(Layer.provideMerge(target.database)), database, { numRuns: 20 })
+  suite(target.label, StoreLive.layer().pipe(Layer.provideMerge(target.database)), database, { numRuns: 20 })
 }
 
 for (const target of targets("ledger_owner_rows")) {
   describe(`SQL ledger owners (${target.label})`, () => {
-    it.layer(PgStore.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
+    it.layer(StoreLive.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
       it.effect("the owner's row names its run, process and day; its lease moves with the Clock", () =>
         Effect.gen(function*() {
           const sql = yield* SqlClient.SqlClient
           const tenancy = yield* Tenancy.Tenancy
-          const ledger = yield* PgBudgetLedger.make({ tenantId: T, caps: { rows: 5 }, day, runId: "run-7", process: "test:42", lease })
+          const ledger = yield* BudgetLedgerLive.make({ tenantId: T, caps: { rows: 5 }, day, runId: "run-7", process: "test:42", lease })
           expect(yield* ledger.leaseUntil).toEqual(Option.none())
           const r = Option.getOrThrow(yield* ledger.tryReserve("rows", 2))
           const owner = () =>
@@ -108,7 +108,7 @@ for (const target of targets("ledger_owner_rows")) {
                 VALUES (${T}, 'legacy', ${day.date}::date, 3, ${new Date(600_000)})`)
             )
           )
-          const ledger = yield* PgBudgetLedger.make({ tenantId: T, caps: { legacy: 10 }, day, lease })
+          const ledger = yield* BudgetLedgerLive.make({ tenantId: T, caps: { legacy: 10 }, day, lease })
           expect(yield* ledger.usage("legacy")).toEqual({ budget: "legacy", cap: 10, reserved: 3, committed: 0 })
           expect(yield* ledger.tryReserve("legacy", 8)).toEqual(Option.none())
           yield* tick(() => [ledger], "11 minutes")

@@ -4,7 +4,7 @@
  * email verification cache, each tenant-scoped under row-level security.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { PgBudgetLedger, PgCheckpoint, PgStore, PgVerificationCache } from "@leadgraph/adapters"
+import { BudgetLedgerLive, CheckpointLive, StoreLive, VerificationCacheLive } from "@leadgraph/adapters"
 import type { Checkpoint } from "@leadgraph/core"
 import { Budget, BudgetLedger, RunDay, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Effect, Exit, FastCheck as fc, Layer, Option, Scope, TestClock } from "effect"
@@ -33,10 +33,10 @@ const verdict = (email: string, status: ZeroBounce.Verdict["status"]) =>
 
 for (const target of targets("ports")) {
   describe(`SQL engine ports (${target.label})`, () => {
-    it.layer(PgStore.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
+    it.layer(StoreLive.layer().pipe(Layer.provideMerge(target.database)), { timeout: "120 seconds" })((it) => {
       it.effect("the budget service over the SQL ledger reserves, commits and releases", () =>
         Effect.gen(function*() {
-          const ledger = yield* PgBudgetLedger.make({ tenantId: A, caps: { "lusha.credits": 10 }, day })
+          const ledger = yield* BudgetLedgerLive.make({ tenantId: A, caps: { "lusha.credits": 10 }, day })
           const budget = yield* Budget.make.pipe(Effect.provideService(BudgetLedger.BudgetLedger, ledger))
           const first = yield* budget.reserve("lusha.credits", 4)
           const second = yield* budget.reserve("lusha.credits", 6)
@@ -51,7 +51,7 @@ for (const target of targets("ports")) {
           yield* budget.reserve("lusha.credits", 7)
           // an unlisted budget has a cap of 0 unless unlisted budgets are unlimited
           expect(yield* Effect.flip(budget.reserve("tavily.queries", 1))).toMatchObject({ reason: "exhausted" })
-          const open = yield* PgBudgetLedger.make({ tenantId: A, caps: {}, unlisted: "unlimited", day })
+          const open = yield* BudgetLedgerLive.make({ tenantId: A, caps: {}, unlisted: "unlimited", day })
           expect(Option.isSome(yield* open.tryReserve("tavily.queries", 1e9))).toBe(true)
         }).pipe(Effect.scoped))
 
@@ -61,10 +61,10 @@ for (const target of targets("ports")) {
           const options = { tenantId: A, caps: { [budget]: 10 }, day, lease: { ttl: "2 minutes", renewEvery: "30 seconds" } } as const
           // a process reserves and dies without settling (its scope closes: no more renewals)
           const process = yield* Scope.make()
-          const crashed = yield* Scope.extend(PgBudgetLedger.make(options), process)
+          const crashed = yield* Scope.extend(BudgetLedgerLive.make(options), process)
           expect(Option.isSome(yield* crashed.tryReserve(budget, 6))).toBe(true)
           yield* Scope.close(process, Exit.void)
-          const ledger = yield* PgBudgetLedger.make(options)
+          const ledger = yield* BudgetLedgerLive.make(options)
           expect(yield* ledger.tryReserve(budget, 5)).toEqual(Option.none())
           // within the lease the units stay reserved; after it they are spent, not given back
           yield* TestClock.adjust("3 minutes")
@@ -78,15 +78,15 @@ for (const target of targets("ports")) {
       it.effect("keeps counts per tenant and per day: the ledger's day, whatever the clock says", () =>
         Effect.gen(function*() {
           const caps = { caps: { "openai.tokens": 100 } }
-          const a = yield* PgBudgetLedger.make({ tenantId: A, ...caps, day })
-          const b = yield* PgBudgetLedger.make({ tenantId: B, ...caps, day })
+          const a = yield* BudgetLedgerLive.make({ tenantId: A, ...caps, day })
+          const b = yield* BudgetLedgerLive.make({ tenantId: B, ...caps, day })
           expect(Option.isSome(yield* a.tryReserve("openai.tokens", 100))).toBe(true)
           expect(Option.isNone(yield* a.tryReserve("openai.tokens", 1))).toBe(true)
           expect(Option.isSome(yield* b.tryReserve("openai.tokens", 100))).toBe(true)
           // a day later by the clock, a ledger still counts its own day
           yield* TestClock.adjust("1 day")
           expect(Option.isNone(yield* a.tryReserve("openai.tokens", 1))).toBe(true)
-          const next = yield* PgBudgetLedger.make({ tenantId: A, ...caps, day: nextDay })
+          const next = yield* BudgetLedgerLive.make({ tenantId: A, ...caps, day: nextDay })
           expect((yield* next.usage("openai.tokens")).reserved).toBe(0)
           expect(Option.isSome(yield* next.tryReserve("openai.tokens", 100))).toBe(true)
           expect((yield* a.usage("openai.tokens")).reserved).toBe(100)
@@ -99,8 +99,8 @@ for (const target of targets("ports")) {
           Effect.gen(function*() {
             const name = `prop.${++budgets}`
             // two ledgers over one pool stand for two processes sharing the cap
-            const one = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap }, day })
-            const two = yield* PgBudgetLedger.make({ tenantId: A, caps: { [name]: cap }, day })
+            const one = yield* BudgetLedgerLive.make({ tenantId: A, caps: { [name]: cap }, day })
+            const two = yield* BudgetLedgerLive.make({ tenantId: A, caps: { [name]: cap }, day })
             const granted = yield* Effect.forEach(
               units,
               (u, i) => (i % 2 === 0 ? one : two).tryReserve(name, u),
@@ -120,7 +120,7 @@ for (const target of targets("ports")) {
 
       it.effect("a hundred racing reservations of one unit fill a cap of 25 exactly", () =>
         Effect.gen(function*() {
-          const ledger = yield* PgBudgetLedger.make({ tenantId: B, caps: { race: 25 }, day })
+          const ledger = yield* BudgetLedgerLive.make({ tenantId: B, caps: { race: 25 }, day })
           const granted = yield* Effect.forEach(Array.from({ length: 100 }), () => ledger.tryReserve("race", 1), {
             concurrency: "unbounded"
           })
@@ -134,8 +134,8 @@ for (const target of targets("ports")) {
       it.effect("checkpoints per run, target and step, and a cache shared across runs", () =>
         Effect.gen(function*() {
           yield* seedTenants
-          const a = yield* PgCheckpoint.make(A)
-          const b = yield* PgCheckpoint.make(B)
+          const a = yield* CheckpointLive.make(A)
+          const b = yield* CheckpointLive.make(B)
           const key: Checkpoint.Key = { runId: "run-1", targetId: "c1", step: "crawl" }
           expect(yield* a.load(key)).toEqual(Option.none())
           yield* a.save(key, { pages: ["/", "/about"], bytes: 1234 })
@@ -148,15 +148,15 @@ for (const target of targets("ports")) {
           expect(yield* a.loadCached("crawl", "acme.example")).toEqual(Option.some("cached"))
           expect(yield* b.loadCached("crawl", "acme.example")).toEqual(Option.none())
           // a checkpoint for a tenant that is not registered fails as a CheckpointError
-          const ghost = yield* PgCheckpoint.make(Tenant.TenantId.make("ghost"))
+          const ghost = yield* CheckpointLive.make(Tenant.TenantId.make("ghost"))
           expect(yield* Effect.flip(ghost.save(key, 1))).toMatchObject({ _tag: "CheckpointError", operation: "save" })
         }))
 
       it.effect("the verification cache returns fresh verdicts and forgets them after the TTL", () =>
         Effect.gen(function*() {
           yield* seedTenants
-          const a = yield* PgVerificationCache.make({ tenantId: A, ttl: "30 days" })
-          const b = yield* PgVerificationCache.make({ tenantId: B })
+          const a = yield* VerificationCacheLive.make({ tenantId: A, ttl: "30 days" })
+          const b = yield* VerificationCacheLive.make({ tenantId: B })
           yield* a.putMany([verdict("Jane@Acme.example", "valid"), verdict("bob@acme.example", "invalid")])
           const hit = yield* a.getMany(["jane@acme.example", "BOB@acme.example", "new@acme.example"])
           expect([...hit.keys()].sort()).toEqual(["bob@acme.example", "jane@acme.example"])

@@ -9,7 +9,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Database, Migrations, PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
+import { Database, Migrations, StoreLive, Tenancy } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import type { Company } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, FastCheck as fc, Layer, Redacted } from "effect"
@@ -67,7 +68,7 @@ const asAppRoleWithoutTenant = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 for (const target of targets("rls")) {
   describe(`row-level security (${target.label})`, () => {
-    const layer = PgStore.layer().pipe(Layer.provideMerge(target.database))
+    const layer = StoreLive.layer().pipe(Layer.provideMerge(target.database))
     it.layer(layer, { timeout: "120 seconds" })((it) => {
       it.effect("every table with a tenant_id is listed here, with row-level security enabled and forced", () =>
         Effect.gen(function*() {

@@ -6,14 +6,15 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Database, PgStore, TestDatabases } from "@leadgraph/adapters"
+import { Database, StoreLive } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Store, Tenant } from "@leadgraph/core"
 import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { suite } from "../../../core/test/RunLockContract.js"
 import { targets } from "./harness.js"
 
 for (const target of targets("run_lock")) {
-  suite(target.label, PgStore.layer().pipe(Layer.provide(target.database)))
+  suite(target.label, StoreLive.layer().pipe(Layer.provide(target.database)))
 }
 
 const url = process.env.DATABASE_URL
@@ -26,9 +27,9 @@ const twoProcesses = (databaseUrl: string) =>
       TestDatabases.scratchSchema("run_lock_x", databaseUrl, process.env.MIGRATION_DATABASE_URL)
     )
     const schema = Context.get(base, TestDatabases.Owner).schema!
-    const a = yield* Layer.build(PgStore.layer().pipe(Layer.provide(Layer.succeedContext(base))))
+    const a = yield* Layer.build(StoreLive.layer().pipe(Layer.provide(Layer.succeedContext(base))))
     const b = yield* Layer.build(
-      PgStore.layer().pipe(
+      StoreLive.layer().pipe(
         Layer.provideMerge(Database.layerUrl({ url: Redacted.make(databaseUrl), schema, maxConnections: 4 }))
       )
     )

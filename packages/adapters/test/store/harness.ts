@@ -5,7 +5,7 @@
  * role, dropped when the suite ends, so suites are independent and can run
  * twice in a row).
  */
-import { TestDatabases } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import type { Store } from "@leadgraph/core"
 import type { Layer } from "effect"
 

@@ -6,7 +6,8 @@
  * layer once and providing it to both.
  */
 import type { SqlClient } from "@effect/sql"
-import { PgPaidResults, PgStore, PgVerificationCache, TestDatabases } from "@leadgraph/adapters"
+import { PaidResultsLive, StoreLive, VerificationCacheLive } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import type { Tenancy } from "@leadgraph/adapters"
 import { PaidResults, Store, Tenant, VerificationCache } from "@leadgraph/core"
 import { Effect, Layer } from "effect"
@@ -30,11 +31,11 @@ const seedTenant = () =>
 export const database = (
   target: TestDatabases.Target
 ): Layer.Layer<Store.Store | Tenancy.Tenancy | SqlClient.SqlClient, Store.StoreError> =>
-  Layer.provideMerge(seedTenant(), PgStore.layer().pipe(Layer.provideMerge(target.database())))
+  Layer.provideMerge(seedTenant(), StoreLive.layer().pipe(Layer.provideMerge(target.database())))
 
 /** The tenant's paid results and verification cache over a database from {@link database} (a new layer each call). */
 export const sqlStores = (): Layer.Layer<Stores, never, Tenancy.Tenancy | SqlClient.SqlClient> =>
-  Layer.merge(PgPaidResults.layer({ tenantId }), PgVerificationCache.layer({ tenantId }))
+  Layer.merge(PaidResultsLive.layer({ tenantId }), VerificationCacheLive.layer({ tenantId }))
 
 /** Memory always; PGlite always; Postgres when `DATABASE_URL` is set. */
 export const storeTargets = (suite: string): ReadonlyArray<StoreTarget> => [

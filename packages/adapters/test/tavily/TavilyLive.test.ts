@@ -6,6 +6,7 @@ import * as Tavily from "../../src/tavily/TavilyLive.js"
 import * as FakeTavilyServer from "../../src/tavily/testing/FakeTavilyServer.js"
 import { rateLimitedThenRecovered } from "../testing/RateLimited.js"
 import { captureLogs, renderings } from "../testing/Secrets.js"
+import * as TavilyFake from "../../src/tavily/testing/TavilyFake.js"
 
 const KEY = "tvly-test-0123456789abcdef"
 const fastRetry = { base: "10 millis", maxDelay: "40 millis", retries: 3, jitter: false } as const
@@ -163,14 +164,14 @@ describe("Tavily against the fake server", () => {
     }).pipe(Effect.provide(env())))
 })
 
-describe("Tavily.layerFake", () => {
+describe("TavilyFake.layer", () => {
   it.scopedLive("answers with the fake server's data for the same seed", () =>
     Effect.gen(function*() {
       const { tavily } = yield* setup()
       const live = yield* tavily.search({ query: "acme.example" })
       const fake = yield* Effect.provide(
         Effect.flatMap(TavilyPort.Tavily, (t) => t.search({ query: "acme.example" })),
-        Tavily.layerFake({ seed: 7 })
+        TavilyFake.layer({ seed: 7 })
       )
       expect(fake.results).toEqual(live.results)
     }).pipe(Effect.provide(env())))

@@ -1,7 +1,7 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { FakeVendors } from "@leadgraph/adapters"
+import { FakeVendors } from "@leadgraph/adapters/testing"
 import { Effect } from "effect"
 
 const post = (url: string, headers: Record<string, string>, body: unknown) =>

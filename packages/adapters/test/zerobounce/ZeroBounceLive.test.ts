@@ -5,6 +5,7 @@ import * as ZeroBounce from "../../src/zerobounce/ZeroBounceLive.js"
 import { rateLimitedThenRecovered } from "../testing/RateLimited.js"
 import { captureLogs, renderings } from "../testing/Secrets.js"
 import { addresses, env, KEY, setup, usage } from "./harness.js"
+import * as ZeroBounceFake from "../../src/zerobounce/testing/ZeroBounceFake.js"
 
 describe("ZeroBounce against the fake server", () => {
   it.scopedLive("verifies one address, pays once, then answers from the cache", () =>
@@ -204,7 +205,7 @@ describe("ZeroBounce against the fake server", () => {
     }).pipe(Effect.provide(env())))
 })
 
-describe("ZeroBounce.layerFake", () => {
+describe("ZeroBounceFake.layer", () => {
   it.scopedLive("gives the fake server's verdicts for the same seed", () =>
     Effect.gen(function*() {
       const { zb } = yield* setup()
@@ -212,7 +213,7 @@ describe("ZeroBounce.layerFake", () => {
       const live = yield* zb.verifyMany(emails)
       const fake = yield* Effect.provide(
         Effect.flatMap(ZeroBouncePort.ZeroBounce, (z) => z.verifyMany(emails)),
-        ZeroBounce.layerFake({ seed: 7 })
+        ZeroBounceFake.layer({ seed: 7 })
       )
       expect(fake.verdicts.map((v) => [v.email, v.status, v.subStatus])).toEqual(
         live.verdicts.map((v) => [v.email, v.status, v.subStatus])

@@ -8,7 +8,7 @@
  * - {@link Service.withTenant} runs a whole effect in one transaction: all
  *   its repository calls commit or roll back together.
  *
- * The Postgres implementation lives in `@leadgraph/adapters` (`PgStore`);
+ * The Postgres implementation lives in `@leadgraph/adapters` (`StoreLive`);
  * {@link layerMemory} keeps everything in memory.
  *
  * @since 0.1.0

@@ -6,7 +6,7 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { ApiTokens, PgStore, Tenancy } from "@leadgraph/adapters"
+import { ApiTokens, StoreLive, Tenancy } from "@leadgraph/adapters"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { targets } from "./harness.js"
@@ -16,7 +16,7 @@ const B = Tenant.TenantId.make("tokens-b")
 
 for (const target of targets("http_tokens")) {
   describe(`ApiTokens (${target.label})`, () => {
-    const layer = ApiTokens.layer().pipe(Layer.provideMerge(PgStore.layer()), Layer.provideMerge(target.database))
+    const layer = ApiTokens.layer().pipe(Layer.provideMerge(StoreLive.layer()), Layer.provideMerge(target.database))
     it.layer(layer, { timeout: "120 seconds" })((it) => {
       it.effect("creates, resolves, isolates and revokes tokens; stores only hashes", () =>
         Effect.gen(function*() {

@@ -8,7 +8,8 @@
 import { HttpServer as PlatformServer } from "@effect/platform"
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { ApiTokens, OdooDatabase, OdooJsonRpc, PgStore, TestDatabases } from "@leadgraph/adapters"
+import { ApiTokens, StoreLive } from "@leadgraph/adapters"
+import { OdooDatabase, OdooFake, TestDatabases } from "@leadgraph/adapters/testing"
 import { RunSummary, Store, Tenant } from "@leadgraph/core"
 import type { Company, Score } from "@leadgraph/core"
 import { HttpServer, Kickoffs, Vendors } from "@leadgraph/runner"
@@ -70,7 +71,7 @@ const odoo = () => Layer.unwrapEffect(Effect.sync(() => {
       connect: (tenantId) => {
         let db = dbs.get(tenantId)
         if (db === undefined) dbs.set(tenantId, db = OdooDatabase.make())
-        return OdooJsonRpc.layerFake(db)
+        return OdooFake.layer(db)
       }
     }),
     Layer.succeed(OdooDbs, dbs)
@@ -88,7 +89,7 @@ const baseUrl = () => Layer.effect(
 
 /** Everything, over a database (fresh layers: `it.layer` may share memoised layers between suites). */
 export const layer = (database: Target["database"], options?: { readonly maxBodyBytes?: number }) => {
-  const store = PgStore.layer().pipe(Layer.provideMerge(database))
+  const store = StoreLive.layer().pipe(Layer.provideMerge(database))
   const services = Layer.mergeAll(ApiTokens.layer(), launcher(), odoo()).pipe(Layer.provideMerge(store))
   const server = HttpServer.layer({
     port: 0,

@@ -10,7 +10,7 @@
  *
  * ```ts
  * const web = yield* FixtureWeb.make()
- * const crawler = WebCrawler.layer({ allowAddresses: ["127.0.0.1/32"] })
+ * const crawler = CrawlerLive.layer({ allowAddresses: ["127.0.0.1/32"] })
  *   .pipe(Layer.provide(web.resolver))
  * ```
  *

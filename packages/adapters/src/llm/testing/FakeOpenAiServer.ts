@@ -21,7 +21,7 @@
 import { type Duration, Effect, Option, Ref, Schema, type Scope } from "effect"
 import * as FakeServer from "../../internal/testing/FakeServer.js"
 import * as Prng from "../../internal/testing/Prng.js"
-import * as FakeModel from "../internal/fakeModel.js"
+import * as FakeModel from "./FakeModel.js"
 import * as Strict from "../internal/strict.js"
 import * as Wire from "../internal/wire.js"
 import type * as FakeVendor from "../../testing/FakeVendor.js"

@@ -111,6 +111,6 @@ export const make = (
         (session) => session === undefined ? Effect.void : mutex.withPermits(1)(release(tenantId, session))
       ).pipe(
         Effect.map((session) => session !== undefined),
-        Effect.withSpan("PgStore.tryLockRun", { attributes: { tenant: tenantId } })
+        Effect.withSpan("StoreLive.tryLockRun", { attributes: { tenant: tenantId } })
       )
   })

@@ -22,7 +22,7 @@
  * `parseWorkerScript`.
  *
  * ```ts
- * const CrawlerLive = WebCrawler.layer({ maxPages: 4 }).pipe(Layer.provide(Resolver.layer))
+ * const crawler = CrawlerLive.layer({ maxPages: 4 }).pipe(Layer.provide(Resolver.layer))
  * ```
  *
  * @since 0.1.0
@@ -288,7 +288,7 @@ export const make = (
         return parsed.kind === "sitemap" ? parsed.locations : []
       }).pipe(Effect.orElseSucceed((): ReadonlyArray<string> => []))
 
-    const crawl = Effect.fn("WebCrawler.crawl")(function*(website: string) {
+    const crawl = Effect.fn("CrawlerLive.crawl")(function*(website: string) {
       const started = yield* Clock.currentTimeMillis
       const start = parseWebsite(website, o.defaultScheme)
       if (start === undefined) return yield* new Crawler.CrawlerError({ reason: "InvalidUrl", url: website })

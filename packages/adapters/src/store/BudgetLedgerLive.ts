@@ -78,7 +78,7 @@ export const make = (
       tenancy.withTenant(tenantId, effect).pipe(
         mapErrors(operation),
         Effect.mapError((cause) => new BudgetLedger.LedgerError({ budget, cause })),
-        Effect.withSpan(`PgBudgetLedger.${operation}`, { attributes: { tenant: tenantId, budget } })
+        Effect.withSpan(`BudgetLedgerLive.${operation}`, { attributes: { tenant: tenantId, budget } })
       )
 
     // Registers the owner at its first reservation, and renews its lease at
@@ -108,7 +108,7 @@ export const make = (
         tenantId,
         sql`UPDATE budget_owners SET lease_until = GREATEST(lease_until, ${new Date(now + ttl)})
           WHERE id = ${ownerId}::uuid`
-      ).pipe(mapErrors("renew"), Effect.withSpan("PgBudgetLedger.renew", { attributes: { tenant: tenantId } }))
+      ).pipe(mapErrors("renew"), Effect.withSpan("BudgetLedgerLive.renew", { attributes: { tenant: tenantId } }))
       yield* Ref.update(lease, (until) => Option.some(Math.max(now + ttl, Option.getOrElse(until, () => 0))))
     })
     yield* BudgetLedger.keepLease(renew, terms)

@@ -43,7 +43,7 @@ export const make = (
       tenancy.withTenant(tenantId, effect).pipe(
         mapErrors(`paidResults.${operation}`),
         Effect.mapError((cause) => new PaidResults.PaidResultsError({ reason: "Unavailable", operation, cause })),
-        Effect.withSpan(`PgPaidResults.${operation}`, { attributes: { tenant: tenantId } })
+        Effect.withSpan(`PaidResultsLive.${operation}`, { attributes: { tenant: tenantId } })
       )
 
     const getMany = (kind: string, keys: ReadonlyArray<string>) =>

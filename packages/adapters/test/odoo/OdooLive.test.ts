@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Odoo } from "@leadgraph/core"
 import { Cause, Effect, Exit, Layer, Logger, Schema } from "effect"
-import * as OdooJsonRpc from "../../src/odoo/OdooJsonRpc.js"
+import * as OdooLive from "../../src/odoo/OdooLive.js"
 import type * as FakeOdooServer from "../../src/odoo/testing/FakeOdooServer.js"
 import { fastRetry, outcomes, password, withOdoo } from "./harness.js"
+import * as OdooFake from "../../src/odoo/testing/OdooFake.js"
 
 const company = Schema.decodeSync(Odoo.Company)
 const contact = Schema.decodeSync(Odoo.Contact)
@@ -225,7 +226,7 @@ describe("Odoo live adapter against the fake Odoo (JSON-RPC over HTTP)", () => {
           texts.push(error.message, String(error), JSON.stringify(error), Cause.pretty(Cause.fail(error)))
           yield* Effect.logError("odoo call failed", error)
         })
-      const run = (server?: FakeOdooServer.Options, adapter?: Partial<OdooJsonRpc.Options>) =>
+      const run = (server?: FakeOdooServer.Options, adapter?: Partial<OdooLive.Options>) =>
         withOdoo((_s, odoo) =>
           Effect.gen(function*() {
             const company = yield* Effect.exit(odoo.upsertCompany(acme.company))
@@ -246,7 +247,7 @@ describe("Odoo live adapter against the fake Odoo (JSON-RPC over HTTP)", () => {
     }).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture))))
 })
 
-describe("OdooJsonRpc.layerFake (in memory)", () => {
+describe("OdooFake.layer (in memory)", () => {
   it.effect("is idempotent in the same way", () =>
     Effect.gen(function*() {
       const odoo = yield* Odoo.Odoo
@@ -254,7 +255,7 @@ describe("OdooJsonRpc.layerFake (in memory)", () => {
       const second = yield* odoo.exportCompany(acme)
       expect(outcomes(first)).toEqual(["created", "created", "created", "created"])
       expect(outcomes(second)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged"])
-    }).pipe(Effect.provide(OdooJsonRpc.layerFake())))
+    }).pipe(Effect.provide(OdooFake.layer())))
 
   it.effect("maps Odoo exceptions to the same reasons", () =>
     Effect.gen(function*() {
@@ -263,5 +264,5 @@ describe("OdooJsonRpc.layerFake (in memory)", () => {
       // parent_id 999 does not exist: MissingError on create.
       expect(error.reason).toBe("BadRequest")
       expect(error.detail).toContain("MissingError")
-    }).pipe(Effect.provide(Layer.fresh(OdooJsonRpc.layerFake()))))
+    }).pipe(Effect.provide(Layer.fresh(OdooFake.layer()))))
 })

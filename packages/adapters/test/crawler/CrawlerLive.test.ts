@@ -2,14 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Crawler } from "@leadgraph/core"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as Resolver from "../../src/crawler/Resolver.js"
-import * as WebCrawler from "../../src/crawler/WebCrawler.js"
+import * as CrawlerLive from "../../src/crawler/CrawlerLive.js"
 import { expectedAddress } from "../../src/crawler/testing/sites.js"
 import { normalizePhone } from "../../src/crawler/internal/signals.js"
 import { crawlerOf, pathsOf, setup, testOptions } from "./fixture.js"
 
 const rolesOf = (r: Crawler.CrawlResult) => r.pages.map((p) => `${p.role} ${new URL(p.url).pathname}`)
 
-describe("WebCrawler on the realistic fixture sites", () => {
+describe("CrawlerLive on the realistic fixture sites", () => {
   it.scopedLive("Northwind Logistics (English, gzip, <address>, mailto)", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup()
@@ -116,7 +116,7 @@ describe("WebCrawler on the realistic fixture sites", () => {
     }))
 })
 
-describe("WebCrawler corpus and configuration", () => {
+describe("CrawlerLive corpus and configuration", () => {
   it.scopedLive("the corpus is cut deterministically at the character limit", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup({ corpusCharLimit: 300 })
@@ -126,7 +126,7 @@ describe("WebCrawler corpus and configuration", () => {
       expect(a.corpusTruncated).toBe(true)
       expect(a.corpus).toBe(b.corpus)
       expect(a.corpus.startsWith("## Home | Harbor Software\n")).toBe(true)
-      expect(WebCrawler.corpusOf(a.pages, 100_000).truncated).toBe(false)
+      expect(CrawlerLive.corpusOf(a.pages, 100_000).truncated).toBe(false)
       expect(Crawler.withoutCorpus(a).corpus).toBe("")
       expect(Crawler.withoutCorpus(a).pages.every((p) => p.text === "")).toBe(true)
     }))
@@ -139,7 +139,7 @@ describe("WebCrawler corpus and configuration", () => {
         ["CRAWLER_USER_AGENT", "AcmeBot/2.0"]
       ]))
       const crawler = yield* crawlerOf(
-        WebCrawler.layerConfig(testOptions).pipe(Layer.provide(web.resolver), Layer.provide(Layer.setConfigProvider(provider)))
+        CrawlerLive.layerConfig(testOptions).pipe(Layer.provide(web.resolver), Layer.provide(Layer.setConfigProvider(provider)))
       )
       const r = yield* crawler.crawl(web.url("vertex-energy.test"))
       expect(r.corpus.length).toBe(120)
@@ -148,11 +148,11 @@ describe("WebCrawler corpus and configuration", () => {
 
   it.scopedLive("sends the default user agent, which names leadgraph", () =>
     Effect.gen(function*() {
-      const { crawler, web } = yield* setup({ userAgent: WebCrawler.defaults.userAgent })
+      const { crawler, web } = yield* setup({ userAgent: CrawlerLive.defaults.userAgent })
       yield* crawler.crawl(web.url("orchid-biotech.test"))
       const agents = new Set((yield* web.log).map((e) => e.userAgent))
-      expect([...agents]).toEqual([WebCrawler.defaults.userAgent])
-      expect(WebCrawler.defaults.userAgent).toMatch(/^LeadGraphBot\//)
+      expect([...agents]).toEqual([CrawlerLive.defaults.userAgent])
+      expect(CrawlerLive.defaults.userAgent).toMatch(/^LeadGraphBot\//)
     }))
 
   it.scopedLive("bad websites fail with a typed error", () =>
@@ -170,7 +170,7 @@ describe("WebCrawler corpus and configuration", () => {
     Effect.gen(function*() {
       const { web } = yield* setup()
       const crawler = yield* crawlerOf(
-        WebCrawler.layer({ ...testOptions, defaultScheme: "http" }).pipe(
+        CrawlerLive.layer({ ...testOptions, defaultScheme: "http" }).pipe(
           Layer.provide(Resolver.layerStatic({ "*.test": "127.0.0.1" }))
         )
       )

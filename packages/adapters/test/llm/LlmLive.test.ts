@@ -3,8 +3,9 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Budget, Llm, PaidResults } from "@leadgraph/core"
 import { Cause, ConfigProvider, Deferred, Duration, Effect, Exit, Fiber, Layer, Logger, Redacted, Schema } from "effect"
-import * as OpenAiLlm from "../../src/llm/OpenAiLlm.js"
+import * as LlmLive from "../../src/llm/LlmLive.js"
 import * as FakeOpenAiServer from "../../src/llm/testing/FakeOpenAiServer.js"
+import * as LlmFake from "../../src/llm/testing/LlmFake.js"
 
 const apiKey = "sk-live-0123456789abcdefSECRET"
 
@@ -41,13 +42,13 @@ const withLlm = <A, E>(
   f: (server: FakeOpenAiServer.FakeOpenAiServer, llm: Llm.Service, budget: Budget.Service) => Effect.Effect<A, E>,
   options?: {
     readonly server?: FakeOpenAiServer.Options
-    readonly adapter?: Partial<OpenAiLlm.Options>
+    readonly adapter?: Partial<LlmLive.Options>
     readonly cap?: number
   }
 ) =>
   Effect.gen(function*() {
     const server = yield* FakeOpenAiServer.make({ apiKey, ...options?.server })
-    const llm = yield* OpenAiLlm.make({
+    const llm = yield* LlmLive.make({
       apiKey: Redacted.make(apiKey),
       baseURL: server.baseURL,
       timeout: "2 seconds",
@@ -157,11 +158,11 @@ describe("LLM live adapter (openai SDK) against the fake OpenAI", () => {
       const server = yield* FakeOpenAiServer.make({ apiKey })
       const provider = ConfigProvider.fromMap(new Map([["OPENAI_API_KEY", apiKey], ["OPENAI_BASE_URL", server.baseURL]]))
       const result = yield* Effect.flatMap(Llm.Llm, (llm) => llm.extract(extractRequest)).pipe(
-        Effect.provide(OpenAiLlm.layerConfig({ retry: { retries: 0 } }).pipe(Layer.provide(tokens(100_000)))),
+        Effect.provide(LlmLive.layerConfig({ retry: { retries: 0 } }).pipe(Layer.provide(tokens(100_000)))),
         Effect.withConfigProvider(provider)
       )
       expect(result.value.company).toBe("Acme GmbH")
-      const missing = yield* Effect.flip(Layer.build(OpenAiLlm.layerConfig().pipe(Layer.provide(tokens(1)))).pipe(
+      const missing = yield* Effect.flip(Layer.build(LlmLive.layerConfig().pipe(Layer.provide(tokens(1)))).pipe(
         Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
       ))
       expect(String(missing)).toContain("OPENAI_API_KEY")
@@ -376,7 +377,7 @@ describe("LLM live adapter (openai SDK) against the fake OpenAI", () => {
           Effect.flatMap(memory.getMany(kind, keys), (found) => ++reads === 2 ? Effect.as(Deferred.await(stale), found) : Effect.succeed(found))
       }
       const server = yield* FakeOpenAiServer.make({ apiKey, latency: "150 millis" })
-      const llm = yield* OpenAiLlm.make({
+      const llm = yield* LlmLive.make({
         apiKey: Redacted.make(apiKey),
         baseURL: server.baseURL,
         timeout: "2 seconds",
@@ -414,7 +415,7 @@ describe("LLM live adapter (openai SDK) against the fake OpenAI", () => {
         logs.push(`${JSON.stringify(message)} ${Cause.pretty(cause)}`)
       })
       const texts: Array<string> = []
-      const run = (server: FakeOpenAiServer.Options, adapter?: Partial<OpenAiLlm.Options>) =>
+      const run = (server: FakeOpenAiServer.Options, adapter?: Partial<LlmLive.Options>) =>
         withLlm((_s, llm) =>
           Effect.gen(function*() {
             const error = llmFailure(yield* Effect.exit(llm.extract(extractRequest)))
@@ -437,7 +438,7 @@ describe("LLM live adapter (openai SDK) against the fake OpenAI", () => {
     }))
 })
 
-describe("OpenAiLlm.layerFake (in memory)", () => {
+describe("LlmFake.layer (in memory)", () => {
   it.effect("extracts the same way and draws from the budget", () =>
     Effect.gen(function*() {
       const llm = yield* Llm.Llm
@@ -447,5 +448,5 @@ describe("OpenAiLlm.layerFake (in memory)", () => {
       expect(usage.committed).toBe(result.usage.totalTokens)
       const exhausted = failureOf(yield* Effect.exit(llm.extract({ ...extractRequest, maxOutputTokens: 10_000 })))
       expect(exhausted._tag).toBe("BudgetExhausted")
-    }).pipe(Effect.provide(OpenAiLlm.layerFake().pipe(Layer.provideMerge(tokens(5_000))))))
+    }).pipe(Effect.provide(LlmFake.layer().pipe(Layer.provideMerge(tokens(5_000))))))
 })

@@ -29,7 +29,7 @@ export const make = (
       tenancy.withTenant(tenantId, effect).pipe(
         mapErrors(`checkpoint.${operation}`),
         Effect.mapError((cause) => new Checkpoint.CheckpointError({ operation, cause })),
-        Effect.withSpan(`PgCheckpoint.${operation}`, { attributes: { tenant: tenantId } })
+        Effect.withSpan(`CheckpointLive.${operation}`, { attributes: { tenant: tenantId } })
       )
     const first = (rows: ReadonlyArray<{ readonly value: unknown }>) => Option.map(Option.fromNullable(rows[0]), (r) => r.value)
     const json = (encoded: unknown) => JSON.stringify(encoded === undefined ? null : encoded)

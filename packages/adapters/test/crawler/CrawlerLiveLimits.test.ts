@@ -2,12 +2,12 @@ import { describe, expect, it } from "@effect/vitest"
 import { Crawler } from "@leadgraph/core"
 import { Effect, Layer } from "effect"
 import * as Robots from "../../src/crawler/Robots.js"
-import * as WebCrawler from "../../src/crawler/WebCrawler.js"
+import * as CrawlerLive from "../../src/crawler/CrawlerLive.js"
 import { crawlerOf, pathsOf, setup, testOptions } from "./fixture.js"
 
 const skippedOf = (r: Crawler.CrawlResult) => r.skipped.map((s) => `${s.reason} ${new URL(s.url).pathname}`)
 
-describe("WebCrawler and robots.txt, from the access log", () => {
+describe("CrawlerLive and robots.txt, from the access log", () => {
   it.scopedLive("no URL disallowed by its host's robots.txt is ever fetched, over every fixture site", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup({ requestTimeout: "1 second", maxBytes: 64 * 1024 })
@@ -26,7 +26,7 @@ describe("WebCrawler and robots.txt, from the access log", () => {
         const effective = site.host === "robots-redirect.test"
           ? Robots.parse("User-agent: *\nDisallow: /team\n", `${web.url(site.host)}robots.txt`)
           : rules
-        expect(effective.isAllowed(`http://${entry.host}:${web.port}${entry.path}`, testOptions.userAgent ?? WebCrawler.defaults.userAgent), `${entry.host}${entry.path}`).toBe(true)
+        expect(effective.isAllowed(`http://${entry.host}:${web.port}${entry.path}`, testOptions.userAgent ?? CrawlerLive.defaults.userAgent), `${entry.host}${entry.path}`).toBe(true)
         checked++
       }
       expect(checked).toBeGreaterThan(150)
@@ -104,7 +104,7 @@ describe("WebCrawler and robots.txt, from the access log", () => {
     }))
 })
 
-describe("WebCrawler politeness, from the access log", () => {
+describe("CrawlerLive politeness, from the access log", () => {
   it.scopedLive("per-host gaps of max(Crawl-delay, minDelay) while other hosts run in parallel", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup({ minDelay: "100 millis" })
@@ -135,7 +135,7 @@ describe("WebCrawler politeness, from the access log", () => {
     }))
 })
 
-describe("WebCrawler limits", () => {
+describe("CrawlerLive limits", () => {
   it.scopedLive("the endless page is cut at maxBytes, the drip times out, binary is not parsed", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup({ maxBytes: 64 * 1024, requestTimeout: "1 second" })
@@ -172,7 +172,7 @@ describe("WebCrawler limits", () => {
     }))
 })
 
-describe("WebCrawler and private addresses (no SSRF)", () => {
+describe("CrawlerLive and private addresses (no SSRF)", () => {
   it.scopedLive("links and redirects to private addresses are refused before any connection", () =>
     Effect.gen(function*() {
       const { crawler, web } = yield* setup()
@@ -208,7 +208,7 @@ describe("WebCrawler and private addresses (no SSRF)", () => {
     Effect.gen(function*() {
       const { web } = yield* setup()
       const crawler = yield* crawlerOf(
-        WebCrawler.layer({ minDelay: "10 millis" }).pipe(Layer.provide(web.resolver))
+        CrawlerLive.layer({ minDelay: "10 millis" }).pipe(Layer.provide(web.resolver))
       )
       const error = yield* Effect.flip(crawler.crawl(web.url("northwind-logistics.test")))
       expect(error.reason).toBe("AddressRefused")

@@ -14,7 +14,7 @@
  * @internal
  */
 import * as Prng from "../../internal/testing/Prng.js"
-import type { Node } from "./strict.js"
+import type { Node } from "../internal/strict.js"
 
 const isNode = (u: unknown): u is Node => typeof u === "object" && u !== null && !Array.isArray(u)
 

@@ -46,7 +46,7 @@ export const make = (
       tenancy.withTenant(tenantId, effect).pipe(
         mapErrors(operation),
         Effect.mapError((cause) => new VerificationCache.VerificationCacheError({ reason: "Unavailable", cause })),
-        Effect.withSpan(`PgVerificationCache.${operation}`, { attributes: { tenant: tenantId } })
+        Effect.withSpan(`VerificationCacheLive.${operation}`, { attributes: { tenant: tenantId } })
       )
 
     const getMany = (emails: ReadonlyArray<string>) =>

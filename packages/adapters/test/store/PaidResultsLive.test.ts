@@ -7,7 +7,8 @@
  */
 import { SqlClient } from "@effect/sql"
 import { expect, layer } from "@effect/vitest"
-import { PgPaidResults, PgStore, Tenancy, TestDatabases } from "@leadgraph/adapters"
+import { PaidResultsLive, StoreLive, Tenancy } from "@leadgraph/adapters"
+import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer } from "effect"
 import { suite } from "../../../core/test/PaidResultsContract.js"
@@ -16,14 +17,14 @@ import { database, tenantId } from "./paidStores.js"
 const targets = TestDatabases.targets("paid_results", process.env.DATABASE_URL, process.env.MIGRATION_DATABASE_URL)
 
 for (const target of targets) {
-  suite(target.label, PgPaidResults.layer({ tenantId }).pipe(Layer.provide(database(target))))
+  suite(target.label, PaidResultsLive.layer({ tenantId }).pipe(Layer.provide(database(target))))
 }
 
 const A = Tenant.TenantId.make("paid-a")
 const B = Tenant.TenantId.make("paid-b")
 
 for (const target of targets) {
-  layer(PgStore.layer().pipe(Layer.provideMerge(target.database())), { timeout: "120 seconds" })(
+  layer(StoreLive.layer().pipe(Layer.provideMerge(target.database())), { timeout: "120 seconds" })(
     `paid results under row-level security (${target.label})`,
     (it) => {
       it.effect("paid_results has row-level security enabled and forced", () =>
@@ -39,8 +40,8 @@ for (const target of targets) {
         Effect.gen(function*() {
           const store = yield* Store.Store
           yield* Effect.forEach([A, B], (id) => store.forTenant(id).tenants.save({ name: id }), { discard: true })
-          const a = yield* PgPaidResults.make({ tenantId: A })
-          const b = yield* PgPaidResults.make({ tenantId: B })
+          const a = yield* PaidResultsLive.make({ tenantId: A })
+          const b = yield* PaidResultsLive.make({ tenantId: B })
           yield* a.putMany("lusha.enrich/v1", [["same-key", { from: "a" }]], "1 hour")
           expect((yield* b.getMany("lusha.enrich/v1", ["same-key"])).size).toBe(0)
           yield* b.putMany("lusha.enrich/v1", [["same-key", { from: "b" }]], "1 hour")
@@ -62,7 +63,7 @@ for (const target of targets) {
 
       it.effect("a tenant that is not registered cannot store entries: the write fails as Unavailable", () =>
         Effect.gen(function*() {
-          const ghost = yield* PgPaidResults.make({ tenantId: Tenant.TenantId.make("paid-ghost") })
+          const ghost = yield* PaidResultsLive.make({ tenantId: Tenant.TenantId.make("paid-ghost") })
           expect(yield* Effect.flip(ghost.putMany("k", [["x", 1]], "1 hour"))).toMatchObject({
             _tag: "PaidResultsError",
             operation: "put"

@@ -24,10 +24,10 @@
  *
  * @example
  * ```ts
- * import { Database, PgStore } from "@leadgraph/adapters"
+ * import { Database, StoreLive } from "@leadgraph/adapters"
  * import { Layer } from "effect"
  *
- * const StoreLive = PgStore.layer().pipe(Layer.provide(Database.layer()))
+ * const store = StoreLive.layer().pipe(Layer.provide(Database.layer()))
  * ```
  *
  * @since 0.1.0
@@ -69,7 +69,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
       const run: Run = (operation, effect) =>
         tenancy.withTenant(tenantId, effect).pipe(
           mapErrors(operation),
-          Effect.withSpan(`PgStore.${operation}`, { attributes: { tenant: tenantId } })
+          Effect.withSpan(`StoreLive.${operation}`, { attributes: { tenant: tenantId } })
         )
       const context: Context = { sql, tenantId, run }
       const exportPages = (minScore: number) =>
@@ -100,7 +100,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
               ? exportPages(minScore)
               : tenancy.withTenantStream(tenantId, exportStatement(sql, tenantId, minScore).stream).pipe(
                 Stream.mapError((e) => isSqlError(e) ? fromSqlError("exportScores", e) : e),
-                Stream.withSpan("PgStore.exportScores", { attributes: { tenant: tenantId } })
+                Stream.withSpan("StoreLive.exportScores", { attributes: { tenant: tenantId } })
               )))
       }
     }
@@ -109,7 +109,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
       listActiveTenants: (filter) =>
         tenancy.registry(listActiveTenants({ sql }, filter)).pipe(
           mapErrors("listActiveTenants"),
-          Effect.withSpan("PgStore.listActiveTenants")
+          Effect.withSpan("StoreLive.listActiveTenants")
         ),
       forTenant,
       // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type

@@ -18,7 +18,7 @@
  * made before the ref costs one `write` more, once.
  *
  * ```ts
- * const OdooLive = OdooJsonRpc.layer({
+ * const odoo = OdooLive.layer({
  *   url: "https://acme.odoo.com", database: "acme", login: "bot@acme.example",
  *   password: Redacted.make(apiKey)
  * }).pipe(Layer.provide(NodeHttpClient.layerUndici))
@@ -33,7 +33,6 @@ import { Effect, Layer, Option, Redacted, Ref, SynchronizedRef } from "effect"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as Protocol from "./internal/protocol.js"
 import * as Upsert from "./internal/upsert.js"
-import * as OdooDatabase from "./testing/OdooDatabase.js"
 
 /**
  * How to reach one Odoo database.
@@ -163,31 +162,3 @@ export const layerConfig = (
   config: Config.Config<Options>
 ): Layer.Layer<Odoo.Odoo, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.scoped(Odoo.Odoo, Effect.flatMap(config, make))
-
-/**
- * An in-memory Odoo (the fake server's database, no HTTP) for fast tests of
- * code that exports leads. Pass a database to inspect its records.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerFake = (database?: OdooDatabase.OdooDatabase): Layer.Layer<Odoo.Odoo> =>
-  Layer.sync(Odoo.Odoo, () => {
-    const db = database ?? OdooDatabase.make()
-    const execute: Upsert.Execute = (model, method, args, kwargs) =>
-      Effect.try({
-        try: () => db.execute(model, method, args, kwargs ?? {}),
-        catch: (cause) =>
-          cause instanceof OdooDatabase.OdooException
-            ? new Odoo.OdooError({
-              reason: Protocol.reasonOfRpcError({
-                code: 200,
-                message: "Odoo Server Error",
-                data: { name: cause.exceptionName, message: cause.message }
-              }),
-              detail: `${cause.exceptionName}: ${cause.message}`
-            })
-            : new Odoo.OdooError({ reason: "ServerError", detail: "the fake database failed", cause })
-      })
-    return Upsert.makeService(execute, (self) => self)
-  })
