@@ -76,10 +76,10 @@ import { Worker } from "node:worker_threads"
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { Database, StoreLive, Resolver, CrawlerLive } from "@leadgraph/adapters"
-import { FakeOdooServer, type FakeVendors } from "@leadgraph/adapters/testing"
-import { Company, Events, RunSummary, Store, Tenant } from "@leadgraph/core"
-import { Demo, Nightly, Settings, TenantRun, TenantServices, Vendors } from "@leadgraph/runner"
+import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
+import { FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
+import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant, TenantServices } from "@leadgraph/core"
+import { Demo, Settings } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
@@ -183,7 +183,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
   Effect.gen(function*() {
     const { ready, worker } = yield* startWorld(o, origin)
     const fixtureUrl = (host: string) => `http://${host}:${ready.fixturePort}/`
-    const base = Vendors.forFakes({
+    const base = FakeVendors.vendorOptions({
       tavily: { url: ready.urls.tavily },
       lusha: { url: ready.urls.lusha },
       zeroBounce: { url: ready.urls.zeroBounce },
@@ -226,7 +226,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       : Database.layerEmbedded({ dataDir: "memory://" })
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const caps = Settings.budgetCaps(hugeCaps)
-    const perTenant = TenantServices.layerPg({ caps, timeZone: Settings.defaults.schedule.timeZone })
+    const perTenant = TenantServicesLive.layer({ caps, timeZone: Settings.defaults.schedule.timeZone })
     const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
     const vendorLayer = Vendors.layer(vendors).pipe(Layer.provideMerge(routed))
     const crawler = CrawlerLive.layer({
@@ -267,7 +267,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
         }
         if (event._tag === "StepFinished" && event.outcome === "Failed") {
           const reason = (event.error as { readonly reason?: unknown } | null)?.reason
-          const text = TenantRun.errorText(event.error).replace(/https?:\/\/\S+/g, "<url>").slice(0, 100)
+          const text = EnrichmentRun.errorText(event.error).replace(/https?:\/\/\S+/g, "<url>").slice(0, 100)
           const key = `${event.step}: ${typeof reason === "string" ? `[${reason}] ` : ""}${text}`
           failures[key] = (failures[key] ?? 0) + 1
         }
@@ -284,9 +284,10 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       const texts0 = new Map(sqlTexts)
       const wall0 = scaled.wallMillis()
       const started = yield* Clock.currentTimeMillis
-      const result = yield* TenantRun.run({
+      const result = yield* EnrichmentRun.run({
         tenantId,
         runDay: Nightly.dayIn(started, Settings.defaults.schedule.timeZone),
+        timeZone: Settings.defaults.schedule.timeZone,
         cap: o.companies,
         concurrency: o.concurrency,
         caps,

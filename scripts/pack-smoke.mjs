@@ -3,7 +3,8 @@
 // runner (built first: `npm run build`), installs the tarballs with their
 // peers into a new project outside the workspace, imports them from ESM
 // and from CommonJS, type-checks a consumer with `skipLibCheck: false`, and
-// runs the installed `leadgraph` binary (`--help`, `graph`).
+// runs the installed `leadgraph` binary (`--help`, `graph`) and the plain
+// `node` examples (`examples/promise-graph.mjs`).
 // `node scripts/pack-smoke.mjs [--keep]`
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -50,7 +51,7 @@ step("installed the tarballs and their peers")
 
 // 3. ESM and CommonJS
 const esm = `
-import { Engine, Graph, Pipeline, Store } from "@leadgraph/core"
+import { Engine, EnrichmentRun, Graph, Pipeline, Store } from "@leadgraph/core"
 import { StoreLive, CrawlerLive } from "@leadgraph/adapters"
 import { FakeVendors } from "@leadgraph/adapters/testing"
 import { Cli, Fakes, Settings } from "@leadgraph/runner"
@@ -78,7 +79,7 @@ step("imported from ESM and from CommonJS")
 writeFileSync(join(app, "consumer.ts"), `
 import { Engine, Pipeline, Store, Tenant } from "@leadgraph/core"
 import { Database, StoreLive, CrawlerLive } from "@leadgraph/adapters"
-import { Settings, TenantRun } from "@leadgraph/runner"
+import { Settings } from "@leadgraph/runner"
 import { Effect, Layer } from "effect"
 
 const store: Layer.Layer<Store.Store, Store.StoreError> = StoreLive.layer().pipe(Layer.provide(Database.layer()))
@@ -90,7 +91,7 @@ export const program = Effect.gen(function*() {
   const s = yield* Store.Store
   return s.forTenant(tenant)
 }).pipe(Effect.provide(store))
-export type Options = TenantRun.Options
+export type Options = EnrichmentRun.Options
 export const plan = Engine.plan
 export { caps, names, pages }
 `)
@@ -123,6 +124,22 @@ if (!/fakes/.test(help) || !/nightly/.test(help)) throw new Error(`leadgraph --h
 const graph = run(join(app, "node_modules", ".bin", "leadgraph"), ["graph"], app)
 if (!graph.includes("crawl")) throw new Error(`leadgraph graph printed no graph:\n${graph}`)
 step("ran the installed leadgraph binary (--help, graph)")
+
+// 6. examples that run with plain node against the installed packages
+writeFileSync(join(app, "promise-graph.mjs"), readFileSync(join(root, "examples", "promise-graph.mjs")))
+const example = run(process.execPath, ["promise-graph.mjs"], app)
+for (const line of [
+  "run 1: 3/3 targets succeeded, 0/12 steps restored",
+  "run 2: 3/3 targets succeeded, 12/12 steps restored",
+  "acme-analytics.example software  score 85",
+  "store: 3 companies for tenant demo"
+]) {
+  if (example.includes(line)) continue
+  process.stderr.write(`examples/promise-graph.mjs did not print "${line}":\n${example}\n`)
+  if (!keep) rmSync(work, { recursive: true, force: true })
+  process.exit(1)
+}
+step("ran examples/promise-graph.mjs (3 targets, a resumed run restoring every step)")
 
 if (keep) console.log(`pack: kept ${work}`)
 else rmSync(work, { recursive: true, force: true })

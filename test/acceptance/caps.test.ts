@@ -5,9 +5,9 @@
  * skipped for budget, not failed, and the run is partial, not failed.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Store } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Settings, TenantRun } from "@leadgraph/runner"
+import { Settings } from "@leadgraph/runner"
 import { Effect, Option } from "effect"
 import { finished, makeWorld, stepOf, targets } from "./harness.js"
 
@@ -22,7 +22,7 @@ describe.each(targets)("acceptance: vendor caps ($label)", ({ database }) => {
       const tenant = world.tenants[0]!
       const options = yield* world.options(tenant.id)
       expect(options.caps).toEqual(Settings.budgetCaps(world.settings.caps))
-      const result = finished(yield* world.use(TenantRun.run(options)))
+      const result = finished(yield* world.use(EnrichmentRun.run(options)))
 
       const lusha = {
         credits: yield* world.fakes.lusha.creditsUsed,

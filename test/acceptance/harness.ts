@@ -9,9 +9,9 @@
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { type FakeVendors, TestDatabases } from "@leadgraph/adapters/testing"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
-import { Demo, Environment, Nightly, Settings, TenantRun } from "@leadgraph/runner"
+import { Demo, Environment, Settings } from "@leadgraph/runner"
 import { Clock, Data, Effect, Layer, Logger, LogLevel } from "effect"
 import type { Scope } from "effect"
 
@@ -33,7 +33,7 @@ export interface World extends Omit<Demo.World, "use"> {
   /** Runs an effect in the environment (with the tenants' Odoo secrets, logs above warnings muted). */
   readonly use: <A, E>(effect: Effect.Effect<A, E, Environment.Services>) => Effect.Effect<A, E>
   /** One tenant's run options with the suite's defaults (export to Odoo off unless asked). */
-  readonly options: (tenantId: Tenant.TenantId, overrides?: Partial<TenantRun.Options>) => Effect.Effect<TenantRun.Options>
+  readonly options: (tenantId: Tenant.TenantId, overrides?: Partial<EnrichmentRun.Options>) => Effect.Effect<EnrichmentRun.Options>
 }
 
 /** Builds a world for the life of the scope (the demo's world, logs above warnings muted). */
@@ -49,8 +49,8 @@ export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.Sto
     const { fakes, odoo, settings, web } = world
     const use = <A, E>(effect: Effect.Effect<A, E, Environment.Services>) =>
       world.use(effect).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
-    const runOptions = (tenantId: Tenant.TenantId, overrides?: Partial<TenantRun.Options>) =>
-      Effect.map(Clock.currentTimeMillis, (now): TenantRun.Options => ({
+    const runOptions = (tenantId: Tenant.TenantId, overrides?: Partial<EnrichmentRun.Options>) =>
+      Effect.map(Clock.currentTimeMillis, (now): EnrichmentRun.Options => ({
         tenantId,
         runDay: Nightly.dayIn(now, settings.schedule.timeZone),
         timeZone: settings.schedule.timeZone,
@@ -64,13 +64,13 @@ export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.Sto
   })
 
 /** The result of a run that was not a dry run (fails the test otherwise). */
-export const finished = (result: TenantRun.Result): TenantRun.Finished => {
+export const finished = (result: EnrichmentRun.Result): EnrichmentRun.Finished => {
   if (result._tag !== "Finished") throw new Error(`expected a finished run, got ${result._tag}`)
   return result
 }
 
 /** One step's counts in a run summary. */
-export const stepOf = (result: TenantRun.Finished, step: string) => {
+export const stepOf = (result: EnrichmentRun.Finished, step: string) => {
   const found = result.summary.steps.find((s) => s.step === step)
   if (found === undefined) throw new Error(`no step ${step} in the summary`)
   return found

@@ -5,9 +5,9 @@
  * tables' owner's view of every row.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Store } from "@leadgraph/core"
+import { Nightly, Store } from "@leadgraph/core"
 import type { Company } from "@leadgraph/core"
-import { Nightly, Settings } from "@leadgraph/runner"
+import { Settings } from "@leadgraph/runner"
 import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Context, Effect, Layer, Option } from "effect"
 import { asAdmin, finished, makeWorld, targets } from "./harness.js"

@@ -13,9 +13,9 @@
  */
 import { expect, layer } from "@effect/vitest"
 import type { Forecast } from "@leadgraph/core"
-import { TenantRun } from "@leadgraph/runner"
 import { Context, Effect, Layer } from "effect"
 import { countCompletions, finished, makeWorld, stepOf, targets } from "./harness.js"
+import { EnrichmentRun } from "@leadgraph/core"
 
 const companies = 20
 /** A high export threshold: some leads reach Odoo, not all (the fake Odoo is rate-limited to 10 calls a second). */
@@ -42,8 +42,8 @@ interface Findings {
   readonly forecast: Forecast.Forecast
   readonly secondForecast: Forecast.Forecast
   readonly planned: number
-  readonly first: TenantRun.Finished
-  readonly second: TenantRun.Finished
+  readonly first: EnrichmentRun.Finished
+  readonly second: EnrichmentRun.Finished
   readonly afterFirst: Counters
   readonly afterSecond: Counters
   readonly firstKinds: Record<string, number>
@@ -93,22 +93,22 @@ const scenario = (database: ReturnType<(typeof targets)[number]["database"]>) =>
       })
 
       const before = yield* counters
-      const plan = yield* world.use(TenantRun.run(yield* world.options(tenant.id, { dryRun: true, knobs })))
+      const plan = yield* world.use(EnrichmentRun.run(yield* world.options(tenant.id, { dryRun: true, knobs })))
       if (plan._tag !== "Planned") throw new Error("expected a plan")
       const afterPlan = yield* counters
 
       const first = yield* countCompletions(
         fakes,
-        world.use(TenantRun.run(yield* world.options(tenant.id, { knobs }))).pipe(Effect.map(finished))
+        world.use(EnrichmentRun.run(yield* world.options(tenant.id, { knobs }))).pipe(Effect.map(finished))
       )
       const afterFirst = yield* counters
       const odooFirst = snapshot()
-      const secondPlan = yield* world.use(TenantRun.run(yield* world.options(tenant.id, { dryRun: true, knobs, rerun: true })))
+      const secondPlan = yield* world.use(EnrichmentRun.run(yield* world.options(tenant.id, { dryRun: true, knobs, rerun: true })))
       if (secondPlan._tag !== "Planned") throw new Error("expected a plan")
       expect(yield* counters, "a dry run calls no vendor").toEqual(afterFirst)
       const second = yield* countCompletions(
         fakes,
-        world.use(TenantRun.run(yield* world.options(tenant.id, { knobs, rerun: true }))).pipe(Effect.map(finished))
+        world.use(EnrichmentRun.run(yield* world.options(tenant.id, { knobs, rerun: true }))).pipe(Effect.map(finished))
       )
       const afterSecond = yield* counters
       return {

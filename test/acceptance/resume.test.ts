@@ -10,9 +10,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Tenancy } from "@leadgraph/adapters"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Store } from "@leadgraph/core"
 import type { Run, Tenant } from "@leadgraph/core"
-import { TenantRun } from "@leadgraph/runner"
 import { Effect, Fiber, Option } from "effect"
 import { countCompletions, finished, makeWorld, targets } from "./harness.js"
 
@@ -65,7 +64,7 @@ describe.each(targets)("acceptance: resume ($label)", ({ database }) => {
 
       // First attempt: interrupted once some companies are recorded and some others are between
       // their crawl and their extraction (the LLM answers slowly, so that moment lasts).
-      const fiber = yield* Effect.fork(world.use(TenantRun.run(options)))
+      const fiber = yield* Effect.fork(world.use(EnrichmentRun.run(options)))
       const midway = (p: Effect.Effect.Success<ReturnType<typeof progress>>) =>
         p.outcomes.length > 0 && (p.checkpoints["crawl"] ?? 0) > (p.checkpoints["extract"] ?? 0)
       while (!midway(yield* world.use(progress(tenant.id, runId))) && fiber.unsafePoll() === null) {
@@ -88,7 +87,7 @@ describe.each(targets)("acceptance: resume ($label)", ({ database }) => {
       // Second attempt, same run id: resumes.
       const resumed = yield* countCompletions(
         fakes,
-        world.use(TenantRun.run(options)).pipe(Effect.map(finished))
+        world.use(EnrichmentRun.run(options)).pipe(Effect.map(finished))
       )
       const result = resumed.value
       expect(result.resumed).toBe(true)

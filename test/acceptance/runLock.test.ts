@@ -7,9 +7,9 @@
  * free the tenant runs again.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Nightly, Report, Settings, TenantRun } from "@leadgraph/runner"
+import { Report, Settings } from "@leadgraph/runner"
 import { Cause, Effect, Exit, Option } from "effect"
 import { finished, makeWorld, targets } from "./harness.js"
 
@@ -30,10 +30,10 @@ describe.each(targets)("acceptance: one run per tenant ($label)", ({ database })
         const store = yield* Store.Store
         expect(yield* store.tryLockRun(a!.id)).toBe(true)
         const before = yield* vendorCalls
-        const exit = yield* Effect.exit(TenantRun.run(options))
+        const exit = yield* Effect.exit(EnrichmentRun.run(options))
         const calls = (yield* vendorCalls) - before
         const recorded = yield* store.forTenant(a!.id).runs.get(runId as Run.RunId)
-        const planned = yield* TenantRun.run({ ...options, dryRun: true })
+        const planned = yield* EnrichmentRun.run({ ...options, dryRun: true })
         const nightly = yield* Nightly.run({
           tenantConcurrency: 2,
           dailyCap: world.settings.schedule.dailyCapPerTenant,
@@ -45,7 +45,7 @@ describe.each(targets)("acceptance: one run per tenant ($label)", ({ database })
 
       expect(Exit.isFailure(held.exit)).toBe(true)
       const error = Exit.isFailure(held.exit) ? Option.getOrUndefined(Cause.failureOption(held.exit.cause)) : undefined
-      expect(error).toBeInstanceOf(TenantRun.RunInProgress)
+      expect(error).toBeInstanceOf(EnrichmentRun.RunInProgress)
       expect(error).toMatchObject({ _tag: "RunInProgress", tenantId: a!.id })
       expect(held.calls).toBe(0)
       expect(Option.isNone(held.recorded)).toBe(true)
@@ -61,7 +61,7 @@ describe.each(targets)("acceptance: one run per tenant ($label)", ({ database })
       expect(Report.nightly(held.nightly)).toMatch(new RegExp(`${a!.id}\\s+busy`))
 
       // the lock's scope closed with its holder: the tenant runs, under the same id, from scratch
-      const after = finished(yield* world.use(TenantRun.run(options)))
+      const after = finished(yield* world.use(EnrichmentRun.run(options)))
       expect(after.runId).toBe(runId)
       expect(after.resumed).toBe(false)
       expect(after.summary.targets.total).toBe(2)

@@ -14,9 +14,8 @@
 import { SqlClient } from "@effect/sql"
 import { Tenancy } from "@leadgraph/adapters"
 import { describe, expect, it } from "@effect/vitest"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
 import type { Run, Tenant } from "@leadgraph/core"
-import { Nightly, TenantRun } from "@leadgraph/runner"
 import { Effect, Logger, Option } from "effect"
 import { finished, makeWorld, targets } from "./harness.js"
 
@@ -53,7 +52,7 @@ describe.each(targets)("acceptance: vendor faults ($label)", ({ database }) => {
       const lines: Array<string> = []
       const capture = Logger.make((entry) => void lines.push(Logger.logfmtLogger.log(entry)))
       const result = finished(
-        yield* world.use(TenantRun.run(options).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture))))
+        yield* world.use(EnrichmentRun.run(options).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, capture))))
       )
 
       // the crawl, the extraction and the score still ran: every company is partial, none succeeded
@@ -104,7 +103,7 @@ describe.each(targets)("acceptance: vendor faults ($label)", ({ database }) => {
         }
       })
       const tenant = world.tenants[0]!
-      const result = finished(yield* world.use(TenantRun.run(yield* world.options(tenant.id))))
+      const result = finished(yield* world.use(EnrichmentRun.run(yield* world.options(tenant.id))))
       expect(result.summary.targets.total).toBe(companies)
       const { lusha, openAi, tavily, zeroBounce } = world.fakes
       const charged = {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { OdooDatabase } from "@leadgraph/adapters/testing"
-import { Company, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
-import { TenantRun } from "@leadgraph/runner"
+import { Company, EnrichmentRun, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Deferred, Effect, Option, TestClock } from "effect"
 import * as World from "./harness.js"
 
@@ -19,9 +18,10 @@ const sites = new Map<string, World.Site>([
   ["delta-robotics.example", { corpus: "Robotics. Tiny site." }]
 ])
 
-const options = (overrides?: Partial<TenantRun.Options>): TenantRun.Options => ({
+const options = (overrides?: Partial<EnrichmentRun.Options>): EnrichmentRun.Options => ({
   tenantId,
   runDay: "2026-11-28",
+  timeZone: "Asia/Singapore",
   cap: 100,
   concurrency: 4,
   caps: {},
@@ -39,7 +39,7 @@ const setup = (caps?: Readonly<Record<string, number>>) => {
 const seedTenant = World.seedTenant(tenantId, domains.map((d) => World.company(d)), rules)
 const seed = Effect.zipRight(TestClock.setTime(Date.parse("2026-11-28T12:00:00Z")), seedTenant)
 
-const finished = (r: TenantRun.Result) => {
+const finished = (r: EnrichmentRun.Result) => {
   if (r._tag !== "Finished") throw new Error("expected a finished run")
   return r
 }
@@ -49,7 +49,7 @@ describe("the enrichment pipeline", () => {
     const { counters, layer, odoo } = setup()
     return Effect.gen(function*() {
       yield* seed
-      const run = finished(yield* TenantRun.run(options()))
+      const run = finished(yield* EnrichmentRun.run(options()))
       expect(run.summary.targets.total).toBe(4)
       expect(run.summary.targets.failed).toBe(0)
       const store = (yield* Store.Store).forTenant(tenantId)
@@ -80,7 +80,7 @@ describe("the enrichment pipeline", () => {
     const { layer } = setup({ "openai.tokens": 0, "lusha.lookups": 100, "zerobounce.verifications": 100, "tavily.queries": 10 })
     return Effect.gen(function*() {
       yield* seed
-      const run = finished(yield* TenantRun.run(options()))
+      const run = finished(yield* EnrichmentRun.run(options()))
       const byStep = Object.fromEntries(run.summary.steps.map((s) => [s.step, s]))
       expect(byStep["extract"]!.succeeded).toBe(4)
       expect(byStep["rationale"]!.skipped.budget).toBe(4)
@@ -99,7 +99,7 @@ describe("the enrichment pipeline", () => {
     const { counters, layer } = World.make({ sites: down, odoo })
     return Effect.gen(function*() {
       yield* seedTenant
-      const run = finished(yield* TenantRun.run(options()))
+      const run = finished(yield* EnrichmentRun.run(options()))
       expect(run.summary.targets).toMatchObject({ total: 4, partial: 1, failed: 0 })
       expect(counters["tavily.search"]).toBe(2)
       const recorded = Option.getOrThrow(yield* (yield* Store.Store).forTenant(tenantId).runs.get(run.runId as never))
@@ -111,11 +111,11 @@ describe("the enrichment pipeline", () => {
     const { counters, layer } = setup()
     return Effect.gen(function*() {
       yield* seed
-      yield* TenantRun.run(options())
+      yield* EnrichmentRun.run(options())
       const verified = counters["zerobounce.emails"]!
-      const again = finished(yield* TenantRun.run(options()))
+      const again = finished(yield* EnrichmentRun.run(options()))
       expect(again.summary.targets.total).toBe(0)
-      const rerun = finished(yield* TenantRun.run(options({ rerun: true })))
+      const rerun = finished(yield* EnrichmentRun.run(options({ rerun: true })))
       expect(rerun.summary.targets.total).toBe(4)
       expect(counters["zerobounce.emails"]).toBe(verified)
       const rationale = rerun.summary.steps.find((s) => s.step === "rationale")!
@@ -127,9 +127,9 @@ describe("the enrichment pipeline", () => {
     const { counters, layer } = setup()
     return Effect.gen(function*() {
       yield* seed
-      const first = finished(yield* TenantRun.run(options()))
+      const first = finished(yield* EnrichmentRun.run(options()))
       const before = { ...counters }
-      const again = finished(yield* TenantRun.run(options({ runId: first.runId })))
+      const again = finished(yield* EnrichmentRun.run(options({ runId: first.runId })))
       expect(again.resumed).toBe(true)
       expect(again.summary.targets.total).toBe(4)
       for (const s of again.summary.steps) expect(s.succeeded).toBe(0)
@@ -141,7 +141,7 @@ describe("the enrichment pipeline", () => {
     const { counters, layer } = setup()
     return Effect.gen(function*() {
       yield* World.seedTenant(tenantId, [...domains.map((d) => World.company(d)), World.company("no-site.example", null)], rules)
-      const planned = yield* TenantRun.run(options({ dryRun: true }))
+      const planned = yield* EnrichmentRun.run(options({ dryRun: true }))
       if (planned._tag !== "Planned") throw new Error("expected a plan")
       expect(planned.targets).toHaveLength(5)
       // no history: every company at defaults
@@ -167,12 +167,12 @@ describe("the enrichment pipeline", () => {
       names.reduce((n, name) => n + (counters[name] ?? 0) - (before[name] ?? 0), 0)
     return Effect.gen(function*() {
       yield* seed
-      finished(yield* TenantRun.run(options()))
-      const plan = yield* TenantRun.run(options({ dryRun: true, rerun: true }))
+      finished(yield* EnrichmentRun.run(options()))
+      const plan = yield* EnrichmentRun.run(options({ dryRun: true, rerun: true }))
       if (plan._tag !== "Planned") throw new Error("expected a plan")
       expect(plan.forecast.basis).toEqual({ known: 4, averaged: 0, defaulted: 0 })
       const before = { ...counters }
-      const again = finished(yield* TenantRun.run(options({ rerun: true })))
+      const again = finished(yield* EnrichmentRun.run(options({ rerun: true })))
       const { vendors } = plan.forecast
       // delta's tiny site is searched again; every address has a cached verdict
       expect(vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
@@ -186,7 +186,7 @@ describe("the enrichment pipeline", () => {
 
       // two companies never enriched: at the averages (one of four sites thin)
       yield* World.seedTenant(tenantId, [...more.keys()].map((d) => World.company(d)), rules)
-      const mixed = yield* TenantRun.run(options({ dryRun: true, rerun: true }))
+      const mixed = yield* EnrichmentRun.run(options({ dryRun: true, rerun: true }))
       if (mixed._tag !== "Planned") throw new Error("expected a plan")
       expect(mixed.forecast.basis).toEqual({ known: 4, averaged: 2, defaulted: 0 })
       expect(mixed.forecast.vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin * (1 + 2 * 0.25))
@@ -199,13 +199,13 @@ describe("the enrichment pipeline", () => {
     const { layer } = setup()
     return Effect.gen(function*() {
       yield* seed
-      const taken = (r: TenantRun.Result) => finished(r).summary.targets.total
-      expect(taken(yield* TenantRun.run(options({ cap: 3 })))).toBe(3)
+      const taken = (r: EnrichmentRun.Result) => finished(r).summary.targets.total
+      expect(taken(yield* EnrichmentRun.run(options({ cap: 3 })))).toBe(3)
       // one company is left, but the day's cap of 3 is spent
-      expect(taken(yield* TenantRun.run(options({ cap: 3 })))).toBe(0)
-      expect(taken(yield* TenantRun.run(options({ cap: 4 })))).toBe(1)
-      expect(taken(yield* TenantRun.run(options({ cap: 3, rerun: true })))).toBe(3)
-      expect(taken(yield* TenantRun.run(options({ cap: 3, runDay: "2026-11-29" })))).toBe(3)
+      expect(taken(yield* EnrichmentRun.run(options({ cap: 3 })))).toBe(0)
+      expect(taken(yield* EnrichmentRun.run(options({ cap: 4 })))).toBe(1)
+      expect(taken(yield* EnrichmentRun.run(options({ cap: 3, rerun: true })))).toBe(3)
+      expect(taken(yield* EnrichmentRun.run(options({ cap: 3, runDay: "2026-11-29" })))).toBe(3)
     }).pipe(Effect.provide(layer))
   })
 
@@ -214,7 +214,7 @@ describe("the enrichment pipeline", () => {
     return Effect.gen(function*() {
       yield* seed
       const stop = yield* Deferred.make<void>()
-      const first = finished(yield* TenantRun.run(options({
+      const first = finished(yield* EnrichmentRun.run(options({
         concurrency: 1,
         stop,
         sinks: [(event) => event._tag === "TargetFinished" ? Deferred.succeed(stop, undefined) : Effect.void]
@@ -222,7 +222,7 @@ describe("the enrichment pipeline", () => {
       expect(first.status).toBe("cancelled")
       expect(first.summary.targets.total).toBe(1)
       expect(counters["lusha.findContacts"]).toBe(1)
-      const rest = finished(yield* TenantRun.run(options({ runId: first.runId })))
+      const rest = finished(yield* EnrichmentRun.run(options({ runId: first.runId })))
       expect(rest.status).toBe("succeeded")
       expect(rest.summary.targets.total).toBe(4)
       expect(counters["lusha.findContacts"]).toBe(4)
@@ -235,7 +235,7 @@ describe("the enrichment pipeline", () => {
     const { counters, layer } = setup()
     return Effect.gen(function*() {
       yield* seed
-      const error = yield* Effect.flip(TenantRun.run(options({ skip: ["export", "exprot"] })))
+      const error = yield* Effect.flip(EnrichmentRun.run(options({ skip: ["export", "exprot"] })))
       expect(error).toMatchObject({ _tag: "GraphError", reason: "UnknownStep", steps: ["exprot"] })
       expect(counters).toEqual({})
     }).pipe(Effect.provide(layer))

@@ -5,8 +5,8 @@
  * in-memory Odoo per tenant. Counters record every vendor call.
  */
 import { LlmFake, LushaFake, OdooDatabase, OdooFake, TavilyFake, ZeroBounceFake } from "@leadgraph/adapters/testing"
-import { Company, Crawler, IcpRule, Lusha, Store, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
-import { Settings, TenantServices, Vendors } from "@leadgraph/runner"
+import { Company, Crawler, IcpRule, Lusha, OdooConnector, Store, Tavily, Tenant, TenantServices, ZeroBounce } from "@leadgraph/core"
+import { Settings } from "@leadgraph/runner"
 import { Effect, Layer, Schema } from "effect"
 
 /** What the fake crawler serves for a domain: a corpus, or a failure. */
@@ -97,7 +97,7 @@ export const make = (options: {
         )
     }))
   ).pipe(Layer.provide(ZeroBounceFake.layer()))
-  const odoo = Layer.succeed(Vendors.OdooConnector, {
+  const odoo = Layer.succeed(OdooConnector.OdooConnector, {
     connect: (tenantId) => {
       let db = options.odoo.get(tenantId)
       if (db === undefined) options.odoo.set(tenantId, db = OdooDatabase.make())

@@ -30,6 +30,10 @@ export * as BudgetLedgerLive from "./store/BudgetLedgerLive.js"
 export * as CheckpointLive from "./store/CheckpointLive.js"
 /** The SQL email verification cache: core's VerificationCache port in Postgres. @since 0.1.0 */
 export * as VerificationCacheLive from "./store/VerificationCacheLive.js"
+/** The live vendor adapters as one set (config, layer), and the live connector to each tenant's Odoo. @since 0.1.0 */
+export * as Vendors from "./Vendors.js"
+/** Each tenant's ledger, verification cache, paid results and checkpoints in Postgres: core's TenantServices port. @since 0.1.0 */
+export * as TenantServicesLive from "./store/TenantServicesLive.js"
 /** The SQL paid results store: core's PaidResults port in Postgres. @since 0.1.0 */
 export * as PaidResultsLive from "./store/PaidResultsLive.js"
 /** The Odoo CRM over JSON-RPC: core's Odoo port, idempotent upserts. @since 0.1.0 */

@@ -1,7 +1,9 @@
 /**
  * `@leadgraph/core`: the step-graph engine (steps, graphs, budgets,
- * checkpoints, events), the enrichment domain and the ports that adapters
- * implement. No I/O of its own.
+ * checkpoints, events), the enrichment domain, the ports that adapters
+ * implement, and the use cases over those ports (a tenant's enrichment run,
+ * the nightly run, kickoffs, the Odoo sync, the lead export). No I/O of its
+ * own.
  *
  * @since 0.1.0
  */
@@ -81,3 +83,21 @@ export * as RunContext from "./enrichment/steps/RunContext.js"
 export * as Pipeline from "./enrichment/Pipeline.js"
 /** Dry-run forecasts of a run's vendor calls, from its plan and the tenant's history. @since 0.1.0 */
 export * as Forecast from "./enrichment/Forecast.js"
+
+// use cases (over the ports only)
+/** Each tenant's budgets, verification cache, paid results and checkpoints, behind one instance each. @since 0.1.0 */
+export * as TenantServices from "./usecases/TenantServices.js"
+/** How a run reaches its tenant's Odoo: a layer per connection. @since 0.1.0 */
+export * as OdooConnector from "./usecases/OdooConnector.js"
+/** How a run records its companies: stable, secret-free failure codes, grouped; the run's status. @since 0.1.0 */
+export * as RunOutcome from "./usecases/RunOutcome.js"
+/** One tenant's enrichment run (or dry run). @since 0.1.0 */
+export * as EnrichmentRun from "./usecases/EnrichmentRun.js"
+/** The nightly run over every active tenant. @since 0.1.0 */
+export * as Nightly from "./usecases/Nightly.js"
+/** Runs started on demand, one at a time per tenant, with their progress. @since 0.1.0 */
+export * as Kickoffs from "./usecases/Kickoffs.js"
+/** The Odoo sync: stored qualifying leads to the tenant's Odoo. @since 0.1.0 */
+export * as OdooSync from "./usecases/OdooSync.js"
+/** The lead export as streamed CSV and JSON text. @since 0.1.0 */
+export * as LeadExport from "./usecases/LeadExport.js"

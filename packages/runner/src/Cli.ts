@@ -16,8 +16,8 @@
  */
 import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
-import { ApiTokens, Database, Migrations, StoreLive } from "@leadgraph/adapters"
-import { Graph, Pipeline, Store, Tenant } from "@leadgraph/core"
+import { ApiTokens, Database, Migrations, StoreLive, Vendors } from "@leadgraph/adapters"
+import { EnrichmentRun, Graph, Nightly, Pipeline, Store, Tenant } from "@leadgraph/core"
 import type { EngineError, Events, Forecast } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
@@ -27,13 +27,10 @@ import * as EventLog from "./EventLog.js"
 import * as Fakes from "./Fakes.js"
 import * as Launch from "./http/Launch.js"
 import * as HttpServer from "./http/Server.js"
-import * as Nightly from "./Nightly.js"
 import * as Progress from "./Progress.js"
 import * as Report from "./Report.js"
 import * as Scheduler from "./Scheduler.js"
 import * as Settings from "./Settings.js"
-import * as TenantRun from "./TenantRun.js"
-import * as Vendors from "./Vendors.js"
 
 /**
  * How the process was asked to stop: `requested` completes on the first
@@ -132,7 +129,7 @@ const live = <E>(
     yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo })))
   })
 
-const forecastText = (result: TenantRun.Planned): string =>
+const forecastText = (result: EnrichmentRun.Planned): string =>
   [
     `dry run ${result.runId} for ${result.tenantId}: ${result.targets.length} companies`,
     ...result.targets.slice(0, 20).map((c) => `  ${c.domain}  ${c.name}`),
@@ -204,7 +201,7 @@ const run = Command.make("run", {
       const startedAt = yield* Clock.currentTimeMillis
       const runDay = Nightly.dayIn(startedAt, settings.schedule.timeZone)
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
-      const outcome = yield* TenantRun.run({
+      const outcome = yield* EnrichmentRun.run({
         ...tenantOptions(settings, flags, shutdown.requested),
         tenantId,
         runId: Option.getOrUndefined(flags.runId),

@@ -10,18 +10,15 @@
  */
 import { Database } from "@leadgraph/adapters"
 import { FakeOdooServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters/testing"
-import { Company, IcpRule, Store, Tenant } from "@leadgraph/core"
+import { Company, IcpRule, LeadExport, Nightly, Store, Tenant } from "@leadgraph/core"
 import { FileSystem, Path } from "@effect/platform"
 import { Chunk, ConfigProvider, type Deferred, Effect, Layer, Option, Schema, Stream } from "effect"
 import type { Scope } from "effect"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import * as Environment from "./Environment.js"
-import * as Exports from "./Exports.js"
-import * as Nightly from "./Nightly.js"
 import * as Report from "./Report.js"
 import * as Settings from "./Settings.js"
-import * as Vendors from "./Vendors.js"
 
 /**
  * Demo options.
@@ -188,7 +185,7 @@ export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.Sto
     }
     const context = yield* Layer.build(Environment.layer({
       settings,
-      vendors: Vendors.forFakes(fakes),
+      vendors: FakeVendors.vendorOptions(fakes),
       crawler: { allowAddresses: ["127.0.0.1/32"], minDelay: "20 millis", requestTimeout: "5 seconds" },
       resolver: web.resolver,
       odoo: { rateLimit: { limit: 1000, interval: "1 second" } },
@@ -241,8 +238,9 @@ export const run = (options?: Options) =>
         Effect.gen(function*() {
           const rows = store.forTenant(tenant.id).exportScores(settings.scoreMinExport)
           const csv = path.join(outDir, `${tenant.id}.csv`)
-          yield* Exports.writeFile(csv, Exports.csv(rows))
-          yield* Exports.writeFile(path.join(outDir, `${tenant.id}.json`), Exports.json(rows))
+          // streamed to the files: 100,000 rows are never held at once
+          yield* Stream.run(Stream.encodeText(LeadExport.csv(rows)), fs.sink(csv))
+          yield* Stream.run(Stream.encodeText(LeadExport.json(rows)), fs.sink(path.join(outDir, `${tenant.id}.json`)))
           return csv
         }))
       const top = yield* Effect.forEach(tenants, (tenant) =>

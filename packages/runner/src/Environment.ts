@@ -6,16 +6,14 @@
  *
  * @since 0.1.0
  */
-import { Database, StoreLive, Resolver, type Tenancy, CrawlerLive } from "@leadgraph/adapters"
+import { CrawlerLive, Database, Resolver, StoreLive, type Tenancy, TenantServicesLive, Vendors } from "@leadgraph/adapters"
 import type { Store } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Layer } from "effect"
 import * as Settings from "./Settings.js"
-import type * as TenantRun from "./TenantRun.js"
-import * as TenantServices from "./TenantServices.js"
-import * as Vendors from "./Vendors.js"
+import { type EnrichmentRun, TenantServices } from "@leadgraph/core"
 
 /**
  * What to build the environment from.
@@ -42,7 +40,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export type Services = TenantRun.Requirements | Tenancy.Tenancy | SqlClient.SqlClient | PgClient.PgClient
+export type Services = EnrichmentRun.Requirements | Tenancy.Tenancy | SqlClient.SqlClient | PgClient.PgClient
 
 /**
  * Builds the environment.
@@ -53,7 +51,7 @@ export type Services = TenantRun.Requirements | Tenancy.Tenancy | SqlClient.SqlC
 export const layer = (options: Options): Layer.Layer<Services, Store.StoreError> => {
   const database = options.database ?? Database.layer()
   const store = StoreLive.layer().pipe(Layer.provideMerge(database))
-  const perTenant = TenantServices.layerPg({
+  const perTenant = TenantServicesLive.layer({
     caps: Settings.budgetCaps(options.settings.caps),
     timeZone: options.settings.schedule.timeZone,
     lease: { ttl: Duration.seconds(options.settings.budgetLeaseSeconds) }

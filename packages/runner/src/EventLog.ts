@@ -6,29 +6,8 @@
  *
  * @since 0.1.0
  */
-import type { Events } from "@leadgraph/core"
-import { Effect, Predicate } from "effect"
-
-/**
- * An error as the fields that are safe to log: its tag (or name) and its
- * message. The error object itself may carry a request with its headers,
- * and so a vendor key.
- *
- * @internal
- */
-export const describeError = (error: unknown): { errorTag?: string; errorMessage?: string } => {
-  if (error === undefined || error === null) return {}
-  if (typeof error === "string") return { errorMessage: error }
-  const out: { errorTag?: string; errorMessage?: string } = {}
-  try {
-    if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") out.errorTag = error._tag
-    else if (error instanceof Error) out.errorTag = error.name
-    if (Predicate.hasProperty(error, "message") && typeof error.message === "string") out.errorMessage = error.message
-  } catch {
-    // A throwing getter must not break logging.
-  }
-  return out
-}
+import { type Events, RunOutcome } from "@leadgraph/core"
+import { Effect } from "effect"
 
 const defined = (fields: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
@@ -61,7 +40,7 @@ export const sink = (annotations: Record<string, string> = {}): Events.Sink => (
         durationMillis: event.durationMillis,
         restored: event.restored,
         budget: event.budget === undefined ? undefined : { name: event.budget.name, units: event.budget.units },
-        ...(event.outcome === "Failed" ? describeError(event.error) : {})
+        ...(event.outcome === "Failed" ? RunOutcome.describeError(event.error) : {})
       })))
     case "TargetFinished":
       return Effect.logInfo("target finished").pipe(Effect.annotateLogs({

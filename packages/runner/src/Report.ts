@@ -8,9 +8,7 @@
  * @since 0.1.0
  */
 import type { RunSummary } from "@leadgraph/core"
-import type * as Nightly from "./Nightly.js"
-import type * as RunOutcome from "./RunOutcome.js"
-import type * as TenantRun from "./TenantRun.js"
+import type { EnrichmentRun, Nightly, RunOutcome } from "@leadgraph/core"
 
 const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
@@ -49,7 +47,7 @@ export const table = (summary: RunSummary.RunSummary): string => {
   ].join("\n")
 }
 
-const budgetUse = (budgets: Readonly<Record<string, TenantRun.BudgetUse>>) =>
+const budgetUse = (budgets: Readonly<Record<string, EnrichmentRun.BudgetUse>>) =>
   Object.entries(budgets).map(([name, b]) =>
     `${name} ${Math.round(b.used)}/${b.cap}` +
     ((b.inFlightAtCrash ?? 0) > 0 ? ` (in flight at a crash: ${b.inFlightAtCrash})` : "")

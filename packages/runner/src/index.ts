@@ -1,6 +1,6 @@
 /**
  * `@leadgraph/runner`: the thin edge around the library — the CLI, the
- * scheduler, the nightly runner and the HTTP server. Only the runner reads
+ * scheduler and the HTTP server, over the library's use cases. Only the runner reads
  * the environment.
  *
  * @since 0.1.0
@@ -10,20 +10,8 @@
 export * as Report from "./Report.js"
 /** The runner's settings from the environment, validated at start-up. @since 0.1.0 */
 export * as Settings from "./Settings.js"
-/** Tenant-scoped budgets, verification caches and checkpoints behind shared services. @since 0.1.0 */
-export * as TenantServices from "./TenantServices.js"
-/** The live vendor adapters as one set, and each tenant's Odoo. @since 0.1.0 */
-export * as Vendors from "./Vendors.js"
 /** Everything a run needs, as one layer. @since 0.1.0 */
 export * as Environment from "./Environment.js"
-/** One tenant's enrichment run (or dry run). @since 0.1.0 */
-export * as TenantRun from "./TenantRun.js"
-/** How a run records its companies: stable, secret-free failure codes, grouped; the run's status. @since 0.1.0 */
-export * as RunOutcome from "./RunOutcome.js"
-/** The nightly run over every active tenant. @since 0.1.0 */
-export * as Nightly from "./Nightly.js"
-/** Score exports as streamed CSV and JSON. @since 0.1.0 */
-export * as Exports from "./Exports.js"
 /** The demo: the whole nightly job on fakes and embedded PGlite. @since 0.1.0 */
 export * as Demo from "./Demo.js"
 /** A fake world anyone can run: the fake vendors, the fixture sites and the environment that uses them. @since 0.1.0 */
@@ -42,9 +30,5 @@ export * as Cli from "./Cli.js"
 export * as HttpApiDefinition from "./http/Api.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */
 export * as HttpServer from "./http/Server.js"
-/** Runs started over HTTP, one at a time per tenant, with their progress. @since 0.1.0 */
-export * as Kickoffs from "./http/Kickoffs.js"
-/** The Odoo sync of the HTTP API: stored qualifying leads to the tenant's Odoo. @since 0.1.0 */
-export * as OdooSync from "./http/OdooSync.js"
-/** Live runs for the HTTP kickoff: `TenantRun.run` in the runner's environment, built at the first kickoff. @since 0.1.0 */
+/** Live runs for the HTTP kickoff: `EnrichmentRun.run` in the runner's environment, built at the first kickoff. @since 0.1.0 */
 export * as HttpLaunch from "./http/Launch.js"

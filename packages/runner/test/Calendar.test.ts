@@ -9,12 +9,12 @@
  * the whole pipeline over the in-memory vendor fakes.
  */
 import { SqlClient } from "@effect/sql"
-import { StoreLive, Tenancy } from "@leadgraph/adapters"
+import { StoreLive, Tenancy, TenantServicesLive } from "@leadgraph/adapters"
 import { LlmFake, LushaFake, TavilyFake, TestDatabases, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Company, Crawler, Forecast, IcpRule, Lusha, Store, Tenant } from "@leadgraph/core"
+import { Company, Crawler, EnrichmentRun, Forecast, IcpRule, Kickoffs, Lusha, Nightly, OdooConnector, Store, Tenant, TenantServices } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Kickoffs, Nightly, Report, Settings, TenantRun, TenantServices, Vendors } from "@leadgraph/runner"
+import { Report, Settings } from "@leadgraph/runner"
 import { Deferred, Effect, Layer, Option, Ref, Schema, TestClock } from "effect"
 
 interface Case {
@@ -66,7 +66,7 @@ const vendors = <R>(paid: Ref.Ref<ReadonlyArray<string>>, services: Layer.Layer<
     ZeroBounceFake.layer(),
     LlmFake.layer(),
     crawler,
-    Layer.succeed(Vendors.OdooConnector, { connect: () => Layer.die("the export is off in these runs") })
+    Layer.succeed(OdooConnector.OdooConnector, { connect: () => Layer.die("the export is off in these runs") })
   ).pipe(Layer.provideMerge(TenantServices.layerRouted), Layer.provideMerge(services))
 
 const rules = [Schema.decodeUnknownSync(IcpRule.IcpRule)({ name: "Robots", criteria: { industry: ["robotics"] }, weight: 50 })]
@@ -102,7 +102,7 @@ const nightly = (c: Case, tenantId: Tenant.TenantId, extra?: { readonly limit?: 
   )
 
 /** The domains a finished run took, from its manifest. */
-const taken = (tenantId: Tenant.TenantId, run: TenantRun.Result) =>
+const taken = (tenantId: Tenant.TenantId, run: EnrichmentRun.Result) =>
   Effect.gen(function*() {
     if (run._tag !== "Finished") throw new Error("expected a finished run")
     const t = (yield* Store.Store).forTenant(tenantId)
@@ -124,7 +124,7 @@ const register = <R, E>(
             const tenantId = Tenant.TenantId.make(`cal-${i}`)
             const paid = yield* Ref.make<ReadonlyArray<string>>([])
             const context = yield* Layer.build(vendors(paid, services(c.timeZone)))
-            const use = <A, X>(effect: Effect.Effect<A, X, TenantRun.Requirements>) => Effect.provide(effect, context)
+            const use = <A, X>(effect: Effect.Effect<A, X, EnrichmentRun.Requirements>) => Effect.provide(effect, context)
 
             // 00:30 local: the day before in UTC
             yield* TestClock.setTime(Date.parse(c.early))
@@ -167,7 +167,7 @@ for (const target of TestDatabases.targets("calendar", process.env.DATABASE_URL)
   register(
     target.label,
     StoreLive.layer().pipe(Layer.provideMerge(target.database())),
-    (timeZone) => TenantServices.layerPg({ caps, timeZone }),
+    (timeZone) => TenantServicesLive.layer({ caps, timeZone }),
     (tenantId) =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Fakes, Settings, Vendors } from "@leadgraph/runner"
+import { Fakes, Settings } from "@leadgraph/runner"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
+import { Vendors } from "@leadgraph/adapters"
 
 describe("leadgraph fakes", () => {
   it("reads --latency as MIN-MAX or one value, in milliseconds", () => {

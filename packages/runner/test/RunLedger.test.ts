@@ -6,8 +6,8 @@
  * flight at a crash.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, RunDay, RunSummary, Tenant } from "@leadgraph/core"
-import { Report, TenantServices } from "@leadgraph/runner"
+import { Budget, RunDay, RunSummary, Tenant, TenantServices } from "@leadgraph/core"
+import { Report } from "@leadgraph/runner"
 import { Cause, Effect, Exit, Layer, Scope, TestClock } from "effect"
 
 const tenantId = Tenant.TenantId.make("crashy")

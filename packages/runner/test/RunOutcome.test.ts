@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { EngineError, Lusha, Tenant } from "@leadgraph/core"
+import { EngineError, EnrichmentRun, Lusha, Nightly, RunOutcome, Tenant } from "@leadgraph/core"
 import type { RunSummary } from "@leadgraph/core"
-import { Nightly, Report, RunOutcome, TenantRun } from "@leadgraph/runner"
+import { Report } from "@leadgraph/runner"
 
 const summary = (targets: { succeeded: number; partial: number; failed: number }): RunSummary.RunSummary => ({
   runId: "r",
@@ -17,7 +17,7 @@ describe("RunOutcome", () => {
   it("records a vendor failure as its stable code, and anything else as tag and message, secret-free", () => {
     const unauthorized = new Lusha.LushaError({ reason: "Unauthorized", status: 401, detail: "Invalid API key" })
     expect(RunOutcome.failureCode(unauthorized)).toBe("lusha.Unauthorized(401): Invalid API key")
-    expect(TenantRun.errorText(unauthorized)).toBe("lusha.Unauthorized(401): Invalid API key")
+    expect(EnrichmentRun.errorText(unauthorized)).toBe("lusha.Unauthorized(401): Invalid API key")
     expect(RunOutcome.failureCode(new EngineError.StepTimeout({ step: "crawl", timeoutMillis: 1000 }))).toMatch(/^StepTimeout: /)
     expect(RunOutcome.failureCode(new Error("GET /x?api_key=abc123 failed: Bearer sk-12345678abcd")))
       .toBe("Error: GET /x?api_key=<redacted> failed: Bearer <redacted>")

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Tenant } from "@leadgraph/core"
-import { TenantServices } from "@leadgraph/runner"
+import { Tenant, TenantServices } from "@leadgraph/core"
 import { Deferred, Effect, Fiber, FiberRef, Option } from "effect"
 
 const A = Tenant.TenantId.make("tenant-a")

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Vendors } from "@leadgraph/runner"
 import { ConfigProvider, Effect, Either, Redacted } from "effect"
+import { Vendors } from "@leadgraph/adapters"
 
 const keys = {
   TAVILY_API_KEY: "tvly-secret",

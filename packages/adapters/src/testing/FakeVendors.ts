@@ -11,13 +11,14 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import type { Scope } from "effect"
 import * as FakeOpenAiServer from "../llm/testing/FakeOpenAiServer.js"
 import * as FakeLushaServer from "../lusha/testing/FakeLushaServer.js"
 import * as FakeOdooServer from "../odoo/testing/FakeOdooServer.js"
 import * as FakeTavilyServer from "../tavily/testing/FakeTavilyServer.js"
 import * as FakeZeroBounceServer from "../zerobounce/testing/FakeZeroBounceServer.js"
+import type * as Vendors from "../Vendors.js"
 
 /**
  * The seed shared by all five, plus per-vendor options (their own `seed`, if
@@ -63,3 +64,22 @@ export const make = (options: Options): Effect.Effect<FakeVendors, never, Scope.
     odoo: FakeOdooServer.make({ seed: options.seed, ...options.odoo }),
     openAi: FakeOpenAiServer.make({ seed: options.seed, ...options.openAi })
   }, { concurrency: "unbounded" })
+/**
+ * Options that point the live adapters at running fake vendors started
+ * with their default keys (the demo, tests and benchmarks), with the
+ * client-side rate limits wide open: the fakes enforce their own.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const vendorOptions = (fakes: FakeVendors): Vendors.Options => {
+  const key = Redacted.make("test-key")
+  const open = { limit: 1_000_000, interval: "1 minute" } as const
+  return {
+    tavily: { apiKey: key, baseUrl: fakes.tavily.url, rateLimit: open },
+    lusha: { apiKey: key, baseUrl: fakes.lusha.url, rateLimit: open },
+    zeroBounce: { apiKey: key, baseUrl: `${fakes.zeroBounce.url}/v2`, rateLimit: open, batchRateLimit: open, concurrency: 64 },
+    openAi: { apiKey: Redacted.make(FakeOpenAiServer.defaults.apiKey), baseURL: fakes.openAi.baseURL, rateLimit: open }
+  }
+}
+

@@ -13,7 +13,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import type { Store } from "@leadgraph/core"
-import { Tenant } from "@leadgraph/core"
+import { Kickoffs, OdooSync, Tenant } from "@leadgraph/core"
 import { Context, Schema } from "effect"
 
 const strict = { parseOptions: { onExcessProperty: "error" } } as const
@@ -178,27 +178,18 @@ export const ExportRow = Schema.Struct({
 })
 
 /**
- * What `POST /export/odoo/sync` did: qualifying leads, and per lead whether
- * anything in Odoo was created, only updated, or left unchanged (`failed`
- * leads gave an error; a later sync retries them).
+ * What `POST /export/odoo/sync` did (core's `OdooSync.SyncResult`).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const SyncResult = Schema.Struct({
-  leads: Schema.NonNegativeInt,
-  created: Schema.NonNegativeInt,
-  updated: Schema.NonNegativeInt,
-  unchanged: Schema.NonNegativeInt,
-  failed: Schema.NonNegativeInt,
-  minScore: Schema.Number
-})
+export const SyncResult = OdooSync.SyncResult
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type SyncResult = typeof SyncResult.Type
+export type SyncResult = OdooSync.SyncResult
 
 /**
  * What `POST /admin/runs` starts: one tenant, or every active tenant, with
@@ -236,33 +227,18 @@ export const Kickoff = Schema.Struct({
 })
 
 /**
- * A run's progress and, once it ended, its summary.
+ * A run's progress and, once it ended, its summary (core's `Kickoffs.RunStatus`).
  *
  * @since 0.1.0
  * @category schemas
  */
-export const RunStatus = Schema.Struct({
-  id: Schema.String,
-  tenantId: Schema.String,
-  status: Schema.Literal("running", "succeeded", "partial", "failed", "cancelled"),
-  startedAt: Schema.String,
-  finishedAt: Schema.NullOr(Schema.String),
-  progress: Schema.Struct({ total: Schema.NullOr(Schema.NonNegativeInt), done: Schema.NonNegativeInt }),
-  summary: Schema.NullOr(Schema.Struct({
-    targets: Schema.Record({ key: Schema.String, value: Schema.Number }),
-    steps: Schema.Record({
-      key: Schema.String,
-      value: Schema.Struct({ succeeded: Schema.Number, skipped: Schema.Number, failed: Schema.Number })
-    })
-  })),
-  error: Schema.NullOr(Schema.String)
-})
+export const RunStatus = Kickoffs.RunStatus
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type RunStatus = typeof RunStatus.Type
+export type RunStatus = Kickoffs.RunStatus
 
 /**
  * The score exports and the Odoo sync of the caller's tenant.

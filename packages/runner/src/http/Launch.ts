@@ -1,5 +1,5 @@
 /**
- * The runs `POST /admin/runs` starts, carried out for real: `TenantRun.run`
+ * The runs `POST /admin/runs` starts, carried out for real: `EnrichmentRun.run`
  * with the runner's settings, in the environment of `leadgraph run` (store,
  * budgets, checkpoints, live vendors) over the server's own database
  * connection. The environment is built on the first kickoff, not at
@@ -12,14 +12,12 @@
  */
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { Store } from "@leadgraph/core"
+import { EnrichmentRun, Kickoffs, Store } from "@leadgraph/core"
 import { Effect, Layer, Option } from "effect"
 import * as Environment from "../Environment.js"
 import * as EventLog from "../EventLog.js"
 import * as Settings from "../Settings.js"
-import * as TenantRun from "../TenantRun.js"
-import * as Vendors from "../Vendors.js"
-import * as Kickoffs from "./Kickoffs.js"
+import { Vendors } from "@leadgraph/adapters"
 
 /**
  * The kickoff service over live runs, for the database in context.
@@ -52,7 +50,7 @@ export const layer = (
               onNone: () => settings.schedule.dailyCapPerTenant,
               onSome: (t) => t.dailyCap ?? settings.schedule.dailyCapPerTenant
             })
-            return yield* TenantRun.run({
+            return yield* EnrichmentRun.run({
               tenantId: input.tenantId,
               runId: input.runId,
               runDay: input.runDay,

@@ -24,13 +24,11 @@ import type { HttpApp } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { ApiTokens, Migrations } from "@leadgraph/adapters"
-import { Odoo, Store, Tenant } from "@leadgraph/core"
+import { Kickoffs, LeadExport, Odoo, OdooConnector, OdooSync, Store, Tenant } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
-import * as Exports from "../Exports.js"
-import * as Vendors from "../Vendors.js"
 import {
   AdminAuth,
   Api,
@@ -44,8 +42,6 @@ import {
   Unauthorized,
   Unavailable
 } from "./Api.js"
-import * as Kickoffs from "./Kickoffs.js"
-import * as OdooSync from "./OdooSync.js"
 
 /**
  * Server options.
@@ -85,7 +81,7 @@ export type Requirements =
   | ApiTokens.ApiTokens
   | SqlClient.SqlClient
   | Kickoffs.Kickoffs
-  | Vendors.OdooConnector
+  | OdooConnector.OdooConnector
 
 const fromStore = (e: Store.StoreError) =>
   e.retryable
@@ -162,16 +158,16 @@ const body = (text: Stream.Stream<string, Store.StoreError>) =>
 const exportsGroup = (options: Options) =>
   HttpApiBuilder.group(Api, "exports", (handlers) =>
     Effect.gen(function*() {
-      const connector = yield* Vendors.OdooConnector
+      const connector = yield* OdooConnector.OdooConnector
       return handlers
         .handle("json", ({ urlParams }) =>
           Effect.map(CurrentTenant, ({ store }) =>
-            HttpServerResponse.stream(body(Exports.json(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
+            HttpServerResponse.stream(body(LeadExport.json(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
               contentType: "application/json"
             })))
         .handle("csv", ({ urlParams }) =>
           Effect.map(CurrentTenant, ({ store, tenantId }) =>
-            HttpServerResponse.stream(body(Exports.csv(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
+            HttpServerResponse.stream(body(LeadExport.csv(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
               contentType: "text/csv; charset=utf-8",
               headers: { "content-disposition": `attachment; filename="${tenantId}-latest_scores.csv"` }
             })))

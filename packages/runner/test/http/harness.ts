@@ -10,9 +10,9 @@ import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { ApiTokens, StoreLive } from "@leadgraph/adapters"
 import { OdooDatabase, OdooFake, TestDatabases } from "@leadgraph/adapters/testing"
-import { RunSummary, Store, Tenant } from "@leadgraph/core"
+import { Kickoffs, OdooConnector, RunSummary, Store, Tenant } from "@leadgraph/core"
 import type { Company, Score } from "@leadgraph/core"
-import { HttpServer, Kickoffs, Vendors } from "@leadgraph/runner"
+import { HttpServer } from "@leadgraph/runner"
 import { Clock, Context, Deferred, Effect, Layer, Option, Redacted, Ref } from "effect"
 
 export interface Target {
@@ -67,7 +67,7 @@ export class OdooDbs extends Context.Tag("test/OdooDbs")<OdooDbs, Map<string, Od
 const odoo = () => Layer.unwrapEffect(Effect.sync(() => {
   const dbs = new Map<string, OdooDatabase.OdooDatabase>()
   return Layer.merge(
-    Layer.succeed(Vendors.OdooConnector, {
+    Layer.succeed(OdooConnector.OdooConnector, {
       connect: (tenantId) => {
         let db = dbs.get(tenantId)
         if (db === undefined) dbs.set(tenantId, db = OdooDatabase.make())

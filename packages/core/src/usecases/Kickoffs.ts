@@ -4,22 +4,52 @@
  * interrupted run records itself as cancelled), with its progress (targets
  * chosen, targets done) and, once it ends, its summary, kept in memory for
  * `GET /admin/runs/{id}`. A kickoff takes the tenant's run lock
- * (`TenantRun.lock`) before it answers and hands it to the run, which holds
+ * (`EnrichmentRun.lock`) before it answers and hands it to the run, which holds
  * it to its end: a tenant whose run goes anywhere — started here, by the
  * nightly job, or by another server on the same database — is refused.
  * Runs this process started are refused with their id, from memory, before
  * the lock is asked.
  *
  * How a run is carried out is given as a {@link Launch} function: the
- * server wires it to `TenantRun.run`, tests to a controllable stand-in.
+ * server wires it to `EnrichmentRun.run`, tests to a controllable stand-in.
  *
  * @since 0.1.0
  */
-import { RunDay } from "@leadgraph/core"
-import type { Events, Store, Tenant } from "@leadgraph/core"
-import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Scope } from "effect"
-import * as TenantRun from "../TenantRun.js"
-import type { RunStatus } from "./Api.js"
+import * as RunDay from "../enrichment/RunDay.js"
+import type * as Events from "../engine/Events.js"
+import type * as Store from "../enrichment/Store.js"
+import type * as Tenant from "../enrichment/Tenant.js"
+import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Schema, Scope } from "effect"
+import * as EnrichmentRun from "./EnrichmentRun.js"
+
+/**
+ * A run's progress and, once it ended, its summary.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunStatus = Schema.Struct({
+  id: Schema.String,
+  tenantId: Schema.String,
+  status: Schema.Literal("running", "succeeded", "partial", "failed", "cancelled"),
+  startedAt: Schema.String,
+  finishedAt: Schema.NullOr(Schema.String),
+  progress: Schema.Struct({ total: Schema.NullOr(Schema.NonNegativeInt), done: Schema.NonNegativeInt }),
+  summary: Schema.NullOr(Schema.Struct({
+    targets: Schema.Record({ key: Schema.String, value: Schema.Number }),
+    steps: Schema.Record({
+      key: Schema.String,
+      value: Schema.Struct({ succeeded: Schema.Number, skipped: Schema.Number, failed: Schema.Number })
+    })
+  })),
+  error: Schema.NullOr(Schema.String)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type RunStatus = typeof RunStatus.Type
 
 /**
  * What a launched run is told: its id, and where to report progress.
@@ -30,7 +60,7 @@ import type { RunStatus } from "./Api.js"
 export interface LaunchInput {
   readonly tenantId: Tenant.TenantId
   readonly runId: string
-  /** The run day, `YYYY-MM-DD` in `timeZone`: pass both on to `TenantRun.Options`. */
+  /** The run day, `YYYY-MM-DD` in `timeZone`: pass both on to `EnrichmentRun.Options`. */
   readonly runDay: string
   /** The zone of `runDay` (`SCHED_TZ`). */
   readonly timeZone: string
@@ -38,8 +68,8 @@ export interface LaunchInput {
   readonly rerun: boolean
   /** Called once the run knows how many companies it takes. */
   readonly onTargets: (count: number) => Effect.Effect<void>
-  /** The tenant's run lock, held until the launched run ends: pass it on as `TenantRun.Options.lock`. */
-  readonly lock: TenantRun.RunLock
+  /** The tenant's run lock, held until the launched run ends: pass it on as `EnrichmentRun.Options.lock`. */
+  readonly lock: EnrichmentRun.RunLock
   /** Receives the engine's events (a finished target advances the progress). */
   readonly sink: Events.Sink
 }
@@ -50,7 +80,7 @@ export interface LaunchInput {
  * @since 0.1.0
  * @category models
  */
-export type Launch = (input: LaunchInput) => Effect.Effect<TenantRun.Result, unknown>
+export type Launch = (input: LaunchInput) => Effect.Effect<EnrichmentRun.Result, unknown>
 
 /**
  * A tenant's run is already going: `runId` when this process started it,
@@ -90,7 +120,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Kickoffs extends Context.Tag("@leadgraph/runner/http/Kickoffs")<Kickoffs, Service>() {}
+export class Kickoffs extends Context.Tag("@leadgraph/core/Kickoffs")<Kickoffs, Service>() {}
 
 interface Entry {
   readonly status: RunStatus
@@ -98,7 +128,7 @@ interface Entry {
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
-const summaryOf = (result: TenantRun.Result): RunStatus["summary"] =>
+const summaryOf = (result: EnrichmentRun.Result): RunStatus["summary"] =>
   result._tag === "Planned" ? null : {
     targets: { ...result.summary.targets },
     steps: Object.fromEntries(result.summary.steps.map((s) => [s.step, {
@@ -137,7 +167,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
     const takeLock = (tenantId: Tenant.TenantId) =>
       Effect.gen(function*() {
         const lockScope = yield* Scope.fork(locks, ExecutionStrategy.sequential)
-        const held = yield* TenantRun.lock(tenantId).pipe(
+        const held = yield* EnrichmentRun.lock(tenantId).pipe(
           Scope.extend(lockScope),
           Effect.provide(context),
           Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(lockScope, exit)),
@@ -170,7 +200,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
             }
           }))
         // the lock goes first, so a client that sees the run ended can start the next one
-        const finish = (exit: Exit.Exit<TenantRun.Result, unknown>) =>
+        const finish = (exit: Exit.Exit<EnrichmentRun.Result, unknown>) =>
           Effect.gen(function*() {
             yield* release
             yield* Ref.update(going, (m) => {
@@ -191,7 +221,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
                   ...s,
                   status: Cause.isInterruptedOnly(cause) ? "cancelled" : "failed",
                   finishedAt: at,
-                  error: Cause.isInterruptedOnly(cause) ? "interrupted" : TenantRun.errorText(Cause.squash(cause))
+                  error: Cause.isInterruptedOnly(cause) ? "interrupted" : EnrichmentRun.errorText(Cause.squash(cause))
                 })
               }))
           })

@@ -14,12 +14,15 @@
  *
  * @since 0.1.0
  */
-import { LushaLive, OdooLive, LlmLive, TavilyLive, ZeroBounceLive } from "@leadgraph/adapters"
-import { FakeOpenAiServer, type FakeVendors } from "@leadgraph/adapters/testing"
-import { Odoo } from "@leadgraph/core"
-import type { Budget, Llm, Lusha, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import { OdooConnector } from "@leadgraph/core"
+import * as LlmLive from "./llm/LlmLive.js"
+import * as LushaLive from "./lusha/LushaLive.js"
+import * as OdooLive from "./odoo/OdooLive.js"
+import * as TavilyLive from "./tavily/TavilyLive.js"
+import * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
+import type { Budget, Llm, Lusha, Odoo, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import type { HttpClient } from "@effect/platform"
-import { Config, ConfigError, Context, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
 
 /**
  * The options of the four vendor adapters.
@@ -112,25 +115,6 @@ export const layer = (
   )
 
 /**
- * Options that point the live adapters at running fake vendors started
- * with their default keys (the demo, tests and benchmarks), with the
- * client-side rate limits wide open: the fakes enforce their own.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const forFakes = (fakes: FakeVendors.FakeVendors): Options => {
-  const key = Redacted.make("test-key")
-  const open = { limit: 1_000_000, interval: "1 minute" } as const
-  return {
-    tavily: { apiKey: key, baseUrl: fakes.tavily.url, rateLimit: open },
-    lusha: { apiKey: key, baseUrl: fakes.lusha.url, rateLimit: open },
-    zeroBounce: { apiKey: key, baseUrl: `${fakes.zeroBounce.url}/v2`, rateLimit: open, batchRateLimit: open, concurrency: 64 },
-    openAi: { apiKey: Redacted.make(FakeOpenAiServer.defaults.apiKey), baseURL: fakes.openAi.baseURL, rateLimit: open }
-  }
-}
-
-/**
  * The environment variable a connection's `secretRef` names: `env:NAME` or
  * just `NAME`.
  *
@@ -181,41 +165,15 @@ export const odoo = (
   )
 
 /**
- * How a tenant run reaches its tenant's Odoo: a layer per connection. Live,
- * {@link odoo}; in tests, an in-memory Odoo per tenant.
- *
- * @since 0.1.0
- * @category tags
- */
-export class OdooConnector extends Context.Tag("@leadgraph/runner/OdooConnector")<OdooConnector, {
-  readonly connect: (tenantId: Tenant.TenantId, connection: Tenant.OdooConnection) => Layer.Layer<Odoo.Odoo, ConfigError.ConfigError>
-}>() {}
-
-/**
  * The live connector: JSON-RPC to each tenant's Odoo with {@link odoo}.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerOdoo = (overrides?: OdooOverrides): Layer.Layer<OdooConnector, never, HttpClient.HttpClient> =>
+export const layerOdoo = (overrides?: OdooOverrides): Layer.Layer<OdooConnector.OdooConnector, never, HttpClient.HttpClient> =>
   Layer.effect(
-    OdooConnector,
+    OdooConnector.OdooConnector,
     Effect.map(Effect.context<HttpClient.HttpClient>(), (context) => ({
       connect: (_tenantId, connection) => odoo(connection, overrides).pipe(Layer.provide(Layer.succeedContext(context)))
     }))
   )
-
-/**
- * The Odoo of a tenant without an active connection: the export step never
- * reaches it (the run context says not to export), and a call would be a
- * bug.
- *
- * @since 0.1.0
- * @category layers
- */
-export const odooDisconnected: Layer.Layer<Odoo.Odoo> = Layer.succeed(Odoo.Odoo, {
-  upsertCompany: () => Effect.dieMessage("no active Odoo connection"),
-  upsertContact: () => Effect.dieMessage("no active Odoo connection"),
-  upsertLead: () => Effect.dieMessage("no active Odoo connection"),
-  exportCompany: () => Effect.dieMessage("no active Odoo connection")
-})

@@ -15,10 +15,11 @@
  *
  * @since 0.1.0
  */
-import { RunDay, Store } from "@leadgraph/core"
-import type { Tenant } from "@leadgraph/core"
+import * as RunDay from "../enrichment/RunDay.js"
+import * as Store from "../enrichment/Store.js"
+import type * as Tenant from "../enrichment/Tenant.js"
 import { Cause, Clock, Deferred, Effect, Exit } from "effect"
-import * as TenantRun from "./TenantRun.js"
+import * as EnrichmentRun from "./EnrichmentRun.js"
 
 /**
  * Options of a nightly run.
@@ -35,9 +36,9 @@ export interface Options {
   /** The time zone whose calendar day the run belongs to (`SCHED_TZ`). */
   readonly timeZone: string
   /** Everything else a tenant run takes. */
-  readonly tenant: Omit<TenantRun.Options, "tenantId" | "cap" | "runDay" | "timeZone" | "runId">
+  readonly tenant: Omit<EnrichmentRun.Options, "tenantId" | "cap" | "runDay" | "timeZone" | "runId">
   /** Called before each tenant's run: the place to attach a progress bar or log sink. */
-  readonly sinksFor?: ((tenant: Tenant.Tenant) => TenantRun.Options["sinks"]) | undefined
+  readonly sinksFor?: ((tenant: Tenant.Tenant) => EnrichmentRun.Options["sinks"]) | undefined
 }
 
 /**
@@ -47,7 +48,7 @@ export interface Options {
  * @category models
  */
 export type TenantOutcome =
-  | { readonly _tag: "Ran"; readonly tenant: Tenant.Tenant; readonly result: TenantRun.Result }
+  | { readonly _tag: "Ran"; readonly tenant: Tenant.Tenant; readonly result: EnrichmentRun.Result }
   | { readonly _tag: "Failed"; readonly tenant: Tenant.Tenant; readonly error: string }
   | { readonly _tag: "Busy"; readonly tenant: Tenant.Tenant }
 
@@ -104,7 +105,7 @@ export const exitCode = (result: Result): number => (result.tenants.some(isFailu
  */
 export const run = (
   options: Options
-): Effect.Effect<Result, Store.StoreError, TenantRun.Requirements> =>
+): Effect.Effect<Result, Store.StoreError, EnrichmentRun.Requirements> =>
   Effect.gen(function*() {
     const store = yield* Store.Store
     const startedAt = yield* Clock.currentTimeMillis
@@ -112,8 +113,8 @@ export const run = (
     const { date: runDay, timeZone } = RunDay.unsafeAt(startedAt, options.timeZone)
     const tenants = yield* store.listActiveTenants(options.filter)
     yield* Effect.logInfo(`nightly run for ${runDay} (${timeZone}): ${tenants.length} tenant(s)`)
-    const runTenant = (tenant: Tenant.Tenant): Effect.Effect<TenantOutcome, never, TenantRun.Requirements> =>
-      TenantRun.run({
+    const runTenant = (tenant: Tenant.Tenant): Effect.Effect<TenantOutcome, never, EnrichmentRun.Requirements> =>
+      EnrichmentRun.run({
         ...options.tenant,
         tenantId: tenant.id,
         runDay,
@@ -135,7 +136,7 @@ export const run = (
             ? Effect.interrupt
             : Effect.as(
               Effect.logError(`tenant ${tenant.id} failed`, exit.cause),
-              { _tag: "Failed", tenant, error: Cause.pretty(Cause.map(exit.cause, TenantRun.errorText)).split("\n")[0]! }
+              { _tag: "Failed", tenant, error: Cause.pretty(Cause.map(exit.cause, EnrichmentRun.errorText)).split("\n")[0]! }
             )
         )
       )

@@ -13,11 +13,39 @@
  *
  * @since 0.1.0
  */
-import { type Company, type Engine, type Graph, type Outcome, type Pipeline, type Run, type RunSummary, VendorError } from "@leadgraph/core"
+import type * as Company from "../enrichment/Company.js"
+import type * as Engine from "../engine/Engine.js"
+import type * as Graph from "../engine/Graph.js"
+import type * as Outcome from "../engine/Outcome.js"
+import type * as Pipeline from "../enrichment/Pipeline.js"
+import type * as Run from "../enrichment/Run.js"
+import type * as RunSummary from "../engine/RunSummary.js"
+import * as VendorError from "../enrichment/VendorError.js"
 import { Predicate } from "effect"
-import * as EventLog from "./EventLog.js"
 
 const maxText = 300
+
+/**
+ * An error as the fields that are safe to log: its tag (or name) and its
+ * message. The error object itself may carry a request with its headers,
+ * and so a vendor key.
+ *
+ * @since 0.1.0
+ * @category failures
+ */
+export const describeError = (error: unknown): { errorTag?: string; errorMessage?: string } => {
+  if (error === undefined || error === null) return {}
+  if (typeof error === "string") return { errorMessage: error }
+  const out: { errorTag?: string; errorMessage?: string } = {}
+  try {
+    if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") out.errorTag = error._tag
+    else if (error instanceof Error) out.errorTag = error.name
+    if (Predicate.hasProperty(error, "message") && typeof error.message === "string") out.errorMessage = error.message
+  } catch {
+    // A throwing getter must not break logging.
+  }
+  return out
+}
 
 /**
  * A step error's failure code: the error's `code` when it has one (vendor
@@ -35,7 +63,7 @@ export const failureCode = (error: unknown): string => {
     // A throwing getter must not break recording.
   }
   if (code === undefined) {
-    const { errorMessage, errorTag } = EventLog.describeError(error)
+    const { errorMessage, errorTag } = describeError(error)
     code = `${errorTag ?? "Error"}: ${errorMessage ?? "unknown"}`
   }
   return VendorError.redact(code.replace(/\s+/g, " ")).slice(0, maxText)

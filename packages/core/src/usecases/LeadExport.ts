@@ -6,10 +6,8 @@
  *
  * @since 0.1.0
  */
-import type { Score } from "@leadgraph/core"
-import { FileSystem } from "@effect/platform"
-import type { PlatformError } from "@effect/platform/Error"
-import { Effect, Stream } from "effect"
+import type * as Score from "../enrichment/Score.js"
+import { Stream } from "effect"
 
 /**
  * The CSV columns, in order.
@@ -96,15 +94,3 @@ export const json = <E, R>(rows: Stream.Stream<Score.ScoredLead, E, R>): Stream.
       Stream.sync(() => (n === 0 ? "[]\n" : "\n]\n"))
     )
   })
-
-/**
- * Writes text chunks to a file (created or replaced), streaming.
- *
- * @since 0.1.0
- * @category files
- */
-export const writeFile = <E, R>(
-  path: string,
-  text: Stream.Stream<string, E, R>
-): Effect.Effect<void, E | PlatformError, R | FileSystem.FileSystem> =>
-  Effect.flatMap(FileSystem.FileSystem, (fs) => Stream.run(Stream.encodeText(text), fs.sink(path)))

@@ -14,15 +14,33 @@
  *
  * @since 0.1.0
  */
-import { Budget, Checkpoint, Engine, type EngineError, Events, Forecast, type Outcome, Pipeline, RunContext, RunSummary, Store, Targets, VerificationCache } from "@leadgraph/core"
-import type { Company, Crawler, Llm, Lusha, Run, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
+import * as Budget from "../engine/Budget.js"
+import * as Checkpoint from "../engine/Checkpoint.js"
+import * as Engine from "../engine/Engine.js"
+import type * as EngineError from "../engine/Errors.js"
+import * as Events from "../engine/Events.js"
+import * as Forecast from "../enrichment/Forecast.js"
+import type * as Outcome from "../engine/Outcome.js"
+import * as Pipeline from "../enrichment/Pipeline.js"
+import * as RunContext from "../enrichment/steps/RunContext.js"
+import * as RunSummary from "../engine/RunSummary.js"
+import * as Store from "../enrichment/Store.js"
+import * as Targets from "../enrichment/Targets.js"
+import * as VerificationCache from "../enrichment/VerificationCache.js"
+import type * as Company from "../enrichment/Company.js"
+import type * as Crawler from "../enrichment/Crawler.js"
+import type * as Llm from "../enrichment/Llm.js"
+import type * as Lusha from "../enrichment/Lusha.js"
+import type * as Run from "../enrichment/Run.js"
+import type * as Tavily from "../enrichment/Tavily.js"
+import type * as Tenant from "../enrichment/Tenant.js"
+import type * as ZeroBounce from "../enrichment/ZeroBounce.js"
 import type { ConfigError, Scope } from "effect"
 import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
-import * as CrawlCheckpoints from "./CrawlCheckpoints.js"
+import * as CrawlCheckpoints from "./internal/crawlCheckpoints.js"
 import * as RunOutcome from "./RunOutcome.js"
-import * as Settings from "./Settings.js"
 import * as TenantServices from "./TenantServices.js"
-import * as Vendors from "./Vendors.js"
+import * as OdooConnector from "./OdooConnector.js"
 
 /**
  * What to run for one tenant.
@@ -36,8 +54,8 @@ export interface Options {
   readonly runId?: string | undefined
   /** The run's day, `YYYY-MM-DD` in `timeZone`: companies enriched that day (in that zone) are skipped. */
   readonly runDay: string
-  /** The zone `runDay` is a date in (`SCHED_TZ`; default `Settings.defaults.schedule.timeZone`). */
-  readonly timeZone?: string | undefined
+  /** The IANA zone `runDay` is a date in (the runner's `SCHED_TZ`). */
+  readonly timeZone: string
   /**
    * Companies per day for this tenant (the tenant's own cap, or
    * `SCHED_DAILY_CAP_PER_TENANT`): companies enriched earlier on `runDay`
@@ -142,7 +160,7 @@ export type Requirements =
   | Lusha.Lusha
   | ZeroBounce.ZeroBounce
   | Llm.Llm
-  | Vendors.OdooConnector
+  | OdooConnector.OdooConnector
 
 /**
  * The errors that stop a tenant run before or after its companies (a
@@ -193,7 +211,7 @@ export const lock = (
   Effect.flatMap(Store.Store, (store) => store.tryLockRun(tenantId)).pipe(
     Effect.filterOrFail((taken) => taken, () => new RunInProgress({ tenantId })),
     Effect.as<RunLock>({ _tag: "RunLock", tenantId }),
-    Effect.withSpan("TenantRun.lock", { attributes: { tenant: tenantId } })
+    Effect.withSpan("EnrichmentRun.lock", { attributes: { tenant: tenantId } })
   )
 
 const newRunId = (tenantId: string, runDay: string) =>
@@ -235,11 +253,11 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       // goes could take companies that run is about to mark enriched
       if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
       if (options.lock !== undefined && options.lock.tenantId !== options.tenantId) {
-        return yield* Effect.dieMessage("TenantRun.run: the run lock of another tenant")
+        return yield* Effect.dieMessage("EnrichmentRun.run: the run lock of another tenant")
       }
       const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
       const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
-      const runDay = { date: options.runDay, timeZone: options.timeZone ?? Settings.defaults.schedule.timeZone }
+      const runDay = { date: options.runDay, timeZone: options.timeZone }
       const targets = Option.isSome(previous)
         ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
         : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
@@ -320,10 +338,10 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         Stream.takeWhile(Option.isSome),
         Stream.map((c) => c.value)
       )
-      const connector = yield* Vendors.OdooConnector
+      const connector = yield* OdooConnector.OdooConnector
       const odoo = Option.isSome(connection) && exportToOdoo
         ? connector.connect(options.tenantId, connection.value)
-        : Vendors.odooDisconnected
+        : OdooConnector.disconnected
       const context = RunContext.layer({ ...options.knobs, tenantId: options.tenantId, runId, rules, exportToOdoo })
       const failures = RunOutcome.tally()
       const record = (batch: Chunk.Chunk<RunOutcome.CompanyResult>) =>
@@ -386,5 +404,5 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         budgets,
         failures: failures.counts()
       } satisfies Finished
-    }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("TenantRun.run"))
+    }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))
   )

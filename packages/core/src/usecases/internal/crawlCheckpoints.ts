@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { Checkpoint } from "@leadgraph/core"
+import type * as Checkpoint from "../../engine/Checkpoint.js"
 import { Effect, Option } from "effect"
 
 /**

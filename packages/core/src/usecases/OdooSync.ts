@@ -9,10 +9,35 @@
  *
  * @since 0.1.0
  */
-import { Odoo, Pipeline } from "@leadgraph/core"
-import type { LeadEmail, Score, Store } from "@leadgraph/core"
+import * as Odoo from "../enrichment/Odoo.js"
+import * as Pipeline from "../enrichment/Pipeline.js"
+import type * as LeadEmail from "../enrichment/LeadEmail.js"
+import type * as Score from "../enrichment/Score.js"
+import type * as Store from "../enrichment/Store.js"
 import { Effect, Either, Schema, Stream } from "effect"
-import type { SyncResult } from "./Api.js"
+
+/**
+ * What `POST /export/odoo/sync` did: qualifying leads, and per lead whether
+ * anything in Odoo was created, only updated, or left unchanged (`failed`
+ * leads gave an error; a later sync retries them).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SyncResult = Schema.Struct({
+  leads: Schema.NonNegativeInt,
+  created: Schema.NonNegativeInt,
+  updated: Schema.NonNegativeInt,
+  unchanged: Schema.NonNegativeInt,
+  failed: Schema.NonNegativeInt,
+  minScore: Schema.Number
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SyncResult = typeof SyncResult.Type
 
 /**
  * How a lead's export came out: `created` when its company or lead was

@@ -11,9 +11,13 @@
  *
  * @since 0.1.0
  */
-import { BudgetLedgerLive, CheckpointLive, PaidResultsLive, VerificationCacheLive, type Tenancy } from "@leadgraph/adapters"
-import { Budget, BudgetLedger, Checkpoint, PaidResults, type RunDay, type Tenant, VerificationCache } from "@leadgraph/core"
-import type { SqlClient } from "@effect/sql"
+import * as Budget from "../engine/Budget.js"
+import * as BudgetLedger from "../engine/BudgetLedger.js"
+import * as Checkpoint from "../engine/Checkpoint.js"
+import * as PaidResults from "../enrichment/PaidResults.js"
+import type * as RunDay from "../enrichment/RunDay.js"
+import type * as Tenant from "../enrichment/Tenant.js"
+import * as VerificationCache from "../enrichment/VerificationCache.js"
 import type { Duration, Scope } from "effect"
 import { Context, Effect, FiberRef, Layer, Option, SynchronizedRef } from "effect"
 
@@ -62,7 +66,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class TenantServices extends Context.Tag("@leadgraph/runner/TenantServices")<TenantServices, Service>() {}
+export class TenantServices extends Context.Tag("@leadgraph/core/TenantServices")<TenantServices, Service>() {}
 
 /**
  * The run a ledger is opened for: its id (recorded with the ledger's
@@ -91,35 +95,6 @@ export interface Options {
   /** Each ledger owner's lease (default `BudgetLedger.defaultLease`: 2 minutes, renewed every 30 s). */
   readonly lease?: { readonly ttl?: Duration.DurationInput; readonly renewEvery?: Duration.DurationInput } | undefined
 }
-
-/**
- * Per-tenant services in Postgres: the SQL ledger (shared by every process),
- * the SQL verification cache, the SQL paid results store (shared by every
- * process and run) and the SQL checkpoint store.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerPg = (
-  options: Options
-): Layer.Layer<TenantServices, never, Tenancy.Tenancy | SqlClient.SqlClient> =>
-  Layer.effect(
-    TenantServices,
-    Effect.map(Effect.context<Tenancy.Tenancy | SqlClient.SqlClient>(), (context) => ({
-      // the run's scope over the captured one: the owner's lease ends with the run
-      ledger: (tenantId, run) =>
-        BudgetLedgerLive.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId, lease: options.lease }).pipe(
-          Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
-        ),
-      verificationCache: (tenantId) =>
-        VerificationCacheLive.make({
-          tenantId,
-          ...(options.verificationTtl === undefined ? {} : { ttl: options.verificationTtl as never })
-        }).pipe(Effect.provide(context)),
-      paidResults: (tenantId) => PaidResultsLive.make({ tenantId }).pipe(Effect.provide(context)),
-      checkpoint: (tenantId) => CheckpointLive.make(tenantId).pipe(Effect.provide(context))
-    }))
-  )
 
 /**
  * Per-tenant services in memory, each tenant its own (kept for the layer's
