@@ -77,7 +77,7 @@ step("imported from ESM and from CommonJS")
 
 // 4. a consumer type-checked against the published declarations, libraries included
 writeFileSync(join(app, "consumer.ts"), `
-import { Engine, Pipeline, Store, Tenant } from "@leadgraph/core"
+import { type EnrichmentRun, Engine, Pipeline, Store, Tenant } from "@leadgraph/core"
 import { Database, StoreLive, CrawlerLive } from "@leadgraph/adapters"
 import { Settings } from "@leadgraph/runner"
 import { Effect, Layer } from "effect"

@@ -46,3 +46,5 @@ export * as TavilyLive from "./tavily/TavilyLive.js"
 export * as LushaLive from "./lusha/LushaLive.js"
 /** ZeroBounce email verification over HTTP, cached and batched: core's ZeroBounce port. @since 0.1.0 */
 export * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
+/** Everything a tenant's run needs, live, as one layer: database, store, tenant services, vendors, crawler, Odoo. @since 0.1.0 */
+export * as Environment from "./Environment.js"

@@ -18,7 +18,7 @@ import { Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, StoreLive, Vendors } from "@leadgraph/adapters"
 import { EnrichmentRun, Graph, Nightly, Pipeline, Store, Tenant } from "@leadgraph/core"
-import type { EngineError, Events, Forecast } from "@leadgraph/core"
+import type { EngineError, Events } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Demo from "./Demo.js"
@@ -129,24 +129,6 @@ const live = <E>(
     yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo })))
   })
 
-const forecastText = (result: EnrichmentRun.Planned): string =>
-  [
-    `dry run ${result.runId} for ${result.tenantId}: ${result.targets.length} companies`,
-    ...result.targets.slice(0, 20).map((c) => `  ${c.domain}  ${c.name}`),
-    ...(result.targets.length > 20 ? [`  ... and ${result.targets.length - 20} more`] : []),
-    `forecast spend (calls, at most units), from ${basisText(result.forecast.basis)}:`,
-    ...Object.entries(result.forecast.vendors).map(([vendor, f]) =>
-      `  ${vendor.padEnd(10)} ${String(f.calls).padStart(6)} calls  <= ${f.maxUnits} ${f.budget}`
-    )
-  ].join("\n")
-
-const basisText = ({ averaged, defaulted, known }: Forecast.Forecast["basis"]): string =>
-  [
-    known > 0 ? `${known} companies' own records` : "",
-    averaged > 0 ? `the tenant's averages for ${averaged} new companies` : "",
-    defaulted > 0 ? `defaults for ${defaulted} companies (no history yet: Tavily and ZeroBounce may be lower)` : ""
-  ].filter((s) => s !== "").join(", ") || "nothing (no companies)"
-
 const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
   Effect.gen(function*() {
     const shutdown = yield* Shutdown
@@ -163,7 +145,7 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
       sinksFor: (tenant) => output.sinks(tenant.id)
     })
     yield* output.finish
-    for (const t of result.tenants) if (t._tag === "Ran" && t.result._tag === "Planned") yield* Console.log(forecastText(t.result))
+    for (const t of result.tenants) if (t._tag === "Ran" && t.result._tag === "Planned") yield* Console.log(Report.forecast(t.result))
     yield* Console.log(Report.nightly(result))
     return result
   })
@@ -212,7 +194,7 @@ const run = Command.make("run", {
         onTargets: output.onTargets
       })
       yield* output.finish
-      if (outcome._tag === "Planned") return yield* Console.log(forecastText(outcome))
+      if (outcome._tag === "Planned") return yield* Console.log(Report.forecast(outcome))
       const result: Nightly.Result = {
         runDay,
         timeZone: settings.schedule.timeZone,
@@ -338,29 +320,15 @@ const fakes = Command.make("fakes", {
       return yield* new UsageError({ message: "--latency must be MIN-MAX milliseconds, e.g. 50-400" })
     }
     const shutdown = yield* Shutdown
-    yield* Effect.scoped(Effect.gen(function*() {
-      const world = yield* Fakes.start({
-        seed: flags.seed,
-        sites: flags.sites,
-        latency: Option.getOrUndefined(Option.flatten(latency))
-      })
-      if (Option.isSome(flags.tenant)) {
-        // the database is held only while seeding: an embedded one is free for `run` afterwards
-        yield* Fakes.seedTenant(world, Tenant.TenantId.make(flags.tenant.value), flags.companies).pipe(
-          Effect.provide(StoreLive.layer().pipe(Layer.provide(Database.layer())))
-        )
-      }
-      if (Option.isSome(flags.journal)) yield* Fakes.journal(world, flags.journal.value)
-      const text = Fakes.render(world.environment)
-      if (Option.isSome(flags.envFile)) {
-        const fs = yield* FileSystem.FileSystem
-        yield* fs.writeFileString(`${flags.envFile.value}.tmp`, `${text}\n`)
-        yield* fs.rename(`${flags.envFile.value}.tmp`, flags.envFile.value)
-      }
-      yield* Console.log(text)
-      yield* Console.log(`# leadgraph fakes: up, fixture sites at ${world.web.url("<company>.test")}; stop with Ctrl-C`)
-      yield* shutdown.requested
-    }))
+    yield* Fakes.serve({
+      seed: flags.seed,
+      sites: flags.sites,
+      latency: Option.getOrUndefined(Option.flatten(latency)),
+      tenant: Option.map(flags.tenant, Tenant.TenantId.make),
+      companies: flags.companies,
+      envFile: flags.envFile,
+      journal: flags.journal
+    }, shutdown.requested)
   })).pipe(Command.withDescription("serve the fake vendors and fixture sites on 127.0.0.1 and print the environment that uses them"))
 
 const tokensCreate = Command.make("create", {

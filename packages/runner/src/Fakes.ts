@@ -14,10 +14,12 @@
  *
  * @since 0.1.0
  */
+import { Database, StoreLive } from "@leadgraph/adapters"
 import { FakeOdooServer, FakeOpenAiServer, FakeVendors, FixtureWeb } from "@leadgraph/adapters/testing"
+import { FileSystem } from "@effect/platform"
 import type { FakeVendor } from "@leadgraph/adapters/testing"
 import { Company, Store, Tenant } from "@leadgraph/core"
-import { Duration, Effect, Option, Schema } from "effect"
+import { Console, Duration, Effect, Layer, Option, Schema } from "effect"
 import type { Scope } from "effect"
 import { appendFile } from "node:fs/promises"
 import * as Demo from "./Demo.js"
@@ -197,3 +199,41 @@ export const journal = (fakes: Fakes, path: string, every: Duration.DurationInpu
     yield* Effect.addFinalizer(() => flush)
     yield* Effect.forkScoped(Effect.forever(Effect.delay(flush, every)))
   })
+
+/**
+ * `leadgraph fakes`: starts the fake world, seeds a tenant when asked (the
+ * database, `DATABASE_URL` or the embedded one, is held only while
+ * seeding, so an embedded one is free for `run` afterwards), journals the
+ * bills to a file when asked, prints the environment (and writes it to a
+ * file, atomically), and keeps serving until `until` completes.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const serve = (
+  options: Options & {
+    readonly tenant: Option.Option<Tenant.TenantId>
+    readonly companies: number
+    readonly envFile: Option.Option<string>
+    readonly journal: Option.Option<string>
+  },
+  until: Effect.Effect<void>
+) =>
+  Effect.scoped(Effect.gen(function*() {
+    const world = yield* start(options)
+    if (Option.isSome(options.tenant)) {
+      yield* seedTenant(world, options.tenant.value, options.companies).pipe(
+        Effect.provide(StoreLive.layer().pipe(Layer.provide(Database.layer())))
+      )
+    }
+    if (Option.isSome(options.journal)) yield* journal(world, options.journal.value)
+    const text = render(world.environment)
+    if (Option.isSome(options.envFile)) {
+      const fs = yield* FileSystem.FileSystem
+      yield* fs.writeFileString(`${options.envFile.value}.tmp`, `${text}\n`)
+      yield* fs.rename(`${options.envFile.value}.tmp`, options.envFile.value)
+    }
+    yield* Console.log(text)
+    yield* Console.log(`# leadgraph fakes: up, fixture sites at ${world.web.url("<company>.test")}; stop with Ctrl-C`)
+    yield* until
+  }))

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import type { RunSummary } from "@leadgraph/core"
-import type { EnrichmentRun, Nightly, RunOutcome } from "@leadgraph/core"
+import type { EnrichmentRun, Forecast, Nightly, RunOutcome } from "@leadgraph/core"
 
 const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()
@@ -111,3 +111,29 @@ export const nightly = (result: Nightly.Result): string => {
     ...details
   ].join("\n")
 }
+
+/**
+ * A dry run's plan for people: the companies it would take (the first 20)
+ * and the forecast calls and units per vendor, with what the forecast is
+ * based on.
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const forecast = (result: EnrichmentRun.Planned): string =>
+  [
+    `dry run ${result.runId} for ${result.tenantId}: ${result.targets.length} companies`,
+    ...result.targets.slice(0, 20).map((c) => `  ${c.domain}  ${c.name}`),
+    ...(result.targets.length > 20 ? [`  ... and ${result.targets.length - 20} more`] : []),
+    `forecast spend (calls, at most units), from ${basisText(result.forecast.basis)}:`,
+    ...Object.entries(result.forecast.vendors).map(([vendor, f]) =>
+      `  ${vendor.padEnd(10)} ${String(f.calls).padStart(6)} calls  <= ${f.maxUnits} ${f.budget}`
+    )
+  ].join("\n")
+
+const basisText = ({ averaged, defaulted, known }: Forecast.Forecast["basis"]): string =>
+  [
+    known > 0 ? `${known} companies' own records` : "",
+    averaged > 0 ? `the tenant's averages for ${averaged} new companies` : "",
+    defaulted > 0 ? `defaults for ${defaulted} companies (no history yet: Tavily and ZeroBounce may be lower)` : ""
+  ].filter((s) => s !== "").join(", ") || "nothing (no companies)"

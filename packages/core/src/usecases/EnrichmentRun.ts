@@ -20,7 +20,6 @@ import * as Engine from "../engine/Engine.js"
 import type * as EngineError from "../engine/Errors.js"
 import * as Events from "../engine/Events.js"
 import * as Forecast from "../enrichment/Forecast.js"
-import type * as Outcome from "../engine/Outcome.js"
 import * as Pipeline from "../enrichment/Pipeline.js"
 import * as RunContext from "../enrichment/steps/RunContext.js"
 import * as RunSummary from "../engine/RunSummary.js"
@@ -36,8 +35,10 @@ import type * as Tavily from "../enrichment/Tavily.js"
 import type * as Tenant from "../enrichment/Tenant.js"
 import type * as ZeroBounce from "../enrichment/ZeroBounce.js"
 import type { ConfigError, Scope } from "effect"
-import { Chunk, Clock, Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
+import { Clock, type Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
 import * as CrawlCheckpoints from "./internal/crawlCheckpoints.js"
+import * as Recorder from "./internal/recorder.js"
+import * as Stoppable from "./internal/stoppable.js"
 import * as RunOutcome from "./RunOutcome.js"
 import * as TenantServices from "./TenantServices.js"
 import * as OdooConnector from "./OdooConnector.js"
@@ -231,6 +232,43 @@ export const errorText = (error: unknown): string => RunOutcome.failureCode(erro
 const fallBack = (error: unknown) =>
   Effect.as(Effect.logWarning(`forecast without history: ${errorText(error)}`), Forecast.noHistory)
 
+/** The dry run's forecast from its plans and the tenant's history; caches that cannot be read make a rougher one. */
+const forecastOf = (
+  tenant: Store.TenantStore,
+  targets: ReadonlyArray<Company.Company>,
+  plans: Iterable<Engine.TargetPlan<Company.Company>>,
+  options: Options,
+  stored: Checkpoint.Service
+) =>
+  Effect.gen(function*() {
+    const knobs = { ...RunContext.defaults, ...options.knobs }
+    const services = yield* TenantServices.TenantServices
+    const history = yield* Forecast.history(tenant, targets, {
+      rules: yield* tenant.icpRules.listActive,
+      thinCorpusChars: knobs.thinCorpusChars
+    }).pipe(
+      Effect.provideService(Checkpoint.Checkpoint, stored),
+      Effect.provideService(VerificationCache.VerificationCache, yield* services.verificationCache(options.tenantId)),
+      Effect.catchTags({ CheckpointError: fallBack, VerificationCacheError: fallBack })
+    )
+    return Forecast.forecast(plans, knobs, history)
+  })
+
+/** The tenant's Odoo for this run (or none), and what the run context says about exporting. */
+const odooOf = (tenant: Store.TenantStore, options: Options) =>
+  Effect.gen(function*() {
+    const connection = yield* tenant.tenants.odooConnection
+    const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
+    if (!exportToOdoo && options.knobs?.exportToOdoo !== false) {
+      yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
+    }
+    if (!exportToOdoo || Option.isNone(connection)) {
+      return { layer: OdooConnector.disconnected, knobs: { exportToOdoo: false } }
+    }
+    const connector = yield* OdooConnector.OdooConnector
+    return { layer: connector.connect(options.tenantId, connection.value), knobs: { exportToOdoo: true } }
+  })
+
 /**
  * Runs (or plans) one tenant's enrichment.
  *
@@ -281,35 +319,13 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
           Stream.runCollect,
           Effect.provideService(Checkpoint.Checkpoint, checkpoint)
         )
-        const knobs = { ...RunContext.defaults, ...options.knobs }
-        const history = yield* Forecast.history(tenant, targets, {
-          rules: yield* tenant.icpRules.listActive,
-          thinCorpusChars: knobs.thinCorpusChars
-        }).pipe(
-          Effect.provideService(Checkpoint.Checkpoint, stored),
-          Effect.provideService(VerificationCache.VerificationCache, yield* services.verificationCache(options.tenantId)),
-          // caches that cannot be read make a rougher forecast, not a failed dry run
-          Effect.catchTags({
-            CheckpointError: (e) => fallBack(e),
-            VerificationCacheError: (e) => fallBack(e)
-          })
-        )
-        return {
-          _tag: "Planned",
-          tenantId: options.tenantId,
-          runId,
-          targets,
-          forecast: Forecast.forecast(plans, knobs, history)
-        } satisfies Planned
+        const forecast = yield* forecastOf(tenant, targets, plans, options, stored)
+        return { _tag: "Planned", tenantId: options.tenantId, runId, targets, forecast } satisfies Planned
       }
 
       if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
       const rules = yield* tenant.icpRules.listActive
-      const connection = yield* tenant.tenants.odooConnection
-      const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
-      if (!exportToOdoo && options.knobs?.exportToOdoo !== false) {
-        yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
-      }
+      const odoo = yield* odooOf(tenant, options)
       const startedAt = yield* Clock.currentTimeMillis
       if (Option.isNone(previous)) {
         yield* tenant.runs.create({
@@ -321,79 +337,27 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
           caps: options.caps
         }, new Date(startedAt))
       }
-
-      const accumulator = RunSummary.accumulator(runId, Pipeline.stepNames, startedAt)
-      const totals = new Map<string, number>()
-      let stopped = false
-      const stop = options.stop
-      // one company per pull, each checked against the stop request
-      const source = stop === undefined ? Stream.fromIterable(targets) : Stream.fromIterable(targets).pipe(
-        Stream.rechunk(1),
-        Stream.mapEffect((c) =>
-          Effect.map(Deferred.isDone(stop), (done) => {
-            stopped ||= done
-            return done ? Option.none() : Option.some(c)
-          })
-        ),
-        Stream.takeWhile(Option.isSome),
-        Stream.map((c) => c.value)
-      )
-      const connector = yield* OdooConnector.OdooConnector
-      const odoo = Option.isSome(connection) && exportToOdoo
-        ? connector.connect(options.tenantId, connection.value)
-        : OdooConnector.disconnected
-      const context = RunContext.layer({ ...options.knobs, tenantId: options.tenantId, runId, rules, exportToOdoo })
-      const failures = RunOutcome.tally()
-      const record = (batch: Chunk.Chunk<RunOutcome.CompanyResult>) =>
-        Effect.gen(function*() {
-          const now = new Date(yield* Clock.currentTimeMillis)
-          const outcomes = Chunk.toReadonlyArray(batch).map((r) => {
-            const list = Object.values(r.outcomes) as Array<Outcome.Outcome<unknown, unknown>>
-            accumulator.add(r.state, list)
-            Pipeline.stepNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + (list[i]?.durationMillis ?? 0)))
-            return RunOutcome.companyOutcome(r, now, failures)
-          })
-          yield* tenant.runs.recordOutcomes(runId as Run.RunId, outcomes)
-        })
-
-      const finish = (summary: RunSummary.RunSummary, status: Run.RunSummary["status"], errorSummary: string | null) =>
-        tenant.runs.finish(runId as Run.RunId, {
-          status,
-          finishedAt: new Date(summary.finishedAtMillis),
-          steps: RunOutcome.stepStats(summary, totals),
-          errorSummary
-        })
+      const recorder = Recorder.make(tenant, runId as Run.RunId, startedAt)
+      const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
+      const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
 
       // the run's own ledger, counting its day, held by this run until it ends
       yield* TenantServices.openRun(options.tenantId, { runId, day: runDay })
       const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
         Stream.groupedWithin(100, "2 seconds"),
-        Stream.runForEach(record),
-        Effect.provide(Layer.mergeAll(odoo, context, Events.layer(...(options.sinks ?? [])))),
+        Stream.runForEach(recorder.record),
+        Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
         Effect.provideService(Checkpoint.Checkpoint, checkpoint),
-        Effect.onInterrupt(() =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            finish(accumulator.finish(now), "cancelled", "interrupted").pipe(Effect.ignore))
-        ),
+        Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
         Effect.exit
       )
-      const finishedAt = yield* Clock.currentTimeMillis
-      const summary = accumulator.finish(finishedAt)
       if (Exit.isFailure(exit)) {
-        yield* finish(summary, "failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
+        yield* recorder.finish("failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
         return yield* Effect.failCause(exit.cause)
       }
-      const status = RunOutcome.status(summary, stopped, failures.withoutFailure())
-      yield* finish(summary, status, RunOutcome.errorSummary(failures.counts()))
-      const budget = yield* Budget.Budget
-      const budgets: Record<string, BudgetUse> = {}
-      for (const [name, cap] of Object.entries(options.caps)) {
-        const use = yield* Effect.option(budget.usage(name))
-        budgets[name] = Option.match(use, {
-          onNone: () => ({ used: 0, cap }),
-          onSome: (u) => ({ used: u.committed, cap, inFlightAtCrash: u.inFlightAtCrash })
-        })
-      }
+      const { failures } = recorder
+      const status = RunOutcome.status(yield* recorder.summary, stopped(), failures.withoutFailure())
+      const summary = yield* recorder.finish(status, RunOutcome.errorSummary(failures.counts()))
       return {
         _tag: "Finished",
         tenantId: options.tenantId,
@@ -401,7 +365,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         status,
         resumed: Option.isSome(previous),
         summary,
-        budgets,
+        budgets: yield* Recorder.budgetUse(options.caps),
         failures: failures.counts()
       } satisfies Finished
     }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))

@@ -1,0 +1,114 @@
+/**
+ * Everything a tenant's run needs (`EnrichmentRun.Requirements` of
+ * `@leadgraph/core`), live, as one layer: the database (Postgres at
+ * `DATABASE_URL`, or embedded PGlite), the store with its row-level
+ * security check, each tenant's budgets, verification cache, paid results
+ * and checkpoints in Postgres, the live vendor adapters, the crawler, the
+ * connector to each tenant's Odoo, and an HTTP client.
+ *
+ * A service that runs a tenant's night needs this layer and core's
+ * `EnrichmentRun.run` (or `Nightly.run` for every tenant).
+ *
+ * @example
+ * ```ts
+ * import { Environment, Vendors } from "@leadgraph/adapters"
+ * import { EnrichmentRun, Lusha, RunDay, Tenant } from "@leadgraph/core"
+ * import { Effect } from "effect"
+ *
+ * const caps = { [Lusha.budget]: 400 }
+ * const night = Effect.gen(function*() {
+ *   const vendors = yield* Vendors.config
+ *   const { date, timeZone } = yield* RunDay.current("Asia/Singapore")
+ *   return yield* EnrichmentRun.run({
+ *     tenantId: Tenant.TenantId.make("acme"),
+ *     runDay: date,
+ *     timeZone,
+ *     cap: 500,
+ *     concurrency: 20,
+ *     caps
+ *   }).pipe(Effect.provide(Environment.layer({ vendors, caps })))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { NodeHttpClient } from "@effect/platform-node"
+import type { SqlClient } from "@effect/sql"
+import type { PgClient } from "@effect/sql-pg"
+import { type EnrichmentRun, type Store, TenantServices } from "@leadgraph/core"
+import { Layer } from "effect"
+import * as CrawlerLive from "./crawler/CrawlerLive.js"
+import * as Resolver from "./crawler/Resolver.js"
+import * as Database from "./store/Database.js"
+import * as StoreLive from "./store/StoreLive.js"
+import type * as Tenancy from "./store/Tenancy.js"
+import * as TenantServicesLive from "./store/TenantServicesLive.js"
+import * as Vendors from "./Vendors.js"
+
+/**
+ * What to build the environment from.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The vendors' keys and client-side limits (`Vendors.config` reads them from the environment). */
+  readonly vendors: Vendors.Options
+  /** Each tenant's daily budget caps, by budget name (`Lusha.budget`, `Tavily.budget`, ...). */
+  readonly caps: Readonly<Record<string, number>>
+  /** The ledger owners' lease (default `BudgetLedger.defaultLease`). */
+  readonly lease?: TenantServices.Options["lease"]
+  /** How long a verification verdict is reused (default the cache's). */
+  readonly verificationTtl?: string | undefined
+  /** Crawler options over its defaults. */
+  readonly crawler?: Partial<CrawlerLive.Options> | undefined
+  /** Host names pinned to addresses for the crawler (`CRAWLER_HOSTS`); the rest resolve through the system. */
+  readonly hosts?: Readonly<Record<string, ReadonlyArray<string>>> | undefined
+  /** How host names resolve (default: the system's resolver, with `hosts` pinned). */
+  readonly resolver?: Layer.Layer<Resolver.Resolver> | undefined
+  /** Odoo client options over the adapter's defaults (for example its rate limit). */
+  readonly odoo?: Vendors.OdooOverrides | undefined
+  /** The database (default `Database.layer()`: `DATABASE_URL`, else embedded PGlite). */
+  readonly database?: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> | undefined
+}
+
+/**
+ * Why the environment could not be built: the database could not be
+ * reached or migrated.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Error = Store.StoreError
+
+/**
+ * The services the environment provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services = EnrichmentRun.Requirements | Tenancy.Tenancy | SqlClient.SqlClient | PgClient.PgClient
+
+/**
+ * Builds the environment.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<Services, Error> => {
+  const store = StoreLive.layer().pipe(Layer.provideMerge(options.database ?? Database.layer()))
+  const perTenant = TenantServicesLive.layer({
+    caps: options.caps,
+    lease: options.lease,
+    verificationTtl: options.verificationTtl
+  })
+  const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
+  const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))
+  const crawler = CrawlerLive.layer(options.crawler).pipe(
+    Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
+  )
+  return Layer.mergeAll(vendors, crawler, Vendors.layerOdoo(options.odoo)).pipe(
+    Layer.provideMerge(NodeHttpClient.layerUndici),
+    Layer.provideMerge(store)
+  )
+}
