@@ -109,6 +109,7 @@ const outputFor = (isTTY: boolean) =>
 const tenantOptions = (settings: Settings.Settings, flags: RunFlags, stop: Deferred.Deferred<void>) => ({
   concurrency: settings.schedule.companyConcurrency,
   caps: Settings.budgetCaps(settings.caps),
+  runCaps: settings.runCaps,
   knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
   persistCrawlCorpus: settings.persistCrawlCorpus,
   dryRun: flags.dryRun,

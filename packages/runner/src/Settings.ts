@@ -72,6 +72,14 @@ export interface Settings {
   readonly defaultTenantId: Option.Option<string>
   readonly schedule: Schedule
   readonly caps: Caps
+  /**
+   * Caps of each run, by budget name, besides the daily `caps`; only those
+   * set: `TAVILY_MAX_QUERIES_PER_RUN`, `LUSHA_MAX_CONTACT_LOOKUPS_PER_RUN`,
+   * `ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN`, `OPENAI_MAX_TOKENS_PER_RUN`.
+   * A call is made only when it fits both caps, so whichever has less left
+   * binds; a resumed run counts what its earlier attempts used.
+   */
+  readonly runCaps: Readonly<Record<string, number>>
   /** `SCORE_MIN_EXPORT` (or `LEAD_THRESHOLD`): the lowest score exported, 0 to 100. */
   readonly scoreMinExport: number
   readonly scoreMinExportSource: ThresholdSource
@@ -110,6 +118,7 @@ export const defaults = {
     include: [],
     exclude: []
   },
+  runCaps: {},
   caps: { tavilyQueries: 1000, lushaLookups: 500, zeroBounceVerifications: 2000, openAiTokens: 2_000_000 },
   scoreMinExport: 60,
   persistCrawlCorpus: false,
@@ -124,6 +133,14 @@ const count = (name: string, description: string, min: number, fallback: number)
     Config.validate({ message: `must be a whole number of at least ${min}`, validation: (n) => n >= min }),
     Config.withDescription(description),
     Config.withDefault(fallback)
+  )
+
+const perRun = (name: string, description: string) =>
+  Config.option(
+    Config.integer(name).pipe(
+      Config.validate({ message: "must be a whole number of at least 0", validation: (n) => n >= 0 }),
+      Config.withDescription(`${description} (besides the daily cap; unset: none)`)
+    )
   )
 
 const ids = (name: string, description: string) =>
@@ -185,6 +202,14 @@ export const config: Config.Config<Settings> = Config.all({
     zeroBounceVerifications: count("ZEROBOUNCE_MAX_VERIFICATIONS", "ZeroBounce verifications per tenant per day", 0, defaults.caps.zeroBounceVerifications),
     openAiTokens: count("OPENAI_DAILY_TOKENS_CAP", "LLM tokens per tenant per day", 0, defaults.caps.openAiTokens)
   }),
+  runCaps: Config.all({
+    [Tavily.budget]: perRun("TAVILY_MAX_QUERIES_PER_RUN", "Tavily queries per run"),
+    [Lusha.budget]: perRun("LUSHA_MAX_CONTACT_LOOKUPS_PER_RUN", "Lusha lookups per run"),
+    [ZeroBounce.budget]: perRun("ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN", "ZeroBounce verifications per run"),
+    [Llm.tokenBudget]: perRun("OPENAI_MAX_TOKENS_PER_RUN", "LLM tokens per run")
+  }).pipe(Config.map((caps) =>
+    Object.fromEntries(Object.entries(caps).flatMap(([name, cap]) => Option.isSome(cap) ? [[name, cap.value]] : []))
+  )),
   scoreMinExport: score("SCORE_MIN_EXPORT", "lowest score exported to Odoo (0-100)"),
   leadThreshold: score("LEAD_THRESHOLD", "older alias of SCORE_MIN_EXPORT; SCORE_MIN_EXPORT wins when both are set"),
   persistCrawlCorpus: Config.boolean("PERSIST_CRAWL_CORPUS").pipe(

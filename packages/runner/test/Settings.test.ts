@@ -25,6 +25,22 @@ describe("Settings", () => {
       expect(s.defaultTenantId).toEqual(Option.none())
     }))
 
+  it.effect("per-run caps: only those set, by budget name, none by default; a bad one names its variable", () =>
+    Effect.gen(function*() {
+      expect((yield* read({})).runCaps).toEqual({})
+      const s = yield* read({ LUSHA_MAX_CONTACT_LOOKUPS_PER_RUN: "40", OPENAI_MAX_TOKENS_PER_RUN: "0" })
+      expect(s.runCaps).toEqual({ "lusha.lookups": 40, "openai.tokens": 0 })
+      const all = yield* read({
+        TAVILY_MAX_QUERIES_PER_RUN: "1",
+        LUSHA_MAX_CONTACT_LOOKUPS_PER_RUN: "2",
+        ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN: "3",
+        OPENAI_MAX_TOKENS_PER_RUN: "4"
+      })
+      expect(all.runCaps).toEqual({ "tavily.queries": 1, "lusha.lookups": 2, "zerobounce.verifications": 3, "openai.tokens": 4 })
+      const bad = yield* Effect.flip(read({ ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN: "-1" }))
+      expect(String(bad)).toContain("ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN")
+    }))
+
   it.effect("reads every variable under its own name", () =>
     Effect.gen(function*() {
       const s = yield* read({

@@ -135,17 +135,39 @@ export const make = (
           in_flight_at_crash = l.in_flight_at_crash + d.n
         FROM per_day d WHERE l.tenant_id = d.tenant_id AND l.budget = d.budget AND l.day = d.day`
 
+    const runCapOf = (budget: string): number =>
+      options.runId !== undefined && options.runCaps !== undefined && Object.prototype.hasOwnProperty.call(options.runCaps, budget)
+        ? options.runCaps[budget]!
+        : Infinity
+    // What the run has used or holds on the budget, over all its owners (its
+    // earlier attempts too): open reservations at their units, committed ones
+    // at their use, those settled as in flight at a crash at the larger.
+    const runUsed = (budget: string) =>
+      Effect.map(
+        sql<{ used: number }>`SELECT COALESCE(SUM(CASE
+            WHEN r.settled_at IS NULL THEN r.units
+            WHEN r.settled_as = 'in_flight_at_crash' THEN GREATEST(r.units, COALESCE(r.used, 0))
+            ELSE COALESCE(r.used, 0) END), 0)::float8 AS used
+          FROM budget_reservations r JOIN budget_owners o ON o.id = r.owner_id
+          WHERE r.tenant_id = ${tenantId} AND r.budget = ${budget} AND r.day = ${day.date}::date
+            AND o.run_id = ${options.runId ?? null}`,
+        (rows) => Number(rows[0]?.used ?? 0)
+      )
+    // the run's reservations are taken one at a time, so the run cap is checked
+    // against all of them (a run goes in one process: it holds its run lock)
+    const runReserving = yield* Effect.makeSemaphore(1)
+
     const tryReserve = (budget: string, units: number) =>
       Effect.gen(function*() {
         const cap = capOf(budget)
-        if (!(units >= 0) || !Number.isFinite(units) || units > cap) return Option.none<BudgetLedger.Reservation>()
+        const runCap = runCapOf(budget)
+        if (!(units >= 0) || !Number.isFinite(units) || units > cap || units > runCap) {
+          return Option.none<BudgetLedger.Reservation>()
+        }
         yield* ensureLease(budget, true)
         const now = yield* Clock.currentTimeMillis
         const capParam = Number.isFinite(cap) ? cap : null
-        const rows = yield* scoped(
-          budget,
-          "tryReserve",
-          Effect.zipRight(settleDead(budget, now), sql<{ id: string }>`WITH account AS (
+        const insert = sql<{ id: string }>`WITH account AS (
             INSERT INTO budget_ledger AS l (tenant_id, budget, day, cap, reserved)
             VALUES (${tenantId}, ${budget}, ${day.date}::date, ${capParam}::float8, ${units}::float8)
             ON CONFLICT (tenant_id, budget, day) DO UPDATE
@@ -155,7 +177,12 @@ export const make = (
           )
           INSERT INTO budget_reservations (tenant_id, budget, day, units, owner_id, created_at)
           SELECT tenant_id, budget, day, ${units}::float8, ${ownerId}::uuid, ${new Date(now)} FROM account
-          RETURNING id::text AS id`)
+          RETURNING id::text AS id`
+        const reserve = Number.isFinite(runCap)
+          ? Effect.flatMap(runUsed(budget), (used) => used + units > runCap ? Effect.succeed([]) : insert)
+          : insert
+        const rows = yield* scoped(budget, "tryReserve", Effect.zipRight(settleDead(budget, now), reserve)).pipe(
+          Number.isFinite(runCap) ? runReserving.withPermits(1) : (self) => self
         )
         return Option.map(Option.fromNullable(rows[0]), (row): BudgetLedger.Reservation => ({
           id: row.id,

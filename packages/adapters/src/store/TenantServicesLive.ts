@@ -32,7 +32,14 @@ export const layer = (
     Effect.map(Effect.context<Tenancy.Tenancy | SqlClient.SqlClient>(), (context) => ({
       // the run's scope over the captured one: the owner's lease ends with the run
       ledger: (tenantId, run) =>
-        BudgetLedgerLive.make({ tenantId, caps: options.caps, day: run.day, runId: run.runId, lease: options.lease }).pipe(
+        BudgetLedgerLive.make({
+          tenantId,
+          caps: options.caps,
+          day: run.day,
+          runId: run.runId,
+          runCaps: run.caps,
+          lease: options.lease
+        }).pipe(
           Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
         ),
       verificationCache: (tenantId) =>

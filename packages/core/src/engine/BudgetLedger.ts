@@ -171,6 +171,13 @@ export const leaseOf = (options?: { readonly ttl?: Duration.DurationInput; reado
 export interface OwnerOptions {
   readonly day: Day
   readonly runId?: string | undefined
+  /**
+   * Caps of the owner's run, by budget, besides the day's: a reservation
+   * must fit both. A run's use counts every owner of its `runId` (a run
+   * resumed after a crash counts what its earlier attempts used or held).
+   * Ignored without a `runId`.
+   */
+  readonly runCaps?: Readonly<Record<string, number>> | undefined
   readonly lease?: { readonly ttl?: Duration.DurationInput; readonly renewEvery?: Duration.DurationInput } | undefined
 }
 
@@ -237,8 +244,13 @@ export const capOf = (options: Caps, budget: string): number =>
  * one renewal interval of its lease left (its renewing fiber was held up)
  * renews it then: an owner that acts is alive.
  */
-const ownerOf = (state: Ref.Ref<Memory.State>, options: Caps, ownerId: string, day: Day, terms: Lease): Owned => {
+const ownerOf = (state: Ref.Ref<Memory.State>, options: Caps, ownerId: string, owner: OwnerOptions, terms: Lease): Owned => {
+  const { day, runId } = owner
   const cap = (budget: string): number => capOf(options, budget)
+  const runCap = (budget: string): number =>
+    runId !== undefined && owner.runCaps !== undefined && Object.prototype.hasOwnProperty.call(owner.runCaps, budget)
+      ? owner.runCaps[budget]!
+      : Infinity
   const acting = (s: Memory.State, now: number): Memory.State => {
     const until = s.owners.get(ownerId)
     return until === undefined || until - now >= Duration.toMillis(terms.renewEvery)
@@ -258,6 +270,7 @@ const ownerOf = (state: Ref.Ref<Memory.State>, options: Caps, ownerId: string, d
           if (!(units >= 0) || !Number.isFinite(units) || a.committed + a.reserved + units > cap(budget)) {
             return [Option.none(), s]
           }
+          if (runId !== undefined && Memory.runUsed(s, runId, budget) + units > runCap(budget)) return [Option.none(), s]
           const reservation: Reservation = { id: `r${s.seq + 1}`, budget, units }
           return [Option.some(reservation), {
             ...s,
@@ -312,7 +325,8 @@ export const makeMemoryStore = (options: Caps): Effect.Effect<MemoryStore> =>
         const ownerId = yield* Effect.flatMap(until, (end) =>
           Ref.modify(state, (s): [string, Memory.State] => {
             const id = `o${s.seq + 1}`
-            return [id, { ...s, seq: s.seq + 1, owners: new Map(s.owners).set(id, end) }]
+            const runs = owner.runId === undefined ? s.runs : new Map(s.runs).set(id, owner.runId)
+            return [id, { ...s, seq: s.seq + 1, owners: new Map(s.owners).set(id, end), runs }]
           }))
         const renew = Effect.flatMap(until, (end) =>
           Ref.update(state, (s) => ({
@@ -320,7 +334,7 @@ export const makeMemoryStore = (options: Caps): Effect.Effect<MemoryStore> =>
             owners: new Map(s.owners).set(ownerId, Math.max(s.owners.get(ownerId) ?? 0, end))
           })))
         yield* keepLease(renew, terms)
-        return ownerOf(state, options, ownerId, owner.day, terms)
+        return ownerOf(state, options, ownerId, owner, terms)
       }),
     peek: (budget, day) =>
       Effect.map(Ref.get(state), (s) => Memory.toUsage(budget, capOf(options, budget), s.accounts.get(Memory.keyOf(budget, day)) ?? Memory.none)),
@@ -338,7 +352,7 @@ export const makeMemoryStore = (options: Caps): Effect.Effect<MemoryStore> =>
 export const makeMemory = (options: Caps): Effect.Effect<Service> =>
   Effect.map(
     Ref.make<Memory.State>({ ...Memory.empty, owners: new Map([["o0", Infinity]]) }),
-    (state) => ownerOf(state, options, "o0", { date: "", timeZone: "" }, defaultLease)
+    (state) => ownerOf(state, options, "o0", { day: { date: "", timeZone: "" } }, defaultLease)
   )
 
 /**

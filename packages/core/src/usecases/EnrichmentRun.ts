@@ -75,6 +75,12 @@ export interface Options {
   readonly concurrency: number
   /** The tenant's daily budget caps (recorded in the manifest, reported against). */
   readonly caps: Readonly<Record<string, number>>
+  /**
+   * Caps of this run, by budget, besides the daily ones: a call is made only
+   * when it fits both, so the smaller one left binds. A resumed run counts
+   * what its earlier attempts used. Default: none (only the daily caps).
+   */
+  readonly runCaps?: Readonly<Record<string, number>> | undefined
   /** Pipeline knobs (export threshold, corpus limits, contacts per company). */
   readonly knobs?: Partial<Omit<RunContext.Service, "tenantId" | "runId" | "rules">> | undefined
   /** Keep crawl corpora in checkpoints (`PERSIST_CRAWL_CORPUS`); otherwise only their signals. */
@@ -342,7 +348,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
 
       // the run's own ledger, counting its day, held by this run until it ends
-      yield* TenantServices.openRun(options.tenantId, { runId, day: runDay })
+      yield* TenantServices.openRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
       const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
         Stream.groupedWithin(100, "2 seconds"),
         Stream.runForEach(recorder.record),

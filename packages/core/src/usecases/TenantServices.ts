@@ -78,6 +78,8 @@ export class TenantServices extends Context.Tag("@leadgraph/core/TenantServices"
 export interface RunLedger {
   readonly runId: string
   readonly day: RunDay.RunDay
+  /** Caps of the run itself, by budget, besides each day's (see `BudgetLedger.OwnerOptions.runCaps`). */
+  readonly caps?: Readonly<Record<string, number>> | undefined
 }
 
 /**
@@ -110,7 +112,7 @@ export const layerMemory = (caps: Readonly<Record<string, number>>): Layer.Layer
     Effect.all({
       ledger: Effect.map(memoByTenant(() => BudgetLedger.makeMemoryStore({ caps })), (stores) =>
         (tenantId: Tenant.TenantId, run: RunLedger) =>
-          Effect.flatMap(stores(tenantId), (store) => store.open({ day: run.day, runId: run.runId }))),
+          Effect.flatMap(stores(tenantId), (store) => store.open({ day: run.day, runId: run.runId, runCaps: run.caps }))),
       verificationCache: memoByTenant(() => VerificationCache.makeMemory()),
       paidResults: memoByTenant(() => PaidResults.makeMemory),
       checkpoint: memoByTenant(() => Checkpoint.makeMemory)

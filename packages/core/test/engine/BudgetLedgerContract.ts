@@ -173,6 +173,59 @@ export const suite = <R, E>(
           expect(yield* db.settlement(more.id)).toEqual(Option.some("in_flight_at_crash"))
         }).pipe(Effect.scoped))
 
+      it.effect("a run cap binds beside the day's cap: whichever has less left; other runs and budgets are not held by it", () =>
+        Effect.gen(function*() {
+          const b = fresh("percap")
+          const other = fresh("percap-other")
+          const db = yield* database({ caps: { [b]: 10, [other]: 10 } })
+          const a = yield* db.open({ day, lease, runId: "run-cap", runCaps: { [b]: 4 } })
+          const first = Option.getOrThrow(yield* a.tryReserve(b, 3))
+          // 3 + 2 > 4: the run's cap binds though the day has 7 left
+          expect(yield* a.tryReserve(b, 2)).toEqual(Option.none())
+          // what is committed counts, not what was reserved
+          yield* a.settle(first, 1)
+          const second = Option.getOrThrow(yield* a.tryReserve(b, 3))
+          expect(yield* a.tryReserve(b, 1)).toEqual(Option.none())
+          // released units are free again
+          yield* a.settle(second, 0)
+          expect(Option.isSome(yield* a.tryReserve(b, 3))).toBe(true)
+          // a budget without a run cap has only the day's
+          expect(Option.isSome(yield* a.tryReserve(other, 10))).toBe(true)
+          // another run of the day is held only by the day's cap: 10 - 1 - 3 left
+          const b2 = yield* db.open({ day, lease, runId: "run-other", runCaps: { [b]: 100 } })
+          expect(yield* b2.tryReserve(b, 7)).toEqual(Option.none())
+          expect(Option.isSome(yield* b2.tryReserve(b, 6))).toBe(true)
+          // the day's cap binds when it has less left than the run's
+          const c = yield* db.open({ day, lease, runId: "run-third", runCaps: { [b]: 5 } })
+          expect(yield* c.tryReserve(b, 1)).toEqual(Option.none())
+          expect(yield* a.usage(b)).toEqual({ budget: b, cap: 10, reserved: 9, committed: 1 })
+        }).pipe(Effect.scoped))
+
+      it.effect("a resumed run counts what its earlier attempts used or held, a crashed one's at their reserved units", () =>
+        Effect.gen(function*() {
+          const b = fresh("percap-resume")
+          const db = yield* database({ caps: { [b]: 100 } })
+          const runCaps = { [b]: 10 }
+          const crashed = yield* Scope.make()
+          const first = yield* Scope.extend(db.open({ day, lease, runId: "run-r", runCaps }), crashed)
+          const done = Option.getOrThrow(yield* first.tryReserve(b, 3))
+          yield* first.settle(done, 2)
+          Option.getOrThrow(yield* first.tryReserve(b, 4))
+          // kill -9 with 4 units in flight
+          yield* Scope.close(crashed, Exit.void)
+          const resumed = yield* db.open({ day, lease, runId: "run-r", runCaps })
+          // 2 committed + 4 held by the dead attempt: 4 left of the run's 10
+          expect(yield* resumed.tryReserve(b, 5)).toEqual(Option.none())
+          yield* tick(() => [resumed], "3 minutes")
+          // settled as spent at their reserved units: still 4 left
+          expect(yield* resumed.tryReserve(b, 5)).toEqual(Option.none())
+          expect(Option.isSome(yield* resumed.tryReserve(b, 4))).toBe(true)
+          expect(yield* resumed.tryReserve(b, 1)).toEqual(Option.none())
+          // a ledger without a run id ignores run caps
+          const anonymous = yield* db.open({ day, lease, runCaps: { [b]: 1 } })
+          expect(Option.isSome(yield* anonymous.tryReserve(b, 5))).toBe(true)
+        }).pipe(Effect.scoped))
+
       it.effect("each ledger counts its own day, released reservations are recorded as released", () =>
         Effect.gen(function*() {
           const b = fresh("days")

@@ -60,6 +60,7 @@ export const layer = (
               rerun: input.rerun,
               concurrency: settings.schedule.companyConcurrency,
               caps: Settings.budgetCaps(settings.caps),
+              runCaps: settings.runCaps,
               knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
               persistCrawlCorpus: settings.persistCrawlCorpus,
               sinks: [input.sink, EventLog.sink({ tenant: input.tenantId })],

@@ -23,6 +23,8 @@ export interface Open extends Reservation {
 /** @internal */
 export interface Closed {
   readonly key: string
+  readonly budget: string
+  readonly owner: string
   readonly units: number
   readonly as: Settlement
   readonly used: number | undefined
@@ -35,11 +37,13 @@ export interface State {
   readonly closed: ReadonlyMap<string, Closed>
   /** Each owner's lease end (epoch millis). */
   readonly owners: ReadonlyMap<string, number>
+  /** The run of each owner that has one. */
+  readonly runs: ReadonlyMap<string, string>
   readonly seq: number
 }
 
 /** @internal */
-export const empty: State = { accounts: new Map(), open: new Map(), closed: new Map(), owners: new Map(), seq: 0 }
+export const empty: State = { accounts: new Map(), open: new Map(), closed: new Map(), owners: new Map(), runs: new Map(), seq: 0 }
 
 /** @internal */
 export const keyOf = (budget: string, day: Day): string => `${budget}\u0000${day.date}`
@@ -76,7 +80,7 @@ export const settleDead = (s: State, budget: string, now: number): State => {
       inFlightAtCrash: a.inFlightAtCrash + 1
     })
     open.delete(r.id)
-    closed.set(r.id, { key: r.key, units: r.units, as: "in_flight_at_crash", used: undefined })
+    closed.set(r.id, { key: r.key, budget: r.budget, owner: r.owner, units: r.units, as: "in_flight_at_crash", used: undefined })
   }
   return { ...s, accounts, open, closed }
 }
@@ -98,7 +102,7 @@ export const settle = (s: State, id: string, used: number): State => {
       ...s,
       open,
       accounts: new Map(s.accounts).set(r.key, { ...a, reserved: Math.max(0, a.reserved - r.units), committed: a.committed + used }),
-      closed: new Map(s.closed).set(id, { key: r.key, units: r.units, as: used > 0 ? "committed" : "released", used })
+      closed: new Map(s.closed).set(id, { key: r.key, budget: r.budget, owner: r.owner, units: r.units, as: used > 0 ? "committed" : "released", used })
     }
   }
   const c = s.closed.get(id)
@@ -109,4 +113,23 @@ export const settle = (s: State, id: string, used: number): State => {
     accounts: new Map(s.accounts).set(c.key, { ...a, committed: a.committed + Math.max(0, used - c.units) }),
     closed: new Map(s.closed).set(id, { ...c, used })
   }
+}
+
+/**
+ * The units a run has used or holds on a budget, over all its owners (its
+ * earlier attempts too): open reservations at their units, committed ones
+ * at their use, those settled as in flight at a crash at the larger of
+ * the two.
+ *
+ * @internal
+ */
+export const runUsed = (s: State, runId: string, budget: string): number => {
+  const ofRun = (owner: string) => s.runs.get(owner) === runId
+  let used = 0
+  for (const r of s.open.values()) if (r.budget === budget && ofRun(r.owner)) used += r.units
+  for (const c of s.closed.values()) {
+    if (c.budget !== budget || !ofRun(c.owner)) continue
+    used += c.as === "in_flight_at_crash" ? Math.max(c.units, c.used ?? 0) : c.as === "committed" ? c.used ?? 0 : 0
+  }
+  return used
 }

@@ -37,25 +37,29 @@ const runStep = (
   const step = graph.steps[i]!
   const input: Record<string, unknown> = { target }
   let upstreamMissing = false
+  // the needs this step runs without: its checkpoint is kept for that case only
+  const without: Array<string> = []
   for (const [key, j] of graph.needs[i]!) {
     const o = outcomes[j]!
     const absent = graph.steps[j]!.dependants === "absent"
     if (hasOutput(o)) input[key] = absent ? Option.some(o.output) : o.output
-    else if (absent) input[key] = Option.none()
-    else upstreamMissing = true
+    else if (absent) {
+      input[key] = Option.none()
+      without.push(key)
+    } else upstreamMissing = true
   }
   let decided: Effect.Effect<AnyOutcome, never, unknown>
   if (state.halted) {
     // The target stopped: a checkpoint of it could not be written.
     decided = Effect.succeed(skipped("upstream"))
   } else if (ctx.disabled[i]) {
-    decided = Effect.map(restoreCheckpoint(ctx, i, targetId), Option.match({ onNone: () => skipped("disabled"), onSome: restored }))
+    decided = Effect.map(restoreCheckpoint(ctx, i, targetId, without), Option.match({ onNone: () => skipped("disabled"), onSome: restored }))
   } else if (upstreamMissing) {
     decided = Effect.succeed(skipped("upstream"))
   } else if (Option.isSome(ctx.checkpoint)) {
-    decided = Effect.flatMap(restoreCheckpoint(ctx, i, targetId), Option.match({ onNone: () => execute(ctx, i, input, targetId), onSome: (o) => Effect.succeed(restored(o)) }))
+    decided = Effect.flatMap(restoreCheckpoint(ctx, i, targetId, without), Option.match({ onNone: () => execute(ctx, i, input, targetId, without), onSome: (o) => Effect.succeed(restored(o)) }))
   } else {
-    decided = execute(ctx, i, input, targetId)
+    decided = execute(ctx, i, input, targetId, without)
   }
   return Effect.flatMap(decided, (outcome) => {
     outcomes[i] = outcome

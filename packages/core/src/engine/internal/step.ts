@@ -50,13 +50,14 @@ const save = (
   step: Step.Any,
   targetId: string,
   cacheKey: string | undefined,
-  encoded: unknown
+  encoded: unknown,
+  absent: ReadonlyArray<string>
 ): Effect.Effect<void, CheckpointFailed> => {
   const cp = (ctx.checkpoint as Option.Some<Checkpoint["Type"]>).value
   let attempts = 0
   const once = Effect.suspend(() => {
     attempts++
-    return cp.save({ runId: ctx.runId, targetId, step: step.name }, encoded).pipe(
+    return cp.save({ runId: ctx.runId, targetId, step: checkpointStep(step.name, absent) }, encoded).pipe(
       Effect.zipRight(cacheKey === undefined ? Effect.void : cp.saveCached(step.name, cacheKey, encoded))
     )
   })
@@ -107,7 +108,8 @@ export const execute = (
   ctx: Context,
   i: number,
   input: Record<string, unknown>,
-  targetId: string
+  targetId: string,
+  absent: ReadonlyArray<string> = []
 ): Effect.Effect<AnyOutcome, never, unknown> => {
   const step = ctx.graph.steps[i]!
   if (ctx.plain[i]) {
@@ -197,7 +199,7 @@ export const execute = (
           // counted as succeeded, a resume would run and pay for it again.
           return ctx.codecs[i]!.encode(output).pipe(
             Effect.mapError((cause) => new StepDefect({ step: step.name, cause })),
-            Effect.flatMap((encoded) => save(ctx, step, targetId, cacheKey, encoded)),
+            Effect.flatMap((encoded) => save(ctx, step, targetId, cacheKey, encoded, absent)),
             Effect.as(outcome),
             Effect.catchAll((error) =>
               Effect.succeed<AnyOutcome>({ _tag: "Failed", error, durationMillis: outcome.durationMillis })
@@ -217,11 +219,27 @@ export const execute = (
   })
 }
 
-/** The step's checkpoint in this run for a target, decoded, if any. @internal */
-export const restoreCheckpoint = (ctx: Context, i: number, targetId: string) =>
+/**
+ * The name a step's checkpoint is kept under: the step's own when every need
+ * gave an output, else with the needs it ran without (`verify~contacts`).
+ * A checkpoint holds for the inputs it was made from: when a need that was
+ * missing (failed, skipped for budget) succeeds in a resumed run, its
+ * dependants run again rather than restore what they made without it.
+ *
+ * @internal
+ */
+export const checkpointStep = (name: string, absent: ReadonlyArray<string>): string =>
+  absent.length === 0 ? name : `${name}~${[...absent].sort().join(",")}`
+
+/** The step's checkpoint in this run for a target (made with the same needs missing), decoded, if any. @internal */
+export const restoreCheckpoint = (ctx: Context, i: number, targetId: string, absent: ReadonlyArray<string> = []) =>
   Option.isNone(ctx.checkpoint)
     ? Effect.succeedNone
-    : restore(ctx, i, ctx.checkpoint.value.load({ runId: ctx.runId, targetId, step: ctx.graph.steps[i]!.name }))
+    : restore(
+      ctx,
+      i,
+      ctx.checkpoint.value.load({ runId: ctx.runId, targetId, step: checkpointStep(ctx.graph.steps[i]!.name, absent) })
+    )
 
 /** The outcome of a step restored from its checkpoint. @internal */
 export const restored = (output: unknown): AnyOutcome => ({

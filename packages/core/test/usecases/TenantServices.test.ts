@@ -1,3 +1,7 @@
+/**
+ * Which tenant a fiber works for: forked fibers inherit it, and joining a
+ * fiber another tenant started never changes it.
+ */
 import { describe, expect, it } from "@effect/vitest"
 import { Tenant, TenantServices } from "@leadgraph/core"
 import { Deferred, Effect, Fiber, FiberRef, Option } from "effect"

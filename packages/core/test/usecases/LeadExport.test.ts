@@ -1,0 +1,95 @@
+/**
+ * The lead export as text streams: CSV with its header, fields quoted when
+ * they hold commas, quotes or line breaks; JSON as one valid array, empty
+ * or not, also from the memory store's `exportScores`.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Company, LeadExport, Score, Store, Tenant } from "@leadgraph/core"
+import { Chunk, Effect, Schema, Stream } from "effect"
+
+const row = (n: number, fields: Partial<Record<"name" | "website" | "rationale", string | null>> = {}) =>
+  Schema.decodeUnknownSync(Score.ScoredLead)({
+    companyId: `00000000-0000-4000-8000-00000000000${n}`,
+    name: `Company ${n}`,
+    domain: `c${n}.example`,
+    website: `https://c${n}.example/`,
+    score: 90 - n,
+    bucket: "high",
+    rationale: null,
+    scoredAt: new Date(Date.UTC(2026, 2, 2, 4, 0, n)),
+    ...fields
+  })
+
+const text = <E>(stream: Stream.Stream<string, E>) => Effect.map(Stream.runCollect(stream), (c) => Chunk.join(c, ""))
+
+const header = "company_id,name,domain,website,score,bucket,rationale,scored_at\r\n"
+
+describe("LeadExport", () => {
+  it.effect("CSV: a header, then one CRLF line per row; commas, quotes and line breaks quoted, quotes doubled", () =>
+    Effect.gen(function*() {
+      const csv = yield* text(LeadExport.csv(Stream.make(
+        row(1, { name: "Acme, Inc.", rationale: "He said \"robots\"" }),
+        row(2, { rationale: "line one\nline two", website: null }),
+        row(3, { name: "Carriage\rReturn", rationale: "plain" })
+      )))
+      expect(csv).toBe(
+        header +
+          "00000000-0000-4000-8000-000000000001,\"Acme, Inc.\",c1.example,https://c1.example/,89,high,\"He said \"\"robots\"\"\",2026-03-02T04:00:01.000Z\r\n" +
+          "00000000-0000-4000-8000-000000000002,Company 2,c2.example,,88,high,\"line one\nline two\",2026-03-02T04:00:02.000Z\r\n" +
+          "00000000-0000-4000-8000-000000000003,\"Carriage\rReturn\",c3.example,https://c3.example/,87,high,plain,2026-03-02T04:00:03.000Z\r\n"
+      )
+      // no rows: the header alone
+      expect(yield* text(LeadExport.csv(Stream.empty))).toBe(header)
+      expect(LeadExport.csvField(null)).toBe("")
+      expect(LeadExport.csvField("\"")).toBe("\"\"\"\"")
+    }))
+
+  it.effect("JSON: one valid array for 0 and for 3 rows", () =>
+    Effect.gen(function*() {
+      const empty = yield* text(LeadExport.json(Stream.empty))
+      expect(JSON.parse(empty)).toEqual([])
+
+      const rows = [row(1, { name: "Acme, \"Inc.\"\n" }), row(2, { website: null }), row(3, { rationale: "Strong fit." })]
+      const three = yield* text(LeadExport.json(Stream.fromIterable(rows)))
+      const parsed = JSON.parse(three)
+      expect(parsed).toHaveLength(3)
+      expect(parsed).toEqual(rows.map(LeadExport.jsonRow))
+      expect(parsed[0]).toEqual({
+        companyId: "00000000-0000-4000-8000-000000000001",
+        name: "Acme, \"Inc.\"\n",
+        domain: "c1.example",
+        website: "https://c1.example/",
+        score: 89,
+        bucket: "high",
+        rationale: null,
+        scoredAt: "2026-03-02T04:00:01.000Z"
+      })
+      // one element per chunk: the stream never builds the array
+      expect((yield* Stream.runCollect(LeadExport.json(Stream.fromIterable(rows)))).length).toBe(4)
+
+      // the same stream runs twice, each a whole array
+      const twice = LeadExport.json(Stream.fromIterable(rows))
+      expect(JSON.parse(yield* text(twice))).toHaveLength(3)
+      expect(JSON.parse(yield* text(twice))).toHaveLength(3)
+    }))
+
+  it.effect("exports the memory store's scores, best first, at or above the threshold", () =>
+    Effect.gen(function*() {
+      const tenantId = Tenant.TenantId.make("acme")
+      const store = (yield* Store.Store).forTenant(tenantId)
+      yield* store.tenants.save({ name: "Acme" })
+      yield* store.companies.upsert(["a.example", "b.example", "c.example"].map((domain) =>
+        Schema.decodeUnknownSync(Company.CompanyInput)({ name: domain, domain, website: null })
+      ))
+      const companies = yield* store.companies.findByDomains(["a.example", "b.example", "c.example"].map((d) => Company.Domain.make(d)))
+      yield* store.leads.upsertScores(companies.map((c, i) =>
+        Schema.decodeUnknownSync(Score.LeadScore)({ companyId: c.id, score: [50, 80, 65][i], bucket: "medium", rationale: "a, b", scoredAt: new Date(0) })
+      ))
+      const csv = (yield* text(LeadExport.csv(store.exportScores(60)))).split("\r\n")
+      expect(csv.map((l) => l.split(",")[2])).toEqual(["domain", "b.example", "c.example", undefined])
+      expect(csv[1]).toContain(",\"a, b\",")
+      const json = JSON.parse(yield* text(LeadExport.json(store.exportScores(60))))
+      expect(json.map((r: { domain: string; score: number }) => [r.domain, r.score])).toEqual([["b.example", 80], ["c.example", 65]])
+      expect(JSON.parse(yield* text(LeadExport.json(store.exportScores(100))))).toEqual([])
+    }).pipe(Effect.provide(Store.layerMemory())))
+})
