@@ -78,7 +78,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
 import { FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
-import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant, TenantServices } from "@leadgraph/core"
+import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant } from "@leadgraph/core"
 import { Demo, Settings } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import * as Counters from "./pipeline/Counters.js"
@@ -227,8 +227,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const caps = Settings.budgetCaps(hugeCaps)
     const perTenant = TenantServicesLive.layer({ caps, timeZone: Settings.defaults.schedule.timeZone })
-    const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
-    const vendorLayer = Vendors.layer(vendors).pipe(Layer.provideMerge(routed))
+    const vendorLayer = Layer.merge(Vendors.connector(vendors), perTenant)
     const crawler = CrawlerLive.layer({
       allowAddresses: ["127.0.0.1/32"],
       defaultScheme: "http",

@@ -3,8 +3,9 @@
 // runner (built first: `npm run build`), installs the tarballs with their
 // peers into a new project outside the workspace, imports them from ESM
 // and from CommonJS, type-checks a consumer with `skipLibCheck: false`, and
-// runs the installed `leadgraph` binary (`--help`, `graph`) and the plain
-// `node` examples (`examples/promise-graph.mjs`).
+// runs the installed `leadgraph` binary (`--help`, `graph`), the plain
+// `node` examples (`examples/promise-graph.mjs`) and the HttpApi example
+// (`examples/http-service.ts`, compiled with tsc, run with `--self-test`).
 // `node scripts/pack-smoke.mjs [--keep]`
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -140,6 +141,32 @@ for (const line of [
   process.exit(1)
 }
 step("ran examples/promise-graph.mjs (3 targets, a resumed run restoring every step)")
+
+// 7. the HttpApi example, compiled with the app's tsc against the installed declarations and run with node:
+// its own server on 127.0.0.1 starts a run of a seeded tenant in a fake world and streams the run's events (SSE)
+writeFileSync(join(app, "http-service.ts"), readFileSync(join(root, "examples", "http-service.ts")))
+writeFileSync(join(app, "tsconfig.http-service.json"), JSON.stringify({
+  compilerOptions: {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: true,
+    types: ["node"],
+    outDir: "http-service"
+  },
+  files: ["http-service.ts"]
+}, null, 2))
+run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.http-service.json"], app)
+const service = run(process.execPath, [join("http-service", "http-service.js"), "--self-test", "--port", "0"], app, { timeout: 180_000, killSignal: "SIGKILL" })
+const served = "events: 6 target, 1 finished; succeeded 6 of 6"
+if (!/^listening on http:\/\/127\.0\.0\.1:\d+/m.test(service) || !service.includes(served)) {
+  process.stderr.write(`examples/http-service.ts --self-test did not print "${served}":\n${service}\n`)
+  if (!keep) rmSync(work, { recursive: true, force: true })
+  process.exit(1)
+}
+step(`ran examples/http-service.ts --self-test (tsc, then node): ${served}`)
 
 if (keep) console.log(`pack: kept ${work}`)
 else rmSync(work, { recursive: true, force: true })

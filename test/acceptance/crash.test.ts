@@ -171,6 +171,8 @@ describe("acceptance: kill -9 of the real binary", () => {
           [...budgetLine.matchAll(/([a-z.]+) (\d+)\/(\d+)/g)].map((m) => [m[1]!, { used: Number(m[2]), cap: Number(m[3]) }])
         )
 
+        const warnings = () =>
+          children.flatMap((c) => c.lines.filter((l) => /"logLevel":"(WARN|ERROR|FATAL)"/.test(l))).slice(0, 30).join("\n")
         const billed: Array<Billed> = readFileSync(journal, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l))
         const lines: Array<string> = []
         for (const [vendor, budget] of Object.entries(budgets) as Array<[keyof typeof budgets, string]>) {
@@ -188,10 +190,14 @@ describe("acceptance: kill -9 of the real binary", () => {
           })
           const charged = entries.reduce((sum, e) => sum + e.credits, 0)
           const { cap, used } = ledger[budget]!
+          // on a failure, what the runs warned of, and which keys repeated when
+          const repeated = [...byKey.entries()].filter(([, all]) => all.length > 1).slice(0, 5)
+            .map(([key, all]) => `${key}: ${all.map((e) => `${e.startedAt}-${e.endedAt}`).join(", ")}`)
           lines.push(
             `${vendor}: ${entries.length} billed, repeated ${repeats} <= in flight at the kills ${inFlight(margin)} ` +
               `(${inFlight(0)} strictly; repeats answered ${JSON.stringify(gaps)} ms before a kill); ` +
-              `ledger ${used} >= charged ${charged}; cap ${cap}`
+              `ledger ${used} >= charged ${charged}; cap ${cap}` +
+              (gaps.every((gap) => gap <= margin) ? "" : `\nkills ${kills.join(", ")}; repeated ${repeated.join("; ")}\n${warnings()}`)
           )
           expect(repeats, lines.at(-1)).toBeLessThanOrEqual(inFlight(margin))
           expect(gaps.every((gap) => gap <= margin), lines.at(-1)).toBe(true)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { OdooDatabase } from "@leadgraph/adapters/testing"
+import { type OdooDatabase, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { Company, EnrichmentRun, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Deferred, Effect, Option, TestClock } from "effect"
 import * as World from "./harness.js"
@@ -61,7 +61,8 @@ describe("the enrichment pipeline", () => {
       // the thick sites need no web search; the tiny one does
       expect(counters["tavily.search"]).toBe(1)
       // the gate: every contact in Odoo has a valid verdict, and some stored contacts did not
-      const zb = yield* ZeroBounce.ZeroBounce
+      // the oracle: the same fake ZeroBounce (same seed) the run's vendors were built from
+      const zb = yield* ZeroBounce.ZeroBounce.pipe(Effect.provide(ZeroBounceFake.layer()))
       const db = odoo.get(tenantId)!
       const exported = db.all("res.partner").filter((p) => p["is_company"] === false).map((p) => String(p["email"]))
       expect(exported.length).toBeGreaterThan(0)

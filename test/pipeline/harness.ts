@@ -5,7 +5,7 @@
  * in-memory Odoo per tenant. Counters record every vendor call.
  */
 import { LlmFake, LushaFake, OdooDatabase, OdooFake, TavilyFake, ZeroBounceFake } from "@leadgraph/adapters/testing"
-import { Company, Crawler, IcpRule, Lusha, OdooConnector, Store, Tavily, Tenant, TenantServices, ZeroBounce } from "@leadgraph/core"
+import { Company, Crawler, IcpRule, Lusha, OdooConnector, Store, Tavily, Tenant, TenantServices, VendorConnector, ZeroBounce } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
 import { Effect, Layer, Schema } from "effect"
 
@@ -66,7 +66,6 @@ export const make = (options: {
   const counters: Counters = {}
   const caps = options.caps ?? Settings.budgetCaps(Settings.defaults.caps)
   const perTenant = TenantServices.layerMemory(caps)
-  const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
   const tavily = Layer.effect(
     Tavily.Tavily,
     Effect.map(Tavily.Tavily, (t) => ({
@@ -104,15 +103,9 @@ export const make = (options: {
       return OdooFake.layer(db)
     }
   })
-  const layer = Layer.mergeAll(
-    Store.layerMemory(),
-    tavily,
-    lusha,
-    zeroBounce,
-    LlmFake.layer(),
-    crawler(options.sites, counters),
-    odoo
-  ).pipe(Layer.provideMerge(routed))
+  // the fakes are built per run, over the run's budget and caches, as the live vendors are
+  const vendors = VendorConnector.fromLayer(Layer.mergeAll(tavily, lusha, zeroBounce, LlmFake.layer()))
+  const layer = Layer.mergeAll(Store.layerMemory(), perTenant, vendors, crawler(options.sites, counters), odoo)
   return { layer, counters }
 }
 

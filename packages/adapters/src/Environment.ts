@@ -35,7 +35,7 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
-import { type EnrichmentRun, type Store, TenantServices } from "@leadgraph/core"
+import type { EnrichmentRun, Store, TenantServices } from "@leadgraph/core"
 import { Layer } from "effect"
 import * as CrawlerLive from "./crawler/CrawlerLive.js"
 import * as Resolver from "./crawler/Resolver.js"
@@ -102,12 +102,13 @@ export const layer = (options: Options): Layer.Layer<Services, Error> => {
     lease: options.lease,
     verificationTtl: options.verificationTtl
   })
-  const routed = TenantServices.layerRouted.pipe(Layer.provideMerge(perTenant))
-  const vendors = Vendors.layer(options.vendors).pipe(Layer.provideMerge(routed))
+  // the vendors' clients and rate limits once per process; each run builds its
+  // vendors over its own budget and caches (core's VendorConnector)
+  const vendors = Vendors.connector(options.vendors)
   const crawler = CrawlerLive.layer(options.crawler).pipe(
     Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
   )
-  return Layer.mergeAll(vendors, crawler, Vendors.layerOdoo(options.odoo)).pipe(
+  return Layer.mergeAll(vendors, perTenant, crawler, Vendors.layerOdoo(options.odoo)).pipe(
     Layer.provideMerge(NodeHttpClient.layerUndici),
     Layer.provideMerge(store)
   )

@@ -1,8 +1,10 @@
 /**
  * The paid vendors as one set of live adapters — Tavily, Lusha, ZeroBounce
- * and OpenAI — built once per process (their rate limits are per API key)
- * over the routed per-tenant `Budget`, `VerificationCache` and
- * `PaidResults`, and each tenant's Odoo connection, built per tenant run.
+ * and OpenAI — and each tenant's Odoo connection, built per tenant run.
+ * {@link connector} builds what belongs to an API key once per process (the
+ * HTTP clients, their rate limits, retries and key latches: the limits are
+ * per key) and, each time a run connects, the services over that run's own
+ * `Budget`, `VerificationCache` and `PaidResults`.
  *
  * A vendor that refuses its key (`Unauthorized`) or says its credits are
  * spent is not called again for the rest of that run: the adapter's client
@@ -14,13 +16,13 @@
  *
  * @since 0.1.0
  */
-import { OdooConnector } from "@leadgraph/core"
+import { Llm, Lusha, OdooConnector, Tavily, VendorConnector, ZeroBounce } from "@leadgraph/core"
 import * as LlmLive from "./llm/LlmLive.js"
 import * as LushaLive from "./lusha/LushaLive.js"
 import * as OdooLive from "./odoo/OdooLive.js"
 import * as TavilyLive from "./tavily/TavilyLive.js"
 import * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
-import type { Budget, Llm, Lusha, Odoo, PaidResults, Tavily, Tenant, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import type { Budget, Odoo, PaidResults, Tenant, VerificationCache } from "@leadgraph/core"
 import type { HttpClient } from "@effect/platform"
 import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
 
@@ -112,6 +114,41 @@ export const layer = (
     LushaLive.layer(options.lusha),
     ZeroBounceLive.layer(options.zeroBounce),
     LlmLive.layer(options.openAi)
+  )
+
+/**
+ * The live vendor connector: the four adapters' shared parts (HTTP clients,
+ * rate limits, retries, key latches, the OpenAI client) are built once, in
+ * this layer's scope, and shared by every run; each build of its `connect`
+ * layer (once per run) builds the four services over the run's `Budget`,
+ * `VerificationCache` and `PaidResults`. So a run draws only on its own
+ * budget and keeps what it paid for only in its own stores, while all runs
+ * wait on the same per-key rate limits.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const connector = (
+  options: Options
+): Layer.Layer<VendorConnector.VendorConnector, never, HttpClient.HttpClient> =>
+  Layer.scoped(
+    VendorConnector.VendorConnector,
+    Effect.gen(function*() {
+      const tavily = yield* TavilyLive.factory(options.tavily)
+      const lusha = yield* LushaLive.factory(options.lusha)
+      const zeroBounce = yield* ZeroBounceLive.factory(options.zeroBounce)
+      const llm = yield* LlmLive.factory(options.openAi)
+      return {
+        // Fresh: two runs never share one build, even when their layers are
+        // built in one memo map; each gets services over its own context.
+        connect: Layer.fresh(Layer.mergeAll(
+          Layer.effect(Tavily.Tavily, tavily),
+          Layer.effect(Lusha.Lusha, lusha),
+          Layer.effect(ZeroBounce.ZeroBounce, zeroBounce),
+          Layer.effect(Llm.Llm, llm)
+        ))
+      } satisfies VendorConnector.Service
+    })
   )
 
 /**

@@ -87,6 +87,8 @@ export * as Forecast from "./enrichment/Forecast.js"
 // use cases (over the ports only)
 /** Each tenant's budgets, verification cache, paid results and checkpoints, behind one instance each. @since 0.1.0 */
 export * as TenantServices from "./usecases/TenantServices.js"
+/** How a run gets its paid vendors: a layer per run over the run's budget and caches. @since 0.1.0 */
+export * as VendorConnector from "./usecases/VendorConnector.js"
 /** How a run reaches its tenant's Odoo: a layer per connection. @since 0.1.0 */
 export * as OdooConnector from "./usecases/OdooConnector.js"
 /** How a run records its companies: stable, secret-free failure codes, grouped; the run's status. @since 0.1.0 */

@@ -12,7 +12,7 @@ import { SqlClient } from "@effect/sql"
 import { StoreLive, Tenancy, TenantServicesLive } from "@leadgraph/adapters"
 import { LlmFake, LushaFake, TavilyFake, TestDatabases, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Company, Crawler, EnrichmentRun, Forecast, IcpRule, Kickoffs, Lusha, Nightly, OdooConnector, Store, Tenant, TenantServices } from "@leadgraph/core"
+import { Company, Crawler, EnrichmentRun, Forecast, IcpRule, Kickoffs, Lusha, Nightly, OdooConnector, Store, Tenant, TenantServices, VendorConnector } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
 import { Report, Settings } from "@leadgraph/runner"
 import { Deferred, Effect, Layer, Option, Ref, Schema, TestClock } from "effect"
@@ -58,16 +58,18 @@ const crawler = Layer.succeed(Crawler.Crawler, {
 /** The vendors (Lusha's contact searches recorded by domain: what the tenant paid for) over the tenant services. */
 const vendors = <R>(paid: Ref.Ref<ReadonlyArray<string>>, services: Layer.Layer<TenantServices.TenantServices, never, R>) =>
   Layer.mergeAll(
-    TavilyFake.layer(),
-    Layer.effect(Lusha.Lusha, Effect.map(Lusha.Lusha, (l) => ({
-      ...l,
-      findContacts: (s: Lusha.ContactSearch) => Effect.zipRight(Ref.update(paid, (xs) => [...xs, s.domain]), l.findContacts(s))
-    }))).pipe(Layer.provide(LushaFake.layer())),
-    ZeroBounceFake.layer(),
-    LlmFake.layer(),
+    VendorConnector.fromLayer(Layer.mergeAll(
+      TavilyFake.layer(),
+      Layer.effect(Lusha.Lusha, Effect.map(Lusha.Lusha, (l) => ({
+        ...l,
+        findContacts: (s: Lusha.ContactSearch) => Effect.zipRight(Ref.update(paid, (xs) => [...xs, s.domain]), l.findContacts(s))
+      }))).pipe(Layer.provide(LushaFake.layer())),
+      ZeroBounceFake.layer(),
+      LlmFake.layer()
+    )),
     crawler,
     Layer.succeed(OdooConnector.OdooConnector, { connect: () => Layer.die("the export is off in these runs") })
-  ).pipe(Layer.provideMerge(TenantServices.layerRouted), Layer.provideMerge(services))
+  ).pipe(Layer.provideMerge(services))
 
 const rules = [Schema.decodeUnknownSync(IcpRule.IcpRule)({ name: "Robots", criteria: { industry: ["robotics"] }, weight: 50 })]
 const companies = domains.map((d) =>

@@ -28,16 +28,15 @@
  * @since 0.1.0
  */
 import { Crawler } from "@leadgraph/core"
-import { Clock, Config, ConfigError, Data, Duration, Effect, Either, Layer, Ref } from "effect"
+import { Clock, Config, ConfigError, Duration, Effect, Either, Layer, Ref } from "effect"
 import type { Scope } from "effect"
 import { availableParallelism } from "node:os"
 import * as Politeness from "./Politeness.js"
 import * as Resolver from "./Resolver.js"
 import { isRange } from "./internal/address.js"
-import { type Client, type FailReason, Failure, makeClient, makeTally, type Tally } from "./internal/client.js"
-import { clearlyNotHtml, isHtml } from "./internal/decode.js"
-import type { Extracted } from "./internal/extract.js"
-import { defaultWorkerScript, type PageResult, type PageTask, prepare, type Result, runTask, type Task } from "./internal/parse.js"
+import { makeClient, makeTally, type Tally } from "./internal/client.js"
+import { fetchPage, homeError, mergeSignals, type ParsePool, parseWebsite, skipReasonOf, toPage } from "./internal/pages.js"
+import { defaultWorkerScript, prepare, type Result, runTask, type Task } from "./internal/parse.js"
 import { pick, sameSite } from "./internal/pick.js"
 import * as WorkerPool from "./internal/pool.js"
 
@@ -125,75 +124,12 @@ export const defaults: Options = {
   parseWorkerScript: undefined
 }
 
-const errorReason: Record<FailReason, Crawler.CrawlerError["reason"]> = {
-  invalid: "InvalidUrl",
-  robots: "RobotsDisallowed",
-  address: "AddressRefused",
-  offsite: "InvalidUrl",
-  redirects: "TooManyRedirects",
-  status: "HttpStatus",
-  timeout: "Timeout",
-  unreachable: "Unreachable",
-  notHtml: "NotHtml",
-  crawlDelay: "CrawlDelayTooLong"
-}
-
-const skipReason: Record<FailReason, Crawler.SkipReason> = {
-  invalid: "error",
-  robots: "robots",
-  address: "address",
-  offsite: "offsite",
-  redirects: "redirects",
-  status: "status",
-  timeout: "timeout",
-  unreachable: "error",
-  notHtml: "notHtml",
-  crawlDelay: "robots"
-}
-
-const toError = (f: Failure): Crawler.CrawlerError =>
-  new Crawler.CrawlerError({ reason: errorReason[f.reason], url: f.url, status: f.status, cause: f.cause })
-
-/** Parsing a fetched page failed on the pool: past its deadline, crashed, or threw. */
-class ParseFailed extends Data.TaggedError("ParseFailed")<{ readonly url: string; readonly cause: WorkerPool.PoolError }> {}
-
-/** Why a page the home page links to is not kept. */
-const skipReasonOf = (e: Failure | ParseFailed): Crawler.SkipReason =>
-  e._tag === "Failure" ? skipReason[e.reason] : e.cause._tag === "TaskTimeout" ? "parseTimeout" : "error"
-
-/** The crawl's error when the home page cannot be had. */
-const homeError = (e: Failure | ParseFailed): Crawler.CrawlerError =>
-  e._tag === "Failure"
-    ? toError(e)
-    : new Crawler.CrawlerError({ reason: e.cause._tag === "TaskTimeout" ? "ParseTimeout" : "ParseFailed", url: e.url, cause: e.cause })
-
 /** Cuts text at `limit` characters without splitting a surrogate pair. */
 const cut = (text: string, limit: number): string => {
   if (text.length <= limit) return text
   const end = limit > 0 && /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit
   return text.slice(0, end)
 }
-
-const uniqueBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string): Array<A> => {
-  const seen = new Set<string>()
-  return items.filter((a) => (seen.has(key(a)) ? false : (seen.add(key(a)), true)))
-}
-
-const mergeSignals = (pages: ReadonlyArray<Crawler.Page>): Crawler.Signals =>
-  new Crawler.Signals({
-    emails: uniqueBy(pages.flatMap((p) => p.signals.emails), (e) => e),
-    phones: uniqueBy(pages.flatMap((p) => p.signals.phones), (p) => p),
-    socials: uniqueBy(pages.flatMap((p) => p.signals.socials), (s) => s.url),
-    addresses: uniqueBy(pages.flatMap((p) => p.signals.addresses), (a) => a.toLowerCase())
-  })
-
-const toPage = (url: string, role: Crawler.PageRole, status: number, bytes: number, truncated: boolean, x: Extracted) =>
-  new Crawler.Page({
-    url, role, status, bytes, truncated, title: x.title, description: x.description, headings: x.headings, text: x.text,
-    signals: new Crawler.Signals({
-      emails: x.emails, phones: x.phones, socials: x.socials.map((s) => new Crawler.SocialLink(s)), addresses: x.addresses
-    })
-  })
 
 /**
  * The merged corpus of some pages: per page a `## title` line, its URL and
@@ -209,44 +145,6 @@ export const corpusOf = (pages: ReadonlyArray<Crawler.Page>, limit: number): { r
   const corpus = cut(full, limit)
   return { corpus, truncated: corpus.length < full.length }
 }
-
-const parseWebsite = (website: string, scheme: string): URL | undefined => {
-  const trimmed = website.trim()
-  try {
-    const url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `${scheme}://${trimmed}`)
-    url.hash = ""
-    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined
-  } catch {
-    return undefined
-  }
-}
-
-type ParsePool = WorkerPool.Pool<Task, Result>
-
-const parsePage = (pool: ParsePool, task: PageTask): Effect.Effect<PageResult, ParseFailed> =>
-  pool.run(task).pipe(Effect.mapError((cause) => new ParseFailed({ url: task.url, cause })), Effect.flatMap((r) =>
-    r.kind === "page" ? Effect.succeed(r) : Effect.dieMessage("parse worker: not a page result")))
-
-/** Fetches one HTML page and parses it on the pool (the body may be transferred: `bytes` is its length). */
-const fetchPage = (client: Client, pool: ParsePool, url: URL, maxBytes: number, tally: Tally, site?: URL) =>
-  Effect.gen(function*() {
-    const res = yield* client.get(url, {
-      maxBytes,
-      readBody: (status, headers) => status >= 200 && status < 300 && !clearlyNotHtml(headers["content-type"]),
-      robots: true,
-      site
-    }, tally)
-    if (res.status < 200 || res.status >= 300) {
-      return yield* new Failure({ reason: "status", url: res.url, status: res.status })
-    }
-    const contentType = res.headers["content-type"]
-    if (res.bodySkipped || !isHtml(contentType, res.body)) {
-      return yield* new Failure({ reason: "notHtml", url: res.url, status: res.status })
-    }
-    const bytes = res.body.length
-    const { extracted } = yield* parsePage(pool, { kind: "page", url: res.url, contentType, body: res.body })
-    return { res, bytes, extracted }
-  })
 
 /**
  * Builds the crawler over a resolver and a politeness service. robots.txt

@@ -164,18 +164,20 @@ const toParams = (body: Service.RequestBody): ChatCompletionCreateParamsNonStrea
 })
 
 /**
- * Builds the live service; it draws tokens from the Budget in context and
- * keeps what it paid for in the `PaidResults` in context.
+ * Builds what belongs to the API key once: the OpenAI SDK client, the rate
+ * limit and the key latch, owned by the scope. The effect it returns builds
+ * a service that draws tokens from the `Budget` in its context and keeps
+ * what it paid for in the `PaidResults` in its context, with its own
+ * rationale claims; run it once per run (each tenant's run gives its own),
+ * and every service it builds shares the client and its limits.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const factory = (
   options: Options
-): Effect.Effect<Llm.Service, never, Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
+): Effect.Effect<Effect.Effect<Llm.Service, never, Budget.Budget | PaidResults.PaidResults>, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const budget = yield* Budget.Budget
-    const results = yield* PaidResults.PaidResults
     const secrets = [options.apiKey]
     const timeout = Duration.decode(options.timeout ?? defaults.timeout)
     const client = new OpenAI({
@@ -233,13 +235,34 @@ export const make = (
         })
       )))
 
-    return yield* Service.make((body) => Retry.retry(attempt(body), options.retry), budget, results, {
+    const complete: Service.Complete = (body) => Retry.retry(attempt(body), options.retry)
+    const settings: Service.Settings = {
       model: options.model ?? defaults.model,
       maxOutputTokens: options.maxOutputTokens ?? defaults.maxOutputTokens,
       resultTtl: options.resultTtl ?? defaults.resultTtl,
       rationaleTtl: options.rationaleTtl ?? defaults.rationaleTtl
+    }
+
+    // @effect-diagnostics-next-line returnEffectInGen:off -- the per-run constructor, returned unrun: it runs once per run
+    return Effect.gen(function*() {
+      const budget = yield* Budget.Budget
+      const results = yield* PaidResults.PaidResults
+      return yield* Service.make(complete, budget, results, settings)
     })
   })
+
+/**
+ * Builds the live service; it draws tokens from the Budget in context and
+ * keeps what it paid for in the `PaidResults` in context (one
+ * {@link factory}, run once).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Llm.Service, never, Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
+  Effect.flatten(factory(options))
 
 /**
  * The live LLM service; needs the Budget and the PaidResults store.

@@ -100,18 +100,24 @@ export const defaults = {
 const bulkLimit = 100
 
 /**
- * Builds the live service over the `HttpClient`, `Budget` and `PaidResults`
- * in context.
+ * Builds what belongs to the API key once, over the `HttpClient` in context:
+ * the vendor client with its rate limit, retries and key latch, owned by
+ * the scope. The effect it returns builds a service over the `Budget` and
+ * `PaidResults` in its context; run it once per run (each tenant's run
+ * gives its own), and every service it builds shares the client and its
+ * limits.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const factory = (
   options: Options
-): Effect.Effect<Lusha.Service, never, HttpClient.HttpClient | Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
+): Effect.Effect<
+  Effect.Effect<Lusha.Service, never, Budget.Budget | PaidResults.PaidResults>,
+  never,
+  HttpClient.HttpClient | Scope.Scope
+> =>
   Effect.gen(function*() {
-    const budget = yield* Budget.Budget
-    const results = yield* PaidResults.PaidResults
     const kept = Paid.kinds(options.ttl ?? PaidResults.defaults.ttl)
     const client = yield* VendorClient.make({
       vendor: "Lusha",
@@ -129,112 +135,130 @@ export const make = (
     const auth = HttpClientRequest.setHeader("api_key", Redacted.value(options.apiKey))
     const post = (path: string, body: unknown) =>
       HttpClientRequest.post(`${baseUrl}${path}`).pipe(auth, HttpClientRequest.bodyUnsafeJson(body))
-    // A paid call under a reservation of `units`: its answer is kept (`keep`) and
-    // its cost counted by the charge policy as soon as it ends, then committed.
-    const paid = <A>(
-      units: number,
-      call: Effect.Effect<A, Lusha.LushaError>,
-      used: (a: A) => number,
-      keep: (a: A) => Effect.Effect<void>
-    ) => PaidResults.reserving(budget, Lusha.budget, units, (_, charge) => charge(call, { units, used, keep }))
 
-    const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
-      const search = yield* client.validate(Lusha.ContactSearch, input)
-      const limit = search.limit ?? defaults.limit
-      const contactsFilter = {
-        ...(search.seniorities === undefined ? {} : { seniority: search.seniorities }),
-        ...(search.departments === undefined ? {} : { departments: search.departments })
-      }
-      const found = yield* client.request(
-        post("/prospecting/contact/search", {
-          pages: { page: 0, size: Math.max(10, limit) },
-          filters: {
-            companies: { include: { domains: [search.domain.toLowerCase()] } },
-            ...(Object.keys(contactsFilter).length === 0 ? {} : { contacts: { include: contactsFilter } })
-          },
-          includePartialContact: false
-        }),
-        Wire.SearchResponse,
-        { free: true }
-      )
-      const ids = found.contacts.filter((c) => c.isShown !== false).slice(0, limit).map((c) => c.contactId)
-      if (ids.length === 0) return []
-      const key = Paid.enrichKey(ids)
-      const hit = (yield* PaidResults.lookup(results, kept.enrich, [key])).get(key)
-      if (hit !== undefined) return hit
-      const enriched = yield* paid(
-        ids.length,
-        client.request(post("/prospecting/contact/enrich", { requestId: found.requestId, contactIds: ids }), Wire.EnrichResponse).pipe(
-          Effect.map((r) => ({
-            charged: r.contacts.filter((c) => c.isSuccess).length,
-            contacts: r.contacts.flatMap((c) => c.isSuccess && c.data !== undefined ? [Wire.toContact(c.data, c.id)] : [])
-          }))
-        ),
-        (r) => r.charged,
-        (r) => PaidResults.keep(results, kept.enrich, [[key, r.contacts]])
-      )
-      return enriched.contacts
+    // @effect-diagnostics-next-line returnEffectInGen:off -- the per-run constructor, returned unrun: it runs once per run
+    return Effect.gen(function*() {
+      const budget = yield* Budget.Budget
+      const results = yield* PaidResults.PaidResults
+      // A paid call under a reservation of `units`: its answer is kept (`keep`) and
+      // its cost counted by the charge policy as soon as it ends, then committed.
+      const paid = <A>(
+        units: number,
+        call: Effect.Effect<A, Lusha.LushaError>,
+        used: (a: A) => number,
+        keep: (a: A) => Effect.Effect<void>
+      ) => PaidResults.reserving(budget, Lusha.budget, units, (_, charge) => charge(call, { units, used, keep }))
+
+      const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
+        const search = yield* client.validate(Lusha.ContactSearch, input)
+        const limit = search.limit ?? defaults.limit
+        const contactsFilter = {
+          ...(search.seniorities === undefined ? {} : { seniority: search.seniorities }),
+          ...(search.departments === undefined ? {} : { departments: search.departments })
+        }
+        const found = yield* client.request(
+          post("/prospecting/contact/search", {
+            pages: { page: 0, size: Math.max(10, limit) },
+            filters: {
+              companies: { include: { domains: [search.domain.toLowerCase()] } },
+              ...(Object.keys(contactsFilter).length === 0 ? {} : { contacts: { include: contactsFilter } })
+            },
+            includePartialContact: false
+          }),
+          Wire.SearchResponse,
+          { free: true }
+        )
+        const ids = found.contacts.filter((c) => c.isShown !== false).slice(0, limit).map((c) => c.contactId)
+        if (ids.length === 0) return []
+        const key = Paid.enrichKey(ids)
+        const hit = (yield* PaidResults.lookup(results, kept.enrich, [key])).get(key)
+        if (hit !== undefined) return hit
+        const enriched = yield* paid(
+          ids.length,
+          client.request(post("/prospecting/contact/enrich", { requestId: found.requestId, contactIds: ids }), Wire.EnrichResponse).pipe(
+            Effect.map((r) => ({
+              charged: r.contacts.filter((c) => c.isSuccess).length,
+              contacts: r.contacts.flatMap((c) => c.isSuccess && c.data !== undefined ? [Wire.toContact(c.data, c.id)] : [])
+            }))
+          ),
+          (r) => r.charged,
+          (r) => PaidResults.keep(results, kept.enrich, [[key, r.contacts]])
+        )
+        return enriched.contacts
+      })
+
+      const lookupPerson = Effect.fn("Lusha.lookupPerson")(function*(input: Lusha.PersonQuery) {
+        const query = yield* client.validate(Lusha.PersonQuery, input)
+        const key = Paid.queryKey(query)
+        const hit = (yield* PaidResults.lookup(results, kept.person, [key])).get(key)
+        if (hit !== undefined) return hit
+        const request = HttpClientRequest.get(`${baseUrl}/v2/person`).pipe(auth, HttpClientRequest.setUrlParams(query))
+        const answer = yield* paid(
+          1,
+          client.policy(client.send(request, Wire.PersonResponse, { accept: [404] })).pipe(Effect.map(Paid.personAnswer)),
+          (r) => (r.charged ? 1 : 0),
+          (r) => r.error === undefined ? PaidResults.keep(results, kept.person, [[key, r.contact]]) : Effect.void
+        )
+        return answer.error === undefined ? answer.contact : yield* client.fail({ reason: "BadRequest", detail: answer.error })
+      })
+
+      const lookupPeople = Effect.fn("Lusha.lookupPeople")(function*(input: ReadonlyArray<Lusha.PersonQuery>) {
+        const queries = yield* client.validate(Schema.Array(Lusha.PersonQuery), input)
+        const keys = queries.map(Paid.queryKey)
+        const answers = new Map(yield* PaidResults.lookup(results, kept.people, keys))
+        // Each query not answered before is sent once, in calls of at most 100.
+        const missing = [...new Map(keys.flatMap((key, i) => answers.has(key) ? [] : [[key, queries[i]!] as const]))]
+        const chunks: Array<ReadonlyArray<readonly [string, Lusha.PersonQuery]>> = []
+        for (let i = 0; i < missing.length; i += bulkLimit) chunks.push(missing.slice(i, i + bulkLimit))
+        yield* Effect.forEach(chunks, (chunk, c) =>
+          Effect.gen(function*() {
+            const ids = chunk.map((_, i) => String(c * bulkLimit + i))
+            const answer = yield* paid(
+              chunk.length,
+              client.request(
+                post("/v2/person", {
+                  contacts: chunk.map(([, query], i) => Wire.toBulkItem(ids[i]!, query)),
+                  metadata: { partialProfile: false }
+                }),
+                Wire.BulkResponse
+              ).pipe(Effect.map((r) => Paid.bulkAnswers(r, ids))),
+              (r) => r.charged,
+              (r) =>
+                PaidResults.keep(
+                  results,
+                  kept.people,
+                  chunk.flatMap(([key], i) => {
+                    const one = r.answers[i]!
+                    return one.error === undefined ? [[key, one.contact] as const] : []
+                  })
+                )
+            )
+            yield* Effect.forEach(chunk, ([key], i) => {
+              const one = answer.answers[i]!
+              answers.set(key, one.contact)
+              return one.error === undefined
+                ? Effect.void
+                : Effect.logWarning(`Lusha could not look contact ${ids[i]} up: ${one.error}`)
+            }, { discard: true })
+          }), { discard: true })
+        return keys.map((key) => answers.get(key) ?? Option.none())
+      })
+
+      return { findContacts, lookupPerson, lookupPeople } satisfies Lusha.Service
     })
-
-    const lookupPerson = Effect.fn("Lusha.lookupPerson")(function*(input: Lusha.PersonQuery) {
-      const query = yield* client.validate(Lusha.PersonQuery, input)
-      const key = Paid.queryKey(query)
-      const hit = (yield* PaidResults.lookup(results, kept.person, [key])).get(key)
-      if (hit !== undefined) return hit
-      const request = HttpClientRequest.get(`${baseUrl}/v2/person`).pipe(auth, HttpClientRequest.setUrlParams(query))
-      const answer = yield* paid(
-        1,
-        client.policy(client.send(request, Wire.PersonResponse, { accept: [404] })).pipe(Effect.map(Paid.personAnswer)),
-        (r) => (r.charged ? 1 : 0),
-        (r) => r.error === undefined ? PaidResults.keep(results, kept.person, [[key, r.contact]]) : Effect.void
-      )
-      return answer.error === undefined ? answer.contact : yield* client.fail({ reason: "BadRequest", detail: answer.error })
-    })
-
-    const lookupPeople = Effect.fn("Lusha.lookupPeople")(function*(input: ReadonlyArray<Lusha.PersonQuery>) {
-      const queries = yield* client.validate(Schema.Array(Lusha.PersonQuery), input)
-      const keys = queries.map(Paid.queryKey)
-      const answers = new Map(yield* PaidResults.lookup(results, kept.people, keys))
-      // Each query not answered before is sent once, in calls of at most 100.
-      const missing = [...new Map(keys.flatMap((key, i) => answers.has(key) ? [] : [[key, queries[i]!] as const]))]
-      const chunks: Array<ReadonlyArray<readonly [string, Lusha.PersonQuery]>> = []
-      for (let i = 0; i < missing.length; i += bulkLimit) chunks.push(missing.slice(i, i + bulkLimit))
-      yield* Effect.forEach(chunks, (chunk, c) =>
-        Effect.gen(function*() {
-          const ids = chunk.map((_, i) => String(c * bulkLimit + i))
-          const answer = yield* paid(
-            chunk.length,
-            client.request(
-              post("/v2/person", {
-                contacts: chunk.map(([, query], i) => Wire.toBulkItem(ids[i]!, query)),
-                metadata: { partialProfile: false }
-              }),
-              Wire.BulkResponse
-            ).pipe(Effect.map((r) => Paid.bulkAnswers(r, ids))),
-            (r) => r.charged,
-            (r) =>
-              PaidResults.keep(
-                results,
-                kept.people,
-                chunk.flatMap(([key], i) => {
-                  const one = r.answers[i]!
-                  return one.error === undefined ? [[key, one.contact] as const] : []
-                })
-              )
-          )
-          yield* Effect.forEach(chunk, ([key], i) => {
-            const one = answer.answers[i]!
-            answers.set(key, one.contact)
-            return one.error === undefined
-              ? Effect.void
-              : Effect.logWarning(`Lusha could not look contact ${ids[i]} up: ${one.error}`)
-          }, { discard: true })
-        }), { discard: true })
-      return keys.map((key) => answers.get(key) ?? Option.none())
-    })
-
-    return { findContacts, lookupPerson, lookupPeople } satisfies Lusha.Service
   })
+
+/**
+ * Builds the live service over the `HttpClient`, `Budget` and `PaidResults`
+ * in context (one {@link factory}, run once).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Lusha.Service, never, HttpClient.HttpClient | Budget.Budget | PaidResults.PaidResults | Scope.Scope> =>
+  Effect.flatten(factory(options))
 
 /**
  * The live Lusha service.

@@ -30,6 +30,8 @@ import * as ApiTokens from "./migrations/0006_api_tokens.js"
 import * as ReservationOwners from "./migrations/0007_reservation_owners.js"
 import * as PaidResults from "./migrations/0008_paid_results.js"
 import * as RegistryFunctions from "./migrations/0009_registry_functions.js"
+import dropCompaniesLastSeen from "./migrations/0010_drop_companies_last_seen.js"
+import odooCreateLeads from "./migrations/0011_odoo_create_leads.js"
 
 /**
  * Options of the migrations.
@@ -85,7 +87,9 @@ export const loader = (options?: Options): PgMigrator.Loader =>
       9,
       "registry_functions",
       Effect.succeed(RegistryFunctions.make({ appRole: options?.appRole ?? defaultAppRole, migrationsTable: table }))
-    ]
+    ],
+    [10, "drop_companies_last_seen", Effect.succeed(dropCompaniesLastSeen)],
+    [11, "odoo_create_leads", Effect.succeed(odooCreateLeads)]
   ])
 
 interface Probe {

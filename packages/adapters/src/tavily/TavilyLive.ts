@@ -94,16 +94,19 @@ const errorDetail = (body: unknown): string | undefined => {
 }
 
 /**
- * Builds the live service over the `HttpClient` and `Budget` in context.
+ * Builds what belongs to the API key once, over the `HttpClient` in context:
+ * the vendor client with its rate limit, retries and key latch, owned by
+ * the scope. The effect it returns builds a service over the `Budget` in
+ * its context; run it once per run (each tenant's run gives its own
+ * budget), and every service it builds shares the client and its limits.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const factory = (
   options: Options
-): Effect.Effect<Tavily.Service, never, HttpClient.HttpClient | Budget.Budget | Scope.Scope> =>
+): Effect.Effect<Effect.Effect<Tavily.Service, never, Budget.Budget>, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function*() {
-    const budget = yield* Budget.Budget
     const client = yield* VendorClient.make({
       vendor: "Tavily",
       keyVariable: options.keyVariable ?? defaults.keyVariable,
@@ -122,67 +125,84 @@ export const make = (
         HttpClientRequest.setHeader("X-Client-Source", "leadgraph"),
         HttpClientRequest.bodyUnsafeJson(body)
       )
-    const paid = <A>(call: Effect.Effect<A, Tavily.TavilyError>) =>
-      Budget.withReservation(Tavily.budget, 1, () => call).pipe(Effect.provideService(Budget.Budget, budget))
 
-    const search = Effect.fn("Tavily.search")(function*(input: Tavily.SearchRequest) {
-      const request = yield* client.validate(Tavily.SearchRequest, input)
-      const wire = yield* paid(client.request(
-        post("/search", {
-          query: request.query,
-          search_depth: request.depth ?? "basic",
-          topic: request.topic ?? "general",
-          max_results: request.maxResults ?? 5,
-          include_answer: request.includeAnswer ?? false,
-          include_raw_content: request.includeRawContent ?? false,
-          include_usage: true,
-          ...(request.includeDomains ? { include_domains: request.includeDomains } : {}),
-          ...(request.excludeDomains ? { exclude_domains: request.excludeDomains } : {}),
-          ...(request.timeRange ? { time_range: request.timeRange } : {})
-        }),
-        WireSearch
-      ))
-      return new Tavily.SearchResponse({
-        query: wire.query,
-        answer: wire.answer ?? null,
-        results: wire.results.map((r) =>
-          new Tavily.SearchResult({
-            title: r.title,
-            url: r.url,
-            content: r.content,
-            score: r.score,
-            rawContent: r.raw_content ?? null,
-            ...(r.published_date === undefined ? {} : { publishedDate: r.published_date })
-          })
-        ),
-        responseTimeSeconds: wire.response_time,
-        ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
-        requestId: wire.request_id
+    // @effect-diagnostics-next-line returnEffectInGen:off -- the per-run constructor, returned unrun: it runs once per run
+    return Effect.gen(function*() {
+      const budget = yield* Budget.Budget
+      const paid = <A>(call: Effect.Effect<A, Tavily.TavilyError>) =>
+        Budget.withReservation(Tavily.budget, 1, () => call).pipe(Effect.provideService(Budget.Budget, budget))
+
+      const search = Effect.fn("Tavily.search")(function*(input: Tavily.SearchRequest) {
+        const request = yield* client.validate(Tavily.SearchRequest, input)
+        const wire = yield* paid(client.request(
+          post("/search", {
+            query: request.query,
+            search_depth: request.depth ?? "basic",
+            topic: request.topic ?? "general",
+            max_results: request.maxResults ?? 5,
+            include_answer: request.includeAnswer ?? false,
+            include_raw_content: request.includeRawContent ?? false,
+            include_usage: true,
+            ...(request.includeDomains ? { include_domains: request.includeDomains } : {}),
+            ...(request.excludeDomains ? { exclude_domains: request.excludeDomains } : {}),
+            ...(request.timeRange ? { time_range: request.timeRange } : {})
+          }),
+          WireSearch
+        ))
+        return new Tavily.SearchResponse({
+          query: wire.query,
+          answer: wire.answer ?? null,
+          results: wire.results.map((r) =>
+            new Tavily.SearchResult({
+              title: r.title,
+              url: r.url,
+              content: r.content,
+              score: r.score,
+              rawContent: r.raw_content ?? null,
+              ...(r.published_date === undefined ? {} : { publishedDate: r.published_date })
+            })
+          ),
+          responseTimeSeconds: wire.response_time,
+          ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
+          requestId: wire.request_id
+        })
       })
-    })
 
-    const extract = Effect.fn("Tavily.extract")(function*(input: Tavily.ExtractRequest) {
-      const request = yield* client.validate(Tavily.ExtractRequest, input)
-      const wire = yield* paid(client.request(
-        post("/extract", {
-          urls: request.urls,
-          extract_depth: request.depth ?? "basic",
-          format: request.format ?? "markdown",
-          include_usage: true,
-          ...(request.query === undefined ? {} : { query: request.query })
-        }),
-        WireExtract
-      ))
-      return new Tavily.ExtractResponse({
-        results: wire.results.map((r) => ({ url: r.url, rawContent: r.raw_content })),
-        failed: wire.failed_results,
-        ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
-        requestId: wire.request_id
+      const extract = Effect.fn("Tavily.extract")(function*(input: Tavily.ExtractRequest) {
+        const request = yield* client.validate(Tavily.ExtractRequest, input)
+        const wire = yield* paid(client.request(
+          post("/extract", {
+            urls: request.urls,
+            extract_depth: request.depth ?? "basic",
+            format: request.format ?? "markdown",
+            include_usage: true,
+            ...(request.query === undefined ? {} : { query: request.query })
+          }),
+          WireExtract
+        ))
+        return new Tavily.ExtractResponse({
+          results: wire.results.map((r) => ({ url: r.url, rawContent: r.raw_content })),
+          failed: wire.failed_results,
+          ...(wire.usage === undefined ? {} : { credits: wire.usage.credits }),
+          requestId: wire.request_id
+        })
       })
-    })
 
-    return { search, extract } satisfies Tavily.Service
+      return { search, extract } satisfies Tavily.Service
+    })
   })
+
+/**
+ * Builds the live service over the `HttpClient` and `Budget` in context
+ * (one {@link factory}, run once).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<Tavily.Service, never, HttpClient.HttpClient | Budget.Budget | Scope.Scope> =>
+  Effect.flatten(factory(options))
 
 /**
  * The live Tavily service.

@@ -15,8 +15,9 @@
  * single validation fails is reported in `rejected` with the error, unless
  * every one failed (the call then fails as the first did) or the failure
  * was the key or the credits (the call fails, after what was verified is
- * committed and cached). Concurrent calls for the same address share one
- * verification (one pays, the others wait for its verdict).
+ * committed and cached). Concurrent calls of one service (one run's, when
+ * built with `factory`) for the same address share one verification (one
+ * pays, the others wait for its verdict).
  *
  * Each verdict is cached as soon as its call returns (per address for single
  * validations, per batch for batches), before that fiber sends its next
@@ -102,22 +103,25 @@ export const defaults = {
 } as const
 
 /**
- * Builds the live service over the `HttpClient`, `Budget` and
- * `VerificationCache` in context.
+ * Builds what belongs to the API key once, over the `HttpClient` in context:
+ * the vendor client with its retries and key latch, and the rate limiters
+ * of single and batch validations, owned by the scope. The effect it
+ * returns builds a service over the `Budget` and `VerificationCache` in its
+ * context, with its own registry of verifications in flight; run it once
+ * per run (each tenant's run gives its own), and every service it builds
+ * shares the client and its limits.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (
+export const factory = (
   options: Options
 ): Effect.Effect<
-  ZeroBounce.Service,
+  Effect.Effect<ZeroBounce.Service, never, Budget.Budget | VerificationCache.VerificationCache>,
   never,
-  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache | Scope.Scope
+  HttpClient.HttpClient | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const budget = yield* Budget.Budget
-    const cache = yield* VerificationCache.VerificationCache
     const client = yield* VendorClient.make({
       vendor: "ZeroBounce",
       keyVariable: options.keyVariable ?? defaults.keyVariable,
@@ -181,115 +185,135 @@ export const make = (
         return Wire.toBatch(body)
       }), batchCall)
 
-    const inflight = yield* InFlight.make<string, ZeroBounce.Verdict>()
-    const cached = (emails: ReadonlyArray<string>) =>
-      cache.getMany(emails).pipe(
-        Effect.catchAll((error) =>
-          Effect.as(Effect.logWarning("verification cache unavailable; treating as a miss", error), new Map())
-        )
-      )
-    const remember = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => {
-      const billable = verdicts.filter((v) => v.status !== "unknown")
-      return billable.length === 0 ? Effect.void : cache.putMany(billable).pipe(
-        Effect.catchAll((error) => Effect.logWarning("verification cache could not store verdicts", error))
-      )
-    }
-    const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
-    // One validation: its verdict cached and its cost counted as soon as it ends.
-    const single = { units: 1, used: (v: ZeroBounce.Verdict) => charged([v]), keep: (v: ZeroBounce.Verdict) => remember([v]) }
-
     const singlesUpTo = options.singlesUpTo ?? ZeroBounce.singleVerificationLimit
     const fatal = (e: ZeroBounce.ZeroBounceError) => e.reason === "Unauthorized" || e.reason === "OutOfCredits"
-
-    // Up to `singlesUpTo` misses: one by one under one reservation. Each verdict
-    // is cached and counted as it arrives; what was counted is committed even
-    // if the list is interrupted, and before any failure is reported.
-    const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
-      Effect.gen(function*() {
-        const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (_, charge) =>
-          Effect.forEach(misses, (email) =>
-            charge(verifyOnline(email), single).pipe(
-              Effect.either,
-              Effect.map((result) => ({ email, result }))
-            ), { concurrency: 4 }))
-        const verdicts = outcomes.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])
-        const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
-        const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
-        if (first !== undefined) return yield* first.error
-        rejected.push(...failures.map((f) => ({ email: f.email, error: f.error.message })))
-        return new Map(verdicts.map((v) => [v.email, v]))
-      })
-
-    // Verifies addresses this call owns (see inflight.ts): cache first, the rest one by one or in batches.
-    const verifyOwned = (emails: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
-      Effect.gen(function*() {
-        const hits = yield* cached(emails)
-        const misses = emails.filter((email) => !hits.has(email))
-        if (misses.length === 0) return new Map(hits)
-        if (misses.length <= singlesUpTo) {
-          const found = yield* verifySingles(misses, rejected)
-          return new Map([...hits, ...found])
-        }
-        const chunks: Array<ReadonlyArray<string>> = []
-        for (let i = 0; i < misses.length; i += batchSize) chunks.push(misses.slice(i, i + batchSize))
-        // Every batch runs to its end (no batch in flight is interrupted by another's
-        // failure, so what ZeroBounce charged is committed and cached); then the first
-        // failure, if any, is the call's.
-        const outcomes = yield* Effect.forEach(chunks, (chunk) =>
-          PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (_, charge) =>
-            charge(verifyBatch(chunk), {
-              units: chunk.length,
-              used: (r) => charged(r.verdicts),
-              keep: (r) => remember(r.verdicts)
-            })).pipe(Effect.either), { concurrency })
-        const failure = outcomes.find(Either.isLeft)
-        if (failure !== undefined) return yield* failure.left
-        const results = outcomes.filter(Either.isRight).map((o) => o.right)
-        const refused = results.flatMap((r) => r.rejected)
-        if (refused.some((r) => Wire.isKeyOrCredits(r.error))) {
-          // Some addresses were refused for lack of credits: what was verified is cached, the rest waits.
-          return yield* client.policy(client.fail({ reason: "OutOfCredits", detail: "the account ran out of credits mid-batch" }))
-        }
-        rejected.push(...refused)
-        const verdicts = new Map<string, ZeroBounce.Verdict>(hits)
-        for (const r of results) for (const v of r.verdicts) verdicts.set(v.email, v)
-        return verdicts
-      })
-
-    const verifyMany = Effect.fn("ZeroBounce.verifyMany")(function*(input: ReadonlyArray<string>) {
-      const emails = [...new Set(input.map(ZeroBounce.normalizeEmail))]
-      const rejected: Array<{ readonly email: string; readonly error: string }> = []
-      const verdicts = yield* inflight.run(emails, (owned) => verifyOwned(owned, rejected))
-      return new ZeroBounce.Verification({
-        verdicts: emails.flatMap((email) => {
-          const verdict = verdicts.get(email)
-          return verdict === undefined ? [] : [verdict]
-        }),
-        rejected
-      })
-    })
-
-    const verifyOne = (email: string) =>
-      Effect.gen(function*() {
-        const hit = (yield* cached([email])).get(email)
-        if (hit !== undefined) return hit
-        return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (_, charge) => charge(verifyOnline(email), single))
-      })
-
-    const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {
-      const email = ZeroBounce.normalizeEmail(input)
-      const verdicts = yield* inflight.run([email], () => Effect.map(verifyOne(email), (v) => new Map([[email, v]])))
-      const verdict = verdicts.get(email)
-      return verdict === undefined ? yield* client.fail({ reason: "BadResponse", detail: "no verdict was returned" }) : verdict
-    })
-
+    const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
     const credits = client.policy(getCredits, { free: true }).pipe(
       Effect.flatMap((c) => c.Credits < 0 ? client.fail({ reason: "Unauthorized", detail: "ZeroBounce rejected the API key" }) : Effect.succeed(c.Credits)),
       Effect.withSpan("ZeroBounce.credits")
     )
 
-    return { verify, verifyMany, credits } satisfies ZeroBounce.Service
+    // @effect-diagnostics-next-line returnEffectInGen:off -- the per-run constructor, returned unrun: it runs once per run
+    return Effect.gen(function*() {
+      const budget = yield* Budget.Budget
+      const cache = yield* VerificationCache.VerificationCache
+      // Per run: concurrent calls share a verification only when they share the cache and the budget.
+      const inflight = yield* InFlight.make<string, ZeroBounce.Verdict>()
+      const cached = (emails: ReadonlyArray<string>) =>
+        cache.getMany(emails).pipe(
+          Effect.catchAll((error) =>
+            Effect.as(Effect.logWarning("verification cache unavailable; treating as a miss", error), new Map())
+          )
+        )
+      const remember = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => {
+        const billable = verdicts.filter((v) => v.status !== "unknown")
+        return billable.length === 0 ? Effect.void : cache.putMany(billable).pipe(
+          Effect.catchAll((error) => Effect.logWarning("verification cache could not store verdicts", error))
+        )
+      }
+      // One validation: its verdict cached and its cost counted as soon as it ends.
+      const single = { units: 1, used: (v: ZeroBounce.Verdict) => charged([v]), keep: (v: ZeroBounce.Verdict) => remember([v]) }
+
+      // Up to `singlesUpTo` misses: one by one under one reservation. Each verdict
+      // is cached and counted as it arrives; what was counted is committed even
+      // if the list is interrupted, and before any failure is reported.
+      const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
+        Effect.gen(function*() {
+          const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (_, charge) =>
+            Effect.forEach(misses, (email) =>
+              charge(verifyOnline(email), single).pipe(
+                Effect.either,
+                Effect.map((result) => ({ email, result }))
+              ), { concurrency: 4 }))
+          const verdicts = outcomes.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])
+          const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
+          const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
+          if (first !== undefined) return yield* first.error
+          rejected.push(...failures.map((f) => ({ email: f.email, error: f.error.message })))
+          return new Map(verdicts.map((v) => [v.email, v]))
+        })
+
+      // Verifies addresses this call owns (see inflight.ts): cache first, the rest one by one or in batches.
+      const verifyOwned = (emails: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
+        Effect.gen(function*() {
+          const hits = yield* cached(emails)
+          const misses = emails.filter((email) => !hits.has(email))
+          if (misses.length === 0) return new Map(hits)
+          if (misses.length <= singlesUpTo) {
+            const found = yield* verifySingles(misses, rejected)
+            return new Map([...hits, ...found])
+          }
+          const chunks: Array<ReadonlyArray<string>> = []
+          for (let i = 0; i < misses.length; i += batchSize) chunks.push(misses.slice(i, i + batchSize))
+          // Every batch runs to its end (no batch in flight is interrupted by another's
+          // failure, so what ZeroBounce charged is committed and cached); then the first
+          // failure, if any, is the call's.
+          const outcomes = yield* Effect.forEach(chunks, (chunk) =>
+            PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (_, charge) =>
+              charge(verifyBatch(chunk), {
+                units: chunk.length,
+                used: (r) => charged(r.verdicts),
+                keep: (r) => remember(r.verdicts)
+              })).pipe(Effect.either), { concurrency })
+          const failure = outcomes.find(Either.isLeft)
+          if (failure !== undefined) return yield* failure.left
+          const results = outcomes.filter(Either.isRight).map((o) => o.right)
+          const refused = results.flatMap((r) => r.rejected)
+          if (refused.some((r) => Wire.isKeyOrCredits(r.error))) {
+            // Some addresses were refused for lack of credits: what was verified is cached, the rest waits.
+            return yield* client.policy(client.fail({ reason: "OutOfCredits", detail: "the account ran out of credits mid-batch" }))
+          }
+          rejected.push(...refused)
+          const verdicts = new Map<string, ZeroBounce.Verdict>(hits)
+          for (const r of results) for (const v of r.verdicts) verdicts.set(v.email, v)
+          return verdicts
+        })
+
+      const verifyMany = Effect.fn("ZeroBounce.verifyMany")(function*(input: ReadonlyArray<string>) {
+        const emails = [...new Set(input.map(ZeroBounce.normalizeEmail))]
+        const rejected: Array<{ readonly email: string; readonly error: string }> = []
+        const verdicts = yield* inflight.run(emails, (owned) => verifyOwned(owned, rejected))
+        return new ZeroBounce.Verification({
+          verdicts: emails.flatMap((email) => {
+            const verdict = verdicts.get(email)
+            return verdict === undefined ? [] : [verdict]
+          }),
+          rejected
+        })
+      })
+
+      const verifyOne = (email: string) =>
+        Effect.gen(function*() {
+          const hit = (yield* cached([email])).get(email)
+          if (hit !== undefined) return hit
+          return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (_, charge) => charge(verifyOnline(email), single))
+        })
+
+      const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {
+        const email = ZeroBounce.normalizeEmail(input)
+        const verdicts = yield* inflight.run([email], () => Effect.map(verifyOne(email), (v) => new Map([[email, v]])))
+        const verdict = verdicts.get(email)
+        return verdict === undefined ? yield* client.fail({ reason: "BadResponse", detail: "no verdict was returned" }) : verdict
+      })
+
+      return { verify, verifyMany, credits } satisfies ZeroBounce.Service
+    })
   })
+
+/**
+ * Builds the live service over the `HttpClient`, `Budget` and
+ * `VerificationCache` in context (one {@link factory}, run once).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (
+  options: Options
+): Effect.Effect<
+  ZeroBounce.Service,
+  never,
+  HttpClient.HttpClient | Budget.Budget | VerificationCache.VerificationCache | Scope.Scope
+> => Effect.flatten(factory(options))
 
 /**
  * The live ZeroBounce service.

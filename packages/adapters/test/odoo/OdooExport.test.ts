@@ -8,6 +8,7 @@ import { Effect, Schema } from "effect"
 import * as Upsert from "../../src/odoo/internal/upsert.js"
 import type * as FakeOdooServer from "../../src/odoo/testing/FakeOdooServer.js"
 import * as OdooDatabase from "../../src/odoo/testing/OdooDatabase.js"
+import * as OdooFake from "../../src/odoo/testing/OdooFake.js"
 import { outcomes, withOdoo } from "./harness.js"
 
 const contact = Schema.decodeSync(Odoo.Contact)
@@ -141,6 +142,45 @@ describe("the number of Odoo calls an export makes", () => {
         ])
       })
     ))
+
+  it.live("without a lead (the tenant's createLeads off): no crm.lead call at all, and a lead made before is left alone", () =>
+    withOdoo((server, odoo) =>
+      Effect.gen(function*() {
+        const { lead: _, ...rest } = three
+        const noLead = new Odoo.Export(rest)
+        const [first, calls] = yield* callsOf(server, odoo.exportCompany(noLead))
+        expect(calls).toEqual({ "common.login": 1, "res.partner.search_read": 1, "res.partner.create": 2 })
+        expect(outcomes(first)).toEqual(["created", "created", "created", "created", undefined])
+        expect(first.lead).toBeUndefined()
+        expect(server.db.all("crm.lead")).toEqual([])
+
+        const [again, repeat] = yield* callsOf(server, odoo.exportCompany(noLead))
+        expect(repeat).toEqual({ "res.partner.search_read": 1 })
+        expect(outcomes(again)).toEqual(["unchanged", "unchanged", "unchanged", "unchanged", undefined])
+
+        // a lead from an export with lead creation on is neither read nor written by one without
+        yield* odoo.exportCompany(three)
+        const leads = server.db.all("crm.lead")
+        expect(leads).toHaveLength(1)
+        const bo = new Odoo.Contact({ ...three.contacts[1]!, jobTitle: "CFO" })
+        const changed = new Odoo.Export({ ...rest, contacts: [three.contacts[0]!, bo, three.contacts[2]!] })
+        const [updated, one] = yield* callsOf(server, odoo.exportCompany(changed))
+        expect(one).toEqual({ "res.partner.search_read": 1, "res.partner.write": 1 })
+        expect(outcomes(updated)).toEqual(["unchanged", "unchanged", "updated", "unchanged", undefined])
+        expect(server.db.all("crm.lead")).toEqual(leads)
+      })
+    ))
+
+  it.effect("OdooFake.layer (in memory) exports without a lead the same way", () =>
+    Effect.gen(function*() {
+      const db = OdooDatabase.make()
+      const odoo = yield* Effect.provide(Odoo.Odoo, OdooFake.layer(db))
+      const { lead: _, ...rest } = three
+      const result = yield* odoo.exportCompany(new Odoo.Export(rest))
+      expect(outcomes(result)).toEqual(["created", "created", "created", "created", undefined])
+      expect(db.all("res.partner")).toHaveLength(4)
+      expect(db.all("crm.lead")).toEqual([])
+    }))
 
   it.effect("a retried export whose answers were lost creates nothing twice and still reports its creates", () =>
     Effect.gen(function*() {

@@ -140,7 +140,9 @@ export class Upserted extends Schema.Class<Upserted>("@leadgraph/core/Odoo/Upser
 }) {}
 
 /**
- * One export: a company, its contacts and optionally its lead.
+ * One export: a company, its contacts and optionally its lead. Without a
+ * `lead` the export neither reads nor writes `crm.lead` (a lead made by an
+ * earlier export is left as it is), and `Exported.lead` is absent.
  *
  * @since 0.1.0
  * @category models

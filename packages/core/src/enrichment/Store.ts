@@ -83,6 +83,17 @@ export interface TenantInput {
 }
 
 /**
+ * A tenant's Odoo connection as saved. `createLeads` left out keeps the
+ * stored setting; a new connection starts with `true`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface OdooConnectionInput extends Omit<OdooConnection, "createLeads"> {
+  readonly createLeads?: boolean | undefined
+}
+
+/**
  * The tenant row itself and its Odoo connection. `save` fails with `Invalid`
  * when `dailyCap` is not a non-negative integer (or `null`).
  *
@@ -93,7 +104,8 @@ export interface Tenants {
   readonly save: (tenant: TenantInput) => Effect.Effect<void, StoreError>
   /** The tenant's row, if it exists. */
   readonly get: Effect.Effect<Option.Option<Tenant>, StoreError>
-  readonly saveOdooConnection: (connection: OdooConnection) => Effect.Effect<void, StoreError>
+  /** Creates or replaces the tenant's Odoo connection (an undefined `createLeads` keeps the stored one). */
+  readonly saveOdooConnection: (connection: OdooConnectionInput) => Effect.Effect<void, StoreError>
   /** The tenant's Odoo connection (active or not), if it has one. */
   readonly odooConnection: Effect.Effect<Option.Option<OdooConnection>, StoreError>
 }

@@ -46,6 +46,9 @@ export type Tenant = typeof Tenant.Type
  * A tenant's Odoo connection. `secretRef` names where the API key is kept
  * (for example `env:ODOO_KEY_ACME`); the key itself is never stored or
  * logged. Only tenants with an `active` connection take part in nightly runs.
+ * `createLeads` (default `true`) says whether the export keeps a `crm.lead`
+ * per exported company; with `false` it exports companies and their contacts
+ * only, and leaves the tenant's leads alone.
  *
  * @since 0.1.0
  * @category models
@@ -55,7 +58,8 @@ export const OdooConnection = Schema.Struct({
   url: Schema.NonEmptyTrimmedString,
   database: Schema.NonEmptyTrimmedString,
   login: Schema.NonEmptyTrimmedString,
-  secretRef: Schema.NonEmptyTrimmedString
+  secretRef: Schema.NonEmptyTrimmedString,
+  createLeads: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })
 
 /**

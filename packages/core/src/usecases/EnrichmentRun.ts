@@ -14,7 +14,6 @@
  *
  * @since 0.1.0
  */
-import * as Budget from "../engine/Budget.js"
 import * as Checkpoint from "../engine/Checkpoint.js"
 import * as Engine from "../engine/Engine.js"
 import type * as EngineError from "../engine/Errors.js"
@@ -28,20 +27,17 @@ import * as Targets from "../enrichment/Targets.js"
 import * as VerificationCache from "../enrichment/VerificationCache.js"
 import type * as Company from "../enrichment/Company.js"
 import type * as Crawler from "../enrichment/Crawler.js"
-import type * as Llm from "../enrichment/Llm.js"
-import type * as Lusha from "../enrichment/Lusha.js"
 import type * as Run from "../enrichment/Run.js"
-import type * as Tavily from "../enrichment/Tavily.js"
 import type * as Tenant from "../enrichment/Tenant.js"
-import type * as ZeroBounce from "../enrichment/ZeroBounce.js"
 import type { ConfigError, Scope } from "effect"
-import { Clock, type Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
+import { Clock, Context, type Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
 import * as CrawlCheckpoints from "./internal/crawlCheckpoints.js"
 import * as Recorder from "./internal/recorder.js"
 import * as Stoppable from "./internal/stoppable.js"
 import * as RunOutcome from "./RunOutcome.js"
 import * as TenantServices from "./TenantServices.js"
 import * as OdooConnector from "./OdooConnector.js"
+import * as VendorConnector from "./VendorConnector.js"
 
 /**
  * What to run for one tenant.
@@ -160,13 +156,8 @@ export type Result = Planned | Finished
 export type Requirements =
   | Store.Store
   | TenantServices.TenantServices
-  | Budget.Budget
-  | VerificationCache.VerificationCache
   | Crawler.Crawler
-  | Tavily.Tavily
-  | Lusha.Lusha
-  | ZeroBounce.ZeroBounce
-  | Llm.Llm
+  | VendorConnector.VendorConnector
   | OdooConnector.OdooConnector
 
 /**
@@ -272,7 +263,10 @@ const odooOf = (tenant: Store.TenantStore, options: Options) =>
       return { layer: OdooConnector.disconnected, knobs: { exportToOdoo: false } }
     }
     const connector = yield* OdooConnector.OdooConnector
-    return { layer: connector.connect(options.tenantId, connection.value), knobs: { exportToOdoo: true } }
+    return {
+      layer: connector.connect(options.tenantId, connection.value),
+      knobs: { exportToOdoo: true, createLeads: connection.value.createLeads }
+    }
   })
 
 /**
@@ -282,9 +276,7 @@ const odooOf = (tenant: Store.TenantStore, options: Options) =>
  * @category running
  */
 export const run = (options: Options): Effect.Effect<Result, Error, Requirements> =>
-  TenantServices.withTenant(
-    options.tenantId,
-    Effect.gen(function*() {
+  Effect.gen(function*() {
       const stepFilter = {
         ...(options.skip === undefined ? {} : { skip: options.skip }),
         ...(options.only === undefined ? {} : { only: options.only })
@@ -305,8 +297,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const targets = Option.isSome(previous)
         ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
         : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
-      const services = yield* TenantServices.TenantServices
-      const stored = yield* services.checkpoint(options.tenantId)
+      const stored = yield* Effect.flatMap(TenantServices.TenantServices, (s) => s.checkpoint(options.tenantId))
       const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
       // a run's manifest is written before its first checkpoint, so a run id
       // without a manifest has no checkpoints: do not look for them
@@ -347,12 +338,16 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
       const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
 
-      // the run's own ledger, counting its day, held by this run until it ends
-      yield* TenantServices.openRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
+      // the tenant's services for this run (its ledger counts the run's day and
+      // is held by this run until it ends), and the vendors built over them
+      const services = yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
+      const connector = yield* VendorConnector.VendorConnector
+      const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
       const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
         Stream.groupedWithin(100, "2 seconds"),
         Stream.runForEach(recorder.record),
         Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
+        Effect.provide(Context.merge(services, vendors)),
         Effect.provideService(Checkpoint.Checkpoint, checkpoint),
         Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
         Effect.exit
@@ -371,8 +366,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         status,
         resumed: Option.isSome(previous),
         summary,
-        budgets: yield* Recorder.budgetUse(options.caps),
+        budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(services)),
         failures: failures.counts()
       } satisfies Finished
-    }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))
-  )
+  }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))

@@ -66,7 +66,9 @@ export const exportOf = (
     readonly linkedinUrl: string | null
     readonly source: string
   }>,
-  emails: ReadonlyArray<LeadEmail.LeadEmail>
+  emails: ReadonlyArray<LeadEmail.LeadEmail>,
+  /** Whether the export creates (or updates) the lead too, as the tenant's connection says (default true). */
+  createLeads = true
 ): Either.Either<Odoo.Export, string> => {
   const checked = emails.flatMap((e) =>
     e.status === null ? [] : [{
@@ -92,11 +94,15 @@ export const exportOf = (
       ...(p.jobTitle === undefined ? {} : { jobTitle: p.jobTitle }),
       ...(p.phone === undefined ? {} : { phone: p.phone })
     })),
-    lead: {
-      name: `${lead.name.trim()} (leadgraph)`,
-      probability: lead.score,
-      ...(lead.rationale === null ? {} : { description: lead.rationale })
-    }
+    ...(createLeads
+      ? {
+        lead: {
+          name: `${lead.name.trim()} (leadgraph)`,
+          probability: lead.score,
+          ...(lead.rationale === null ? {} : { description: lead.rationale })
+        }
+      }
+      : {})
   }).pipe(Either.mapLeft(() => `lead ${lead.domain} does not make a valid Odoo export`))
 }
 
@@ -123,7 +129,8 @@ export const outcomeOf = (done: Odoo.Exported): LeadOutcome => {
 export const sync = (
   store: Store.TenantStore,
   odoo: Odoo.Service,
-  minScore: number
+  minScore: number,
+  createLeads = true
 ): Effect.Effect<SyncResult, Store.StoreError> =>
   store.exportScores(minScore).pipe(
     Stream.mapEffect((lead) =>
@@ -132,7 +139,7 @@ export const sync = (
           store.leads.contactsOf(lead.companyId),
           store.leads.emailsOf([lead.companyId])
         ])
-        const input = exportOf(lead, contacts, emails)
+        const input = exportOf(lead, contacts, emails, createLeads)
         if (Either.isLeft(input)) {
           yield* Effect.logWarning(input.left)
           return "failed" as LeadOutcome

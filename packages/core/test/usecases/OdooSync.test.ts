@@ -85,6 +85,20 @@ describe("OdooSync", () => {
     }).pipe(Effect.provide(Store.layerMemory()))
   })
 
+  it.effect("a tenant whose connection does not create leads gets companies and contacts, no lead", () => {
+    const calls = new Ports.Calls()
+    const odoo = Ports.odoo(calls)
+    return Effect.gen(function*() {
+      yield* seed
+      const store = (yield* Store.Store).forTenant(tenantId)
+      const result = yield* OdooSync.sync(store, odoo.service, 60, false)
+      expect(result).toMatchObject({ leads: 2, created: 2, failed: 0 })
+      expect(odoo.records.companies.size).toBe(2)
+      expect([...odoo.records.contacts.keys()].sort()).toEqual(["ada@alpha.example", "eve@beta.example"])
+      expect(odoo.records.leads.size).toBe(0)
+    }).pipe(Effect.provide(Store.layerMemory()))
+  })
+
   it.effect("a changed score is an update; a lead Odoo refuses is failed and the others still go", () => {
     const calls = new Ports.Calls()
     const odoo = Ports.odoo(calls)

@@ -103,7 +103,7 @@ export const crawler = (
 
 // --- paid vendors -----------------------------------------------------------
 
-/** Runs `call` under a reservation of `units` of `name` on the budget captured at build time. */
+/** Runs `call` under a reservation of `units` of `name` on the run's budget (the doubles are built per run). */
 const paid = <A, E>(
   budget: Budget.Service,
   name: string,

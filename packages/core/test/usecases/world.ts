@@ -5,7 +5,7 @@
  * and the port doubles of `ports.ts`, counting their calls in one `Calls`.
  * Plus seeding helpers and the run options the tests share.
  */
-import { Company, EnrichmentRun, IcpRule, Store, Tenant, TenantServices } from "@leadgraph/core"
+import { Company, EnrichmentRun, IcpRule, Store, Tenant, TenantServices, VendorConnector } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
 import { Effect, Layer, Option, Schema } from "effect"
 import * as Ports from "./ports.js"
@@ -39,18 +39,21 @@ export interface World {
 export const make = (options: Options): World => {
   const calls = new Ports.Calls()
   const odoo = new Map<Tenant.TenantId, Ports.OdooDouble>()
-  const services = TenantServices.layerRouted.pipe(
-    Layer.provideMerge(TenantServices.layerMemory(options.caps ?? caps))
-  )
-  const vendors = Layer.mergeAll(
-    Ports.crawler(calls, options.sites, options.beforeCrawl),
+  const services = TenantServices.layerMemory(options.caps ?? caps)
+  // the doubles are built per run, over the run's budget and caches, as the live vendors are
+  const vendors = VendorConnector.fromLayer(Layer.mergeAll(
     Ports.tavily(calls),
     Ports.lusha(calls, options.lushaFailing),
     Ports.zeroBounce(calls),
-    Ports.llm(calls),
+    Ports.llm(calls)
+  ))
+  const layer = Layer.mergeAll(
+    Store.layerMemory(),
+    services,
+    vendors,
+    Ports.crawler(calls, options.sites, options.beforeCrawl),
     Ports.connector(calls, odoo)
   )
-  const layer = Layer.mergeAll(Store.layerMemory(), vendors).pipe(Layer.provideMerge(services))
   return { layer, calls, odoo }
 }
 

@@ -10,7 +10,8 @@
  *   core's charge policy decides: the estimate is committed when OpenAI may
  *   have billed the call (an unreadable 200, a time-out), released when it
  *   refused it;
- * - quota: after one `OutOfCredits`, every later call fails at once and
+ * - quota: after one `OutOfCredits`, every later call of this service
+ *   (one run's, when the live adapter builds one per run) fails at once and
  *   nothing more is reserved or sent;
  * - paid answers are kept in core's `PaidResults` store (the tenant's, in
  *   Postgres when live) as soon as they arrive and read before paying:
@@ -20,7 +21,8 @@
  *   (`openai.rationale/v1`, shared by every process and run of the tenant,
  *   for `rationaleTtl`). Only answers that were read successfully are kept
  *   (a refusal or a truncated answer is paid for again); concurrent
- *   rationales with the same key in one process share one paid call.
+ *   rationales with the same key in one service (one run's) share one paid
+ *   call.
  *
  * @internal
  */
@@ -120,8 +122,9 @@ export const make = (
     const exhausted = yield* Ref.make<Llm.LlmError | undefined>(undefined)
     const completions = PaidResults.kind(kinds.completion, KeptCompletion, { ttl: settings.resultTtl })
     const rationales = PaidResults.kind(kinds.rationale, Llm.Rationale, { ttl: settings.rationaleTtl, scope: "shared" })
-    // Rationales being paid for in this process, by key (removed when done): a
-    // second caller waits for the first instead of paying too.
+    // Rationales being paid for by this service, by key (removed when done): a
+    // second caller waits for the first instead of paying too. Per service, so
+    // per run: another tenant's run pays from its own budget into its own store.
     const inFlight = new Map<string, Deferred.Deferred<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>>()
 
     /**

@@ -45,10 +45,12 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
   saveOdooConnection: (c) =>
     run(
       "tenants.saveOdooConnection",
-      sql`INSERT INTO odoo_connections (tenant_id, active, url, database, login, secret_ref)
-        VALUES (${tenantId}, ${c.active}, ${c.url}, ${c.database}, ${c.login}, ${c.secretRef})
+      // an undefined createLeads keeps the stored setting (true for a new connection)
+      sql`INSERT INTO odoo_connections (tenant_id, active, url, database, login, secret_ref, create_leads)
+        VALUES (${tenantId}, ${c.active}, ${c.url}, ${c.database}, ${c.login}, ${c.secretRef}, ${c.createLeads ?? true})
         ON CONFLICT (tenant_id) DO UPDATE SET active = excluded.active, url = excluded.url,
           database = excluded.database, login = excluded.login, secret_ref = excluded.secret_ref,
+          create_leads = ${sql.literal(c.createLeads === undefined ? "odoo_connections.create_leads" : "excluded.create_leads")},
           updated_at = now()`.pipe(Effect.asVoid)
     ),
   get: run(
@@ -60,15 +62,17 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
   ),
   odooConnection: run(
     "tenants.odooConnection",
-    sql<{ active: boolean; url: string; database: string; login: string; secret_ref: string }>`SELECT active, url,
-      database, login, secret_ref FROM odoo_connections WHERE tenant_id = ${tenantId}`.pipe(
+    sql<{ active: boolean; url: string; database: string; login: string; secret_ref: string; create_leads: boolean }>`
+      SELECT active, url, database, login, secret_ref, create_leads FROM odoo_connections
+      WHERE tenant_id = ${tenantId}`.pipe(
       Effect.map((rows) =>
         Option.map(Option.fromNullable(rows[0]), (r) => ({
           active: r.active,
           url: r.url,
           database: r.database,
           login: r.login,
-          secretRef: r.secret_ref
+          secretRef: r.secret_ref,
+          createLeads: r.create_leads
         }))
       )
     )

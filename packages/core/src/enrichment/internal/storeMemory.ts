@@ -136,7 +136,10 @@ export const make = (
           }),
         get: op("tenants.get", (s) =>
           s.name === undefined ? Option.none() : Option.some({ id: tenantId, name: s.name, dailyCap: s.dailyCap })),
-        saveOdooConnection: (c) => op("tenants.saveOdooConnection", (s) => needTenant(s, "odoo") ?? void (s.odoo = c)),
+        saveOdooConnection: (c) =>
+          op("tenants.saveOdooConnection", (s) =>
+            needTenant(s, "odoo") ??
+              void (s.odoo = { ...c, createLeads: c.createLeads ?? s.odoo?.createLeads ?? true })),
         odooConnection: op("tenants.odooConnection", (s) => Option.fromNullable(s.odoo))
       },
       companies: {

@@ -294,9 +294,11 @@ export type ExportResult = typeof ExportResult.Type
 
 /**
  * `export`: a lead at or above `scoreMinExport` goes to the tenant's Odoo as
- * a company, its verified contacts ({@link verifiedContacts}) and one lead,
- * through idempotent upserts. Runs after `persist`, so nothing is exported
- * that was not stored.
+ * a company, its verified contacts ({@link verifiedContacts}) and, when the
+ * run context's `createLeads` is on (the default), one lead, through
+ * idempotent upserts. With `createLeads` off no lead is sent, so none is
+ * created or updated. Runs after `persist`, so nothing is exported that was
+ * not stored.
  *
  * @since 0.1.0
  * @category steps
@@ -329,11 +331,15 @@ export const Export = step("export", {
             ...(phone === undefined ? {} : { phone })
           }),
           contacts: people,
-          lead: new Odoo.Lead({
-            name: `${target.name} (leadgraph)`,
-            probability: score.result.score,
-            description: rationaleText(score, rationale)
-          })
+          ...(ctx.createLeads
+            ? {
+              lead: new Odoo.Lead({
+                name: `${target.name} (leadgraph)`,
+                probability: score.result.score,
+                description: rationaleText(score, rationale)
+              })
+            }
+            : {})
         })
       )
       return {

@@ -32,6 +32,12 @@ export interface Service {
   readonly contactsPerCompany: number
   /** Export qualifying leads to the tenant's Odoo (false: score only). */
   readonly exportToOdoo: boolean
+  /**
+   * Keep a `crm.lead` per exported company (the tenant's
+   * `OdooConnection.createLeads`); false: export the company and its
+   * contacts only.
+   */
+  readonly createLeads: boolean
 }
 
 /**
@@ -45,7 +51,8 @@ export const defaults = {
   thinCorpusChars: 1_500,
   corpusCharLimit: 12_000,
   contactsPerCompany: 10,
-  exportToOdoo: true
+  exportToOdoo: true,
+  createLeads: true
 } as const
 
 /**

@@ -1,0 +1,4 @@
+import { Store } from "@leadgraph/core"
+import { suite } from "../OdooConnectionContract.js"
+
+suite("memory", Store.layerMemory())
