@@ -25,8 +25,8 @@ import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
 import * as EventLog from "./EventLog.js"
 import * as Fakes from "./Fakes.js"
-import * as Launch from "./http/Launch.js"
-import * as HttpServer from "./http/Server.js"
+import * as HttpLaunch from "./http/HttpLaunch.js"
+import * as HttpServer from "./http/HttpServer.js"
 import * as Progress from "./Progress.js"
 import * as Report from "./Report.js"
 import * as Scheduler from "./Scheduler.js"
@@ -135,10 +135,7 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
     const shutdown = yield* Shutdown
     const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
     const result = yield* Nightly.run({
-      filter: {
-        include: settings.schedule.include.map((id) => Tenant.TenantId.make(id)),
-        exclude: settings.schedule.exclude.map((id) => Tenant.TenantId.make(id))
-      },
+      filter: Settings.tenantFilter(settings),
       tenantConcurrency: settings.schedule.tenantConcurrency,
       dailyCap: settings.schedule.dailyCapPerTenant,
       timeZone: settings.schedule.timeZone,
@@ -280,10 +277,11 @@ const serve = Command.make("serve", {
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const services = Layer.mergeAll(
       ApiTokens.layer(),
-      Launch.layer(settings),
+      HttpLaunch.layer(settings),
       Vendors.layerOdoo().pipe(Layer.provide(NodeHttpClient.layerUndici))
     ).pipe(Layer.provideMerge(store))
-    const server = HttpServer.layer({ port, host, adminToken, scoreMinExport: settings.scoreMinExport }).pipe(
+    const tenantFilter = Settings.tenantFilter(settings)
+    const server = HttpServer.layer({ port, host, adminToken, scoreMinExport: settings.scoreMinExport, tenantFilter }).pipe(
       Layer.provide(services)
     )
     const shutdown = yield* Shutdown

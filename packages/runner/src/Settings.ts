@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { Resolver, CrawlerLive } from "@leadgraph/adapters"
-import { Llm, Lusha, Tavily, ZeroBounce } from "@leadgraph/core"
+import { Llm, Lusha, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Cron } from "croner"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
 
@@ -262,4 +262,16 @@ export const budgetCaps = (caps: Caps): Readonly<Record<string, number>> => ({
   [Lusha.budget]: caps.lushaLookups,
   [ZeroBounce.budget]: caps.zeroBounceVerifications,
   [Llm.tokenBudget]: caps.openAiTokens
+})
+
+/**
+ * The tenants the nightly run and an HTTP kickoff of every tenant take
+ * (`SCHED_TENANT_INCLUDE`, `SCHED_TENANT_EXCLUDE`), as core's filter.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const tenantFilter = (settings: Pick<Settings, "schedule">): Tenant.TenantFilter => ({
+  include: settings.schedule.include.map((id) => Tenant.TenantId.make(id)),
+  exclude: settings.schedule.exclude.map((id) => Tenant.TenantId.make(id))
 })

@@ -27,8 +27,8 @@ export * as Scheduler from "./Scheduler.js"
 /** The `leadgraph` command line. @since 0.1.0 */
 export * as Cli from "./Cli.js"
 /** The HTTP API of `leadgraph serve`: endpoints, errors and security, as an `HttpApi`. @since 0.1.0 */
-export * as HttpApiDefinition from "./http/Api.js"
+export * as HttpApiDefinition from "./http/HttpApiDefinition.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */
-export * as HttpServer from "./http/Server.js"
+export * as HttpServer from "./http/HttpServer.js"
 /** Live runs for the HTTP kickoff: `EnrichmentRun.run` in the runner's environment, built at the first kickoff. @since 0.1.0 */
-export * as HttpLaunch from "./http/Launch.js"
+export * as HttpLaunch from "./http/HttpLaunch.js"

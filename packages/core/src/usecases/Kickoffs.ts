@@ -10,6 +10,10 @@
  * Runs this process started are refused with their id, from memory, before
  * the lock is asked.
  *
+ * `startAll` starts every active tenant the way the nightly job picks them:
+ * through a {@link Tenant.TenantFilter} (`SCHED_TENANT_INCLUDE` and
+ * `SCHED_TENANT_EXCLUDE`), and it says which tenants it left out and why.
+ *
  * How a run is carried out is given as a {@link Launch} function: the
  * server wires it to `EnrichmentRun.run`, tests to a controllable stand-in.
  *
@@ -17,7 +21,7 @@
  */
 import * as RunDay from "../enrichment/RunDay.js"
 import type * as Events from "../engine/Events.js"
-import type * as Store from "../enrichment/Store.js"
+import * as Store from "../enrichment/Store.js"
 import type * as Tenant from "../enrichment/Tenant.js"
 import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Schema, Scope } from "effect"
 import * as EnrichmentRun from "./EnrichmentRun.js"
@@ -95,6 +99,45 @@ export interface AlreadyRunning {
 }
 
 /**
+ * Why `startAll` left an active tenant out: its id is in the filter's
+ * `exclude` (`"excluded"`), or the filter's `include` is not empty and
+ * lacks it (`"notIncluded"`). A tenant both excluded and not included is
+ * reported `"excluded"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SkipReason = "excluded" | "notIncluded"
+
+/**
+ * Why the filter leaves a tenant out, if it does: `include` empty or missing
+ * means every tenant, and `exclude` wins over `include` (the rule of
+ * `Store.listActiveTenants`).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const skipReason = (filter: Tenant.TenantFilter | undefined, tenantId: Tenant.TenantId): SkipReason | undefined => {
+  const include = filter?.include ?? []
+  if ((filter?.exclude ?? []).includes(tenantId)) return "excluded"
+  return include.length > 0 && !include.includes(tenantId) ? "notIncluded" : undefined
+}
+
+/**
+ * What `startAll` did with each active tenant: started its run, found its run
+ * already going (`id` when this process started it), or left it out by the
+ * filter.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StartedAll {
+  readonly runs: ReadonlyArray<{ readonly id: string; readonly tenantId: Tenant.TenantId }>
+  readonly alreadyRunning: ReadonlyArray<{ readonly id: string | undefined; readonly tenantId: Tenant.TenantId }>
+  readonly skipped: ReadonlyArray<{ readonly tenantId: Tenant.TenantId; readonly reason: SkipReason }>
+}
+
+/**
  * The kickoff service.
  *
  * @since 0.1.0
@@ -110,6 +153,19 @@ export interface Service {
     tenantId: Tenant.TenantId,
     options?: { readonly limit?: number | undefined; readonly rerun?: boolean | undefined }
   ) => Effect.Effect<string, AlreadyRunning | Store.StoreError>
+  /**
+   * Starts a run of every active tenant the filter lets through, one after
+   * the other in id order, each as `start` does; a tenant whose run already
+   * goes is listed in `alreadyRunning`, one the filter leaves out in
+   * `skipped` with the reason. Inactive tenants are not listed.
+   */
+  readonly startAll: (
+    options?: {
+      readonly limit?: number | undefined
+      readonly rerun?: boolean | undefined
+      readonly filter?: Tenant.TenantFilter | undefined
+    }
+  ) => Effect.Effect<StartedAll, Store.StoreError>
   /** A run started by this process. */
   readonly get: (runId: string) => Effect.Effect<Option.Option<RunStatus>>
 }
@@ -250,10 +306,39 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
         return runId
       })))
 
+    const startAll: Service["startAll"] = (allOptions) =>
+      Effect.gen(function*() {
+        // every active tenant, so the ones the filter leaves out can be named
+        const tenants = yield* Context.get(context, Store.Store).listActiveTenants()
+        const flags = { limit: allOptions?.limit, rerun: allOptions?.rerun }
+        const runs: Array<StartedAll["runs"][number]> = []
+        const alreadyRunning: Array<StartedAll["alreadyRunning"][number]> = []
+        const skipped: Array<StartedAll["skipped"][number]> = []
+        for (const tenant of tenants) {
+          const reason = skipReason(allOptions?.filter, tenant.id)
+          if (reason !== undefined) {
+            skipped.push({ tenantId: tenant.id, reason })
+            continue
+          }
+          const started = yield* start(tenant.id, flags).pipe(
+            Effect.map((id) => ({ _tag: "Started" as const, id })),
+            Effect.catchTag("AlreadyRunning", Effect.succeed)
+          )
+          if (started._tag === "Started") runs.push({ id: started.id, tenantId: tenant.id })
+          else alreadyRunning.push({ id: started.runId, tenantId: tenant.id })
+        }
+        if (skipped.length > 0) {
+          yield* Effect.logInfo(
+            `kickoff of all tenants left out ${skipped.map((s) => `${s.tenantId} (${s.reason})`).join(", ")}`
+          )
+        }
+        return { runs, alreadyRunning, skipped } satisfies StartedAll
+      }).pipe(Effect.withSpan("Kickoffs.startAll"))
+
     const get: Service["get"] = (runId) =>
       Effect.map(Ref.get(runs), (m) => Option.map(Option.fromNullable(m.get(runId)), (e) => e.status))
 
-    return { start, get } satisfies Service
+    return { start, startAll, get } satisfies Service
   })
 
 /**

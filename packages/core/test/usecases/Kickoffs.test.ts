@@ -140,4 +140,28 @@ describe("Kickoffs", () => {
       expect(yield* Effect.scoped(EnrichmentRun.lock(tenantId)).pipe(Effect.provide(context))).toEqual({ _tag: "RunLock", tenantId })
     })
   })
+
+  it("skipReason: exclude wins over include; an empty include means every tenant", () => {
+    const [a, b] = [Tenant.TenantId.make("a"), Tenant.TenantId.make("b")]
+    expect(Kickoffs.skipReason(undefined, a)).toBeUndefined()
+    expect(Kickoffs.skipReason({ include: [], exclude: [] }, a)).toBeUndefined()
+    expect(Kickoffs.skipReason({ include: [a] }, b)).toBe("notIncluded")
+    expect(Kickoffs.skipReason({ include: [a], exclude: [a] }, a)).toBe("excluded")
+    expect(Kickoffs.skipReason({ exclude: [b] }, a)).toBeUndefined()
+  })
+
+  it.scoped("startAll starts the active tenants the filter lets through and lists the others with the reason", () =>
+    Effect.gen(function*() {
+      const world = World.make({ sites: World.sites })
+      yield* TestClock.setTime(World.noon)
+      const context = yield* Layer.build(world.layer)
+      const [a, b, c, idle] = ["a", "b", "c", "idle"].map((id) => Tenant.TenantId.make(id)) as [Tenant.TenantId, Tenant.TenantId, Tenant.TenantId, Tenant.TenantId]
+      for (const id of [a, b, c]) yield* World.seed(id, World.domains).pipe(Effect.provide(context))
+      yield* World.seed(idle, World.domains, "inactive").pipe(Effect.provide(context))
+      const service = yield* kickoffs(context, yield* Deferred.make<number>())
+      const started = yield* service.startAll({ filter: { include: [a, c], exclude: [c] } })
+      expect(started.runs.map((r) => r.tenantId)).toEqual([a])
+      expect(started.alreadyRunning).toEqual([])
+      expect(started.skipped).toEqual([{ tenantId: b, reason: "notIncluded" }, { tenantId: c, reason: "excluded" }])
+    }))
 })

@@ -72,7 +72,7 @@ for (const target of targets("http")) {
           expect(json(health.text)).toEqual({ status: "ok" })
           const ready = yield* call("/ready")
           expect(ready.status).toBe(200)
-          expect(json(ready.text)).toMatchObject({ status: "ready", migrations: 9 })
+          expect(json(ready.text)).toMatchObject({ status: "ready", migrations: 11 })
           const spec = yield* call("/openapi.json")
           expect(spec.status).toBe(200)
           const paths = Object.keys((json(spec.text) as { paths: Record<string, unknown> }).paths)
@@ -240,7 +240,7 @@ for (const target of targets("http")) {
           // every active tenant (those with an active Odoo connection): A is going already
           const all = yield* call("/admin/runs", { ...admin, body: JSON.stringify({ all: true }) })
           expect(all.status).toBe(202)
-          expect(json(all.text)).toEqual({ runs: [], alreadyRunning: [{ id, tenantId: tenantA }] })
+          expect(json(all.text)).toEqual({ runs: [], alreadyRunning: [{ id, tenantId: tenantA }], skipped: [] })
           const launcher = yield* Launcher
           expect((yield* launcher.launched).map((l) => [l.tenantId, l.limit])).toEqual([[tenantA, 5]])
           let status = yield* call(`/admin/runs/${id}`, { token: adminToken })

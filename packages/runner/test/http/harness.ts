@@ -88,7 +88,14 @@ const baseUrl = () => Layer.effect(
 )
 
 /** Everything, over a database (fresh layers: `it.layer` may share memoised layers between suites). */
-export const layer = (database: Target["database"], options?: { readonly maxBodyBytes?: number }) => {
+export const layer = (
+  database: Target["database"],
+  options?: {
+    readonly maxBodyBytes?: number
+    /** The kickoff's tenant filter (default none); `"settings"`: the server reads it from `SCHED_TENANT_*` as it starts. */
+    readonly tenantFilter?: Tenant.TenantFilter | "settings"
+  }
+) => {
   const store = StoreLive.layer().pipe(Layer.provideMerge(database))
   const services = Layer.mergeAll(ApiTokens.layer(), launcher(), odoo()).pipe(Layer.provideMerge(store))
   const server = HttpServer.layer({
@@ -96,7 +103,9 @@ export const layer = (database: Target["database"], options?: { readonly maxBody
     host: "127.0.0.1",
     adminToken: Option.some(Redacted.make(adminToken)),
     scoreMinExport: 60,
-    maxBodyBytes: options?.maxBodyBytes
+    maxBodyBytes: options?.maxBodyBytes,
+    // never the developer's own SCHED_TENANT_* unless a test asks for the settings
+    tenantFilter: options?.tenantFilter === "settings" ? undefined : options?.tenantFilter ?? {}
   })
   return baseUrl().pipe(Layer.provideMerge(server), Layer.provideMerge(services))
 }

@@ -12,7 +12,10 @@
  * else is a 400. Exports stream one chunk per database fetch, so memory does
  * not grow with the number of rows. `POST /admin/runs` takes each tenant's
  * run lock before it answers (409, or `alreadyRunning` with `all`, when a
- * run of the tenant goes anywhere on the database). `GET /admin/runs/{id}`
+ * run of the tenant goes anywhere on the database); with `all` it starts
+ * the tenants `SCHED_TENANT_INCLUDE` and `SCHED_TENANT_EXCLUDE` let through
+ * (core's `Kickoffs.startAll`) and lists the others in `skipped`, with the
+ * reason. `GET /admin/runs/{id}`
  * answers from the runs this server started, else from the run recorded in
  * the store (a run of the nightly job, of another server, or one from
  * before a restart), whose tenant is the one its id begins with.
@@ -27,6 +30,7 @@ import { ApiTokens, Migrations } from "@leadgraph/adapters"
 import { Kickoffs, LeadExport, Odoo, OdooConnector, OdooSync, Store, Tenant } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
 import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
+import type { ConfigError } from "effect"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
 import {
@@ -38,10 +42,12 @@ import {
   NotFound,
   type RunStatus,
   ServerError,
+  type SkipReason,
   TenantAuth,
   Unauthorized,
   Unavailable
-} from "./Api.js"
+} from "./HttpApiDefinition.js"
+import * as Settings from "../Settings.js"
 
 /**
  * Server options.
@@ -60,6 +66,12 @@ export interface Options {
   readonly scoreMinExport: number
   /** Largest request body accepted (default 64 KiB). */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * `SCHED_TENANT_INCLUDE` and `SCHED_TENANT_EXCLUDE`: the tenants a kickoff
+   * with `all` starts (the nightly job's filter). When not given, the server
+   * reads them from the settings ({@link Settings.config}) as it starts.
+   */
+  readonly tenantFilter?: Tenant.TenantFilter | undefined
 }
 
 /**
@@ -182,68 +194,75 @@ const exportsGroup = (options: Options) =>
               Effect.mapError(() => new ServerError({ message: "the tenant's Odoo secret is not configured" }))
             )
             const odoo = yield* Odoo.Odoo.pipe(Effect.provide(context))
-            return yield* OdooSync.sync(store, odoo, urlParams.min_score ?? options.scoreMinExport).pipe(
+            return yield* OdooSync.sync(store, odoo, urlParams.min_score ?? options.scoreMinExport, connection.value.createLeads).pipe(
               Effect.mapError(fromStore)
             )
           }).pipe(Effect.scoped))
     }))
 
-const adminGroup = HttpApiBuilder.group(Api, "admin", (handlers) =>
-  Effect.gen(function*() {
-    const store = yield* Store.Store
-    const kickoffs = yield* Kickoffs.Kickoffs
-    return handlers
-      .handle("kickoff", ({ payload }) =>
-        Effect.gen(function*() {
-          const flags = { limit: payload.limit, rerun: payload.rerun }
-          if ("tenant" in payload) {
-            const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))
-            if (Option.isNone(tenant)) return yield* new NotFound({ message: `no tenant "${payload.tenant}"` })
-            const id = yield* kickoffs.start(payload.tenant, flags).pipe(
-              Effect.catchTags({
-                AlreadyRunning: (e) =>
-                  Effect.fail(
-                    new Conflict({
-                      message: e.runId === undefined
-                        ? `a run of "${payload.tenant}" is already going in another process`
-                        : `a run of "${payload.tenant}" is already going`,
-                      ...(e.runId === undefined ? {} : { runId: e.runId })
-                    })
-                  ),
-                StoreError: (e) => Effect.fail(fromStore(e))
-              })
-            )
-            return { runs: [{ id, tenantId: payload.tenant }], alreadyRunning: [] }
-          }
-          const tenants = yield* store.listActiveTenants().pipe(Effect.mapError(fromStore))
-          const started = yield* Effect.forEach(tenants, (t) =>
-            kickoffs.start(t.id, flags).pipe(
-              Effect.map((id) => ({ started: true, id, tenantId: t.id as string })),
-              Effect.catchTag("AlreadyRunning", (e) =>
-                Effect.succeed({ started: false, id: e.runId ?? null, tenantId: t.id as string })),
-              Effect.mapError(fromStore)
-            ))
-          return {
-            runs: started.flatMap(({ id, started, tenantId }) => started && id !== null ? [{ id, tenantId }] : []),
-            alreadyRunning: started.filter((s) => !s.started).map(({ id, tenantId }) => ({ id, tenantId }))
-          }
-        }))
-      .handle("run", ({ path }) =>
-        Effect.flatMap(
-          kickoffs.get(path.id),
-          Option.match({
-            onNone: () =>
-              stored(store, path.id).pipe(
-                Effect.mapError(fromStore),
-                Effect.flatMap(Option.match({
-                  onNone: () => Effect.fail(new NotFound({ message: `no run "${path.id}"` })),
-                  onSome: Effect.succeed
-                }))
-              ),
-            onSome: Effect.succeed
-          })
-        ))
-  }))
+const skipReasons: Record<Kickoffs.SkipReason, SkipReason> = {
+  excluded: "excluded by SCHED_TENANT_EXCLUDE",
+  notIncluded: "not in SCHED_TENANT_INCLUDE"
+}
+
+/** The tenant filter of the options, else the one of the settings. */
+const tenantFilterOf = (options: Options): Effect.Effect<Tenant.TenantFilter, ConfigError.ConfigError> =>
+  options.tenantFilter !== undefined
+    ? Effect.succeed(options.tenantFilter)
+    : Effect.map(Settings.config, Settings.tenantFilter)
+
+const adminGroup = (options: Options) =>
+  HttpApiBuilder.group(Api, "admin", (handlers) =>
+    Effect.gen(function*() {
+      const store = yield* Store.Store
+      const kickoffs = yield* Kickoffs.Kickoffs
+      const filter = yield* tenantFilterOf(options)
+      return handlers
+        .handle("kickoff", ({ payload }) =>
+          Effect.gen(function*() {
+            const flags = { limit: payload.limit, rerun: payload.rerun }
+            if ("tenant" in payload) {
+              const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))
+              if (Option.isNone(tenant)) return yield* new NotFound({ message: `no tenant "${payload.tenant}"` })
+              const id = yield* kickoffs.start(payload.tenant, flags).pipe(
+                Effect.catchTags({
+                  AlreadyRunning: (e) =>
+                    Effect.fail(
+                      new Conflict({
+                        message: e.runId === undefined
+                          ? `a run of "${payload.tenant}" is already going in another process`
+                          : `a run of "${payload.tenant}" is already going`,
+                        ...(e.runId === undefined ? {} : { runId: e.runId })
+                      })
+                    ),
+                  StoreError: (e) => Effect.fail(fromStore(e))
+                })
+              )
+              return { runs: [{ id, tenantId: payload.tenant }], alreadyRunning: [], skipped: [] }
+            }
+            const all = yield* kickoffs.startAll({ ...flags, filter }).pipe(Effect.mapError(fromStore))
+            return {
+              runs: all.runs,
+              alreadyRunning: all.alreadyRunning.map(({ id, tenantId }) => ({ id: id ?? null, tenantId })),
+              skipped: all.skipped.map(({ reason, tenantId }) => ({ tenantId, reason: skipReasons[reason] }))
+            }
+          }))
+        .handle("run", ({ path }) =>
+          Effect.flatMap(
+            kickoffs.get(path.id),
+            Option.match({
+              onNone: () =>
+                stored(store, path.id).pipe(
+                  Effect.mapError(fromStore),
+                  Effect.flatMap(Option.match({
+                    onNone: () => Effect.fail(new NotFound({ message: `no run "${path.id}"` })),
+                    onSome: Effect.succeed
+                  }))
+                ),
+              onSome: Effect.succeed
+            })
+          ))
+    }))
 
 const decodeTenantId = Schema.decodeUnknownOption(Tenant.TenantId)
 
@@ -331,7 +350,7 @@ export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>
  */
 export const layerApi = (options: Options) =>
   HttpApiBuilder.api(Api).pipe(
-    Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup, healthGroup)),
+    Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup(options), healthGroup)),
     Layer.provide(Layer.mergeAll(layerTenantAuth, layerAdminAuth(options.adminToken)))
   )
 

@@ -212,18 +212,44 @@ export const KickoffRequest = Schema.Union(
 )
 
 /**
- * The runs a kickoff started (one per tenant), and the tenants skipped
- * because their run was already going (only with `all`): one run per tenant
- * at a time, across every process on the database. A skipped tenant's `id`
- * is its run's when this server started it, `null` when the run goes
- * elsewhere (the nightly job, another server).
+ * Why a kickoff with `all` left an active tenant out: the tenant filter of
+ * the nightly job. `"excluded by SCHED_TENANT_EXCLUDE"` when its id is in
+ * `SCHED_TENANT_EXCLUDE` (which wins over the include list);
+ * `"not in SCHED_TENANT_INCLUDE"` when `SCHED_TENANT_INCLUDE` is set and
+ * does not name it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SkipReason = Schema.Literal("excluded by SCHED_TENANT_EXCLUDE", "not in SCHED_TENANT_INCLUDE")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type SkipReason = typeof SkipReason.Type
+
+/**
+ * The runs a kickoff started (one per tenant) and, only with `all`, the
+ * active tenants it did not start:
+ *
+ * - `alreadyRunning`: their run was already going (one run per tenant at a
+ *   time, across every process on the database). `id` is that run's when
+ *   this server started it, `null` when the run goes elsewhere (the nightly
+ *   job, another server).
+ * - `skipped`: left out by `SCHED_TENANT_INCLUDE` / `SCHED_TENANT_EXCLUDE`,
+ *   as the nightly job leaves them out, with the reason.
+ *
+ * Both are empty for a kickoff of one named tenant, which the filter does
+ * not apply to (as `leadgraph run --tenant` ignores it).
  *
  * @since 0.1.0
  * @category schemas
  */
 export const Kickoff = Schema.Struct({
   runs: Schema.Array(Schema.Struct({ id: Schema.String, tenantId: Schema.String })),
-  alreadyRunning: Schema.Array(Schema.Struct({ id: Schema.NullOr(Schema.String), tenantId: Schema.String }))
+  alreadyRunning: Schema.Array(Schema.Struct({ id: Schema.NullOr(Schema.String), tenantId: Schema.String })),
+  skipped: Schema.Array(Schema.Struct({ tenantId: Schema.String, reason: SkipReason }))
 })
 
 /**
@@ -286,7 +312,9 @@ export class AdminGroup extends HttpApiGroup.make("admin")
         OpenApi.Description,
         "Starts a run of the tenant (or of every active tenant) and answers at once. One run per tenant at a time " +
           "across every process on the database: 409 when the tenant's run already goes (here, in the nightly job " +
-          "or in another server); with `all`, such tenants are listed in `alreadyRunning`."
+          "or in another server); with `all`, such tenants are listed in `alreadyRunning`. With `all`, the tenants " +
+          "are filtered as the nightly job filters them (`SCHED_TENANT_INCLUDE`, `SCHED_TENANT_EXCLUDE`), and those " +
+          "left out are listed in `skipped` with the reason; a named tenant is started whatever the filter says."
       )
   )
   .add(
