@@ -4,6 +4,8 @@
  * process, so a SIGKILL hits the process that does the work), its stdout
  * read line by line.
  */
+import { TestDatabases } from "@leadgraph/adapters/testing"
+import { Effect, Exit, Layer, Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { dirname, join } from "node:path"
@@ -61,4 +63,25 @@ export const start = (args: ReadonlyArray<string>, options: { readonly cwd: stri
       void exited.then((code) => reject(new Error(`leadgraph ${args[0]} ended (${code}) first; stderr: ${stderr}`)))
     })
   return { process: child, lines, exited, waitFor, onLine, stderr: () => stderr }
+}
+
+/** A scratch schema on Postgres for the children, as a URL whose search_path selects it. */
+export const scratch = async (prefix: string, url: string) => {
+  const scope = await Effect.runPromise(Scope.make())
+  const context = await Effect.runPromise(Layer.buildWithScope(TestDatabases.scratchSchema(prefix, url), scope))
+  const schema = (await Effect.runPromise(Effect.provide(TestDatabases.Owner, context))).schema!
+  const withSchema = new URL(url)
+  withSchema.searchParams.set("options", `-c search_path=${schema}`)
+  return { url: withSchema.toString(), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
+}
+
+/** The environment the children get: this one without database, schedule, crawler and vendor settings. */
+export const baseEnv = (): NodeJS.ProcessEnv => {
+  const env = { ...process.env }
+  for (const name of Object.keys(env)) {
+    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|DEFAULT_TENANT_ID|LOG_LEVEL|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
+      delete env[name]
+    }
+  }
+  return env
 }

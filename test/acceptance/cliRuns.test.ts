@@ -20,16 +20,15 @@
  * with `DATABASE_URL`, on a scratch schema of Postgres.
  */
 import { Database, StoreLive } from "@leadgraph/adapters"
-import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Store, Tenant } from "@leadgraph/core"
 import type { Company } from "@leadgraph/core"
 import { Demo } from "@leadgraph/runner"
-import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Child, start } from "./cli.js"
+import { baseEnv, type Child, scratch, start } from "./cli.js"
 
 const companies = 8
 const globalCap = 5
@@ -38,26 +37,6 @@ const alpha = Tenant.TenantId.make("alpha")
 const beta = Tenant.TenantId.make("beta")
 const gamma = Tenant.TenantId.make("gamma")
 
-/** A scratch schema on Postgres for the children, as a URL whose search_path selects it. */
-const scratch = async (url: string) => {
-  const scope = await Effect.runPromise(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(TestDatabases.scratchSchema("cli_runs", url), scope))
-  const schema = (await Effect.runPromise(Effect.provide(TestDatabases.Owner, context))).schema!
-  const withSchema = new URL(url)
-  withSchema.searchParams.set("options", `-c search_path=${schema}`)
-  return { url: withSchema.toString(), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
-}
-
-/** The environment the children get: this one without database, schedule and vendor settings. */
-const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env }
-  for (const name of Object.keys(env)) {
-    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|DEFAULT_TENANT_ID|LOG_LEVEL|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
-      delete env[name]
-    }
-  }
-  return env
-}
 
 const targets = [
   "pglite" as const,
@@ -89,7 +68,7 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
   for (const label of targets) {
     it(`${label}: run takes the tenant's own cap, nightly each tenant's (own or SCHED_DAILY_CAP_PER_TENANT); exit 0 and the summary`, async () => {
       const work = mkdtempSync(join(tmpdir(), "lg-cli-runs-"))
-      const database = label === "postgres" ? await scratch(process.env.DATABASE_URL!) : undefined
+      const database = label === "postgres" ? await scratch("cli_runs", process.env.DATABASE_URL!) : undefined
       const env = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
       const children: Array<Child> = []
       try {

@@ -20,13 +20,11 @@
  * On embedded PGlite (a data directory the processes take over after each
  * kill) and, with `DATABASE_URL`, on a scratch schema of Postgres.
  */
-import { TestDatabases } from "@leadgraph/adapters/testing"
-import { Effect, Exit, Layer, Scope } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Child, start } from "./cli.js"
+import { baseEnv, type Child, scratch, start } from "./cli.js"
 
 const companies = 60
 const seed = 11
@@ -63,26 +61,6 @@ const json = (line: string): { message?: string; annotations?: Record<string, un
   }
 }
 
-/** A scratch schema on Postgres for the children, as a URL whose search_path selects it. */
-const scratch = async (url: string) => {
-  const scope = await Effect.runPromise(Scope.make())
-  const context = await Effect.runPromise(Layer.buildWithScope(TestDatabases.scratchSchema("crash", url), scope))
-  const schema = (await Effect.runPromise(Effect.provide(TestDatabases.Owner, context))).schema!
-  const withSchema = new URL(url)
-  withSchema.searchParams.set("options", `-c search_path=${schema}`)
-  return { url: withSchema.toString(), close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
-}
-
-/** The environment the children get: this one without database and vendor settings. */
-const baseEnv = (): NodeJS.ProcessEnv => {
-  const env = { ...process.env }
-  for (const name of Object.keys(env)) {
-    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|LOG_LEVEL|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
-      delete env[name]
-    }
-  }
-  return env
-}
 
 const targets = [
   "pglite" as const,
@@ -93,7 +71,7 @@ describe("acceptance: kill -9 of the real binary", () => {
   for (const label of targets) {
     it(`${label}: three kills of one run, resumed; every company terminal, nothing paid twice beyond what was in flight, ledgers >= charges <= caps`, async () => {
       const work = mkdtempSync(join(tmpdir(), "lg-crash-"))
-      const database = label === "postgres" ? await scratch(process.env.DATABASE_URL!) : undefined
+      const database = label === "postgres" ? await scratch("crash", process.env.DATABASE_URL!) : undefined
       const journal = join(work, "billed.jsonl")
       const env = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
       const children: Array<Child> = []

@@ -8,11 +8,13 @@
  */
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
+import { Tenancy } from "@leadgraph/adapters"
 import { type FakeVendors, TestDatabases } from "@leadgraph/adapters/testing"
+import { expect } from "vitest"
 import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
-import type { Tenant } from "@leadgraph/core"
+import type { Run, Tenant } from "@leadgraph/core"
 import { Demo, Environment, Settings } from "@leadgraph/runner"
-import { Clock, Data, Effect, Layer, Logger, LogLevel } from "effect"
+import { Clock, Data, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import type { Scope } from "effect"
 
 /** A database the suite runs against. */
@@ -130,4 +132,34 @@ export const asAdmin = <A>(
     ).pipe(Effect.flip)
     if (outcome instanceof Rollback) return outcome.value as A
     return yield* Effect.fail(outcome)
+  })
+
+/**
+ * A resumed run is whole: it resumed `runId`, its manifest holds all
+ * `companies`, every one of them has an outcome, and none failed. The
+ * stored run, for more checks.
+ */
+export const expectWhole = (
+  world: World,
+  tenantId: Tenant.TenantId,
+  result: EnrichmentRun.Finished,
+  companies: number
+) =>
+  Effect.gen(function*() {
+    expect(result.resumed).toBe(true)
+    expect(result.summary.targets.total).toBe(companies)
+    expect(result.summary.targets.failed).toBe(0)
+    const store = (yield* world.use(Store.Store)).forTenant(tenantId)
+    const stored = Option.getOrThrow(yield* world.use(store.runs.get(result.runId as Run.RunId)))
+    const outcomes = yield* world.use(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+      Effect.flatMap(Tenancy.Tenancy, (tenancy) =>
+        tenancy.withTenant(
+          tenantId,
+          sql<{ company_id: string; status: string }>`
+            SELECT company_id::text AS company_id, status FROM company_enrichment_runs WHERE run_id = ${result.runId}`
+        ))))
+    expect(stored.manifest.companyIds).toHaveLength(companies)
+    expect(outcomes.map((o) => o.company_id).sort()).toEqual([...stored.manifest.companyIds].sort())
+    expect(outcomes.filter((o) => o.status === "failed")).toEqual([])
+    return stored
   })
