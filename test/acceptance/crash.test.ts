@@ -9,8 +9,9 @@
  * - every company ends terminal (succeeded, partial or failed);
  * - per vendor, what was paid for twice (the same key billed again) is at
  *   most what was in flight at the kills, and every repeat is of a call
- *   that was: its first billing arrived before a kill and ended after it,
- *   or at most `margin` before it (an answer that reached the process just
+ *   that was: its first billing was made by an attempt that was killed
+ *   (one billing belongs to the last attempt spawned before it began) and
+ *   ended after the kill, or at most `margin` before it (an answer that reached the process just
  *   before the kill may not have been stored yet: on embedded PGlite under
  *   load, its write can wait behind other transactions for hundreds of
  *   milliseconds);
@@ -104,9 +105,15 @@ describe("acceptance: kill -9 of the real binary", () => {
         const moments = [2 + Math.floor(next() * 4), 24 + Math.floor(next() * 10), 44 + Math.floor(next() * 8)]
         const finished = new Set<string>()
         const kills: Array<number> = []
+        // when each attempt was spawned: a billing belongs to the last attempt spawned before it
+        // began (the next one starts only after the killed one exited, and takes over a second to
+        // reach a vendor), so a request the killed process sent just before the SIGKILL landed
+        // counts as its own even when the fake logged its start a few ms after the kill
+        const spawned: Array<number> = []
         let runId: string | undefined
         let last: Child | undefined
         for (let attempt = 0; attempt < 8 && last === undefined; attempt++) {
+          spawned.push(Date.now())
           const child = start(["run", "--tenant", "crash", ...(runId === undefined ? [] : ["--run-id", runId])], {
             cwd: work,
             env: runEnv
@@ -158,13 +165,19 @@ describe("acceptance: kill -9 of the real binary", () => {
           const byKey = new Map<string, Array<Billed>>()
           for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e])
           const repeats = [...byKey.values()].reduce((sum, all) => sum + all.length - 1, 0)
-          const wasInFlight = (e: Billed, slack: number) => kills.some((k) => e.startedAt <= k && e.endedAt >= k - slack)
+          const attemptOf = (e: Billed) => spawned.filter((s) => s <= e.startedAt).length - 1
+          // billed by a killed attempt, and still open (or closed at most `slack` ms) at its kill
+          const wasInFlight = (e: Billed, slack: number) => {
+            const kill = kills[attemptOf(e)]
+            return kill !== undefined && e.endedAt >= kill - slack
+          }
           const inFlight = (slack: number) => entries.filter((e) => wasInFlight(e, slack)).length
-          // how long before the nearest later kill each repeated key's first billing ended
+          // how long before its attempt's kill each repeated key's first billing ended
+          // (Infinity: billed twice with no kill in between, a true double payment)
           const gaps = [...byKey.values()].filter((all) => all.length > 1).map((all) => {
             const first = all.reduce((a, b) => (a.startedAt <= b.startedAt ? a : b))
-            const after = kills.filter((k) => k >= first.startedAt)
-            return after.length === 0 ? Infinity : Math.max(0, Math.min(...after) - first.endedAt)
+            const kill = kills[attemptOf(first)]
+            return kill === undefined ? Infinity : Math.max(0, kill - first.endedAt)
           })
           const charged = entries.reduce((sum, e) => sum + e.credits, 0)
           const { cap, used } = ledger[budget]!
@@ -175,7 +188,9 @@ describe("acceptance: kill -9 of the real binary", () => {
             `${vendor}: ${entries.length} billed, repeated ${repeats} <= in flight at the kills ${inFlight(margin)} ` +
               `(${inFlight(0)} strictly; repeats answered ${JSON.stringify(gaps)} ms before a kill); ` +
               `ledger ${used} >= charged ${charged}; cap ${cap}` +
-              (gaps.every((gap) => gap <= margin) ? "" : `\nkills ${kills.join(", ")}; repeated ${repeated.join("; ")}\n${warnings()}`)
+              (gaps.every((gap) => gap <= margin)
+                ? ""
+                : `\nspawned ${spawned.join(", ")}; kills ${kills.join(", ")}; repeated ${repeated.join("; ")}\n${warnings()}`)
           )
           expect(repeats, lines.at(-1)).toBeLessThanOrEqual(inFlight(margin))
           expect(gaps.every((gap) => gap <= margin), lines.at(-1)).toBe(true)

@@ -306,8 +306,8 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
         return runId
       })))
 
-    const startAll: Service["startAll"] = (allOptions) =>
-      Effect.gen(function*() {
+    const startAll: Service["startAll"] = Effect.fn("Kickoffs.startAll")(
+      function*(allOptions?: Parameters<Service["startAll"]>[0]) {
         // every active tenant, so the ones the filter leaves out can be named
         const tenants = yield* Context.get(context, Store.Store).listActiveTenants()
         const flags = { limit: allOptions?.limit, rerun: allOptions?.rerun }
@@ -333,7 +333,8 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
           )
         }
         return { runs, alreadyRunning, skipped } satisfies StartedAll
-      }).pipe(Effect.withSpan("Kickoffs.startAll"))
+      }
+    )
 
     const get: Service["get"] = (runId) =>
       Effect.map(Ref.get(runs), (m) => Option.map(Option.fromNullable(m.get(runId)), (e) => e.status))
