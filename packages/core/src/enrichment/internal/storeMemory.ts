@@ -45,14 +45,8 @@ const empty = (): State => ({
   name: undefined,
   dailyCap: null,
   odoo: undefined,
-  companies: new Map(),
-  domains: new Map(),
-  contacts: new Map(),
-  emails: new Map(),
-  features: new Map(),
-  scores: new Map(),
-  rules: new Map(),
-  runs: new Map()
+  companies: new Map(), domains: new Map(), contacts: new Map(), emails: new Map(),
+  features: new Map(), scores: new Map(), rules: new Map(), runs: new Map()
 })
 
 /** JSON with sorted keys: equality of `jsonb` values. */
