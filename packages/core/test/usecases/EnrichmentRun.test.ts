@@ -209,6 +209,29 @@ describe("EnrichmentRun", () => {
     })
   }
 
+  it.effect("a tenant whose Odoo connection does not create leads gets its companies and contacts exported, no lead", () => {
+    const world = World.make({ sites: World.sites })
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(World.noon)
+      yield* World.seed(tenantId, World.domains)
+      const store = yield* Store.Store
+      yield* store.forTenant(tenantId).tenants.saveOdooConnection({
+        active: true,
+        url: "http://odoo.invalid",
+        database: "db",
+        login: "bot",
+        secretRef: "env:UNUSED",
+        createLeads: false
+      })
+      const run = World.finished(yield* EnrichmentRun.run(World.options(tenantId, { runId: "acme-noleads" })))
+      expect(run.status).toBe("succeeded")
+      const odoo = world.odoo.get(tenantId)!
+      expect(odoo.records.companies.size).toBe(2)
+      expect(odoo.records.contacts.size).toBeGreaterThan(0)
+      expect(odoo.records.leads.size).toBe(0)
+    }).pipe(Effect.provide(world.layer))
+  })
+
   it.effect("a held run lock fails the run with RunInProgress, having recorded nothing and called no port", () => {
     const world = World.make({ sites: World.sites })
     return Effect.gen(function*() {
