@@ -277,96 +277,96 @@ const odooOf = (tenant: Store.TenantStore, options: Options) =>
  */
 export const run = (options: Options): Effect.Effect<Result, Error, Requirements> =>
   Effect.gen(function*() {
-      const stepFilter = {
-        ...(options.skip === undefined ? {} : { skip: options.skip }),
-        ...(options.only === undefined ? {} : { only: options.only })
-      }
-      // the engine's own check of step names, run before a run is recorded
-      yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, stepFilter))
-      const store = yield* Store.Store
-      const tenant = store.forTenant(options.tenantId)
-      // before the companies are chosen: a choice made while another run
-      // goes could take companies that run is about to mark enriched
-      if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
-      if (options.lock !== undefined && options.lock.tenantId !== options.tenantId) {
-        return yield* Effect.dieMessage("EnrichmentRun.run: the run lock of another tenant")
-      }
-      const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
-      const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
-      const runDay = { date: options.runDay, timeZone: options.timeZone }
-      const targets = Option.isSome(previous)
-        ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
-        : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
-      const stored = yield* Effect.flatMap(TenantServices.TenantServices, (s) => s.checkpoint(options.tenantId))
-      const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
-      // a run's manifest is written before its first checkpoint, so a run id
-      // without a manifest has no checkpoints: do not look for them
-      const checkpoint: Checkpoint.Service = Option.isSome(previous)
-        ? kept
-        : { ...kept, load: () => Effect.succeedNone }
-      const engineOptions = {
-        runId,
-        concurrency: options.concurrency,
-        targetId: (c: Company.Company) => c.id,
-        ...stepFilter
-      }
+    const stepFilter = {
+      ...(options.skip === undefined ? {} : { skip: options.skip }),
+      ...(options.only === undefined ? {} : { only: options.only })
+    }
+    // the engine's own check of step names, run before a run is recorded
+    yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, stepFilter))
+    const store = yield* Store.Store
+    const tenant = store.forTenant(options.tenantId)
+    // before the companies are chosen: a choice made while another run
+    // goes could take companies that run is about to mark enriched
+    if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
+    if (options.lock !== undefined && options.lock.tenantId !== options.tenantId) {
+      return yield* Effect.dieMessage("EnrichmentRun.run: the run lock of another tenant")
+    }
+    const previous = options.runId === undefined ? Option.none() : yield* tenant.runs.get(options.runId as Run.RunId)
+    const runId = options.runId ?? (yield* newRunId(options.tenantId, options.runDay))
+    const runDay = { date: options.runDay, timeZone: options.timeZone }
+    const targets = Option.isSome(previous)
+      ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
+      : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
+    const stored = yield* Effect.flatMap(TenantServices.TenantServices, (s) => s.checkpoint(options.tenantId))
+    const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
+    // a run's manifest is written before its first checkpoint, so a run id
+    // without a manifest has no checkpoints: do not look for them
+    const checkpoint: Checkpoint.Service = Option.isSome(previous)
+      ? kept
+      : { ...kept, load: () => Effect.succeedNone }
+    const engineOptions = {
+      runId,
+      concurrency: options.concurrency,
+      targetId: (c: Company.Company) => c.id,
+      ...stepFilter
+    }
 
-      if (options.dryRun === true) {
-        const plans = yield* Engine.plan(Pipeline.graph, Stream.fromIterable(targets), engineOptions).pipe(
-          Stream.runCollect,
-          Effect.provideService(Checkpoint.Checkpoint, checkpoint)
-        )
-        const forecast = yield* forecastOf(tenant, targets, plans, options, stored)
-        return { _tag: "Planned", tenantId: options.tenantId, runId, targets, forecast } satisfies Planned
-      }
-
-      if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
-      const rules = yield* tenant.icpRules.listActive
-      const odoo = yield* odooOf(tenant, options)
-      const startedAt = yield* Clock.currentTimeMillis
-      if (Option.isNone(previous)) {
-        yield* tenant.runs.create({
-          runId: runId as Run.RunId,
-          runDay: options.runDay,
-          rerun: options.rerun ?? false,
-          cap: options.cap,
-          companyIds: targets.map((c) => c.id),
-          caps: options.caps
-        }, new Date(startedAt))
-      }
-      const recorder = Recorder.make(tenant, runId as Run.RunId, startedAt)
-      const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
-      const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
-
-      // the tenant's services for this run (its ledger counts the run's day and
-      // is held by this run until it ends), and the vendors built over them
-      const services = yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
-      const connector = yield* VendorConnector.VendorConnector
-      const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
-      const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
-        Stream.groupedWithin(100, "2 seconds"),
-        Stream.runForEach(recorder.record),
-        Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
-        Effect.provide(Context.merge(services, vendors)),
-        Effect.provideService(Checkpoint.Checkpoint, checkpoint),
-        Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
-        Effect.exit
+    if (options.dryRun === true) {
+      const plans = yield* Engine.plan(Pipeline.graph, Stream.fromIterable(targets), engineOptions).pipe(
+        Stream.runCollect,
+        Effect.provideService(Checkpoint.Checkpoint, checkpoint)
       )
-      if (Exit.isFailure(exit)) {
-        yield* recorder.finish("failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
-        return yield* Effect.failCause(exit.cause)
-      }
-      const { failures } = recorder
-      const status = RunOutcome.status(yield* recorder.summary, stopped(), failures.withoutFailure())
-      const summary = yield* recorder.finish(status, RunOutcome.errorSummary(failures.counts()))
-      return {
-        _tag: "Finished",
-        tenantId: options.tenantId,
-        runId,
-        status,
-        resumed: Option.isSome(previous),
-        summary,
-        budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(services)),
-        failures: failures.counts()
-      } satisfies Finished
+      const forecast = yield* forecastOf(tenant, targets, plans, options, stored)
+      return { _tag: "Planned", tenantId: options.tenantId, runId, targets, forecast } satisfies Planned
+    }
+
+    if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
+    const rules = yield* tenant.icpRules.listActive
+    const odoo = yield* odooOf(tenant, options)
+    const startedAt = yield* Clock.currentTimeMillis
+    if (Option.isNone(previous)) {
+      yield* tenant.runs.create({
+        runId: runId as Run.RunId,
+        runDay: options.runDay,
+        rerun: options.rerun ?? false,
+        cap: options.cap,
+        companyIds: targets.map((c) => c.id),
+        caps: options.caps
+      }, new Date(startedAt))
+    }
+    const recorder = Recorder.make(tenant, runId as Run.RunId, startedAt)
+    const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
+    const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
+
+    // the tenant's services for this run (its ledger counts the run's day and
+    // is held by this run until it ends), and the vendors built over them
+    const services = yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
+    const connector = yield* VendorConnector.VendorConnector
+    const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
+    const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
+      Stream.groupedWithin(100, "2 seconds"),
+      Stream.runForEach(recorder.record),
+      Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
+      Effect.provide(Context.merge(services, vendors)),
+      Effect.provideService(Checkpoint.Checkpoint, checkpoint),
+      Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
+      Effect.exit
+    )
+    if (Exit.isFailure(exit)) {
+      yield* recorder.finish("failed", "the run stopped: see the logs").pipe(Effect.ignore, Effect.uninterruptible)
+      return yield* Effect.failCause(exit.cause)
+    }
+    const { failures } = recorder
+    const status = RunOutcome.status(yield* recorder.summary, stopped(), failures.withoutFailure())
+    const summary = yield* recorder.finish(status, RunOutcome.errorSummary(failures.counts()))
+    return {
+      _tag: "Finished",
+      tenantId: options.tenantId,
+      runId,
+      status,
+      resumed: Option.isSome(previous),
+      summary,
+      budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(services)),
+      failures: failures.counts()
+    } satisfies Finished
   }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))
