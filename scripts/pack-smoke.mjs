@@ -103,17 +103,17 @@ export const names: ReadonlyArray<string> = core.Pipeline.stepNames
 export const cli = runner.Cli.command
 `
 writeFileSync(join(app, "consumer-cjs.cts"), cjsConsumer)
+// what a strict consumer compiles with; the consumers add how they treat libraries and output
+const strictNode = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  types: ["node"]
+}
 writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
-  compilerOptions: {
-    target: "ES2022",
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    skipLibCheck: false,
-    noEmit: true,
-    types: ["node"]
-  },
+  compilerOptions: { ...strictNode, skipLibCheck: false, noEmit: true },
   files: ["consumer.ts", "consumer-cjs.cts"]
 }, null, 2))
 run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], app)
@@ -146,16 +146,7 @@ step("ran examples/promise-graph.mjs (3 targets, a resumed run restoring every s
 // its own server on 127.0.0.1 starts a run of a seeded tenant in a fake world and streams the run's events (SSE)
 writeFileSync(join(app, "http-service.ts"), readFileSync(join(root, "examples", "http-service.ts")))
 writeFileSync(join(app, "tsconfig.http-service.json"), JSON.stringify({
-  compilerOptions: {
-    target: "ES2022",
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    strict: true,
-    exactOptionalPropertyTypes: true,
-    skipLibCheck: true,
-    types: ["node"],
-    outDir: "http-service"
-  },
+  compilerOptions: { ...strictNode, skipLibCheck: true, outDir: "http-service" },
   files: ["http-service.ts"]
 }, null, 2))
 run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.http-service.json"], app)

@@ -7,7 +7,7 @@
 import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync } from "node:fs"
+import { existsSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -84,4 +84,17 @@ export const baseEnv = (): NodeJS.ProcessEnv => {
     }
   }
   return env
+}
+
+/** Stops the children still running (with `signal`), waits for all of them, closes the scratch database and removes the work folder. */
+export const cleanUp = async (
+  children: ReadonlyArray<Child>,
+  signal: NodeJS.Signals,
+  database: { readonly close: () => Promise<unknown> } | undefined,
+  work: string
+) => {
+  for (const child of children) if (child.process.exitCode === null) child.process.kill(signal)
+  await Promise.all(children.map((c) => c.exited))
+  await database?.close()
+  rmSync(work, { recursive: true, force: true })
 }

@@ -24,11 +24,11 @@ import { Store, Tenant } from "@leadgraph/core"
 import type { Company } from "@leadgraph/core"
 import { Demo } from "@leadgraph/runner"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { baseEnv, type Child, scratch, start } from "./cli.js"
+import { baseEnv, type Child, cleanUp, scratch, start } from "./cli.js"
 
 const companies = 8
 const globalCap = 5
@@ -190,10 +190,7 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
           [night.get(gamma)!.runId]: { cap: globalCap, companies: globalCap, status: expect.stringMatching(/^(succeeded|partial)$/) }
         })
       } finally {
-        for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGTERM")
-        await Promise.all(children.map((c) => c.exited))
-        await database?.close()
-        rmSync(work, { recursive: true, force: true })
+        await cleanUp(children, "SIGTERM", database, work)
       }
     }, 300_000)
   }

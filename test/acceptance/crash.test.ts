@@ -21,11 +21,11 @@
  * On embedded PGlite (a data directory the processes take over after each
  * kill) and, with `DATABASE_URL`, on a scratch schema of Postgres.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { baseEnv, type Child, scratch, start } from "./cli.js"
+import { baseEnv, type Child, cleanUp, scratch, start } from "./cli.js"
 
 const companies = 60
 const seed = 11
@@ -200,10 +200,7 @@ describe("acceptance: kill -9 of the real binary", () => {
         }
         console.log(`crash test (${label}), kills after ${moments.join("/")} companies: ${succeeded} succeeded, ${partial} partial, ${failed} failed\n${lines.join("\n")}`)
       } finally {
-        for (const child of children) if (child.process.exitCode === null) child.process.kill("SIGKILL")
-        await Promise.all(children.map((c) => c.exited))
-        await database?.close()
-        rmSync(work, { recursive: true, force: true })
+        await cleanUp(children, "SIGKILL", database, work)
       }
     }, 300_000)
   }
