@@ -98,3 +98,23 @@ export const cleanUp = async (
   await database?.close()
   rmSync(work, { recursive: true, force: true })
 }
+
+/**
+ * Starts `leadgraph fakes` with these flags and waits until it serves (it is
+ * killed if it never does); the child (to stop later) and the environment it
+ * printed (`NAME=value` lines).
+ */
+export const startFakes = async (flags: ReadonlyArray<string>, options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }) => {
+  const fakes = start(["fakes", ...flags], options)
+  try {
+    await fakes.waitFor((line) => line.startsWith("# leadgraph fakes: up"))
+  } catch (error) {
+    fakes.process.kill("SIGKILL")
+    throw error
+  }
+  const env: Record<string, string> = Object.fromEntries(fakes.lines.flatMap((line) => {
+    const at = line.indexOf("=")
+    return /^[A-Z_]+=/.test(line) ? [[line.slice(0, at), line.slice(at + 1)]] : []
+  }))
+  return { fakes, env }
+}

@@ -28,7 +28,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { baseEnv, type Child, cleanUp, scratch, start } from "./cli.js"
+import { baseEnv, type Child, cleanUp, scratch, start, startFakes } from "./cli.js"
 
 const companies = 8
 const globalCap = 5
@@ -72,15 +72,12 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
       const env = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
       const children: Array<Child> = []
       try {
-        const fakes = start([
-          "fakes", "--seed", "5", "--sites", String(companies), "--tenant", alpha, "--companies", String(companies)
-        ], { cwd: work, env })
+        const started = startFakes(
+          ["--seed", "5", "--sites", String(companies), "--tenant", alpha, "--companies", String(companies)],
+          { cwd: work, env }
+        )
+        const { env: fakeEnv, fakes } = await started
         children.push(fakes)
-        await fakes.waitFor((line) => line.startsWith("# leadgraph fakes: up"))
-        const fakeEnv = Object.fromEntries(fakes.lines.flatMap((line) => {
-          const at = line.indexOf("=")
-          return /^[A-Z_]+=/.test(line) ? [[line.slice(0, at), line.slice(at + 1)]] : []
-        }))
 
         // the other tenants, and the caps, through the store (the fakes process let the database go after seeding)
         const db = database === undefined

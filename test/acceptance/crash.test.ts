@@ -25,7 +25,7 @@ import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { baseEnv, type Child, cleanUp, scratch, start } from "./cli.js"
+import { baseEnv, type Child, cleanUp, scratch, start, startFakes } from "./cli.js"
 
 const companies = 60
 const seed = 11
@@ -77,16 +77,11 @@ describe("acceptance: kill -9 of the real binary", () => {
       const env = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
       const children: Array<Child> = []
       try {
-        const fakes = start([
-          "fakes", "--seed", String(seed), "--sites", String(companies), "--tenant", "crash",
+        const { env: fakeEnv, fakes } = await startFakes([
+          "--seed", String(seed), "--sites", String(companies), "--tenant", "crash",
           "--companies", String(companies), "--latency", "20-150", "--journal", journal, "--env-out", join(work, "fakes.env")
         ], { cwd: work, env })
         children.push(fakes)
-        await fakes.waitFor((line) => line.startsWith("# leadgraph fakes: up"))
-        const fakeEnv = Object.fromEntries(fakes.lines.flatMap((line) => {
-          const at = line.indexOf("=")
-          return /^[A-Z_]+=/.test(line) ? [[line.slice(0, at), line.slice(at + 1)]] : []
-        }))
         expect(readFileSync(join(work, "fakes.env"), "utf8").trim().split("\n")).toEqual(
           Object.entries(fakeEnv).map(([name, value]) => `${name}=${value}`)
         )
