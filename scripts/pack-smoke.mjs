@@ -18,13 +18,15 @@ const keep = process.argv.includes("--keep")
 const work = mkdtempSync(join(tmpdir(), "leadgraph-pack-"))
 const started = Date.now()
 
+/** Says what failed, removes the work folder (unless --keep) and exits with 1. */
+const fail = (message) => {
+  process.stderr.write(`${message}\n`)
+  if (!keep) rmSync(work, { recursive: true, force: true })
+  process.exit(1)
+}
 const run = (cmd, args, cwd, options = {}) => {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], ...options })
-  if (r.status !== 0) {
-    process.stderr.write(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}\n`)
-    if (!keep) rmSync(work, { recursive: true, force: true })
-    process.exit(1)
-  }
+  if (r.status !== 0) fail(`${cmd} ${args.join(" ")} (in ${cwd}) failed with ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`)
   return r.stdout
 }
 const step = (text) => console.log(`pack: ${text} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
@@ -135,10 +137,7 @@ for (const line of [
   "acme-analytics.example software  score 85",
   "store: 3 companies for tenant demo"
 ]) {
-  if (example.includes(line)) continue
-  process.stderr.write(`examples/promise-graph.mjs did not print "${line}":\n${example}\n`)
-  if (!keep) rmSync(work, { recursive: true, force: true })
-  process.exit(1)
+  if (!example.includes(line)) fail(`examples/promise-graph.mjs did not print "${line}":\n${example}`)
 }
 step("ran examples/promise-graph.mjs (3 targets, a resumed run restoring every step)")
 
@@ -153,9 +152,7 @@ run(process.execPath, [join(app, "node_modules", "typescript", "bin", "tsc"), "-
 const service = run(process.execPath, [join("http-service", "http-service.js"), "--self-test", "--port", "0"], app, { timeout: 180_000, killSignal: "SIGKILL" })
 const served = "events: 6 target, 1 finished; succeeded 6 of 6"
 if (!/^listening on http:\/\/127\.0\.0\.1:\d+/m.test(service) || !service.includes(served)) {
-  process.stderr.write(`examples/http-service.ts --self-test did not print "${served}":\n${service}\n`)
-  if (!keep) rmSync(work, { recursive: true, force: true })
-  process.exit(1)
+  fail(`examples/http-service.ts --self-test did not print "${served}":\n${service}`)
 }
 step(`ran examples/http-service.ts --self-test (tsc, then node): ${served}`)
 

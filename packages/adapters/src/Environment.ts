@@ -59,7 +59,7 @@ export interface Options {
   /** The ledger owners' lease (default `BudgetLedger.defaultLease`). */
   readonly lease?: TenantServices.Options["lease"]
   /** How long a verification verdict is reused (default the cache's). */
-  readonly verificationTtl?: string | undefined
+  readonly verificationTtl?: TenantServices.Options["verificationTtl"]
   /** Crawler options over its defaults. */
   readonly crawler?: Partial<CrawlerLive.Options> | undefined
   /** Host names pinned to addresses for the crawler (`CRAWLER_HOSTS`); the rest resolve through the system. */

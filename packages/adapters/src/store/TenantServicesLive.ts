@@ -43,10 +43,7 @@ export const layer = (
           Effect.mapInputContext((scope: Context.Context<Scope.Scope>) => Context.merge(context, scope))
         ),
       verificationCache: (tenantId) =>
-        VerificationCacheLive.make({
-          tenantId,
-          ...(options.verificationTtl === undefined ? {} : { ttl: options.verificationTtl as never })
-        }).pipe(Effect.provide(context)),
+        VerificationCacheLive.make({ tenantId, ttl: options.verificationTtl }).pipe(Effect.provide(context)),
       paidResults: (tenantId) => PaidResultsLive.make({ tenantId }).pipe(Effect.provide(context)),
       checkpoint: (tenantId) => CheckpointLive.make(tenantId).pipe(Effect.provide(context))
     }))

@@ -79,3 +79,27 @@ export interface TenantFilter {
   readonly include?: ReadonlyArray<TenantId> | undefined
   readonly exclude?: ReadonlyArray<TenantId> | undefined
 }
+
+/**
+ * Why a filter leaves a tenant out: its id is in `exclude` (`"excluded"`),
+ * or `include` is not empty and lacks it (`"notIncluded"`). A tenant both
+ * excluded and not included is `"excluded"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type FilterReason = "excluded" | "notIncluded"
+
+/**
+ * Why the filter leaves a tenant out, if it does: an empty or missing
+ * `include` means every tenant, and `exclude` wins over `include`. The rule
+ * of `Store.listActiveTenants` and of an HTTP kickoff of every tenant.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const leftOutBy = (filter: TenantFilter | undefined, tenantId: TenantId): FilterReason | undefined => {
+  const include = filter?.include ?? []
+  if ((filter?.exclude ?? []).includes(tenantId)) return "excluded"
+  return include.length > 0 && !include.includes(tenantId) ? "notIncluded" : undefined
+}

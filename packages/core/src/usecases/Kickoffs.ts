@@ -22,7 +22,7 @@
 import * as RunDay from "../enrichment/RunDay.js"
 import type * as Events from "../engine/Events.js"
 import * as Store from "../enrichment/Store.js"
-import type * as Tenant from "../enrichment/Tenant.js"
+import * as Tenant from "../enrichment/Tenant.js"
 import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Schema, Scope } from "effect"
 import * as EnrichmentRun from "./EnrichmentRun.js"
 
@@ -99,31 +99,6 @@ export interface AlreadyRunning {
 }
 
 /**
- * Why `startAll` left an active tenant out: its id is in the filter's
- * `exclude` (`"excluded"`), or the filter's `include` is not empty and
- * lacks it (`"notIncluded"`). A tenant both excluded and not included is
- * reported `"excluded"`.
- *
- * @since 0.1.0
- * @category models
- */
-export type SkipReason = "excluded" | "notIncluded"
-
-/**
- * Why the filter leaves a tenant out, if it does: `include` empty or missing
- * means every tenant, and `exclude` wins over `include` (the rule of
- * `Store.listActiveTenants`).
- *
- * @since 0.1.0
- * @category helpers
- */
-export const skipReason = (filter: Tenant.TenantFilter | undefined, tenantId: Tenant.TenantId): SkipReason | undefined => {
-  const include = filter?.include ?? []
-  if ((filter?.exclude ?? []).includes(tenantId)) return "excluded"
-  return include.length > 0 && !include.includes(tenantId) ? "notIncluded" : undefined
-}
-
-/**
  * What `startAll` did with each active tenant: started its run, found its run
  * already going (`id` when this process started it), or left it out by the
  * filter.
@@ -134,7 +109,7 @@ export const skipReason = (filter: Tenant.TenantFilter | undefined, tenantId: Te
 export interface StartedAll {
   readonly runs: ReadonlyArray<{ readonly id: string; readonly tenantId: Tenant.TenantId }>
   readonly alreadyRunning: ReadonlyArray<{ readonly id: string | undefined; readonly tenantId: Tenant.TenantId }>
-  readonly skipped: ReadonlyArray<{ readonly tenantId: Tenant.TenantId; readonly reason: SkipReason }>
+  readonly skipped: ReadonlyArray<{ readonly tenantId: Tenant.TenantId; readonly reason: Tenant.FilterReason }>
 }
 
 /**
@@ -315,7 +290,7 @@ export const make = (options: { readonly launch: Launch; readonly timeZone: stri
         const alreadyRunning: Array<StartedAll["alreadyRunning"][number]> = []
         const skipped: Array<StartedAll["skipped"][number]> = []
         for (const tenant of tenants) {
-          const reason = skipReason(allOptions?.filter, tenant.id)
+          const reason = Tenant.leftOutBy(allOptions?.filter, tenant.id)
           if (reason !== undefined) {
             skipped.push({ tenantId: tenant.id, reason })
             continue

@@ -66,7 +66,7 @@ export interface Options {
   readonly caps: Readonly<Record<string, number>>
   /** @deprecated Unused: each ledger counts its run's day ({@link RunLedger}). */
   readonly timeZone?: string | undefined
-  readonly verificationTtl?: string | undefined
+  readonly verificationTtl?: Duration.DurationInput | undefined
   /** Each ledger owner's lease (default `BudgetLedger.defaultLease`: 2 minutes, renewed every 30 s). */
   readonly lease?: { readonly ttl?: Duration.DurationInput; readonly renewEvery?: Duration.DurationInput } | undefined
 }

@@ -141,13 +141,13 @@ describe("Kickoffs", () => {
     })
   })
 
-  it("skipReason: exclude wins over include; an empty include means every tenant", () => {
+  it("Tenant.leftOutBy: exclude wins over include; an empty include means every tenant", () => {
     const [a, b] = [Tenant.TenantId.make("a"), Tenant.TenantId.make("b")]
-    expect(Kickoffs.skipReason(undefined, a)).toBeUndefined()
-    expect(Kickoffs.skipReason({ include: [], exclude: [] }, a)).toBeUndefined()
-    expect(Kickoffs.skipReason({ include: [a] }, b)).toBe("notIncluded")
-    expect(Kickoffs.skipReason({ include: [a], exclude: [a] }, a)).toBe("excluded")
-    expect(Kickoffs.skipReason({ exclude: [b] }, a)).toBeUndefined()
+    expect(Tenant.leftOutBy(undefined, a)).toBeUndefined()
+    expect(Tenant.leftOutBy({ include: [], exclude: [] }, a)).toBeUndefined()
+    expect(Tenant.leftOutBy({ include: [a] }, b)).toBe("notIncluded")
+    expect(Tenant.leftOutBy({ include: [a], exclude: [a] }, a)).toBe("excluded")
+    expect(Tenant.leftOutBy({ exclude: [b] }, a)).toBeUndefined()
   })
 
   it.scoped("startAll starts the active tenants the filter lets through and lists the others with the reason", () =>

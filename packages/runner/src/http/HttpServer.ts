@@ -200,7 +200,7 @@ const exportsGroup = (options: Options) =>
           }).pipe(Effect.scoped))
     }))
 
-const skipReasons: Record<Kickoffs.SkipReason, SkipReason> = {
+const skipReasons: Record<Tenant.FilterReason, SkipReason> = {
   excluded: "excluded by SCHED_TENANT_EXCLUDE",
   notIncluded: "not in SCHED_TENANT_INCLUDE"
 }

@@ -15,7 +15,7 @@ import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } f
 import * as RunDay from "../RunDay.js"
 import type { LeadScore, ScoredLead } from "../Score.js"
 import type { Service, StoreError, TenantStore } from "../Store.js"
-import type { OdooConnection, TenantId } from "../Tenant.js"
+import { leftOutBy, type OdooConnection, type TenantId } from "../Tenant.js"
 
 interface RunRecord {
   readonly startedAt: Date
@@ -376,9 +376,7 @@ export const make = (
           : Effect.succeed(null)).pipe(Effect.map(() =>
         [...tenants.entries()]
           .filter(([id, s]) =>
-            s.name !== undefined && s.odoo?.active === true &&
-            ((filter?.include ?? []).length === 0 || filter!.include!.includes(id)) &&
-            !(filter?.exclude ?? []).includes(id)
+            s.name !== undefined && s.odoo?.active === true && leftOutBy(filter, id) === undefined
           )
           .map(([id, s]) => ({ id, name: s.name!, dailyCap: s.dailyCap }))
           .sort((a, b) => cmp(a.id, b.id))
