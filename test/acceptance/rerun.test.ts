@@ -155,7 +155,7 @@ for (const target of targets) {
           }
         }))
 
-      it.effect("with history, the dry run's forecast of each vendor's calls is within 10% of the real run's", () =>
+      it.effect("with history, the dry run's forecast of each vendor's calls equals the real run's", () =>
         Effect.map(Scenario, (s) => {
           const { basis, vendors } = s.secondForecast
           expect(basis).toEqual({ known: companies, averaged: 0, defaulted: 0 })
@@ -164,8 +164,8 @@ for (const target of targets) {
           const actual = spent(s.afterFirst, s.afterSecond)
           expect(actual.tavily, "some sites are thin, so the check means something").toBeGreaterThan(0)
           for (const vendor of Object.keys(actual) as Array<Forecast.Vendor>) {
-            expect.soft(within10(vendors[vendor].calls, actual[vendor]), `${vendor}: forecast ${vendors[vendor].calls}, spent ${actual[vendor]}`)
-              .toBe(true)
+            expect.soft(vendors[vendor].calls, `${vendor}: forecast ${vendors[vendor].calls}, spent ${actual[vendor]}`)
+              .toBe(actual[vendor])
           }
         }))
 

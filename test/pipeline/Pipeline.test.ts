@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type OdooDatabase, ZeroBounceFake } from "@leadgraph/adapters/testing"
-import { Company, EnrichmentRun, Forecast, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
+import { Company, EnrichmentRun, Pipeline, Store, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Deferred, Effect, Option, TestClock } from "effect"
 import * as World from "./harness.js"
 
@@ -77,19 +77,22 @@ describe("the enrichment pipeline", () => {
     }).pipe(Effect.provide(layer))
   })
 
-  it.effect("without LLM tokens: firmographics from signals, rationale skipped, a template rationale stored", () => {
+  it.effect("without LLM tokens: extract and rationale skipped for budget, firmographics from signals, a template rationale stored", () => {
     const { layer } = setup({ "openai.tokens": 0, "lusha.lookups": 100, "zerobounce.verifications": 100, "tavily.queries": 10 })
     return Effect.gen(function*() {
       yield* seed
       const run = finished(yield* EnrichmentRun.run(options()))
       const byStep = Object.fromEntries(run.summary.steps.map((s) => [s.step, s]))
-      expect(byStep["extract"]!.succeeded).toBe(4)
+      expect(byStep["extract"]!.skipped.budget).toBe(4)
       expect(byStep["rationale"]!.skipped.budget).toBe(4)
+      expect(byStep["score"]!.succeeded).toBe(4)
       expect(run.status).toBe("partial")
       const store = (yield* Store.Store).forTenant(tenantId)
       const rows = yield* store.companies.findByDomains([Company.Domain.make("beta-robotics.example")])
       const score = Option.getOrThrow(yield* store.leads.scoreOf(rows[0]!.id))
       expect(score.rationale).toMatch(/^Score \d+ \((high|medium|low)\)\./)
+      const [features] = yield* store.leads.featuresOf([rows[0]!.id])
+      expect(features!.features["source"]).toBe("signals")
     }).pipe(Effect.provide(layer))
   })
 
@@ -148,7 +151,7 @@ describe("the enrichment pipeline", () => {
       // no history: every company at defaults
       expect(planned.forecast.basis).toEqual({ known: 0, averaged: 0, defaulted: 5 })
       expect(planned.forecast.vendors.lusha.calls).toBe(5)
-      expect(planned.forecast.vendors.zerobounce.calls).toBe(5 * Forecast.defaultAddresses())
+      expect(planned.forecast.vendors.zerobounce.calls).toBe(5 * Pipeline.defaultAddresses())
       expect(planned.forecast.vendors.openai.calls).toBe(10)
       expect(planned.forecast.vendors.tavily.calls).toBe(Pipeline.searchCallsWhenThin)
       expect(counters).toEqual({})

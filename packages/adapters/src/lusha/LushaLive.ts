@@ -3,14 +3,15 @@
  * `api_key`, redacted from traces).
  *
  * - `findContacts` runs a prospecting search filtered by the company's domain
- *   (free), then enriches at most `limit` of the contacts it found under one
- *   reservation of that many `"lusha.lookups"` units, committing only the
- *   contacts Lusha returned data for.
- * - `lookupPeople` is `POST /v2/person` (bulk) in calls of at most 100, each
- *   reserving one unit per query and committing what Lusha charged for.
- * - `lookupPerson` is `GET /v2/person` under a reservation of one unit,
- *   committed only when Lusha reports `isCreditCharged`; `EMPTY_DATA` (HTTP
- *   200 or 404) is `None`.
+ *   (free), then enriches at most `limit` of the contacts it found, costing
+ *   one `"lusha.lookups"` unit per contact Lusha returned data for.
+ * - `lookupPeople` is `POST /v2/person` (bulk) in calls of at most 100,
+ *   each costing what Lusha charged for.
+ * - `lookupPerson` is `GET /v2/person`, costing one unit only when Lusha
+ *   reports `isCreditCharged`; `EMPTY_DATA` (HTTP 200 or 404) is `None`.
+ *
+ * Each paid call is metered into the calling step's budget draw
+ * (`Budget.metered`; outside a draw it reserves its own units).
  *
  * Every call goes through the shared vendor client (rate limit, per-attempt
  * timeout, core's retry policy, Schema-decoded answers); Lusha's 402 is
@@ -140,14 +141,14 @@ export const factory = (
     return Effect.gen(function*() {
       const budget = yield* Budget.Budget
       const results = yield* PaidResults.PaidResults
-      // A paid call under a reservation of `units`: its answer is kept (`keep`) and
-      // its cost counted by the charge policy as soon as it ends, then committed.
+      // A paid call metered into the calling step's draw (`Budget.metered`): its
+      // answer is kept (`keep`) and its cost counted by the charge policy as soon as it ends.
       const paid = <A>(
         units: number,
         call: Effect.Effect<A, Lusha.LushaError>,
         used: (a: A) => number,
         keep: (a: A) => Effect.Effect<void>
-      ) => PaidResults.reserving(budget, Lusha.budget, units, (_, charge) => charge(call, { units, used, keep }))
+      ) => Budget.metered(Lusha.budget, call, { units, used, keep }).pipe(Effect.provideService(Budget.Budget, budget))
 
       const findContacts = Effect.fn("Lusha.findContacts")(function*(input: Lusha.ContactSearch) {
         const search = yield* client.validate(Lusha.ContactSearch, input)

@@ -1,18 +1,18 @@
 /**
  * The Tavily adapter: core's `Tavily` port over Tavily's HTTP API
  * (`POST /search`, `POST /extract`, `Authorization: Bearer <key>`). Each call
- * validates its request, draws one unit from the `"tavily.queries"` budget,
+ * validates its request, costs one unit of the `"tavily.queries"` budget,
  * then goes through the shared vendor client: rate limit, per-attempt
  * timeout, core's retry policy, Schema-decoded answers. Tavily's 432/433
  * (credit limits) are `OutOfCredits`, after which no further call of the
  * run is sent; a refused key (401, 403) stops every further call of the run
  * the same way, and is logged once, naming `TAVILY_API_KEY`.
  *
- * A call is paid for by `Budget.withReservation`'s charge policy: its unit
- * is committed when Tavily answered, and also when Tavily may have billed
- * it without an answer we could read (a truncated body, a hung call); it is
- * released only when Tavily certainly refused it. Such a call is not
- * repeated under the same reservation.
+ * A call is metered into the calling step's budget draw (`Budget.metered`;
+ * outside a draw it reserves its own unit) by core's charge policy: its unit
+ * counts when Tavily answered, and also when Tavily may have billed it
+ * without an answer we could read (a truncated body, a hung call); it
+ * counts nothing only when Tavily certainly refused it.
  *
  * ```ts
  * const TavilyLive = Tavily.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
@@ -130,7 +130,7 @@ export const factory = (
     return Effect.gen(function*() {
       const budget = yield* Budget.Budget
       const paid = <A>(call: Effect.Effect<A, Tavily.TavilyError>) =>
-        Budget.withReservation(Tavily.budget, 1, () => call).pipe(Effect.provideService(Budget.Budget, budget))
+        Budget.metered(Tavily.budget, call, { units: 1 }).pipe(Effect.provideService(Budget.Budget, budget))
 
       const search = Effect.fn("Tavily.search")(function*(input: Tavily.SearchRequest) {
         const request = yield* client.validate(Tavily.SearchRequest, input)

@@ -7,15 +7,16 @@
  * `verifyMany` normalises and de-duplicates the addresses, takes what the
  * `VerificationCache` holds, and verifies only the rest: up to
  * `singlesUpTo` addresses (default core's `ZeroBounce.singleVerificationLimit`,
- * 20) one by one, 4 at a time, under one reservation; more in batches of
- * `batchSize` (default 100), at most `concurrency` batches at a time (batch
- * calls are limited to 5 a minute). Each reservation takes one unit of
- * `"zerobounce.verifications"` per address and commits only the results that
- * are not `unknown` (free on ZeroBounce, and not cached). An address whose
+ * 20) one by one, 4 at a time; more in batches of `batchSize` (default
+ * 100), at most `concurrency` batches at a time (batch calls are limited to
+ * 5 a minute). Each call is metered into the calling step's draw of
+ * `"zerobounce.verifications"` (`Budget.metered`; outside a draw it reserves
+ * its own units, one per address) and costs only the results that are not
+ * `unknown` (free on ZeroBounce, and not cached). An address whose
  * single validation fails is reported in `rejected` with the error, unless
  * every one failed (the call then fails as the first did) or the failure
  * was the key or the credits (the call fails, after what was verified is
- * committed and cached). Concurrent calls of one service (one run's, when
+ * counted and cached). Concurrent calls of one service (one run's, when
  * built with `factory`) for the same address share one verification (one
  * pays, the others wait for its verdict).
  *
@@ -23,7 +24,7 @@
  * validations, per batch for batches), before that fiber sends its next
  * call and without an interruption in between, and what it cost is counted
  * then: a list interrupted after k of its n addresses keeps the k verdicts,
- * commits their k units, and a resume pays only for the other n - k.
+ * counts their k units, and a resume pays only for the other n - k.
  *
  * ZeroBounce reports a bad key and spent credits with the same HTTP 200
  * message; the adapter asks `getcredits` (free) to tell them apart: `-1` is
@@ -33,10 +34,9 @@
  *
  * What a validation costs follows core's charge policy (`Budget.chargeOf`):
  * one unit per verdict that is not `unknown` when the answer could be read;
- * every unit reserved for the call (1, or the batch's size) when ZeroBounce
- * may have billed it without an answer we could read (a truncated body, a
- * hung call, an interruption after sending); nothing when it refused the
- * call. Such a call is not repeated under its reservation.
+ * every unit of the call (1, or the batch's size) when ZeroBounce may have
+ * billed it without an answer we could read (a truncated body, a hung call,
+ * an interruption after sending); nothing when it refused the call.
  *
  * ```ts
  * const ZeroBounceLive = ZeroBounce.layerConfig().pipe(
@@ -47,7 +47,7 @@
  * @since 0.1.0
  */
 import { type HttpClient, HttpClientRequest } from "@effect/platform"
-import { Budget, PaidResults, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
+import { Budget, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/core"
 import { Config, type ConfigError, type Duration, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
 import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
@@ -186,7 +186,9 @@ export const factory = (
       }), batchCall)
 
     const singlesUpTo = options.singlesUpTo ?? ZeroBounce.singleVerificationLimit
-    const fatal = (e: ZeroBounce.ZeroBounceError) => e.reason === "Unauthorized" || e.reason === "OutOfCredits"
+    // the key, the credits, or (outside a step's draw) the budget: no address of the list can go on
+    const fatal = (e: ZeroBounce.ZeroBounceError | Budget.BudgetExhausted) =>
+      e._tag === "BudgetExhausted" || e.reason === "Unauthorized" || e.reason === "OutOfCredits"
     const charged = (verdicts: ReadonlyArray<ZeroBounce.Verdict>) => verdicts.filter((v) => v.status !== "unknown").length
     const credits = client.policy(getCredits, { free: true }).pipe(
       Effect.flatMap((c) => c.Credits < 0 ? client.fail({ reason: "Unauthorized", detail: "ZeroBounce rejected the API key" }) : Effect.succeed(c.Credits)),
@@ -211,20 +213,25 @@ export const factory = (
           Effect.catchAll((error) => Effect.logWarning("verification cache could not store verdicts", error))
         )
       }
+      // A paid call metered into the calling step's draw (`Budget.metered`): its
+      // verdicts cached (`keep`) and its cost counted as soon as it ends.
+      const paid = <A>(
+        call: Effect.Effect<A, ZeroBounce.ZeroBounceError>,
+        options: { readonly units: number; readonly used: (a: A) => number; readonly keep: (a: A) => Effect.Effect<void> }
+      ) => Budget.metered(ZeroBounce.budget, call, options).pipe(Effect.provideService(Budget.Budget, budget))
       // One validation: its verdict cached and its cost counted as soon as it ends.
       const single = { units: 1, used: (v: ZeroBounce.Verdict) => charged([v]), keep: (v: ZeroBounce.Verdict) => remember([v]) }
 
-      // Up to `singlesUpTo` misses: one by one under one reservation. Each verdict
-      // is cached and counted as it arrives; what was counted is committed even
-      // if the list is interrupted, and before any failure is reported.
+      // Up to `singlesUpTo` misses: one by one. Each verdict is cached and counted
+      // as it arrives, also when the list is interrupted, and before any failure
+      // is reported.
       const verifySingles = (misses: ReadonlyArray<string>, rejected: Array<{ readonly email: string; readonly error: string }>) =>
         Effect.gen(function*() {
-          const outcomes = yield* PaidResults.reserving(budget, ZeroBounce.budget, misses.length, (_, charge) =>
-            Effect.forEach(misses, (email) =>
-              charge(verifyOnline(email), single).pipe(
-                Effect.either,
-                Effect.map((result) => ({ email, result }))
-              ), { concurrency: 4 }))
+          const outcomes = yield* Effect.forEach(misses, (email) =>
+            paid(verifyOnline(email), single).pipe(
+              Effect.either,
+              Effect.map((result) => ({ email, result }))
+            ), { concurrency: 4 })
           const verdicts = outcomes.flatMap((o) => Either.isRight(o.result) ? [o.result.right] : [])
           const failures = outcomes.flatMap((o) => Either.isLeft(o.result) ? [{ email: o.email, error: o.result.left }] : [])
           const first = failures.find((f) => fatal(f.error)) ?? (verdicts.length === 0 ? failures[0] : undefined)
@@ -249,12 +256,11 @@ export const factory = (
           // failure, so what ZeroBounce charged is committed and cached); then the first
           // failure, if any, is the call's.
           const outcomes = yield* Effect.forEach(chunks, (chunk) =>
-            PaidResults.reserving(budget, ZeroBounce.budget, chunk.length, (_, charge) =>
-              charge(verifyBatch(chunk), {
-                units: chunk.length,
-                used: (r) => charged(r.verdicts),
-                keep: (r) => remember(r.verdicts)
-              })).pipe(Effect.either), { concurrency })
+            paid(verifyBatch(chunk), {
+              units: chunk.length,
+              used: (r) => charged(r.verdicts),
+              keep: (r) => remember(r.verdicts)
+            }).pipe(Effect.either), { concurrency })
           const failure = outcomes.find(Either.isLeft)
           if (failure !== undefined) return yield* failure.left
           const results = outcomes.filter(Either.isRight).map((o) => o.right)
@@ -286,7 +292,7 @@ export const factory = (
         Effect.gen(function*() {
           const hit = (yield* cached([email])).get(email)
           if (hit !== undefined) return hit
-          return yield* PaidResults.reserving(budget, ZeroBounce.budget, 1, (_, charge) => charge(verifyOnline(email), single))
+          return yield* paid(verifyOnline(email), single)
         })
 
       const verify = Effect.fn("ZeroBounce.verify")(function*(input: string) {

@@ -16,6 +16,11 @@
  * with `charged: false`: a 4xx before processing, a connection never made)
  * or nothing was sent. {@link withReservation} and {@link charging} apply it.
  *
+ * Paid calls are drawn for by the step that makes them: a step declares its
+ * draw (`Step.BudgetDraw`), the engine reserves it ({@link drawFrom}) before
+ * the step runs, and each paid call inside reports what it cost to that
+ * draw ({@link metered}); vendor adapters reserve nothing themselves.
+ *
  * @since 0.1.0
  */
 import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
@@ -258,6 +263,132 @@ export const withReservation = <A, E, R>(
         charging(restore(use(reservation)), { units: reservation.units, used }, (cost, exit) =>
           Exit.isSuccess(exit) || cost > 0 ? service.commit(reservation, cost) : service.release(reservation)))
     ))
+
+/**
+ * What one draw holds while its effect runs: the units it reserved, and what
+ * the paid calls metered into it ({@link metered}) have cost so far.
+ */
+interface Draw {
+  readonly name: string
+  calls: number
+  spent: number
+}
+
+/** The draws the current fiber runs in, innermost last (fibers it forks see them too). */
+const currentDraws: FiberRef.FiberRef<ReadonlyArray<Draw>> = FiberRef.unsafeMake<ReadonlyArray<Draw>>([], {
+  fork: (draws) => draws
+})
+
+/**
+ * Runs `use` under one draw of `units` from budget `name`: the units are
+ * reserved before it starts (failing with {@link BudgetExhausted} when they
+ * cannot be), and the paid calls inside it report their cost to the draw
+ * ({@link metered}) instead of reserving their own. This is how the engine
+ * runs a step that declares a budget (`Step.BudgetDraw`); use it directly to
+ * put paid calls outside a graph under one reservation.
+ *
+ * What the draw commits when `use` ends:
+ * - it succeeded: `used(result)` when given; else what the metered calls
+ *   cost when any ran (by {@link chargeOf}); else the units reserved
+ *   (nothing in it was metered), or nothing with `metered: true` (every
+ *   paid call in it is metered: an answer found in a cache cost nothing);
+ * - it failed or was interrupted: what the metered calls cost, so a call the
+ *   vendor may have billed stays counted; released when that is nothing.
+ *
+ * `used` may answer `undefined` to keep that default. A throwing `used`
+ * commits the units reserved and dies with its defect.
+ * Units must be finite and non-negative (else a `RangeError` defect).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const drawFrom = <A, E, R>(
+  service: Service,
+  name: string,
+  units: number,
+  use: Effect.Effect<A, E, R>,
+  options?: {
+    readonly used?: ((a: A) => number | undefined) | undefined
+    /** Every paid call in `use` is metered: commit what they cost, nothing when none ran. */
+    readonly metered?: boolean | undefined
+    /** Told the units committed (0: released) once the draw is settled. */
+    readonly settled?: ((units: number) => void) | undefined
+  }
+): Effect.Effect<A, E | BudgetExhausted, R> =>
+  !(Number.isFinite(units) && units >= 0)
+    ? Effect.die(new RangeError(`budget "${name}" was asked for ${units} units`))
+    : Effect.suspend(() => {
+      const draw: Draw = { name, calls: 0, spent: 0 }
+      const commit = (reservation: Reservation, total: number) => {
+        options?.settled?.(total)
+        return total === 0 && draw.calls === 0 ? service.release(reservation) : service.commit(reservation, total)
+      }
+      return Effect.acquireUseRelease(
+        service.reserve(name, units),
+        () => Effect.locallyWith(use, currentDraws, (draws) => [...draws, draw]),
+        (reservation, exit) => {
+          if (Exit.isFailure(exit)) return draw.spent > 0 ? commit(reservation, draw.spent) : commit(reservation, 0)
+          const metered = draw.calls > 0 || options?.metered === true ? draw.spent : reservation.units
+          let total: number | undefined
+          try {
+            total = options?.used?.(exit.value)
+          } catch (defect) {
+            return Effect.zipRight(commit(reservation, reservation.units), Effect.die(defect))
+          }
+          return commit(reservation, total ?? metered)
+        }
+      )
+    })
+
+/**
+ * {@link drawFrom} over the `Budget` in context.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const drawing = <A, E, R>(
+  name: string,
+  units: number,
+  use: Effect.Effect<A, E, R>,
+  used?: (a: A) => number
+): Effect.Effect<A, E | BudgetExhausted, R | Budget> =>
+  Effect.flatMap(Budget, (service) => drawFrom(service, name, units, use, { used }))
+
+/**
+ * One paid call of `units` from budget `name`, as vendor adapters make
+ * them. Inside a draw of that budget (a step that declares it, or
+ * {@link drawing}) the call reserves nothing: as soon as it ends (no
+ * interruption in between) its answer is kept with `keep` and its cost, by
+ * {@link chargeOf}, is added to the draw, which commits it. Outside any
+ * draw of that budget the call draws its own `units` ({@link withReservation}
+ * with `keep`), so an adapter used on its own still honours the caps.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const metered = <A, E, R>(
+  name: string,
+  call: Effect.Effect<A, E, R>,
+  options: {
+    readonly units: number
+    readonly used?: ((a: A) => number) | undefined
+    readonly keep?: ((a: A) => Effect.Effect<void>) | undefined
+  }
+): Effect.Effect<A, E | BudgetExhausted, R | Budget> =>
+  Effect.flatMap(FiberRef.get(currentDraws), (draws) => {
+    let draw: Draw | undefined
+    for (const d of draws) if (d.name === name) draw = d
+    if (draw === undefined) return drawing(name, options.units, metered(name, call, options))
+    const into = draw
+    return charging(call, options, (cost, exit) =>
+      Effect.zipRight(
+        Exit.isSuccess(exit) && options.keep !== undefined ? options.keep(exit.value) : Effect.void,
+        Effect.sync(() => {
+          into.calls++
+          into.spent += cost
+        })
+      ))
+  })
 
 /**
  * The budget service over the {@link BudgetLedger.BudgetLedger} in context

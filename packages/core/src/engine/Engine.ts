@@ -63,9 +63,10 @@ export interface TargetResult<T, S extends Step.Any> {
 /**
  * What a dry run says about one step of one target: it would `run`, it is
  * `disabled`, it would be skipped because an input is disabled (`upstream`),
- * or it would be `restored` from this run's checkpoint. `budget.units` is
- * `undefined` when the draw depends on upstream outputs and the step gives no
- * `estimate`.
+ * or it would be `restored` from this run's checkpoint. `budget` is the draw
+ * it would make: its units and paid calls from the step's `estimate` (or its
+ * fixed units, one call), `undefined` when the draw depends on upstream
+ * outputs and the step gives no `estimate`.
  *
  * @since 0.1.0
  * @category models
@@ -73,7 +74,11 @@ export interface TargetResult<T, S extends Step.Any> {
 export interface PlannedStep {
   readonly step: string
   readonly action: "run" | "disabled" | "upstream" | "restored"
-  readonly budget: { readonly name: string; readonly units: number | undefined } | undefined
+  readonly budget: {
+    readonly name: string
+    readonly units: number | undefined
+    readonly calls: number | undefined
+  } | undefined
 }
 
 /**
@@ -175,23 +180,24 @@ export const plan = <G extends Graph.Any, E, R>(
   Stream.unwrap(Effect.map(prepare(graph, options), (ctx) => Run.plan(ctx, targets))) as never
 
 /**
- * Totals of a plan per budget name: units forecast, and how many planned
- * draws had no forecast.
+ * Totals of a plan per budget name: units and paid calls forecast, and how
+ * many planned draws had no forecast.
  *
  * @since 0.1.0
  * @category running
  */
 export const forecast = (
   plans: Iterable<TargetPlan<unknown>>
-): Record<string, { readonly units: number; readonly unknown: number; readonly steps: number }> => {
-  const totals: Record<string, { units: number; unknown: number; steps: number }> = {}
+): Record<string, { readonly units: number; readonly calls: number; readonly unknown: number; readonly steps: number }> => {
+  const totals: Record<string, { units: number; calls: number; unknown: number; steps: number }> = {}
   for (const p of plans) {
     for (const s of p.steps) {
       if (s.action !== "run" || s.budget === undefined) continue
-      const t = (totals[s.budget.name] ??= { units: 0, unknown: 0, steps: 0 })
+      const t = (totals[s.budget.name] ??= { units: 0, calls: 0, unknown: 0, steps: 0 })
       t.steps++
       if (s.budget.units === undefined) t.unknown++
       else t.units += s.budget.units
+      t.calls += s.budget.calls ?? 0
     }
   }
   return totals

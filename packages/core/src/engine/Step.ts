@@ -36,21 +36,39 @@ export type TypeId = typeof TypeId
 export type Dependants = "skip" | "absent"
 
 /**
- * Which budget a step draws from and how much. `units` is fixed or computed
- * from the step's input; `estimate` forecasts it from the target alone for dry
- * runs when `units` needs upstream outputs; `used` reports what the output
- * really cost (committed instead of the reservation; default: the units
- * reserved).
+ * Which budget a step draws from and how much; the engine reserves the draw
+ * before the step runs (see `Budget.drawFrom`). `units` is fixed or
+ * computed from the step's input (an effect may read the step's services);
+ * 0 draws nothing. The paid calls the step makes report what they cost to
+ * the draw (`Budget.metered`), and that is committed; `used` overrides it
+ * from the output (answer `undefined` to keep it). A step that makes no
+ * metered call commits the units it drew, or nothing when it says its paid
+ * calls are all `metered` (it found its answers in a cache).
+ *
+ * `estimate` forecasts the draw for dry runs (`Engine.plan`) from the target
+ * alone when `units` needs upstream outputs: its units and its paid calls.
+ * It may read services the caller of `Engine.plan` provides through
+ * `Effect.serviceOption` (for example what a tenant's history says).
  *
  * @since 0.1.0
  * @category models
  */
-export interface BudgetDraw<In, T, A> {
+export interface BudgetDraw<In, T, A, R = never> {
   readonly name: string
-  readonly units: number | ((input: In) => number)
-  readonly estimate?: ((target: T) => number) | undefined
-  readonly used?: ((output: A) => number) | undefined
+  readonly units: number | ((input: In) => number | Effect.Effect<number, never, R>)
+  readonly estimate?: ((target: T) => Estimate | Effect.Effect<Estimate>) | undefined
+  readonly used?: ((output: A) => number | undefined) | undefined
+  readonly metered?: boolean | undefined
 }
+
+/**
+ * A dry-run estimate of a draw: its units, or its units and the paid calls
+ * they take (a bare number counts as one call when it is above 0).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Estimate = number | { readonly units: number; readonly calls: number }
 
 /**
  * The record of steps a step needs, keyed by the names its handler reads them
@@ -105,7 +123,7 @@ export interface Step<
   readonly dependants: D
   readonly retry: Schedule.Schedule<unknown, E | StepTimeout, never> | undefined
   readonly timeout: Duration.DurationInput | undefined
-  readonly budget: BudgetDraw<Input<T, N>, T, A> | undefined
+  readonly budget: BudgetDraw<Input<T, N>, T, A, unknown> | undefined
   readonly key: ((input: Input<T, N>) => string) | undefined
   readonly keyLimit: number
   readonly keyScope: string
@@ -200,7 +218,7 @@ export interface Spec<T, N extends Needs, A, I, E, R, D extends Dependants> {
  */
 export interface BudgetedSpec<T, N extends Needs, A, I, E, R, D extends Dependants> extends Spec<T, N, A, I, E, R, D> {
   /** The budget this step draws from before it runs. */
-  readonly budget: BudgetDraw<Input<T, N>, T, NoInfer<A>>
+  readonly budget: BudgetDraw<Input<T, N>, T, NoInfer<A>, NoInfer<R>>
 }
 
 /**

@@ -1,37 +1,41 @@
 /**
  * Dry-run forecasts: the vendor calls a run of the enrichment graph would
- * make, from the engine's plan and what the store already knows.
+ * make, derived from the engine's plan (`Engine.plan`) over the graph, whose
+ * paid steps each declare their draw and estimate it
+ * (`Step.BudgetDraw.estimate`) from the tenant's {@link History.History}:
  *
- * - A company enriched before is forecast from its own record: a corpus that
- *   was thin means a web search again; its addresses without a cached
+ * - A company enriched before is estimated from its own record: a corpus
+ *   that was thin means a web search again; its addresses without a cached
  *   verdict are verified again; its rationale costs nothing when its stored
  *   features, scored under today's rules, give a cache key already cached.
- * - A company never enriched is forecast at the tenant's averages over its
+ * - A company never enriched is estimated at the tenant's averages over its
  *   most recently enriched companies (share of thin sites, addresses per
  *   company).
  * - With no history at all, at defaults: a web search only for a company
  *   without a website, and every address Lusha and the site may give
- *   ({@link defaultAddresses}), an upper bound.
+ *   (`Pipeline.defaultAddresses`), an upper bound.
  *
- * What only the run can tell (a site that changed, new contacts) makes the
- * real spend differ; {@link Forecast.basis} says how many companies each
- * way was used for.
+ * {@link plan} runs the plan with the history in context; {@link forecast}
+ * adds up what its steps estimated, per vendor. What only the run can tell
+ * (a site that changed, new contacts) makes the real spend differ;
+ * {@link Forecast.basis} says how many companies each way was used for.
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Effect, Option, Stream } from "effect"
 import type { CheckpointError } from "../engine/Checkpoint.js"
 import { Checkpoint } from "../engine/Checkpoint.js"
-import type * as Engine from "../engine/Engine.js"
+import * as Engine from "../engine/Engine.js"
+import type { GraphError } from "../engine/Errors.js"
 import type { Company, CompanyId } from "./Company.js"
 import type { FeatureValue } from "./Features.js"
+import * as History from "./History.js"
 import type { IcpRule } from "./IcpRule.js"
 import * as Llm from "./Llm.js"
 import * as Lusha from "./Lusha.js"
+import * as Pipeline from "./Pipeline.js"
 import * as Scoring from "./Scoring.js"
 import { rationaleKey } from "./steps/Lead.js"
-import { siteAddresses } from "./steps/People.js"
-import { searchCallsWhenThin } from "./steps/Research.js"
 import * as RunContext from "./steps/RunContext.js"
 import type { StoreError, TenantStore } from "./Store.js"
 import * as Tavily from "./Tavily.js"
@@ -75,149 +79,66 @@ export interface Forecast {
   readonly basis: { readonly known: number; readonly averaged: number; readonly defaulted: number }
 }
 
-/**
- * What the store knows of one company enriched before.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Known {
-  /** Its corpus was too thin to extract from (or its crawl failed). */
-  readonly thin: boolean
-  /** Its addresses with no cached verdict now. */
-  readonly unverified: number
-  /** Its rationale under today's rules is cached. */
-  readonly rationaleCached: boolean
+/** The vendor each paid step's budget belongs to. */
+const vendorOf: Readonly<Record<string, Vendor>> = {
+  [Tavily.budget]: "tavily",
+  [Llm.tokenBudget]: "openai",
+  [Lusha.budget]: "lusha",
+  [ZeroBounce.budget]: "zerobounce"
 }
 
 /**
- * The tenant's averages over its most recently enriched companies.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Averages {
-  /** Companies the averages are taken over. */
-  readonly sample: number
-  /** Share of them whose corpus was thin. */
-  readonly thinShare: number
-  /** Addresses found per company (contacts' and the site's). */
-  readonly addresses: number
-}
-
-/**
- * What a forecast knows beyond the plan.
- *
- * @since 0.1.0
- * @category models
- */
-export interface History {
-  readonly known: ReadonlyMap<CompanyId, Known>
-  readonly averages: Option.Option<Averages>
-}
-
-/**
- * No history: every company is forecast at defaults.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const noHistory: History = { known: new Map(), averages: Option.none() }
-
-/**
- * What a forecast needs to know of the run's knobs.
- *
- * @since 0.1.0
- * @category models
- */
-export type Options = Pick<RunContext.Service, "contactsPerCompany" | "corpusCharLimit" | "thinCorpusChars">
-
-/**
- * Addresses a company may give at most when nothing is known of it: one per
- * contact and {@link siteAddresses} from its site.
+ * The engine's dry-run plan of the enrichment graph for these targets,
+ * with the tenant's history and the run's knobs in context for the steps'
+ * estimates. `options` are the engine's (run id, skipped or only steps); the
+ * checkpoint store in context, when there is one, marks restored steps.
  *
  * @since 0.1.0
  * @category forecasts
  */
-export const defaultAddresses = (options?: Partial<Options>): number =>
-  (options?.contactsPerCompany ?? RunContext.defaults.contactsPerCompany) + siteAddresses
-
-type Features = Readonly<Record<string, FeatureValue>>
-
-/**
- * True when stored features say the company's corpus was thin: no website
- * crawled, or fewer than `thinCorpusChars` characters.
- *
- * @since 0.1.0
- * @category forecasts
- */
-export const wasThin = (features: Readonly<Record<string, FeatureValue>>, thinCorpusChars: number): boolean =>
-  features["has_website"] !== true || typeof features["corpus_chars"] !== "number" ||
-  features["corpus_chars"] < thinCorpusChars
-
-const rationaleTokens = 900
-const extractOverheadTokens = 900
-const verificationCalls = (addresses: number) => (addresses > ZeroBounce.singleVerificationLimit ? 1 : addresses)
+export const plan = (
+  targets: ReadonlyArray<Company>,
+  options: {
+    readonly engine?: Engine.Options<Company> | undefined
+    readonly history?: History.History | undefined
+    readonly knobs?: Partial<History.Knobs> | undefined
+  } = {}
+): Effect.Effect<ReadonlyArray<Engine.TargetPlan<Company>>, GraphError> =>
+  Engine.plan(Pipeline.graph, Stream.fromIterable(targets), options.engine).pipe(
+    Stream.runCollect,
+    Effect.map((plans) => Array.from(plans)),
+    Effect.provideService(History.Basis, {
+      history: options.history ?? History.noHistory,
+      knobs: { ...RunContext.defaults, ...options.knobs }
+    })
+  )
 
 /**
- * The spend a dry run predicts, per vendor, from the engine's plan (steps
- * restored from checkpoints or disabled spend nothing) and the {@link History}
- * (see the module's description for how each company is forecast).
+ * The spend a dry run predicts, per vendor: what the plan's steps that
+ * would run estimated (steps restored from checkpoints or disabled spend
+ * nothing), and how many companies were estimated each way by `history`.
  *
  * @since 0.1.0
  * @category forecasts
  */
 export const forecast = (
   plans: Iterable<Engine.TargetPlan<Company>>,
-  options?: Partial<Options>,
-  history: History = noHistory
+  history: History.History = History.noHistory
 ): Forecast => {
-  const o = { ...RunContext.defaults, ...options }
+  const list = Array.from(plans)
+  const basis = { known: 0, averaged: 0, defaulted: 0 }
+  for (const p of list) {
+    if (history.known.has(p.target.id)) basis.known++
+    else if (Option.isSome(history.averages)) basis.averaged++
+    else basis.defaulted++
+  }
   const calls: Record<Vendor, number> = { tavily: 0, openai: 0, lusha: 0, zerobounce: 0 }
   const units: Record<Vendor, number> = { tavily: 0, openai: 0, lusha: 0, zerobounce: 0 }
-  const basis = { known: 0, averaged: 0, defaulted: 0 }
-  const add = (vendor: Vendor, n: number, maxUnits: number) => {
-    calls[vendor] += n
-    units[vendor] += maxUnits
-  }
-  for (const plan of plans) {
-    const known = history.known.get(plan.target.id)
-    const averages = known === undefined ? Option.getOrUndefined(history.averages) : undefined
-    if (known !== undefined) basis.known++
-    else if (averages !== undefined) basis.averaged++
-    else basis.defaulted++
-    for (const s of plan.steps) {
-      if (s.action !== "run") continue
-      switch (s.step) {
-        case "search": {
-          const thin = known !== undefined
-            ? (known.thin ? 1 : 0)
-            : averages !== undefined
-            ? averages.thinShare
-            : (plan.target.website === null ? 1 : 0)
-          add("tavily", thin * searchCallsWhenThin, thin * searchCallsWhenThin)
-          break
-        }
-        case "extract":
-          add("openai", 1, Math.ceil(o.corpusCharLimit / 4) + extractOverheadTokens)
-          break
-        case "rationale":
-          if (known?.rationaleCached !== true) add("openai", 1, rationaleTokens)
-          break
-        case "contacts":
-          add("lusha", 1, o.contactsPerCompany)
-          break
-        case "verify": {
-          const addresses = known !== undefined
-            ? known.unverified
-            : averages !== undefined
-            ? averages.addresses
-            : defaultAddresses(o)
-          add("zerobounce", verificationCalls(addresses), addresses)
-          break
-        }
-      }
-    }
+  for (const [budget, total] of Object.entries(Engine.forecast(list))) {
+    const vendor = vendorOf[budget]
+    if (vendor === undefined) continue
+    calls[vendor] += total.calls
+    units[vendor] += total.units
   }
   const vendor = (v: Vendor, budget: string): VendorForecast => ({
     budget,
@@ -235,8 +156,10 @@ export const forecast = (
   }
 }
 
+type Features = Readonly<Record<string, FeatureValue>>
+
 /**
- * Gathers a forecast's {@link History} from a tenant's store, its
+ * Gathers a forecast's {@link History.History} from a tenant's store, its
  * verification cache and the engine's cache (for rationales): the record of
  * each target enriched before, and averages over the tenant's
  * `sample` most recently enriched companies. Reads only.
@@ -248,7 +171,7 @@ export const history = (
   store: TenantStore,
   targets: ReadonlyArray<Company>,
   options: { readonly rules: ReadonlyArray<IcpRule>; readonly thinCorpusChars: number; readonly sample?: number }
-): Effect.Effect<History, StoreError | CheckpointError | VerificationCacheError, Checkpoint | VerificationCache> =>
+): Effect.Effect<History.History, StoreError | CheckpointError | VerificationCacheError, Checkpoint | VerificationCache> =>
   Effect.gen(function*() {
     const checkpoint = yield* Checkpoint
     const cache = yield* VerificationCache
@@ -262,12 +185,12 @@ export const history = (
     })
     const addresses = own.flatMap(([id]) => emails.get(id) ?? [])
     const verified = addresses.length === 0 ? new Map() : yield* cache.getMany(addresses)
-    const known = new Map<CompanyId, Known>()
+    const known = new Map<CompanyId, History.Known>()
     yield* Effect.forEach(own, ([companyId, f]) => {
       const key = rationaleKey({ features: f, result: Scoring.score(f, options.rules) })
       return Effect.map(checkpoint.loadCached("rationale", key), (cached) => {
         known.set(companyId, {
-          thin: wasThin(f, options.thinCorpusChars),
+          thin: History.wasThin(f, options.thinCorpusChars),
           unverified: (emails.get(companyId) ?? []).filter((e) => !verified.has(e)).length,
           rationaleCached: Option.isSome(cached)
         })
@@ -278,7 +201,7 @@ export const history = (
     const sample = sampled.length
     const averages = sample === 0 ? Option.none() : Option.some({
       sample,
-      thinShare: sampled.filter((id) => wasThin(features.get(id)!, options.thinCorpusChars)).length / sample,
+      thinShare: sampled.filter((id) => History.wasThin(features.get(id)!, options.thinCorpusChars)).length / sample,
       addresses: sampled.reduce((n, id) => n + (emails.get(id)?.length ?? 0), 0) / sample
     })
     return { known, averages }

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Schema } from "effect"
+import { Context, Duration, JSONSchema, Schema } from "effect"
 import type { Effect } from "effect"
 import type * as Budget from "../engine/Budget.js"
 import * as Features from "./Features.js"
@@ -204,3 +204,75 @@ export const rationaleCacheMaterial = (input: RationaleInput, model: string): st
  * @category models
  */
 export type RationaleCacheKey = `rationale:${string}`
+
+/**
+ * Completion tokens a call may use when the request does not say.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxOutputTokens = 1024
+
+/**
+ * The tokens a request may cost at most, drawn before it is sent: its
+ * messages at about three characters a token, its JSON schema, and all the
+ * completion tokens it allows. The one estimate adapters and the
+ * pipeline's steps draw by.
+ *
+ * @since 0.1.0
+ * @category budgets
+ */
+export const estimateTokens = (request: {
+  readonly messages: ReadonlyArray<string>
+  readonly schema?: unknown
+  readonly maxOutputTokens: number
+}): number =>
+  3 +
+  request.messages.reduce((n, m) => n + 4 + Math.ceil(m.length / 3), 0) +
+  (request.schema === undefined ? 0 : Math.ceil(JSON.stringify(request.schema).length / 3)) +
+  request.maxOutputTokens
+
+/**
+ * What an {@link ExtractRequest} may cost at most ({@link estimateTokens}).
+ *
+ * @since 0.1.0
+ * @category budgets
+ */
+export const extractTokens = <A, I>(request: ExtractRequest<A, I>): number =>
+  estimateTokens({
+    messages: [request.instructions, request.text],
+    schema: JSONSchema.make(request.schema),
+    maxOutputTokens: request.maxOutputTokens ?? defaultMaxOutputTokens
+  })
+
+/**
+ * The structured answer a rationale is written as.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RationaleAnswer = Schema.Struct({
+  summary: Schema.String.annotations({ description: "Two or three sentences on why the lead got this score" }),
+  strengths: Schema.Array(Schema.String).annotations({ description: "What fits the ideal customer profile" }),
+  concerns: Schema.Array(Schema.String).annotations({ description: "What does not fit, or is unknown" })
+})
+
+/**
+ * The request a rationale is written from: its instructions and the text
+ * listing the score, the rules version and the features.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const rationaleRequest = (input: RationaleInput): ExtractRequest<typeof RationaleAnswer.Type, typeof RationaleAnswer.Encoded> => ({
+  schema: RationaleAnswer,
+  name: "lead_score_rationale",
+  instructions: "You explain B2B lead scores. Given a company's features, its score (0-100) and the ICP rules version, " +
+    "write a short summary, the strengths and the concerns. Use only the facts given.",
+  text: [
+    `score: ${input.score}`,
+    `icp rules version: ${input.icpRulesVersion}`,
+    "features:",
+    ...Object.keys(input.features).sort().map((k) => `${k}: ${JSON.stringify(input.features[k])}`)
+  ].join("\n")
+})

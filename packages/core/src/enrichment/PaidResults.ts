@@ -26,7 +26,7 @@
  * Adapters use it through {@link lookup}, {@link keep}, {@link remembered}
  * and {@link cached}: look first, and on a miss keep the answer in the same
  * uninterruptible region in which it arrives, before the step goes on (and
- * before its budget reservation settles, see {@link reserving}).
+ * before its cost is counted, see `Budget.metered`).
  *
  * Implementations of the port must:
  * - scope entries to one tenant;
@@ -40,8 +40,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Exit, FiberRef, Layer, Option, Ref, Schedule, Schema } from "effect"
-import { type BudgetExhausted, charging, type Service as BudgetService } from "../engine/Budget.js"
+import { Clock, Context, Duration, Effect, FiberRef, Layer, Option, Ref, Schedule, Schema } from "effect"
 import { currentRunId } from "../engine/Checkpoint.js"
 
 /**
@@ -265,63 +264,6 @@ export const remembered = <A, E, R>(
 ): Effect.Effect<A, E, R> => Effect.uninterruptibleMask((restore) => Effect.tap(restore(call), remember))
 
 /**
- * One paid call inside {@link reserving}: runs `call`, and as soon as it
- * ends (without letting an interruption in between) keeps its answer with
- * `keep` and counts what it cost by `Budget`'s charge policy
- * (`Budget.chargeOf`): `used(answer)` when it answered, its `units` when
- * the vendor may have billed it without an answer we could read (a
- * truncated body, a time-out or an interruption after sending), nothing when
- * the vendor certainly refused it.
- *
- * @since 0.1.0
- * @category models
- */
-export type Charge = <A, E, R>(
-  call: Effect.Effect<A, E, R>,
-  options: {
-    readonly units: number
-    readonly used: (a: A) => number
-    readonly keep?: ((a: A) => Effect.Effect<void>) | undefined
-  }
-) => Effect.Effect<A, E, R>
-
-/**
- * Runs paid calls under one reservation of `units` of budget `name`. Each
- * call records what it cost as it ends, either with `spend` (as its answer
- * arrives, inside {@link remembered}) or, better, by running it through
- * `charge` (see {@link Charge}), which also counts a call the vendor may
- * have billed although no answer could be read. The reservation is then
- * committed with what was spent, also when the calls fail or are
- * interrupted half-way: an answer paid for stays paid for. With nothing
- * spent, a failure releases it.
- *
- * @since 0.1.0
- * @category combinators
- */
-export const reserving = <A, E, R>(
-  budget: BudgetService,
-  name: string,
-  units: number,
-  use: (spend: (units: number) => Effect.Effect<void>, charge: Charge) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E | BudgetExhausted, R> =>
-  Effect.flatMap(Ref.make(0), (spent) => {
-    const spend = (n: number) => Ref.update(spent, (s) => s + n)
-    const charge: Charge = (call, options) =>
-      charging(call, { units: options.units, used: options.used }, (cost, exit) =>
-        Effect.zipRight(
-          Exit.isSuccess(exit) && options.keep !== undefined ? options.keep(exit.value) : Effect.void,
-          spend(cost)
-        ))
-    return Effect.acquireUseRelease(
-      budget.reserve(name, units),
-      () => use(spend, charge),
-      (reservation, exit) =>
-        Effect.flatMap(Ref.get(spent), (total) =>
-          total > 0 || Exit.isSuccess(exit) ? budget.commit(reservation, total) : budget.release(reservation))
-    )
-  })
-
-/**
  * An answer and whether it came from the store (nothing paid) or was paid
  * for now.
  *
@@ -336,7 +278,7 @@ export interface Cached<A> {
 /**
  * The answer of `kind` to `key` from the store, or else from `pay`, which
  * gets `remember` to wrap its paid call in (see {@link remembered}): the
- * answer is kept as soon as it arrives, inside `pay`'s budget reservation.
+ * answer is kept as soon as it arrives, before its cost is counted.
  *
  * @since 0.1.0
  * @category combinators

@@ -19,6 +19,7 @@ import * as Engine from "../engine/Engine.js"
 import type * as EngineError from "../engine/Errors.js"
 import * as Events from "../engine/Events.js"
 import * as Forecast from "../enrichment/Forecast.js"
+import * as History from "../enrichment/History.js"
 import * as Pipeline from "../enrichment/Pipeline.js"
 import * as RunContext from "../enrichment/steps/RunContext.js"
 import * as RunSummary from "../engine/RunSummary.js"
@@ -227,14 +228,19 @@ const newRunId = (tenantId: string, runDay: string) =>
 export const errorText = (error: unknown): string => RunOutcome.failureCode(error)
 
 const fallBack = (error: unknown) =>
-  Effect.as(Effect.logWarning(`forecast without history: ${errorText(error)}`), Forecast.noHistory)
+  Effect.as(Effect.logWarning(`forecast without history: ${errorText(error)}`), History.noHistory)
 
-/** The dry run's forecast from its plans and the tenant's history; caches that cannot be read make a rougher one. */
+/**
+ * The dry run's forecast: the engine's plan with the tenant's history in
+ * context for the steps' estimates; caches that cannot be read make a
+ * rougher one.
+ */
 const forecastOf = (
   tenant: Store.TenantStore,
   targets: ReadonlyArray<Company.Company>,
-  plans: Iterable<Engine.TargetPlan<Company.Company>>,
+  engine: Engine.Options<Company.Company>,
   options: Options,
+  checkpoint: Checkpoint.Service,
   stored: Checkpoint.Service
 ) =>
   Effect.gen(function*() {
@@ -248,7 +254,10 @@ const forecastOf = (
       Effect.provideService(VerificationCache.VerificationCache, yield* services.verificationCache(options.tenantId)),
       Effect.catchTags({ CheckpointError: fallBack, VerificationCacheError: fallBack })
     )
-    return Forecast.forecast(plans, knobs, history)
+    const plans = yield* Forecast.plan(targets, { engine, history, knobs }).pipe(
+      Effect.provideService(Checkpoint.Checkpoint, checkpoint)
+    )
+    return Forecast.forecast(plans, history)
   })
 
 /** The tenant's Odoo for this run (or none), and what the run context says about exporting. */
@@ -312,11 +321,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     }
 
     if (options.dryRun === true) {
-      const plans = yield* Engine.plan(Pipeline.graph, Stream.fromIterable(targets), engineOptions).pipe(
-        Stream.runCollect,
-        Effect.provideService(Checkpoint.Checkpoint, checkpoint)
-      )
-      const forecast = yield* forecastOf(tenant, targets, plans, options, stored)
+      const forecast = yield* forecastOf(tenant, targets, engineOptions, options, checkpoint, stored)
       return { _tag: "Planned", tenantId: options.tenantId, runId, targets, forecast } satisfies Planned
     }
 

@@ -45,6 +45,35 @@ describe("Budget (memory ledger)", () => {
       expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 3 })
     }))
 
+  it.effect("a draw commits what its metered calls cost: on success, on failure, and when interrupted half-way", () =>
+    Effect.gen(function*() {
+      const ledger = yield* BudgetLedger.makeMemory({ caps: { q: 100 } })
+      const provide = Effect.provide(Budget.layer.pipe(Layer.provide(Layer.succeed(BudgetLedger.BudgetLedger, ledger))))
+      const call = (n: number) => Budget.metered("q", Effect.succeed(n), { units: 5, used: (a) => a })
+      const committed = Effect.map(ledger.usage("q"), (u) => u.committed)
+      // two calls answered: 2 + 3, not the 20 drawn
+      yield* Budget.drawing("q", 20, Effect.zipRight(call(2), call(3))).pipe(provide)
+      expect(yield* committed).toBe(5)
+      // one answered, then the step fails: what it cost stays counted
+      yield* Effect.exit(Budget.drawing("q", 20, Effect.zipRight(call(4), Effect.fail("no"))).pipe(provide))
+      expect(yield* committed).toBe(9)
+      // one answered, then the run is interrupted
+      const fiber = yield* Effect.fork(Budget.drawing("q", 20, Effect.zipRight(call(1), Effect.never)).pipe(provide))
+      yield* TestClock.adjust("1 second")
+      expect((yield* ledger.usage("q")).reserved).toBe(20)
+      yield* Fiber.interrupt(fiber)
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 10 })
+      // nothing metered: the units drawn, or nothing when the draw says every call is metered
+      yield* Budget.drawing("q", 7, Effect.void).pipe(provide)
+      expect(yield* committed).toBe(17)
+      const service = yield* Budget.Budget.pipe(provide)
+      yield* Budget.drawFrom(service, "q", 7, Effect.void, { metered: true })
+      expect(yield* committed).toBe(17)
+      // `used` overrides the meter
+      yield* Budget.drawFrom(service, "q", 7, call(2), { used: () => 6 }).pipe(provide)
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 23 })
+    }))
+
   it.effect("a ledger that fails makes the budget unavailable, never free", () =>
     Effect.gen(function*() {
       const broken: BudgetLedger.Service = {

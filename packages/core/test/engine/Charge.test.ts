@@ -3,10 +3,10 @@
  * answered, as its reserved units when the vendor may have billed it (an
  * error with `charged: true`, or an interruption after a billable request
  * left), and as nothing when the vendor certainly refused it or nothing was
- * sent. `withReservation` and `PaidResults.reserving`'s `charge` apply it.
+ * sent. `withReservation` and `metered` (inside a draw or on its own) apply it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, BudgetLedger, PaidResults, VendorError } from "@leadgraph/core"
+import { Budget, BudgetLedger, VendorError } from "@leadgraph/core"
 import { Deferred, Effect, Exit, Fiber, FiberId, Layer, Schema } from "effect"
 
 class ToyError extends Schema.TaggedError<ToyError>()("ToyError", VendorError.fields) {}
@@ -86,19 +86,18 @@ describe("Budget.withReservation", () => {
     }))
 })
 
-describe("PaidResults.reserving's charge", () => {
-  it.effect("counts each call by the policy: answered, billed without an answer, refused", () =>
+describe("Budget.metered inside a draw", () => {
+  it.effect("counts each call by the policy: answered, billed without an answer, refused; the draw commits them on failure", () =>
     Effect.gen(function*() {
       const { ledger, provide } = yield* withLedger
-      const budget = yield* Budget.Budget.pipe(provide)
       const kept: Array<number> = []
-      yield* Effect.exit(PaidResults.reserving(budget, "q", 10, (_, charge) =>
+      yield* Effect.exit(Budget.drawing("q", 10,
         Effect.gen(function*() {
-          yield* charge(Effect.succeed(2), { units: 3, used: (n) => n, keep: (n) => Effect.sync(() => void kept.push(n)) })
-          yield* Effect.either(charge(Effect.fail(billed), { units: 3, used: () => 0 }))
-          yield* Effect.either(charge(Effect.fail(refused), { units: 4, used: () => 0 }))
+          yield* Budget.metered("q", Effect.succeed(2), { units: 3, used: (n) => n, keep: (n) => Effect.sync(() => void kept.push(n)) })
+          yield* Effect.either(Budget.metered("q", Effect.fail(billed), { units: 3, used: () => 0 }))
+          yield* Effect.either(Budget.metered("q", Effect.fail(refused), { units: 4, used: () => 0 }))
           return yield* Effect.fail("the step fails afterwards")
-        })))
+        })).pipe(provide))
       expect(kept).toEqual([2])
       expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 2 + 3 })
     }))
@@ -106,11 +105,25 @@ describe("PaidResults.reserving's charge", () => {
   it.effect("a call interrupted after its request left counts its units", () =>
     Effect.gen(function*() {
       const { ledger, provide } = yield* withLedger
-      const budget = yield* Budget.Budget.pipe(provide)
       yield* interruptedOnce((started) =>
-        PaidResults.reserving(budget, "q", 10, (_, charge) =>
-          charge(Budget.billable(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)), { units: 6, used: () => 0 }))
+        Budget.drawing("q", 10,
+          Budget.metered("q", Budget.billable(Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)), { units: 6, used: () => 0 })
+        ).pipe(provide)
       )
       expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 6 })
+    }))
+
+  it.effect("inside a draw a call reserves nothing of its own; outside one it draws its own units", () =>
+    Effect.gen(function*() {
+      const { ledger, provide } = yield* withLedger
+      const seen: Array<number> = []
+      const reservedNow = Effect.map(ledger.usage("q"), (u) => u.reserved)
+      yield* Budget.drawing("q", 10,
+        Budget.metered("q", Effect.flatMap(reservedNow, (r) => Effect.sync(() => seen.push(r))), { units: 4, used: () => 1 })
+      ).pipe(provide)
+      yield* Budget.metered("q", Effect.flatMap(reservedNow, (r) => Effect.sync(() => seen.push(r))), { units: 4, used: () => 1 }).pipe(provide)
+      // the draw's 10 units only, then the call's own 4
+      expect(seen).toEqual([10, 4])
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 2 })
     }))
 })

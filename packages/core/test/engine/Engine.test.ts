@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Budget, BudgetLedger, Checkpoint, Engine, EngineError, Events, Graph, Step } from "@leadgraph/core"
-import { Chunk, Data, Effect, Either, Fiber, Layer, Option, Schedule, Schema, Stream, TestClock } from "effect"
+import { Chunk, Context, Data, Effect, Either, Fiber, Layer, Option, Schedule, Schema, Stream, TestClock } from "effect"
 import { drive } from "./scenario.js"
 
 class Flaky extends Data.TaggedError("Flaky")<{ readonly retryable: boolean }> {}
@@ -182,6 +182,38 @@ describe("Engine: budgets", () => {
       expect(r.outcomes.inner).toMatchObject({ _tag: "Skipped", reason: "budget" })
     }))
 
+  it.effect("the paid calls of a step draw on its reservation, and what they cost is committed also when the step fails", () =>
+    Effect.gen(function*() {
+      const ledger = yield* BudgetLedger.makeMemory({ caps: { credits: 100 } })
+      const reserved: Array<number> = []
+      const call = (n: number) =>
+        Budget.metered("credits", Effect.tap(Effect.succeed(n), () =>
+          Effect.flatMap(ledger.usage("credits"), (u) => Effect.sync(() => void reserved.push(u.reserved)))), {
+          units: 5,
+          used: (a) => a
+        })
+      const Paid = step("paid", {
+        output: Schema.Number,
+        budget: { name: "credits", units: 10, metered: true },
+        run: ({ target }) => Effect.zipRight(call(1), target === "bad" ? Effect.fail(new Error("after paying")) : call(2))
+      })
+      const Cached = step("cached", {
+        output: Schema.Number,
+        budget: { name: "credits", units: 10, metered: true },
+        run: () => Effect.succeed(0)
+      })
+      const rs = yield* Stream.runCollect(Engine.stream(Graph.unsafeMake(Paid, Cached), Stream.make("ok", "bad"))).pipe(
+        Effect.provide(Budget.layer.pipe(Layer.provide(Layer.succeed(BudgetLedger.BudgetLedger, ledger))))
+      )
+      const [ok, bad] = [...rs].sort((a, b) => a.targetId.localeCompare(b.targetId)).reverse()
+      // each call saw only its step's draws held: no reservation of its own
+      expect(reserved.every((r) => r <= 40 && r % 10 === 0)).toBe(true)
+      expect(ok!.outcomes.paid).toMatchObject({ _tag: "Succeeded", budget: { name: "credits", units: 3 } })
+      expect(bad!.outcomes.paid).toMatchObject({ _tag: "Failed" })
+      // ok: 1 + 2; bad: the 1 it was charged before failing; the cached steps: nothing
+      expect(yield* ledger.usage("credits")).toMatchObject({ reserved: 0, committed: 4 })
+    }))
+
   it.effect("interrupting a run gives every reservation back", () =>
     Effect.gen(function*() {
       const Hang = step("hang", {
@@ -276,14 +308,37 @@ describe("Engine: dry run, events and summary", () => {
       const plans = yield* collect(Engine.plan(G, Stream.make("ab", "abcd"), { skip: ["crawl"], runId: "p" }))
       expect(plans[0]!.steps).toEqual([
         { step: "crawl", action: "disabled", budget: undefined },
-        { step: "llm", action: "upstream", budget: { name: "tokens", units: 200 } },
-        { step: "lusha", action: "upstream", budget: { name: "lookups", units: 1 } }
+        { step: "llm", action: "upstream", budget: { name: "tokens", units: 200, calls: 1 } },
+        { step: "lusha", action: "upstream", budget: { name: "lookups", units: 1, calls: 1 } }
       ])
       const full = yield* collect(Engine.plan(G, Stream.make("ab", "abcd")))
       expect(Engine.forecast(full)).toEqual({
-        tokens: { units: 600, unknown: 0, steps: 2 },
-        lookups: { units: 2, unknown: 0, steps: 2 }
+        tokens: { units: 600, calls: 2, unknown: 0, steps: 2 },
+        lookups: { units: 2, calls: 2, unknown: 0, steps: 2 }
       })
+    }))
+
+  it.effect("an estimate may be an effect reading what the caller of the plan provides, and give units and calls", () =>
+    Effect.gen(function*() {
+      class Known extends Context.Tag("test/Known")<Known, ReadonlySet<string>>() {}
+      const Search = step("search", {
+        output: Schema.Number,
+        budget: {
+          name: "queries",
+          units: () => Effect.succeed(2),
+          estimate: (t) =>
+            Effect.map(Effect.serviceOption(Known), (known) =>
+              Option.isSome(known) && known.value.has(t) ? { units: 0, calls: 0 } : { units: 2, calls: 2 })
+        },
+        run: () => Effect.succeed(1)
+      })
+      const graph = Graph.unsafeMake(Search)
+      const targets = Stream.make("a", "b", "c")
+      expect(Engine.forecast(yield* collect(Engine.plan(graph, targets)))).toEqual({
+        queries: { units: 6, calls: 6, unknown: 0, steps: 3 }
+      })
+      const plans = yield* collect(Engine.plan(graph, targets)).pipe(Effect.provideService(Known, new Set(["a", "c"])))
+      expect(Engine.forecast(plans)).toEqual({ queries: { units: 2, calls: 2, unknown: 0, steps: 3 } })
     }))
 
   it.effect("publishes step and target events and summarises p50/p90/max per step", () =>

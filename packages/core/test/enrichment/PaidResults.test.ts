@@ -8,7 +8,7 @@
  * interrupted half-way.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Checkpoint, PaidResults } from "@leadgraph/core"
+import { Checkpoint, PaidResults } from "@leadgraph/core"
 import { Effect, Fiber, Option, Schema, TestClock } from "effect"
 import { suite } from "../PaidResultsContract.js"
 
@@ -111,23 +111,4 @@ describe("PaidResults helpers", () => {
       expect(yield* Fiber.join(fiber)).toEqual({ value: { n: 3 }, cached: false })
       expect(attempts).toBe(4)
     }))
-
-  it.effect("reserving commits what was spent, also when interrupted half-way; nothing spent is released", () =>
-    Effect.gen(function*() {
-      const budget = yield* Budget.Budget
-      const usage = budget.usage("vendor.units")
-      // two of five calls answered, then the process is interrupted
-      const fiber = yield* Effect.fork(
-        PaidResults.reserving(budget, "vendor.units", 5, (spend) => Effect.zipRight(spend(2), Effect.never))
-      )
-      yield* TestClock.adjust("10 millis")
-      yield* Fiber.interrupt(fiber)
-      expect(yield* usage).toMatchObject({ committed: 2, reserved: 0 })
-      // a failure before any answer: released
-      yield* Effect.flip(PaidResults.reserving(budget, "vendor.units", 5, () => Effect.fail("down")))
-      expect(yield* usage).toMatchObject({ committed: 2, reserved: 0 })
-      // success: what was spent, not what was reserved
-      yield* PaidResults.reserving(budget, "vendor.units", 5, (spend) => spend(3))
-      expect(yield* usage).toMatchObject({ committed: 5, reserved: 0 })
-    }).pipe(Effect.provide(Budget.layerMemory({ "vendor.units": 100 }))))
 })

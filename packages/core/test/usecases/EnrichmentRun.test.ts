@@ -7,7 +7,7 @@
  * exported.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Forecast, Store, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Pipeline, Store, Tenant } from "@leadgraph/core"
 import { Effect, Exit, Option, Scope, TestClock } from "effect"
 import * as Ports from "./ports.js"
 import * as World from "./world.js"
@@ -26,7 +26,7 @@ describe("EnrichmentRun", () => {
       // nothing known of these companies: every one at defaults
       expect(plan.forecast.basis).toEqual({ known: 0, averaged: 0, defaulted: 3 })
       expect(plan.forecast.vendors.lusha).toEqual({ budget: "lusha.lookups", calls: 3, maxUnits: 30 })
-      expect(plan.forecast.vendors.zerobounce.calls).toBe(3 * Forecast.defaultAddresses())
+      expect(plan.forecast.vendors.zerobounce.calls).toBe(3 * Pipeline.defaultAddresses())
       // every company has a website: no web search forecast
       expect(plan.forecast.vendors.tavily.calls).toBe(0)
       expect(plan.forecast.vendors.openai.calls).toBe(6)

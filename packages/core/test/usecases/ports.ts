@@ -103,14 +103,14 @@ export const crawler = (
 
 // --- paid vendors -----------------------------------------------------------
 
-/** Runs `call` under a reservation of `units` of `name` on the run's budget (the doubles are built per run). */
+/** One paid call of `units` of `name`, metered as the live adapters meter theirs (the doubles are built per run). */
 const paid = <A, E>(
   budget: Budget.Service,
   name: string,
   units: number,
   call: Effect.Effect<A, E>,
   used?: (a: A) => number
-) => Effect.provideService(Budget.withReservation(name, units, () => call, used), Budget.Budget, budget)
+) => Effect.provideService(Budget.metered(name, call, { units, used }), Budget.Budget, budget)
 
 /**
  * Tavily: one search hit on the company's own domain (the query's second
@@ -165,7 +165,7 @@ export const people = [
 /**
  * Lusha: {@link people} at every domain; domains in `failing` fail with
  * `Unauthorized(401)` (the set is the test's: change it between runs).
- * Reserves `limit` `lusha.lookups` units and commits one per contact.
+ * Costs one `lusha.lookups` unit per contact.
  */
 export const lusha = (
   calls: Calls,

@@ -84,24 +84,15 @@ export const requestKey = (body: RequestBody): string => createHash("sha256").up
  * @internal
  */
 export const estimateTokens = (body: RequestBody): number =>
-  3 +
-  body.messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 3), 0) +
-  Math.ceil(JSON.stringify(body.response_format.json_schema.schema).length / 3) +
-  body.max_completion_tokens
+  Llm.estimateTokens({
+    messages: body.messages.map((m) => m.content),
+    schema: body.response_format.json_schema.schema,
+    maxOutputTokens: body.max_completion_tokens
+  })
 
 /** The rationale cache key of an input for a model. @internal */
 export const rationaleKey = (input: Llm.RationaleInput, model: string): Llm.RationaleCacheKey =>
   `rationale:${createHash("sha256").update(Llm.rationaleCacheMaterial(input, model)).digest("hex")}`
-
-const RationaleBody = Schema.Struct({
-  summary: Schema.String.annotations({ description: "Two or three sentences on why the lead got this score" }),
-  strengths: Schema.Array(Schema.String).annotations({ description: "What fits the ideal customer profile" }),
-  concerns: Schema.Array(Schema.String).annotations({ description: "What does not fit, or is unknown" })
-})
-
-const rationaleInstructions =
-  "You explain B2B lead scores. Given a company's features, its score (0-100) and the ICP rules version, " +
-  "write a short summary, the strengths and the concerns. Use only the facts given."
 
 const fail = (reason: Llm.LlmErrorReason, detail: string, requestId?: string) =>
   Effect.fail(new Llm.LlmError({ reason, detail, requestId }))
@@ -128,10 +119,11 @@ export const make = (
     const inFlight = new Map<string, Deferred.Deferred<Llm.Rationale, Llm.LlmError | Budget.BudgetExhausted>>()
 
     /**
-     * One paid completion, read by `read`. The completion is read, kept (when
-     * the reading succeeded) and its tokens counted in one uninterruptible
-     * region as soon as it arrives; the tokens are committed even when the
-     * reading fails (a refusal is paid for). A call that brought no
+     * One paid completion, read by `read`, metered into the calling step's
+     * draw (`Budget.metered`). The completion is read, kept (when the
+     * reading succeeded) and its tokens counted in one uninterruptible
+     * region as soon as it arrives; the tokens count even when the reading
+     * fails (a refusal is paid for). A call that brought no
      * completion back is counted by core's charge policy: the tokens
      * reserved when OpenAI may have billed it (a truncated body without
      * `usage`, a time-out, an interruption after sending), nothing when it
@@ -144,18 +136,18 @@ export const make = (
     ): Effect.Effect<A, Llm.LlmError | Budget.BudgetExhausted> => {
       const units = estimateTokens(body)
       return Effect.flatMap(Ref.get(exhausted), (spent) =>
-        spent !== undefined ? Effect.fail(spent) : PaidResults.reserving(budget, Llm.tokenBudget, units, (_, charge) =>
-          charge(
-            complete(body).pipe(
-              Effect.tapError((e) => (e.reason === "OutOfCredits" ? Ref.set(exhausted, e) : Effect.void)),
-              Effect.flatMap((completed) => Effect.map(Effect.either(read(completed)), (read) => ({ completed, read })))
-            ),
-            {
-              units,
-              used: ({ completed }) => completed.completion.usage.total_tokens,
-              keep: ({ completed, read }) => Either.isRight(read) ? keep(completed, read.right) : Effect.void
-            }
-          )).pipe(Effect.flatMap(({ read }) => read)))
+        spent !== undefined ? Effect.fail(spent) : Budget.metered(
+          Llm.tokenBudget,
+          complete(body).pipe(
+            Effect.tapError((e) => (e.reason === "OutOfCredits" ? Ref.set(exhausted, e) : Effect.void)),
+            Effect.flatMap((completed) => Effect.map(Effect.either(read(completed)), (read) => ({ completed, read })))
+          ),
+          {
+            units,
+            used: ({ completed }) => completed.completion.usage.total_tokens,
+            keep: ({ completed, read }) => Either.isRight(read) ? keep(completed, read.right) : Effect.void
+          }
+        ).pipe(Effect.provideService(Budget.Budget, budget), Effect.flatMap(({ read }) => read)))
     }
 
     /** The body of an extraction, and how to read its completion. */
@@ -220,17 +212,7 @@ export const make = (
 
     const produce = (input: Llm.RationaleInput, cacheKey: string) =>
       Effect.gen(function*() {
-        const { body, read } = yield* prepare({
-          schema: RationaleBody,
-          name: "lead_score_rationale",
-          instructions: rationaleInstructions,
-          text: [
-            `score: ${input.score}`,
-            `icp rules version: ${input.icpRulesVersion}`,
-            "features:",
-            ...Object.keys(input.features).sort().map((k) => `${k}: ${JSON.stringify(input.features[k])}`)
-          ].join("\n")
-        })
+        const { body, read } = yield* prepare(Llm.rationaleRequest(input))
         return yield* paid(
           body,
           (completed) => Effect.map(read(completed), ({ value }) => new Llm.Rationale({ ...value, cacheKey, cached: false })),

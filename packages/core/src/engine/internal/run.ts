@@ -11,6 +11,7 @@ import { hasOutput, terminalState } from "../Outcome.js"
 import * as RunSummary from "../RunSummary.js"
 import * as BranchPool from "./branchPool.js"
 import { type Context, millisSince } from "./context.js"
+import type * as Step from "../Step.js"
 import { type AnyOutcome, execute, restoreCheckpoint, restored, skipped } from "./step.js"
 
 export { type Context, prepare, type RunOptions } from "./context.js"
@@ -223,13 +224,33 @@ export const runAll = <E, R>(ctx: Context, targets: Stream.Stream<unknown, E, R>
     return summary
   })
 
+/** A step's planned draw: its fixed units, else its estimate (none: unknown). */
+const estimateOf = (
+  draw: NonNullable<Step.Any["budget"]>,
+  target: unknown
+): Effect.Effect<{ readonly units: number | undefined; readonly calls: number | undefined }> => {
+  const of = (e: Step.Estimate) =>
+    typeof e === "number" ? { units: e, calls: e > 0 ? 1 : 0 } : { units: e.units, calls: e.calls }
+  if (draw.estimate !== undefined) {
+    return Effect.suspend(() => {
+      const e = draw.estimate!(target)
+      return typeof e === "object" && Effect.isEffect(e) ? Effect.map(e, of) : Effect.succeed(of(e))
+    })
+  }
+  return Effect.succeed(typeof draw.units === "number" ? of(draw.units) : { units: undefined, calls: undefined })
+}
+
 /** @internal */
 export const plan = <E, R>(ctx: Context, targets: Stream.Stream<unknown, E, R>) =>
   Stream.mapEffect(targets, (target) =>
     Effect.gen(function*() {
       const targetId = ctx.targetId(target)
       const { graph } = ctx
-      const planned = new Array<{ step: string; action: "run" | "disabled" | "upstream" | "restored"; budget: { name: string; units: number | undefined } | undefined }>(graph.steps.length)
+      const planned = new Array<{
+        step: string
+        action: "run" | "disabled" | "upstream" | "restored"
+        budget: { name: string; units: number | undefined; calls: number | undefined } | undefined
+      }>(graph.steps.length)
       for (let i = 0; i < graph.steps.length; i++) {
         const step = graph.steps[i]!
         const wasRestored = Option.isSome(yield* restoreCheckpoint(ctx, i, targetId))
@@ -243,7 +264,7 @@ export const plan = <E, R>(ctx: Context, targets: Stream.Stream<unknown, E, R>) 
           action,
           budget: draw === undefined ? undefined : {
             name: draw.name,
-            units: typeof draw.units === "number" ? draw.units : draw.estimate?.(target)
+            ...(yield* estimateOf(draw, target))
           }
         }
       }

@@ -6,7 +6,7 @@
  * @internal
  */
 import { Cause, Duration, Effect, Either, Option } from "effect"
-import { BudgetExhausted } from "../Budget.js"
+import { BudgetExhausted, drawFrom } from "../Budget.js"
 import { type Checkpoint, CheckpointFailed, saveRetry } from "../Checkpoint.js"
 import { StepDefect, StepTimeout } from "../Errors.js"
 import type { Outcome } from "../Outcome.js"
@@ -99,6 +99,15 @@ const notSucceeded = (step: Step.Any, cause: Cause.Cause<unknown>, durationMilli
         : Effect.succeed({ _tag: "Failed", error: new StepDefect({ step: step.name, cause: Cause.squash(other) }), durationMillis })
   })
 
+/** The units a step's draw asks for its input (a number, or an effect for it). */
+const unitsOf = (draw: NonNullable<Step.Any["budget"]>, input: Record<string, unknown>): Effect.Effect<number, never, unknown> => {
+  const of = draw.units
+  return typeof of === "number" ? Effect.succeed(of) : Effect.suspend(() => {
+    const units = of(input as never)
+    return typeof units === "number" ? Effect.succeed(units) : units
+  })
+}
+
 /**
  * Runs a ready step whose inputs are available; fails only by interruption.
  *
@@ -150,27 +159,18 @@ export const execute = (
     let self = Effect.zipRight(started, attempt(step, input))
     const draw = step.budget
     if (draw !== undefined) {
-      const units = typeof draw.units === "number" ? draw.units : draw.units(input as never)
-      if (!(Number.isFinite(units) && units >= 0)) {
-        return Effect.die(new RangeError(`step "${step.name}" asked budget "${draw.name}" for ${units} units`))
-      }
       const run = self
       self = Option.match(ctx.budget, {
-        onNone: () => Effect.fail(new BudgetExhausted({ budget: draw.name, requested: units, reason: "unavailable" })),
+        onNone: () => Effect.fail(new BudgetExhausted({ budget: draw.name, requested: 0, reason: "unavailable" })),
         onSome: (budget) =>
-          Effect.acquireUseRelease(budget.reserve(draw.name, units), () => run, (reservation, exit) => {
-            if (exit._tag === "Failure") return budget.release(reservation)
-            let units = reservation.units
-            try {
-              if (draw.used) units = draw.used(exit.value)
-            } catch (defect) {
-              // A throwing `used` is the step's bug: the call happened, so what
-              // was reserved is committed, and the step fails as a defect.
-              return Effect.zipRight(budget.commit(reservation, reservation.units), Effect.die(defect))
-            }
-            used = { name: draw.name, units }
-            return budget.commit(reservation, units)
-          })
+          Effect.flatMap(unitsOf(draw, input), (units) =>
+            units === 0 ? run : drawFrom(budget, draw.name, units, run, {
+              used: draw.used,
+              metered: draw.metered,
+              settled: (committed) => {
+                used = { name: draw.name, units: committed }
+              }
+            }))
       })
     }
     return step.key === undefined ? self : ctx.keys.withKey(`${step.keyScope}\u0000${step.key(input as never)}`, step.keyLimit, self)

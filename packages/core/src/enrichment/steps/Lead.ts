@@ -22,7 +22,8 @@ import { ScoreValue } from "../Score.js"
 import * as Scoring from "../Scoring.js"
 import { Store } from "../Store.js"
 import { addressesOf, type Checked, Contacts, type Person, Verify } from "./People.js"
-import { Crawl, Extract } from "./Research.js"
+import * as History from "../History.js"
+import { Crawl, Extract, firmographicsOf } from "./Research.js"
 import { RunContext, step } from "./RunContext.js"
 
 /**
@@ -89,7 +90,8 @@ export const Score = step("score", {
   description: "scores the lead against the ICP rules",
   run: ({ contacts, crawl, extract, target, verify }) =>
     Effect.map(RunContext, (ctx) => {
-      const features = featuresOf({ company: target, crawl, firmographics: extract, people: contacts, checked: verify })
+      const firmographics = firmographicsOf(target, crawl, extract)
+      const features = featuresOf({ company: target, crawl, firmographics, people: contacts, checked: verify })
       return { features, result: Scoring.score(features, ctx.rules) }
     })
 })
@@ -104,10 +106,23 @@ export const Score = step("score", {
 export const rationaleKey = (scored: Scored): string =>
   `rationale:${scored.result.rulesVersion}:${hashValue(scored.features)}`
 
+/** The LLM's input for a scored lead. */
+const rationaleInput = (scored: Scored): Llm.RationaleInput =>
+  new Llm.RationaleInput({
+    features: scored.features,
+    score: scored.result.score,
+    icpRulesVersion: scored.result.rulesVersion
+  })
+
 /**
- * `rationale`: a short text on why the lead scored as it did, from the LLM
- * (`openai.tokens` budget), cached by {@link rationaleKey}. When it fails or
- * the budget is spent, persistence writes a template rationale instead.
+ * `rationale`: a short text on why the lead scored as it did, from the LLM,
+ * cached by {@link rationaleKey}. It draws from `openai.tokens` what the
+ * request may cost at most (`Llm.extractTokens` of `Llm.rationaleRequest`)
+ * and commits the tokens used (nothing for a rationale the LLM adapter had
+ * kept). When it fails or the budget is spent, persistence writes a
+ * template rationale instead. Its dry-run estimate: nothing when the
+ * company's rationale under today's rules is cached, else one call over
+ * its features as far as the company record gives them.
  *
  * @since 0.1.0
  * @category steps
@@ -118,15 +133,25 @@ export const Rationale = step("rationale", {
   dependants: "absent",
   cacheKey: ({ score }) => rationaleKey(score),
   description: "writes the score rationale (LLM, cached)",
-  run: ({ score }) =>
-    Effect.flatMap(Llm.Llm, (llm) =>
-      llm.rationale(
-        new Llm.RationaleInput({
-          features: score.features,
-          score: score.result.score,
-          icpRulesVersion: score.result.rulesVersion
+  budget: {
+    name: Llm.tokenBudget,
+    units: ({ score }) => Llm.extractTokens(Llm.rationaleRequest(rationaleInput(score))),
+    metered: true,
+    estimate: (target) =>
+      Effect.map(History.seen(target), ({ known }) => {
+        if (known?.rationaleCached === true) return { units: 0, calls: 0 }
+        const features = featuresOf({
+          company: target,
+          crawl: Option.none(),
+          firmographics: Option.none(),
+          people: Option.none(),
+          checked: Option.none()
         })
-      ))
+        const input = new Llm.RationaleInput({ features, score: 100, icpRulesVersion: "" })
+        return { units: Llm.extractTokens(Llm.rationaleRequest(input)), calls: 1 }
+      })
+  },
+  run: ({ score }) => Effect.flatMap(Llm.Llm, (llm) => llm.rationale(rationaleInput(score)))
 })
 
 /**
@@ -182,7 +207,7 @@ export const Persist = step("persist", {
       const ctx = yield* RunContext
       const store = yield* Store
       const now = new Date(yield* Clock.currentTimeMillis)
-      const f = Option.getOrNull(extract)
+      const f = Option.getOrNull(firmographicsOf(target, crawl, extract))
       const people = Option.getOrElse(contacts, () => [])
       const verdicts = new Map(Option.getOrElse(verify, () => []).map((c) => [c.email, c]))
       const company = decodeCompany({

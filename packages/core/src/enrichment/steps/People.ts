@@ -8,12 +8,15 @@
 import { Effect, Option, Schema } from "effect"
 import * as Retry from "../../engine/Retry.js"
 import { CrawlResult } from "../Crawler.js"
-import { Lusha } from "../Lusha.js"
+import * as History from "../History.js"
+import * as Lusha from "../Lusha.js"
 import { VerificationCache } from "../VerificationCache.js"
-import { normalizeEmail, ZeroBounce } from "../ZeroBounce.js"
+import * as ZeroBounce from "../ZeroBounce.js"
+import { normalizeEmail } from "../ZeroBounce.js"
 import { VerificationStatus } from "../LeadEmail.js"
 import { Crawl } from "./Research.js"
-import { RunContext, step } from "./RunContext.js"
+import * as RunContext from "./RunContext.js"
+import { step } from "./RunContext.js"
 
 /**
  * A contact as the pipeline keeps it: one person, their work email (if
@@ -39,7 +42,9 @@ export type Person = typeof Person.Type
 
 /**
  * `contacts`: up to `contactsPerCompany` people at the company's domain from
- * Lusha (its `lusha.lookups` budget; exhausted, the step is skipped).
+ * Lusha. It draws `contactsPerCompany` units of `lusha.lookups` and commits
+ * the contacts Lusha charged for (exhausted, the step is skipped); one
+ * call, estimated at that many units.
  *
  * @since 0.1.0
  * @category steps
@@ -48,10 +53,16 @@ export const Contacts = step("contacts", {
   output: Schema.Array(Person),
   dependants: "absent",
   description: "finds contacts (Lusha)",
+  budget: {
+    name: Lusha.budget,
+    units: ({ target: _ }) => Effect.map(RunContext.RunContext, (ctx) => ctx.contactsPerCompany),
+    metered: true,
+    estimate: (target) => Effect.map(History.seen(target), ({ knobs }) => ({ units: knobs.contactsPerCompany, calls: 1 }))
+  },
   run: ({ target }) =>
     Effect.gen(function*() {
-      const ctx = yield* RunContext
-      const lusha = yield* Lusha
+      const ctx = yield* RunContext.RunContext
+      const lusha = yield* Lusha.Lusha
       const found = yield* lusha.findContacts({ domain: target.domain, limit: ctx.contactsPerCompany })
       return found.map((c): Person => {
         const email = c.emails.find((e) => e.type === "work") ?? c.emails[0]
@@ -98,6 +109,16 @@ export type Checked = typeof Checked.Type
 export const siteAddresses = 3
 
 /**
+ * Addresses a company may give at most when nothing is known of it: one per
+ * contact and {@link siteAddresses} from its site.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultAddresses = (knobs: Pick<History.Knobs, "contactsPerCompany"> = RunContext.defaults): number =>
+  knobs.contactsPerCompany + siteAddresses
+
+/**
  * The addresses worth verifying: the contacts' emails, and up to
  * {@link siteAddresses} addresses the crawl found on the company's own
  * domain; normalised, each once.
@@ -129,9 +150,14 @@ export const addressesOf = (
  * `verify`: verdicts for the contacts' and the site's addresses. Verdicts in
  * the verification cache are reused; only the others go to ZeroBounce in one
  * `verifyMany` (the adapter sends them one by one, or in a batch above
- * `ZeroBounce.singleVerificationLimit`), drawing from
- * `zerobounce.verifications`, and are cached. Addresses ZeroBounce refused
- * stay unverified.
+ * `ZeroBounce.singleVerificationLimit`), and are cached. Addresses
+ * ZeroBounce refused stay unverified.
+ *
+ * It draws one unit of `zerobounce.verifications` per address with no
+ * cached verdict, and commits the verdicts ZeroBounce charged for. Its
+ * dry-run estimate: a known company's unverified addresses, else the
+ * tenant's average, else {@link defaultAddresses}; one call each, or one
+ * batch above the single-validation limit.
  *
  * @since 0.1.0
  * @category steps
@@ -142,6 +168,28 @@ export const Verify = step("verify", {
   dependants: "absent",
   retry: Retry.schedule(),
   description: "verifies new email addresses (ZeroBounce)",
+  budget: {
+    name: ZeroBounce.budget,
+    units: ({ contacts, crawl, target }) => {
+      const addresses = addressesOf(target.domain, Option.getOrElse(contacts, () => []), crawl)
+      if (addresses.length === 0) return 0
+      // a cache that cannot be read leaves every address to verify (the step's own read will say)
+      return Effect.flatMap(VerificationCache, (cache) => cache.getMany(addresses.map((a) => a.email))).pipe(
+        Effect.map((known) => addresses.filter((a) => !known.has(a.email)).length),
+        Effect.orElseSucceed(() => addresses.length)
+      )
+    },
+    metered: true,
+    estimate: (target) =>
+      Effect.map(History.seen(target), ({ averages, knobs, known }) => {
+        const addresses = known !== undefined
+          ? known.unverified
+          : averages !== undefined
+          ? averages.addresses
+          : defaultAddresses(knobs)
+        return { units: addresses, calls: addresses > ZeroBounce.singleVerificationLimit ? 1 : addresses }
+      })
+  },
   run: ({ contacts, crawl, target }) =>
     Effect.gen(function*() {
       const addresses = addressesOf(target.domain, Option.getOrElse(contacts, () => []), crawl)
@@ -151,7 +199,7 @@ export const Verify = step("verify", {
       const fresh = addresses.filter((a) => !known.has(a.email))
       const verdicts = new Map([...known].map(([email, v]) => [email, { verdict: v, cached: true }]))
       if (fresh.length > 0) {
-        const zb = yield* ZeroBounce
+        const zb = yield* ZeroBounce.ZeroBounce
         const { rejected, verdicts: found } = yield* zb.verifyMany(fresh.map((a) => a.email))
         if (rejected.length > 0) {
           yield* Effect.logWarning(`${rejected.length} address(es) left unverified: ${rejected[0]!.error}`)

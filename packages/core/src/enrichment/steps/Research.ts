@@ -11,8 +11,9 @@ import * as Retry from "../../engine/Retry.js"
 import type { Company } from "../Company.js"
 import { Crawler, CrawlResult } from "../Crawler.js"
 import * as Firmographics from "../Firmographics.js"
-import { Llm } from "../Llm.js"
-import { Tavily } from "../Tavily.js"
+import * as History from "../History.js"
+import * as Llm from "../Llm.js"
+import * as Tavily from "../Tavily.js"
 import { RunContext, step } from "./RunContext.js"
 
 /**
@@ -83,9 +84,12 @@ export const isThin = (crawl: Option.Option<CrawlResult>, thinCorpusChars: numbe
 
 /**
  * `search`: when the crawl corpus is thin (or the crawl failed), one Tavily
- * search for the company and one extract of up to three of its results,
- * each drawing from the `tavily.queries` budget (an exhausted budget skips
- * the step; extraction goes on without it).
+ * search for the company and one extract of up to three of its results. It
+ * draws {@link searchCallsWhenThin} units of `tavily.queries` when the
+ * corpus is thin, none otherwise, and commits the calls made (an exhausted
+ * budget skips the step; extraction goes on without it). Its dry-run
+ * estimate: a company known to be thin, the tenant's share of thin sites,
+ * or with no history a company without a website.
  *
  * @since 0.1.0
  * @category steps
@@ -95,11 +99,25 @@ export const Search = step("search", {
   output: Findings,
   dependants: "absent",
   description: "searches the web when the crawl is thin (Tavily)",
+  budget: {
+    name: Tavily.budget,
+    units: ({ crawl }) => Effect.map(RunContext, (ctx) => isThin(crawl, ctx.thinCorpusChars) ? searchCallsWhenThin : 0),
+    metered: true,
+    estimate: (target) =>
+      Effect.map(History.seen(target), ({ averages, known }) => {
+        const thin = known !== undefined
+          ? (known.thin ? 1 : 0)
+          : averages !== undefined
+          ? averages.thinShare
+          : (target.website === null ? 1 : 0)
+        return { units: thin * searchCallsWhenThin, calls: thin * searchCallsWhenThin }
+      })
+  },
   run: ({ crawl, target }) =>
     Effect.gen(function*() {
       const ctx = yield* RunContext
       if (!isThin(crawl, ctx.thinCorpusChars)) return notNeeded
-      const tavily = yield* Tavily
+      const tavily = yield* Tavily.Tavily
       const found = yield* tavily.search({
         query: `${target.name} ${target.domain} company profile`,
         maxResults: 5,
@@ -137,11 +155,40 @@ export const extractionText = (crawl: Option.Option<CrawlResult>, search: Option
   return [corpus, found].filter((t) => t.trim() !== "").join("\n\n").slice(0, limit)
 }
 
+/** The LLM request that extracts a company's firmographics from `text`. */
+const extraction = (
+  company: Company,
+  text: string
+): Llm.ExtractRequest<Firmographics.Extraction, typeof Firmographics.Extraction.Encoded> => ({
+  schema: Firmographics.Extraction,
+  name: "firmographics",
+  instructions: instructions(company),
+  text,
+  maxOutputTokens: 600
+})
+
 /**
- * `extract`: firmographics by the LLM from the crawl and search text,
- * drawing tokens from `openai.tokens`. When the budget is exhausted, the
- * LLM fails, or there is no text, the crawl's deterministic signals are used
- * instead (source `"signals"`), so this step itself does not fail on them.
+ * The firmographics dependants read: the extracted ones, or the crawl's
+ * signals when extraction did not run (its budget spent) or failed.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const firmographicsOf = (
+  company: Company,
+  crawl: Option.Option<CrawlResult>,
+  extract: Option.Option<Firmographics.Firmographics>
+): Option.Option<Firmographics.Firmographics> =>
+  Option.some(Option.getOrElse(extract, () => Firmographics.fromSignals(company, crawl)))
+
+/**
+ * `extract`: firmographics by the LLM from the crawl and search text. It
+ * draws from `openai.tokens` what the request may cost at most
+ * (`Llm.extractTokens`; nothing when there is no text) and commits the
+ * tokens used. When the LLM fails or there is no text, the crawl's
+ * deterministic signals are used instead (source `"signals"`), so this step
+ * itself does not fail on them; when its budget is spent it is skipped, and
+ * dependants read the signals ({@link firmographicsOf}).
  *
  * @since 0.1.0
  * @category steps
@@ -151,20 +198,28 @@ export const Extract = step("extract", {
   output: Firmographics.Firmographics,
   dependants: "absent",
   description: "extracts firmographics (LLM, or the crawl's signals)",
+  budget: {
+    name: Llm.tokenBudget,
+    units: ({ crawl, search, target }) =>
+      Effect.map(RunContext, (ctx) => {
+        const text = extractionText(crawl, search, ctx.corpusCharLimit)
+        return text.trim() === "" ? 0 : Llm.extractTokens(extraction(target, text))
+      }),
+    metered: true,
+    estimate: (target) =>
+      Effect.map(History.seen(target), ({ knobs }) => ({
+        units: Llm.extractTokens(extraction(target, " ".repeat(knobs.corpusCharLimit))),
+        calls: 1
+      }))
+  },
   run: ({ crawl, search, target }) =>
     Effect.gen(function*() {
       const ctx = yield* RunContext
       const text = extractionText(crawl, search, ctx.corpusCharLimit)
       const fallback = Firmographics.fromSignals(target, crawl)
       if (text.trim() === "") return fallback
-      const llm = yield* Llm
-      return yield* llm.extract({
-        schema: Firmographics.Extraction,
-        name: "firmographics",
-        instructions: instructions(target),
-        text,
-        maxOutputTokens: 600
-      }).pipe(
+      const llm = yield* Llm.Llm
+      return yield* llm.extract(extraction(target, text)).pipe(
         Effect.map((r) => Firmographics.fromExtraction(target, r.value, r.usage.totalTokens, fallback)),
         Effect.catchTags({
           BudgetExhausted: (e) => Effect.as(Effect.logInfo(`extract of ${target.domain} from signals: ${e.message}`), fallback),
