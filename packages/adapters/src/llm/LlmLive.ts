@@ -88,7 +88,7 @@ export const defaults = {
   model: "gpt-4o-mini",
   timeout: "60 seconds",
   rateLimit: { limit: 500, interval: "1 minute" },
-  maxOutputTokens: 1024,
+  maxOutputTokens: Llm.defaultMaxOutputTokens,
   resultTtl: "24 hours",
   rationaleTtl: "30 days"
 } as const

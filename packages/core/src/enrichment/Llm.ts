@@ -224,12 +224,13 @@ export const defaultMaxOutputTokens = 1024
  */
 export const estimateTokens = (request: {
   readonly messages: ReadonlyArray<string>
-  readonly schema?: unknown
+  /** The response format's JSON schema, as JSON text. */
+  readonly schemaJson?: string | undefined
   readonly maxOutputTokens: number
 }): number =>
   3 +
   request.messages.reduce((n, m) => n + 4 + Math.ceil(m.length / 3), 0) +
-  (request.schema === undefined ? 0 : Math.ceil(JSON.stringify(request.schema).length / 3)) +
+  Math.ceil((request.schemaJson?.length ?? 0) / 3) +
   request.maxOutputTokens
 
 /**
@@ -238,12 +239,21 @@ export const estimateTokens = (request: {
  * @since 0.1.0
  * @category budgets
  */
-export const extractTokens = <A, I>(request: ExtractRequest<A, I>): number =>
-  estimateTokens({
+export const extractTokens = <A, I>(request: ExtractRequest<A, I>): number => {
+  let schema = schemaJson.get(request.schema)
+  if (schema === undefined) {
+    schema = JSON.stringify(JSONSchema.make(request.schema))
+    schemaJson.set(request.schema, schema)
+  }
+  return estimateTokens({
     messages: [request.instructions, request.text],
-    schema: JSONSchema.make(request.schema),
+    schemaJson: schema,
     maxOutputTokens: request.maxOutputTokens ?? defaultMaxOutputTokens
   })
+}
+
+/** The JSON schema text of each Schema an estimate has seen (a step estimates every company). */
+const schemaJson = new WeakMap<object, string>()
 
 /**
  * The structured answer a rationale is written as.

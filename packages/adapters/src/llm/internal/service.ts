@@ -86,7 +86,7 @@ export const requestKey = (body: RequestBody): string => createHash("sha256").up
 export const estimateTokens = (body: RequestBody): number =>
   Llm.estimateTokens({
     messages: body.messages.map((m) => m.content),
-    schema: body.response_format.json_schema.schema,
+    schemaJson: JSON.stringify(body.response_format.json_schema.schema),
     maxOutputTokens: body.max_completion_tokens
   })
 
