@@ -77,9 +77,9 @@ import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
-import { FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
+import { DemoWorld, FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
 import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant } from "@leadgraph/core"
-import { Demo, Settings } from "@leadgraph/runner"
+import { Settings } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
@@ -241,7 +241,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
 
     return yield* Effect.gen(function*() {
       const storeService = yield* Store.Store
-      const [industrial] = Demo.tenants
+      const [industrial] = DemoWorld.tenants
       yield* storeService.withTenant(tenantId, (t) =>
         Effect.gen(function*() {
           yield* t.tenants.save({ name: "Bench Tenant" })

@@ -20,9 +20,9 @@
  * with `DATABASE_URL`, on a scratch schema of Postgres.
  */
 import { Database, StoreLive } from "@leadgraph/adapters"
+import { DemoWorld } from "@leadgraph/adapters/testing"
 import { Store, Tenant } from "@leadgraph/core"
 import type { Company } from "@leadgraph/core"
-import { Demo } from "@leadgraph/runner"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -100,7 +100,7 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
               Effect.gen(function*() {
                 yield* t.tenants.save({ name: `${tenantId} (fixture companies)`, dailyCap })
                 yield* t.tenants.saveOdooConnection(connection)
-                yield* t.icpRules.save(Demo.tenants[i]!.rules)
+                yield* t.icpRules.save(DemoWorld.tenants[i]!.rules)
                 yield* t.companies.upsert(seeded.map((c): Company.CompanyInput => ({
                   name: c.name,
                   domain: c.domain,

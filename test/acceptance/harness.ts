@@ -9,7 +9,7 @@
 import { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import { Tenancy } from "@leadgraph/adapters"
-import { type FakeVendors, TestDatabases } from "@leadgraph/adapters/testing"
+import { DemoWorld, type FakeVendors, TestDatabases } from "@leadgraph/adapters/testing"
 import { expect } from "vitest"
 import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
 import type { Run, Tenant } from "@leadgraph/core"
@@ -26,12 +26,19 @@ export interface Target {
 /** PGlite always; Postgres too when `DATABASE_URL` is set (each world gets its own schema). */
 export const targets = TestDatabases.targets("acceptance", process.env.DATABASE_URL)
 
-/** What a world is built from: the demo's world options (seed 7 unless given). */
-export type WorldOptions = Demo.WorldOptions
+/**
+ * What a world is built from: the demo world's seed (7 unless given),
+ * companies per tenant, database and fake vendors' knobs, and daily caps
+ * over the demo's settings.
+ */
+export interface WorldOptions extends Omit<DemoWorld.Options, "environment"> {
+  readonly caps?: Partial<Settings.Caps> | undefined
+}
 
-/** A running demo world, its tenants, and run options with the suite's defaults. */
-export interface World extends Omit<Demo.World, "use"> {
-  readonly tenants: ReadonlyArray<Demo.DemoTenant>
+/** A running demo world, the demo's settings, its tenants, and run options with the suite's defaults. */
+export interface World extends Omit<DemoWorld.World, "use"> {
+  readonly settings: Settings.Settings
+  readonly tenants: ReadonlyArray<DemoWorld.DemoTenant>
   /** Runs an effect in the environment (with the tenants' Odoo secrets, logs above warnings muted). */
   readonly use: <A, E>(effect: Effect.Effect<A, E, Environment.Services>) => Effect.Effect<A, E>
   /** One tenant's run options with the suite's defaults (export to Odoo off unless asked). */
@@ -41,14 +48,15 @@ export interface World extends Omit<Demo.World, "use"> {
 /** Builds a world for the life of the scope (the demo's world, logs above warnings muted). */
 export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.StoreError, Scope.Scope> =>
   Effect.gen(function*() {
-    const world = yield* Demo.makeWorld({
+    const settings = Demo.settings(options.caps)
+    const world = yield* DemoWorld.make({
       seed: options.seed ?? 7,
       companiesPerTenant: options.companiesPerTenant,
       database: options.database,
-      caps: options.caps,
+      environment: Environment.optionsOf(settings),
       vendors: options.vendors
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
-    const { fakes, odoo, settings, web } = world
+    const { fakes, odoo, web } = world
     const use = <A, E>(effect: Effect.Effect<A, E, Environment.Services>) =>
       world.use(effect).pipe(Logger.withMinimumLogLevel(LogLevel.Error))
     const runOptions = (tenantId: Tenant.TenantId, overrides?: Partial<EnrichmentRun.Options>) =>
@@ -62,7 +70,7 @@ export const makeWorld = (options: WorldOptions): Effect.Effect<World, Store.Sto
         knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit, exportToOdoo: false },
         ...overrides
       }))
-    return { web, fakes, odoo, settings, tenants: Demo.tenants, use, options: runOptions }
+    return { web, fakes, odoo, settings, tenants: DemoWorld.tenants, use, options: runOptions }
   })
 
 /** The result of a run that was not a dry run (fails the test otherwise). */

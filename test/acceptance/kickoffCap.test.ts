@@ -11,7 +11,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Kickoffs, Store } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Fakes, HttpLaunch } from "@leadgraph/runner"
+import { FakeWorld } from "@leadgraph/adapters/testing"
+import { HttpLaunch } from "@leadgraph/runner"
 import type { Settings } from "@leadgraph/runner"
 import { ConfigProvider, Context, Effect, Layer, Option } from "effect"
 import { makeWorld, targets } from "./harness.js"
@@ -36,7 +37,7 @@ describe.each(targets)("acceptance: HTTP kickoff and the tenant's own cap ($labe
         yield* store.forTenant(a!.id).tenants.save({ name: a!.name, dailyCap: ownCap })
         // the vendors' coordinates as `leadgraph fakes` prints them; the tenants' Odoo secrets as the world has them
         const world_ = yield* Effect.configProviderWith(Effect.succeed)
-        const provider = ConfigProvider.fromMap(new Map(Fakes.environmentOf(world.fakes))).pipe(
+        const provider = ConfigProvider.fromMap(new Map(FakeWorld.environmentOf(world.fakes))).pipe(
           ConfigProvider.orElse(() => world_)
         )
         return yield* Effect.gen(function*() {

@@ -7,9 +7,9 @@
  * free the tenant runs again.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Nightly, Store } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Report, Store } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Report, Settings } from "@leadgraph/runner"
+import { Settings } from "@leadgraph/runner"
 import { Cause, Effect, Exit, Option } from "effect"
 import { finished, makeWorld, targets } from "./harness.js"
 

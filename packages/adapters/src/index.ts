@@ -48,3 +48,9 @@ export * as LushaLive from "./lusha/LushaLive.js"
 export * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
 /** Everything a tenant's run needs, live, as one layer: database, store, tenant services, vendors, crawler, Odoo. @since 0.1.0 */
 export * as Environment from "./Environment.js"
+/** Cron scheduling (croner) in a time zone, with catch-up and no overlapping runs. @since 0.1.0 */
+export * as Scheduler from "./scheduler/Scheduler.js"
+/** Core's kickoffs carried out for real: `EnrichmentRun.run` in the live environment, built at the first kickoff. @since 0.1.0 */
+export * as KickoffsLive from "./KickoffsLive.js"
+/** The HTTP API of `leadgraph serve` as an `HttpApi`: endpoints, errors and security, for servers and clients. @since 0.1.0 */
+export * as HttpApiDefinition from "./http/HttpApiDefinition.js"

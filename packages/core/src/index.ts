@@ -81,6 +81,8 @@ export * as Scoring from "./enrichment/Scoring.js"
 export * as RunContext from "./enrichment/steps/RunContext.js"
 /** The default enrichment graph and its steps. @since 0.1.0 */
 export * as Pipeline from "./enrichment/Pipeline.js"
+/** What a tenant's history says about a dry run's companies, for the steps' budget estimates. @since 0.1.0 */
+export * as History from "./enrichment/History.js"
 /** Dry-run forecasts of a run's vendor calls, from its plan and the tenant's history. @since 0.1.0 */
 export * as Forecast from "./enrichment/Forecast.js"
 
@@ -103,3 +105,11 @@ export * as Kickoffs from "./usecases/Kickoffs.js"
 export * as OdooSync from "./usecases/OdooSync.js"
 /** The lead export as streamed CSV and JSON text. @since 0.1.0 */
 export * as LeadExport from "./usecases/LeadExport.js"
+/** Companies imported from an operator's file, row by row, with rejected rows and their reasons. @since 0.1.0 */
+export * as CompanyImport from "./usecases/CompanyImport.js"
+/** Runs rendered for people: nightly results, run summaries, failures by code, dry-run forecasts. @since 0.1.0 */
+export * as Report from "./usecases/Report.js"
+/** A terminal progress bar fed by engine events. @since 0.1.0 */
+export * as Progress from "./usecases/Progress.js"
+/** Structured log lines from engine events. @since 0.1.0 */
+export * as EventLog from "./usecases/EventLog.js"

@@ -15,21 +15,18 @@
  * @since 0.1.0
  */
 import { Command, Options } from "@effect/cli"
-import { FileSystem } from "@effect/platform"
-import { ApiTokens, Database, Migrations, StoreLive, Vendors } from "@leadgraph/adapters"
-import { EnrichmentRun, Graph, Nightly, Pipeline, Store, Tenant } from "@leadgraph/core"
-import type { EngineError, Events } from "@leadgraph/core"
+import type { FileSystem } from "@effect/platform"
+import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
+import { FakeWorld } from "@leadgraph/adapters/testing"
+import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
+import type { EngineError, EnrichmentRun, Events } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Clock, Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
-import * as EventLog from "./EventLog.js"
 import * as Fakes from "./Fakes.js"
 import * as HttpLaunch from "./http/HttpLaunch.js"
 import * as HttpServer from "./http/HttpServer.js"
-import * as Progress from "./Progress.js"
-import * as Report from "./Report.js"
-import * as Scheduler from "./Scheduler.js"
 import * as Settings from "./Settings.js"
 
 /**
@@ -106,12 +103,7 @@ const outputFor = (isTTY: boolean) =>
       finish: Effect.void
     })
 
-const tenantOptions = (settings: Settings.Settings, flags: RunFlags, stop: Deferred.Deferred<void>) => ({
-  concurrency: settings.schedule.companyConcurrency,
-  caps: Settings.budgetCaps(settings.caps),
-  runCaps: settings.runCaps,
-  knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
-  persistCrawlCorpus: settings.persistCrawlCorpus,
+const tenantOptions = (flags: RunFlags, stop: Deferred.Deferred<void>): Partial<EnrichmentRun.Options> => ({
   dryRun: flags.dryRun,
   rerun: flags.rerun,
   limit: Option.getOrUndefined(flags.limit),
@@ -135,11 +127,7 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
     const shutdown = yield* Shutdown
     const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
     const result = yield* Nightly.run({
-      filter: Settings.tenantFilter(settings),
-      tenantConcurrency: settings.schedule.tenantConcurrency,
-      dailyCap: settings.schedule.dailyCapPerTenant,
-      timeZone: settings.schedule.timeZone,
-      tenant: { ...tenantOptions(settings, flags, shutdown.requested), onTargets: output.onTargets },
+      ...Settings.nightly(settings, { ...tenantOptions(flags, shutdown.requested), onTargets: output.onTargets }),
       sinksFor: (tenant) => output.sinks(tenant.id)
     })
     yield* output.finish
@@ -175,30 +163,19 @@ const run = Command.make("run", {
       const given = Option.orElse(flags.tenant, () => settings.defaultTenantId)
       if (Option.isNone(given)) return yield* new UsageError({ message: "no tenant: give --tenant or set DEFAULT_TENANT_ID" })
       const tenantId = Tenant.TenantId.make(given.value)
-      const store = yield* Store.Store
-      const tenant = yield* store.forTenant(tenantId).tenants.get
-      if (Option.isNone(tenant)) return yield* new UsageError({ message: `no tenant "${tenantId}"` })
-      const startedAt = yield* Clock.currentTimeMillis
-      const runDay = Nightly.dayIn(startedAt, settings.schedule.timeZone)
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
-      const outcome = yield* EnrichmentRun.run({
-        ...tenantOptions(settings, flags, shutdown.requested),
+      const result = yield* Nightly.runTenant({
+        ...Settings.nightly(settings, {
+          ...tenantOptions(flags, shutdown.requested),
+          sinks: output.sinks(tenantId),
+          onTargets: output.onTargets
+        }),
         tenantId,
-        runId: Option.getOrUndefined(flags.runId),
-        runDay,
-        timeZone: settings.schedule.timeZone,
-        cap: tenant.value.dailyCap ?? settings.schedule.dailyCapPerTenant,
-        sinks: output.sinks(tenantId),
-        onTargets: output.onTargets
-      })
+        runId: Option.getOrUndefined(flags.runId)
+      }).pipe(Effect.catchTag("UnknownTenant", (e) => new UsageError({ message: e.message })))
       yield* output.finish
-      if (outcome._tag === "Planned") return yield* Console.log(Report.forecast(outcome))
-      const result: Nightly.Result = {
-        runDay,
-        timeZone: settings.schedule.timeZone,
-        tenants: [{ _tag: "Ran", tenant: tenant.value, result: outcome }],
-        wallMillis: (yield* Clock.currentTimeMillis) - startedAt
-      }
+      const [outcome] = result.tenants
+      if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
     })
@@ -314,7 +291,7 @@ const fakes = Command.make("fakes", {
     if (flags.sites < 1 || flags.companies < 0 || flags.companies > flags.sites) {
       return yield* new UsageError({ message: "--sites must be at least 1 and --companies between 0 and --sites" })
     }
-    const latency = Option.map(flags.latency, Fakes.parseLatency)
+    const latency = Option.map(flags.latency, FakeWorld.parseLatency)
     if (Option.isSome(latency) && Option.isNone(latency.value)) {
       return yield* new UsageError({ message: "--latency must be MIN-MAX milliseconds, e.g. 50-400" })
     }

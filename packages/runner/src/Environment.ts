@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Environment, type Vendors } from "@leadgraph/adapters"
+import { type CrawlerLive, Environment, type Vendors } from "@leadgraph/adapters"
 import type { Layer } from "effect"
 import { Duration } from "effect"
 import * as Settings from "./Settings.js"
@@ -32,16 +32,28 @@ export interface Options extends Omit<Environment.Options, "caps" | "lease" | "h
 export type Services = Environment.Services
 
 /**
+ * The environment's options that the settings decide: the daily caps, the
+ * ledger lease, the crawler's options (`CRAWLER_*` over `crawler`, over the
+ * corpus limit) and its pinned hosts.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const optionsOf = (
+  settings: Settings.Settings,
+  crawler?: Partial<CrawlerLive.Options>
+): Pick<Environment.Options, "caps" | "lease" | "crawler" | "hosts"> => ({
+  caps: Settings.budgetCaps(settings.caps),
+  lease: { ttl: Duration.seconds(settings.budgetLeaseSeconds) },
+  crawler: { corpusCharLimit: settings.corpusCharLimit, ...crawler, ...settings.crawler },
+  hosts: settings.crawlerHosts
+})
+
+/**
  * Builds the environment.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = ({ settings, ...options }: Options): Layer.Layer<Services, Environment.Error> =>
-  Environment.layer({
-    ...options,
-    caps: Settings.budgetCaps(settings.caps),
-    lease: { ttl: Duration.seconds(settings.budgetLeaseSeconds) },
-    crawler: { corpusCharLimit: settings.corpusCharLimit, ...options.crawler, ...settings.crawler },
-    hosts: settings.crawlerHosts
-  })
+  Environment.layer({ ...options, ...optionsOf(settings, options.crawler) })

@@ -3,14 +3,14 @@
  * the names the system leadgraph replaces used. Each value is validated; a bad
  * one fails start-up with a `ConfigError` that names the variable. Vendor
  * keys are read by the adapters' own `layerConfig`s; the crawler's
- * `CRAWLER_*` options by `CrawlerLive.config`, here.
+ * `CRAWLER_*` options by `CrawlerLive.config`, and `SCHED_CRON` and
+ * `SCHED_TZ` by `Scheduler.config`, here.
  *
  * @since 0.1.0
  */
-import { Resolver, CrawlerLive } from "@leadgraph/adapters"
-import { Llm, Lusha, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
-import { Cron } from "croner"
-import { Config, ConfigError, Effect, Either, Option } from "effect"
+import { CrawlerLive, Resolver, Scheduler } from "@leadgraph/adapters"
+import { type EnrichmentRun, Llm, Lusha, type Nightly, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
+import { Config, type ConfigError, Effect, Option } from "effect"
 
 /**
  * Budget caps per tenant per day, in each vendor's units.
@@ -110,8 +110,8 @@ export interface Settings {
  */
 export const defaults = {
   schedule: {
-    cron: "0 1 * * *",
-    timeZone: "Asia/Singapore",
+    cron: Scheduler.defaults.cron,
+    timeZone: Scheduler.defaults.timeZone,
     tenantConcurrency: 2,
     companyConcurrency: 20,
     dailyCapPerTenant: 1000,
@@ -158,26 +158,6 @@ const score = (name: string, description: string) =>
     )
   )
 
-const cron = Config.string("SCHED_CRON").pipe(
-  Config.mapOrFail((pattern) =>
-    Either.try({ try: () => (new Cron(pattern, { paused: true }).stop(), pattern), catch: (e) => e }).pipe(
-      Either.mapLeft(() => ConfigError.InvalidData(["SCHED_CRON"], `not a cron pattern: "${pattern}"`))
-    )
-  ),
-  Config.withDescription("when the nightly run starts (cron pattern)"),
-  Config.withDefault(defaults.schedule.cron)
-)
-
-const timeZone = Config.string("SCHED_TZ").pipe(
-  Config.mapOrFail((tz) =>
-    Either.try({ try: () => (new Intl.DateTimeFormat("en", { timeZone: tz }), tz), catch: (e) => e }).pipe(
-      Either.mapLeft(() => ConfigError.InvalidData(["SCHED_TZ"], `not an IANA time zone: "${tz}"`))
-    )
-  ),
-  Config.withDescription("the time zone of SCHED_CRON"),
-  Config.withDefault(defaults.schedule.timeZone)
-)
-
 /**
  * The settings as a `Config`: provide another `ConfigProvider` to read them
  * from somewhere other than the environment (tests use a map).
@@ -187,15 +167,13 @@ const timeZone = Config.string("SCHED_TZ").pipe(
  */
 export const config: Config.Config<Settings> = Config.all({
   defaultTenantId: Config.option(Config.string("DEFAULT_TENANT_ID").pipe(Config.withDescription("tenant for `leadgraph run` without --tenant"))),
-  schedule: Config.all({
-    cron,
-    timeZone,
+  schedule: Config.zipWith(Scheduler.config, Config.all({
     tenantConcurrency: count("SCHED_TENANT_CONCURRENCY", "tenants run at once", 1, defaults.schedule.tenantConcurrency),
     companyConcurrency: count("SCHED_COMPANY_CONCURRENCY", "companies in flight per tenant", 1, defaults.schedule.companyConcurrency),
     dailyCapPerTenant: count("SCHED_DAILY_CAP_PER_TENANT", "companies per tenant per day", 0, defaults.schedule.dailyCapPerTenant),
     include: ids("SCHED_TENANT_INCLUDE", "only these tenant ids (comma-separated)"),
     exclude: ids("SCHED_TENANT_EXCLUDE", "never these tenant ids (comma-separated)")
-  }),
+  }), (when, rest) => ({ ...when, ...rest })),
   caps: Config.all({
     tavilyQueries: count("TAVILY_MAX_QUERIES", "Tavily queries per tenant per day", 0, defaults.caps.tavilyQueries),
     lushaLookups: count("LUSHA_MAX_CONTACT_LOOKUPS", "Lusha lookups per tenant per day", 0, defaults.caps.lushaLookups),
@@ -274,4 +252,36 @@ export const budgetCaps = (caps: Caps): Readonly<Record<string, number>> => ({
 export const tenantFilter = (settings: Pick<Settings, "schedule">): Tenant.TenantFilter => ({
   include: settings.schedule.include.map((id) => Tenant.TenantId.make(id)),
   exclude: settings.schedule.exclude.map((id) => Tenant.TenantId.make(id))
+})
+
+/**
+ * What every tenant run takes from the settings: companies in flight, the
+ * daily and per-run caps, the export threshold and corpus limit, and
+ * whether crawl corpora are kept.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const runOptions = (settings: Settings) => ({
+  concurrency: settings.schedule.companyConcurrency,
+  caps: budgetCaps(settings.caps),
+  runCaps: settings.runCaps,
+  knobs: { scoreMinExport: settings.scoreMinExport, corpusCharLimit: settings.corpusCharLimit },
+  persistCrawlCorpus: settings.persistCrawlCorpus
+}) satisfies Partial<EnrichmentRun.Options>
+
+/**
+ * The nightly run's options from the settings (the tenant filter, tenants
+ * at once, the daily cap, the zone, {@link runOptions}), with `tenant`'s
+ * options over each tenant run's.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const nightly = (settings: Settings, tenant?: Partial<Nightly.Options["tenant"]>): Nightly.Options => ({
+  filter: tenantFilter(settings),
+  tenantConcurrency: settings.schedule.tenantConcurrency,
+  dailyCap: settings.schedule.dailyCapPerTenant,
+  timeZone: settings.schedule.timeZone,
+  tenant: { ...runOptions(settings), ...tenant }
 })

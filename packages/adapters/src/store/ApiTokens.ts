@@ -15,7 +15,7 @@
 import { SqlClient } from "@effect/sql"
 import { Store, Tenant } from "@leadgraph/core"
 import { Clock, Context, Effect, Layer, Option, Redacted, Ref, Schema } from "effect"
-import { createHash, randomBytes } from "node:crypto"
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { mapErrors } from "./internal/errors.js"
 import * as Tenancy from "./Tenancy.js"
 
@@ -70,6 +70,17 @@ export const prefix = "lg_"
  */
 export const hash = (token: Redacted.Redacted<string>): string =>
   createHash("sha256").update(Redacted.value(token), "utf8").digest("hex")
+
+/**
+ * Whether `given` is the `expected` secret (an admin token, say), compared
+ * in constant time over their hashes, so the time taken tells nothing of
+ * how much matched. An empty token never matches.
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const matches = (expected: Redacted.Redacted<string>, given: Redacted.Redacted<string>): boolean =>
+  Redacted.value(given) !== "" && timingSafeEqual(Buffer.from(hash(given), "hex"), Buffer.from(hash(expected), "hex"))
 
 /** A new token's text (the one place randomness comes from outside `Random`: it must be unguessable). */
 const generate = Effect.sync(() => Redacted.make(`${prefix}${randomBytes(32).toString("base64url")}`))

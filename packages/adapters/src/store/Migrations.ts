@@ -32,6 +32,7 @@ import * as PaidResults from "./migrations/0008_paid_results.js"
 import * as RegistryFunctions from "./migrations/0009_registry_functions.js"
 import dropCompaniesLastSeen from "./migrations/0010_drop_companies_last_seen.js"
 import odooCreateLeads from "./migrations/0011_odoo_create_leads.js"
+import companyAttributes from "./migrations/0012_company_attributes.js"
 
 /**
  * Options of the migrations.
@@ -89,8 +90,30 @@ export const loader = (options?: Options): PgMigrator.Loader =>
       Effect.succeed(RegistryFunctions.make({ appRole: options?.appRole ?? defaultAppRole, migrationsTable: table }))
     ],
     [10, "drop_companies_last_seen", Effect.succeed(dropCompaniesLastSeen)],
-    [11, "odoo_create_leads", Effect.succeed(odooCreateLeads)]
+    [11, "odoo_create_leads", Effect.succeed(odooCreateLeads)],
+    [12, "company_attributes", Effect.succeed(companyAttributes)]
   ])
+
+/** The id of the newest migration there is (the loader is a constant list: its failure would be a bug). */
+const newestOf = (options?: Options) =>
+  Effect.map(Effect.orDie(loader(options)), (all) => Math.max(0, ...all.map(([id]) => id)))
+
+/**
+ * How far the database is migrated, read without writing: the latest
+ * migration applied (0 for none) and the newest there is. A database that
+ * is not reachable, or whose migrations table cannot be read, fails.
+ *
+ * @since 0.1.0
+ * @category migrations
+ */
+export const status = (
+  options?: Options
+): Effect.Effect<{ readonly applied: number; readonly newest: number }, Store.StoreError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const rows = yield* sql<{ n: number }>`SELECT coalesce(max(migration_id), 0)::int AS n FROM ${sql(table)}`
+    return { applied: rows[0]?.n ?? 0, newest: yield* newestOf(options) }
+  }).pipe(mapErrors("migrations.status"), Effect.withSpan("Migrations.status"))
 
 interface Probe {
   readonly readable: boolean
@@ -127,8 +150,7 @@ export const run = (
       return yield* new Store.StoreError({ reason: "Invalid", operation: "migrate", detail: `bad role name "${role}"` })
     }
     const sql = yield* SqlClient.SqlClient
-    const all = yield* loader(options)
-    const newest = Math.max(0, ...all.map(([id]) => id))
+    const newest = yield* newestOf(options)
     const state = yield* probe
     if (state.latest !== undefined && state.latest >= newest) return []
     if (!state.creatable) {

@@ -37,3 +37,7 @@ export * as ZeroBounceFake from "../zerobounce/testing/ZeroBounceFake.js"
 export * as LlmFake from "../llm/testing/LlmFake.js"
 /** An in-memory Odoo: the fake server's database without HTTP. @since 0.1.0 */
 export * as OdooFake from "../odoo/testing/OdooFake.js"
+/** The demo's world: two seeded tenants, the fixture sites, the fakes and the live environment over them. @since 0.1.0 */
+export * as DemoWorld from "./DemoWorld.js"
+/** The fake world of `leadgraph fakes`: fixture sites, the five fakes, and the environment that uses them. @since 0.1.0 */
+export * as FakeWorld from "./FakeWorld.js"

@@ -4,7 +4,7 @@
  * leads each company has there. Idempotence is "one of each, whatever the
  * faults and however many runs".
  */
-import { Odoo } from "@leadgraph/core"
+import { Company, Odoo } from "@leadgraph/core"
 import { Schema } from "effect"
 import type * as OdooDatabase from "../../src/odoo/testing/OdooDatabase.js"
 
@@ -80,7 +80,7 @@ export const census = (db: OdooDatabase.OdooDatabase): Census => {
   let strays = 0
   for (const p of partners.filter((p) => p.is_company === true)) {
     const ref = typeof p.ref === "string" && Odoo.isLeadgraphRef(p.ref) ? p.ref.slice(Odoo.refPrefix.length) : undefined
-    const domain = ref ?? (typeof p.website === "string" ? Odoo.normalizeDomain(p.website) : "")
+    const domain = ref ?? (typeof p.website === "string" ? Company.normalizeDomain(p.website) : "")
     if (!fixtures.some((f) => f.domain === domain)) {
       strays++
       continue

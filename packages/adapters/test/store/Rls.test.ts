@@ -237,6 +237,8 @@ for (const target of targets("rls")) {
           const all = yield* Migrations.loader()
           expect(all.map(([id]) => id)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1))
           expect(rows.map((r) => r.migration_id)).toEqual(all.map(([id]) => id))
+          // what readiness reads, as the runtime role
+          expect(yield* Migrations.status()).toEqual({ applied: all.length, newest: all.length })
         }))
     })
   })

@@ -25,6 +25,7 @@
  */
 import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
 import * as BudgetLedger from "./BudgetLedger.js"
+import { currentDraws, currentMeters, type Draw, mark, type Meter } from "./internal/meters.js"
 
 /**
  * Raised by {@link Service.reserve} when the budget cannot cover the request,
@@ -176,25 +177,6 @@ export const chargeOf = <A, E>(
   return options.sent ? options.units : 0
 }
 
-/** How many billable requests left (and were not refused) while a {@link charging} ran. */
-interface Meter {
-  sent: number
-}
-
-/**
- * The meters of the {@link charging} calls the current fiber runs in (a
- * paid call inside another: both count its requests). A fiber-local value,
- * like `Checkpoint.currentRunId`, not shared state: each `charging` adds its
- * own meter for the fibers it runs.
- */
-const currentMeters: FiberRef.FiberRef<ReadonlyArray<Meter>> = FiberRef.unsafeMake<ReadonlyArray<Meter>>([], {
-  fork: (meters) => meters
-})
-
-const mark = (meters: ReadonlyArray<Meter>, n: number) => {
-  for (const meter of meters) meter.sent += n
-}
-
 /**
  * Marks `send` as a request the vendor may bill, for every {@link charging}
  * (and {@link withReservation}) around it: from the moment it starts, until
@@ -263,21 +245,6 @@ export const withReservation = <A, E, R>(
         charging(restore(use(reservation)), { units: reservation.units, used }, (cost, exit) =>
           Exit.isSuccess(exit) || cost > 0 ? service.commit(reservation, cost) : service.release(reservation)))
     ))
-
-/**
- * What one draw holds while its effect runs: the units it reserved, and what
- * the paid calls metered into it ({@link metered}) have cost so far.
- */
-interface Draw {
-  readonly name: string
-  calls: number
-  spent: number
-}
-
-/** The draws the current fiber runs in, innermost last (fibers it forks see them too). */
-const currentDraws: FiberRef.FiberRef<ReadonlyArray<Draw>> = FiberRef.unsafeMake<ReadonlyArray<Draw>>([], {
-  fork: (draws) => draws
-})
 
 /**
  * Runs `use` under one draw of `units` from budget `name`: the units are

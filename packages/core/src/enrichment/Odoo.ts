@@ -5,7 +5,7 @@
  * make a second record:
  *
  * - A company is a `res.partner` keyed by its normalised domain
- *   ({@link normalizeDomain}), stored in the partner's `ref` as
+ *   (`Company.normalizeDomain`), stored in the partner's `ref` as
  *   `leadgraph:<domain>` ({@link partnerRef}). `ref` is Odoo's free
  *   "Reference" field; the `leadgraph:` namespace keeps the key apart from
  *   the tenant's own references. The website is data, not the key: it may be
@@ -28,7 +28,7 @@
  */
 import { Context, Schema } from "effect"
 import type { Effect } from "effect"
-import { Domain } from "./Company.js"
+import { Domain, normalizeDomain } from "./Company.js"
 import { Email } from "./Contact.js"
 import * as VendorError from "./VendorError.js"
 
@@ -194,54 +194,6 @@ export interface Service {
  * @category tags
  */
 export class Odoo extends Context.Tag("@leadgraph/core/Odoo")<Odoo, Service>() {}
-
-const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9"
-
-/** The host of a domain or URL: no scheme, user info, path, port or trailing dot. */
-const hostOf = (input: string): string => {
-  // No host holds white space (WHATWG URL drops tabs and newlines anywhere): "acme .test" meant acme.test.
-  // A website's scheme has no dot, so "acme.test:/en/" is a host with an empty port, not a scheme.
-  const s = input.replace(/\s+/g, "").toLowerCase().replace(/^(?:[a-z][a-z0-9+-]*:)?[/\\]+/, "")
-  // A backslash ends the authority as a slash does (WHATWG URL, for http and https).
-  const authority = s.split(/[/?#\\]/, 1)[0] ?? ""
-  const host = authority.slice(authority.lastIndexOf("@") + 1)
-  // One backward scan drops trailing dots and ports together ("acme.test.:80."), in linear time.
-  let end = host.length
-  for (;;) {
-    while (end > 0 && host[end - 1] === ".") end--
-    let i = end
-    while (isDigit(host[i - 1])) i--
-    if (i === 0 || host[i - 1] !== ":") break
-    end = i - 1
-  }
-  return host.slice(0, end)
-}
-
-/** Internationalised names in their ASCII (punycode) form, as `Company.Domain` spells them. */
-const toAscii = (host: string): string => {
-  if (!/[^\x00-\x7f]/.test(host)) return host
-  const url = `http://${host}/`
-  return URL.canParse(url) ? new URL(url).hostname : host
-}
-
-/**
- * Normalises a domain or URL to the stable company key: lower case, no
- * white space, scheme, user info, path or port, no trailing dot, no leading `www.`,
- * internationalised names as punycode (`https://www.Bücher.example:8443/de/`
- * is `xn--bcher-kva.example`). Idempotent, and linear in the input.
- *
- * @since 0.1.0
- * @category utils
- */
-export const normalizeDomain = (input: string): string => {
-  const host = toAscii(hostOf(input))
-  let start = 0
-  while (host.startsWith("www.", start)) start += 4
-  // The ASCII form of a name may end in a dot again ("acme.test。").
-  let end = host.length
-  while (end > start && host[end - 1] === ".") end--
-  return host.slice(start, end)
-}
 
 /**
  * The namespace of the references leadgraph writes to a partner's `ref`.

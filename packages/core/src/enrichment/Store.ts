@@ -70,6 +70,31 @@ export interface Written {
 }
 
 /**
+ * One company of an import: what it says of the company, and its other
+ * columns (`attributes`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ImportRow {
+  readonly company: CompanyInput
+  readonly attributes: Readonly<Record<string, string>>
+}
+
+/**
+ * What {@link Companies.importMany} did: companies added, updated, and left
+ * unchanged.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Imported {
+  readonly added: number
+  readonly updated: number
+  readonly unchanged: number
+}
+
+/**
  * What {@link Tenants.save} writes: the name and, optionally, the tenant's
  * daily cap (see `Tenant.dailyCap`). A `dailyCap` left `undefined` keeps the
  * stored value (`null` for a new tenant); `null` clears it.
@@ -118,6 +143,15 @@ export interface Tenants {
  */
 export interface Companies {
   readonly upsert: (companies: ReadonlyArray<CompanyInput>) => Effect.Effect<Written, StoreError>
+  /**
+   * Imports companies from an operator's file (domains distinct within a
+   * call): a new domain is added; for a known one the name and the fields a
+   * row gives are written, fields it leaves empty keep what is stored, and
+   * its attributes are merged into the stored ones. Says how many were
+   * added, updated and left unchanged, so importing the same rows twice
+   * changes nothing.
+   */
+  readonly importMany: (rows: ReadonlyArray<ImportRow>) => Effect.Effect<Imported, StoreError>
   readonly findByDomains: (domains: ReadonlyArray<Domain>) => Effect.Effect<ReadonlyArray<Company>, StoreError>
   /** The companies with these ids, in the order of `ids` (unknown ids left out). */
   readonly findByIds: (ids: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<Company>, StoreError>

@@ -13,6 +13,9 @@
  * `startAll` starts every active tenant the way the nightly job picks them:
  * through a {@link Tenant.TenantFilter} (`SCHED_TENANT_INCLUDE` and
  * `SCHED_TENANT_EXCLUDE`), and it says which tenants it left out and why.
+ * A run this process did not start (one of the nightly job, of another
+ * process, or from before a restart) is read from the store with
+ * {@link recorded}.
  *
  * How a run is carried out is given as a {@link Launch} function: the
  * server wires it to `EnrichmentRun.run`, tests to a controllable stand-in.
@@ -21,6 +24,7 @@
  */
 import * as RunDay from "../enrichment/RunDay.js"
 import type * as Events from "../engine/Events.js"
+import type * as Run from "../enrichment/Run.js"
 import * as Store from "../enrichment/Store.js"
 import * as Tenant from "../enrichment/Tenant.js"
 import { Cause, Clock, Context, Effect, ExecutionStrategy, Exit, FiberSet, Layer, Option, Random, Ref, Schema, Scope } from "effect"
@@ -327,3 +331,37 @@ export const layer = (
   options: { readonly launch: Launch; readonly timeZone: string }
 ): Layer.Layer<Kickoffs, never, Store.Store> =>
   Layer.scoped(Kickoffs, make(options))
+
+const decodeTenantId = Schema.decodeUnknownOption(Tenant.TenantId)
+
+/**
+ * A run as the store recorded it (started by the nightly job, by another
+ * process, or by this one before a restart), found through the tenant its
+ * id begins with (`<tenant>-<YYYY-MM-DD>-<suffix>`, as runs name
+ * themselves); none when the id is not so shaped or no such run is stored.
+ *
+ * @since 0.1.0
+ * @category queries
+ */
+export const recorded = (store: Store.Service, runId: string): Effect.Effect<Option.Option<RunStatus>, Store.StoreError> => {
+  const tenantId = Option.flatMap(Option.fromNullable(/^(.+)-\d{4}-\d{2}-\d{2}-[0-9a-z]+$/.exec(runId)?.[1]), decodeTenantId)
+  if (Option.isNone(tenantId)) return Effect.succeedNone
+  return store.forTenant(tenantId.value).runs.get(runId as Run.RunId).pipe(Effect.map(Option.map((run): RunStatus => {
+    const done = Object.values(run.counts).reduce((a, b) => a + b, 0)
+    return {
+      id: run.id,
+      tenantId: run.tenantId,
+      status: run.status,
+      startedAt: run.startedAt.toISOString(),
+      finishedAt: run.finishedAt === null ? null : run.finishedAt.toISOString(),
+      progress: { total: run.manifest.companyIds.length, done },
+      summary: run.status === "running" ? null : {
+        targets: { ...run.counts, total: done },
+        steps: Object.fromEntries(
+          Object.entries(run.steps).map(([step, s]) => [step, { succeeded: s.succeeded, skipped: s.skipped, failed: s.failed }])
+        )
+      },
+      error: run.errorSummary
+    }
+  })))
+}

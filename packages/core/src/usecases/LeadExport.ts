@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type * as Score from "../enrichment/Score.js"
-import { Stream } from "effect"
+import { Schema, Stream } from "effect"
 
 /**
  * The CSV columns, in order.
@@ -55,12 +55,35 @@ export const csvValues = (row: Score.ScoredLead): ReadonlyArray<string | number 
 ]
 
 /**
+ * One row of the JSON export.
+ *
+ * @since 0.1.0
+ * @category json
+ */
+export const Row = Schema.Struct({
+  companyId: Schema.String,
+  name: Schema.String,
+  domain: Schema.String,
+  website: Schema.NullOr(Schema.String),
+  score: Schema.Number,
+  bucket: Schema.Literal("high", "medium", "low"),
+  rationale: Schema.NullOr(Schema.String),
+  scoredAt: Schema.String
+})
+
+/**
+ * @since 0.1.0
+ * @category json
+ */
+export type Row = typeof Row.Type
+
+/**
  * An export row as JSON.
  *
  * @since 0.1.0
  * @category json
  */
-export const jsonRow = (row: Score.ScoredLead) => ({
+export const jsonRow = (row: Score.ScoredLead): Row => ({
   companyId: row.companyId,
   name: row.name,
   domain: row.domain,

@@ -13,12 +13,14 @@
  * tenant slot and its own share of companies, never the others' — and the
  * daily cap bounds how long it holds its slot.
  *
+ * {@link runTenant} runs one named tenant now, reported as a night of one.
+ *
  * @since 0.1.0
  */
 import * as RunDay from "../enrichment/RunDay.js"
 import * as Store from "../enrichment/Store.js"
 import type * as Tenant from "../enrichment/Tenant.js"
-import { Cause, Clock, Deferred, Effect, Exit } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Option, Schema } from "effect"
 import * as EnrichmentRun from "./EnrichmentRun.js"
 
 /**
@@ -150,3 +152,49 @@ export const run = (
       ), { concurrency: options.tenantConcurrency })
     return { runDay, timeZone, tenants: outcomes, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
   }).pipe(Effect.withSpan("Nightly.run"))
+
+/**
+ * {@link runTenant} was given a tenant the store does not have.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownTenant extends Schema.TaggedError<UnknownTenant>()("UnknownTenant", { tenantId: Schema.String }) {
+  override get message(): string {
+    return `no tenant "${this.tenantId}"`
+  }
+}
+
+/**
+ * One tenant's run now, reported as a night of that one tenant (what
+ * `leadgraph run` does): the run day is the date in `timeZone` when it
+ * starts, and the tenant's own daily cap wins over `dailyCap`; a dry run's
+ * plan is the tenant's result. Unlike {@link run}, a tenant run that fails
+ * (or finds the tenant's run lock held elsewhere) fails this effect.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const runTenant = (
+  options: Omit<Options, "filter" | "tenantConcurrency" | "sinksFor"> & {
+    readonly tenantId: Tenant.TenantId
+    /** Resume this run (see `EnrichmentRun.Options.runId`). */
+    readonly runId?: string | undefined
+  }
+): Effect.Effect<Result, EnrichmentRun.Error | UnknownTenant, EnrichmentRun.Requirements> =>
+  Effect.gen(function*() {
+    const tenant = yield* Effect.flatMap(Store.Store, (store) => store.forTenant(options.tenantId).tenants.get)
+    if (Option.isNone(tenant)) return yield* new UnknownTenant({ tenantId: options.tenantId })
+    const startedAt = yield* Clock.currentTimeMillis
+    const { date: runDay, timeZone } = RunDay.unsafeAt(startedAt, options.timeZone)
+    const result = yield* EnrichmentRun.run({
+      ...options.tenant,
+      tenantId: options.tenantId,
+      runId: options.runId,
+      runDay,
+      timeZone,
+      cap: tenant.value.dailyCap ?? options.dailyCap
+    })
+    const tenants: ReadonlyArray<TenantOutcome> = [{ _tag: "Ran", tenant: tenant.value, result }]
+    return { runDay, timeZone, tenants, wallMillis: (yield* Clock.currentTimeMillis) - startedAt }
+  }).pipe(Effect.withSpan("Nightly.runTenant", { attributes: { tenant: options.tenantId } }))

@@ -14,7 +14,9 @@ import * as Pipeline from "../enrichment/Pipeline.js"
 import type * as LeadEmail from "../enrichment/LeadEmail.js"
 import type * as Score from "../enrichment/Score.js"
 import type * as Store from "../enrichment/Store.js"
-import { Effect, Either, Schema, Stream } from "effect"
+import type { ConfigError } from "effect"
+import { Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import * as OdooConnector from "./OdooConnector.js"
 
 /**
  * What `POST /export/odoo/sync` did: qualifying leads, and per lead whether
@@ -156,3 +158,43 @@ export const sync = (
     ),
     Effect.withSpan("OdooSync.sync", { attributes: { tenant: store.tenantId } })
   )
+
+/**
+ * The tenant has no active Odoo connection: there is nowhere to sync to.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NoConnection extends Schema.TaggedError<NoConnection>()("NoConnection", { tenantId: Schema.String }) {
+  override get message(): string {
+    return "the tenant has no active Odoo connection"
+  }
+}
+
+/**
+ * {@link sync} through the tenant's own Odoo: its stored connection, which
+ * must be active ({@link NoConnection} otherwise), reached with the
+ * `OdooConnector` in context (a `ConfigError` when the connection's secret
+ * is not configured), creating leads as the connection says.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const syncTenant = (
+  store: Store.TenantStore,
+  minScore: number
+): Effect.Effect<
+  SyncResult,
+  Store.StoreError | NoConnection | ConfigError.ConfigError,
+  OdooConnector.OdooConnector
+> =>
+  Effect.gen(function*() {
+    const connection = yield* store.tenants.odooConnection
+    if (Option.isNone(connection) || !connection.value.active) {
+      return yield* new NoConnection({ tenantId: store.tenantId })
+    }
+    const connector = yield* OdooConnector.OdooConnector
+    const context = yield* Layer.build(connector.connect(store.tenantId, connection.value))
+    const odoo = yield* Effect.provide(Odoo.Odoo, context)
+    return yield* sync(store, odoo, minScore, connection.value.createLeads)
+  }).pipe(Effect.scoped)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Odoo } from "@leadgraph/core"
+import { Company, Odoo } from "@leadgraph/core"
 import { FastCheck as fc } from "effect"
 
 const label = fc.stringMatching(/^[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?$/).filter((l) => l !== "www")
@@ -17,7 +17,7 @@ const spelling = (d: string) =>
     rest: fc.constantFrom("", "/", "/en/", "?utm=x", "#top", "\\x", "/a@b.test/")
   }).map((s) => ` ${s.scheme}${s.user}${s.www}${s.upper ? d.toUpperCase() : d}${s.dots}${s.port}${s.rest} `)
 
-describe("Odoo.normalizeDomain", () => {
+describe("Company.normalizeDomain", () => {
   it("reduces a URL to the company key", () => {
     expect([
       "https://www.acme.test/en/",
@@ -32,10 +32,10 @@ describe("Odoo.normalizeDomain", () => {
       "acme.test.:80.",
       "acme .test",
       "acme.test:/en/"
-    ].map(Odoo.normalizeDomain)).toEqual(Array(12).fill("acme.test"))
-    expect(Odoo.normalizeDomain("http://shop.acme.test")).toBe("shop.acme.test")
-    expect(Odoo.normalizeDomain("https://www.Bücher.example:8443/de/")).toBe("xn--bcher-kva.example")
-    expect(Odoo.normalizeDomain("xn--bcher-kva.example")).toBe("xn--bcher-kva.example")
+    ].map(Company.normalizeDomain)).toEqual(Array(12).fill("acme.test"))
+    expect(Company.normalizeDomain("http://shop.acme.test")).toBe("shop.acme.test")
+    expect(Company.normalizeDomain("https://www.Bücher.example:8443/de/")).toBe("xn--bcher-kva.example")
+    expect(Company.normalizeDomain("xn--bcher-kva.example")).toBe("xn--bcher-kva.example")
   })
 
   it.prop(
@@ -43,7 +43,7 @@ describe("Odoo.normalizeDomain", () => {
     { sc: domain.chain((d) => fc.tuple(fc.constant(d), spelling(d))) },
     ({ sc }) => {
       const [d, typed] = sc
-      expect(Odoo.normalizeDomain(typed)).toBe(d)
+      expect(Company.normalizeDomain(typed)).toBe(d)
     },
     { fastCheck: { numRuns: 2000 } }
   )
@@ -59,8 +59,8 @@ describe("Odoo.normalizeDomain", () => {
     "is idempotent and leaves no white space, scheme, path, upper case, leading www. or trailing dot",
     { s: messy },
     ({ s }) => {
-      const n = Odoo.normalizeDomain(s)
-      expect(Odoo.normalizeDomain(n)).toBe(n)
+      const n = Company.normalizeDomain(s)
+      expect(Company.normalizeDomain(n)).toBe(n)
       expect(n).not.toMatch(/^www\.|\.$|[/?#\\@A-Z\s]/)
     },
     { fastCheck: { numRuns: 2000 } }
@@ -79,7 +79,7 @@ describe("Odoo.normalizeDomain", () => {
     ]
     for (const input of inputs) {
       const start = performance.now()
-      Odoo.normalizeDomain(input)
+      Company.normalizeDomain(input)
       expect(performance.now() - start).toBeLessThan(200)
     }
   })

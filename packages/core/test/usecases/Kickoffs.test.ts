@@ -3,10 +3,10 @@
  * store and the port doubles: `start` answers the run's id at once; a
  * second start of the tenant while it runs is refused with that id (or
  * without one when another holder has the run lock); `get` shows the
- * progress, then the summary.
+ * progress, then the summary; `recorded` reads a run from the store.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Kickoffs, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Kickoffs, Store, Tenant } from "@leadgraph/core"
 import type { Context } from "effect"
 import { Deferred, Effect, Exit, Layer, Option, Scope, TestClock } from "effect"
 import * as World from "./world.js"
@@ -90,6 +90,21 @@ describe("Kickoffs", () => {
       const stored = yield* World.storedRunOrThrow(tenantId, runId).pipe(Effect.provide(context))
       expect([stored.status, stored.manifest.runDay]).toEqual(["succeeded", "2026-03-02"])
       expect(world.calls.of("crawler.crawl")).toBe(3)
+      // as another process reads it: from the store, through the tenant its id begins with
+      const store = yield* Effect.provide(Store.Store, context)
+      expect(Option.getOrThrow(yield* Kickoffs.recorded(store, runId))).toMatchObject({
+        id: runId,
+        tenantId,
+        status: "succeeded",
+        startedAt: "2026-03-02T04:00:00.000Z",
+        finishedAt: "2026-03-02T04:00:00.000Z",
+        progress: { total: 3, done: 3 },
+        summary: { targets: { succeeded: 3, total: 3 }, steps: { crawl: { succeeded: 3, skipped: 0, failed: 0 } } },
+        error: null
+      })
+      for (const unknown of ["acme-unknown", "acme-2026-03-02-zzzzzz", "-2026-03-02-abc"]) {
+        expect(yield* Kickoffs.recorded(store, unknown)).toEqual(Option.none())
+      }
 
       // the lock went with the run: the tenant may start again
       const next = yield* service.start(tenantId, { rerun: true, limit: 1 })

@@ -2,10 +2,10 @@
  * The nightly run over the memory store and the port doubles: every active
  * tenant runs; a tenant whose run lock is held elsewhere is busy, not
  * failed; the run day is computed once, in the given zone, for the whole
- * night.
+ * night. `runTenant` runs one named tenant as a night of one.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Nightly, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Store, Tenant } from "@leadgraph/core"
 import type { Events } from "@leadgraph/core"
 import { Effect, Exit, Scope, TestClock } from "effect"
 import * as World from "./world.js"
@@ -138,6 +138,40 @@ describe("Nightly", () => {
         ["2026-03-02", "UTC"],
         ["2026-03-02", "America/Los_Angeles"]
       ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("runTenant runs one named tenant now, under its own cap, as a night of one; an unknown tenant or a held lock fails", () => {
+    const world = World.make({ sites })
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(early)
+      yield* seedAll
+      yield* (yield* Store.Store).forTenant(a).tenants.save({ name: a, dailyCap: 1 })
+      const one = (tenantId: Tenant.TenantId, tenant?: Partial<Nightly.Options["tenant"]>) =>
+        Nightly.runTenant({
+          tenantId,
+          dailyCap: 10,
+          timeZone: "Asia/Singapore",
+          tenant: { concurrency: 2, caps: World.caps, ...tenant }
+        })
+
+      const unknown = yield* Effect.flip(one(Tenant.TenantId.make("nobody")))
+      expect([unknown._tag, unknown.message]).toEqual(["UnknownTenant", "no tenant \"nobody\""])
+
+      const plan = yield* one(a, { dryRun: true })
+      expect(plan.tenants.map((t) => (t._tag === "Ran" ? World.planned(t.result).targets.length : t._tag))).toEqual([1])
+
+      const result = yield* one(a)
+      expect([result.runDay, result.timeZone]).toEqual(["2026-03-02", "Asia/Singapore"])
+      const [outcome] = result.tenants
+      if (outcome?._tag !== "Ran") throw new Error("expected a run")
+      expect(World.finished(outcome.result).summary.targets.total).toBe(1)
+      expect(Nightly.exitCode(result)).toBe(0)
+
+      const elsewhere = yield* Scope.make()
+      yield* EnrichmentRun.lock(b).pipe(Scope.extend(elsewhere))
+      expect((yield* Effect.flip(one(b)))._tag).toBe("RunInProgress")
+      yield* Scope.close(elsewhere, Exit.void)
     }).pipe(Effect.provide(world.layer))
   })
 })

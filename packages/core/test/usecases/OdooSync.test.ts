@@ -3,11 +3,12 @@
  * records: only qualifying leads go, with only their verified (valid)
  * contacts; a second sync of unchanged data reports every lead unchanged;
  * a change is an update; a lead Odoo refuses is counted failed and the
- * others still go.
+ * others still go. `syncTenant` goes through the tenant's own active
+ * connection, or refuses.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Company, Contact, LeadEmail, Odoo, OdooSync, Score, Store, Tenant } from "@leadgraph/core"
-import { Effect, Schema } from "effect"
+import { Company, Contact, LeadEmail, Odoo, OdooConnector, OdooSync, Score, Store, Tenant } from "@leadgraph/core"
+import { ConfigError, Effect, Layer, Schema } from "effect"
 import * as Ports from "./ports.js"
 
 const tenantId = Tenant.TenantId.make("acme")
@@ -136,5 +137,37 @@ describe("OdooSync", () => {
     expect(OdooSync.outcomeOf(exported("unchanged", "unchanged", "updated"))).toBe("updated")
     expect(OdooSync.outcomeOf(exported("unchanged", "unchanged", "unchanged"))).toBe("unchanged")
     expect(OdooSync.outcomeOf(exported("unchanged", "unchanged"))).toBe("unchanged")
+  })
+
+  it.effect("syncTenant goes through the tenant's active connection, as it says about leads; without one it refuses", () => {
+    const calls = new Ports.Calls()
+    const odoo = Ports.odoo(calls)
+    const connected: Array<string> = []
+    const connector = Layer.succeed(OdooConnector.OdooConnector, {
+      connect: (id, connection) => {
+        connected.push(`${id} ${connection.url}`)
+        return connection.url.includes("nosecret")
+          ? Layer.fail(ConfigError.MissingData(["ODOO_SECRET"], "not set"))
+          : Layer.succeed(Odoo.Odoo, odoo.service)
+      }
+    })
+    return Effect.gen(function*() {
+      yield* seed
+      const store = (yield* Store.Store).forTenant(tenantId)
+      const connection = { url: "https://odoo.example", database: "db", login: "bot", secretRef: "env:ODOO_SECRET" }
+      expect((yield* Effect.flip(OdooSync.syncTenant(store, 60)))._tag).toBe("NoConnection")
+      yield* store.tenants.saveOdooConnection({ ...connection, active: false })
+      const refused = yield* Effect.flip(OdooSync.syncTenant(store, 60))
+      expect(refused.message).toBe("the tenant has no active Odoo connection")
+      expect(connected).toEqual([])
+
+      yield* store.tenants.saveOdooConnection({ ...connection, active: true, createLeads: false })
+      expect(yield* OdooSync.syncTenant(store, 60)).toMatchObject({ leads: 2, created: 2, failed: 0, minScore: 60 })
+      expect(connected).toEqual(["acme https://odoo.example"])
+      expect(odoo.records.leads.size).toBe(0)
+
+      yield* store.tenants.saveOdooConnection({ ...connection, url: "https://nosecret.example", active: true })
+      expect((yield* Effect.flip(OdooSync.syncTenant(store, 60)))._tag).toBe("ConfigError")
+    }).pipe(Effect.provide(Layer.merge(Store.layerMemory(), connector)))
   })
 })

@@ -1,24 +1,24 @@
 /**
- * The handlers of {@link Api} and the server of `leadgraph serve`: Node's
- * HTTP server on 127.0.0.1 (by default), the OpenAPI document at
- * `/openapi.json` and Swagger UI at `/docs`.
+ * The handlers of `@leadgraph/adapters`' `HttpApiDefinition.Api` and the
+ * server of `leadgraph serve`: Node's HTTP server on 127.0.0.1 (by default),
+ * the OpenAPI document at `/openapi.json` and Swagger UI at `/docs`.
  *
  * Authentication: a tenant's token (see `ApiTokens`) decides the tenant of
  * `/export/*`, and the handlers reach the store only through that tenant's
- * repositories ({@link CurrentTenant}), every call a transaction bound to
- * the tenant; `/admin/*` takes the admin token, compared in constant time,
- * and answers a tenant's token with 403. Request bodies are read (at most
- * `maxBodyBytes`) and checked to be JSON before any handler runs; anything
- * else is a 400. Exports stream one chunk per database fetch, so memory does
+ * repositories (`HttpApiDefinition.CurrentTenant`), every call a
+ * transaction bound to the tenant; `/admin/*` takes the admin token,
+ * compared in constant time (`ApiTokens.matches`), and answers a tenant's
+ * token with 403. Request bodies are read (at most `maxBodyBytes`) and
+ * checked to be JSON before any handler runs; anything else is a 400. Exports stream one chunk per database fetch, so memory does
  * not grow with the number of rows. `POST /admin/runs` takes each tenant's
  * run lock before it answers (409, or `alreadyRunning` with `all`, when a
  * run of the tenant goes anywhere on the database); with `all` it starts
  * the tenants `SCHED_TENANT_INCLUDE` and `SCHED_TENANT_EXCLUDE` let through
  * (core's `Kickoffs.startAll`) and lists the others in `skipped`, with the
- * reason. `GET /admin/runs/{id}`
- * answers from the runs this server started, else from the run recorded in
- * the store (a run of the nightly job, of another server, or one from
- * before a restart), whose tenant is the one its id begins with.
+ * reason. `GET /admin/runs/{id}` answers from the runs this server started,
+ * else from the run recorded in the store (`Kickoffs.recorded`: a run of the
+ * nightly job, of another server, or one from before a restart). The Odoo
+ * sync is core's `OdooSync.syncTenant`; readiness is `Migrations.status`.
  *
  * @since 0.1.0
  */
@@ -26,27 +26,11 @@ import { HttpApiBuilder, HttpApiSwagger, HttpIncomingMessage, HttpServerRequest,
 import type { HttpApp } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { ApiTokens, Migrations } from "@leadgraph/adapters"
-import { Kickoffs, LeadExport, Odoo, OdooConnector, OdooSync, Store, Tenant } from "@leadgraph/core"
-import type { Run } from "@leadgraph/core"
-import { Chunk, Effect, Either, Layer, Option, Redacted, Schema, Stream } from "effect"
+import { ApiTokens, HttpApiDefinition, Migrations } from "@leadgraph/adapters"
+import { Kickoffs, LeadExport, OdooConnector, OdooSync, Store, type Tenant } from "@leadgraph/core"
+import { Chunk, Effect, Either, Layer, Option, type Redacted, Stream } from "effect"
 import type { ConfigError } from "effect"
-import { createHash, timingSafeEqual } from "node:crypto"
 import { createServer } from "node:http"
-import {
-  AdminAuth,
-  Api,
-  Conflict,
-  CurrentTenant,
-  Forbidden,
-  NotFound,
-  type RunStatus,
-  ServerError,
-  type SkipReason,
-  TenantAuth,
-  Unauthorized,
-  Unavailable
-} from "./HttpApiDefinition.js"
 import * as Settings from "../Settings.js"
 
 /**
@@ -97,10 +81,10 @@ export type Requirements =
 
 const fromStore = (e: Store.StoreError) =>
   e.retryable
-    ? new Unavailable({ message: "the database is unavailable, try again" })
-    : new ServerError({ message: `store ${e.operation} failed` })
+    ? new HttpApiDefinition.Unavailable({ message: "the database is unavailable, try again" })
+    : new HttpApiDefinition.ServerError({ message: `store ${e.operation} failed` })
 
-const unauthorized = new Unauthorized({ message: "missing or unknown bearer token" })
+const unauthorized = new HttpApiDefinition.Unauthorized({ message: "missing or unknown bearer token" })
 
 /**
  * The tenant token middleware.
@@ -108,8 +92,12 @@ const unauthorized = new Unauthorized({ message: "missing or unknown bearer toke
  * @since 0.1.0
  * @category layers
  */
-export const layerTenantAuth: Layer.Layer<TenantAuth, never, ApiTokens.ApiTokens | Store.Store> = Layer.effect(
-  TenantAuth,
+export const layerTenantAuth: Layer.Layer<
+  HttpApiDefinition.TenantAuth,
+  never,
+  ApiTokens.ApiTokens | Store.Store
+> = Layer.effect(
+  HttpApiDefinition.TenantAuth,
   Effect.gen(function*() {
     const tokens = yield* ApiTokens.ApiTokens
     const store = yield* Store.Store
@@ -121,13 +109,12 @@ export const layerTenantAuth: Layer.Layer<TenantAuth, never, ApiTokens.ApiTokens
             onNone: () => Effect.fail(unauthorized),
             onSome: (tenantId) => Effect.succeed({ tenantId, store: store.forTenant(tenantId) })
           })),
-          Effect.catchTag("ServerError", () => Effect.fail(new Unavailable({ message: "cannot check the token now" })))
+          Effect.catchTag("ServerError", () =>
+            Effect.fail(new HttpApiDefinition.Unavailable({ message: "cannot check the token now" })))
         )
     }
   })
 )
-
-const digest = (text: string) => createHash("sha256").update(text, "utf8").digest()
 
 /**
  * The admin token middleware.
@@ -137,24 +124,25 @@ const digest = (text: string) => createHash("sha256").update(text, "utf8").diges
  */
 export const layerAdminAuth = (
   adminToken: Option.Option<Redacted.Redacted<string>>
-): Layer.Layer<AdminAuth, never, ApiTokens.ApiTokens> =>
+): Layer.Layer<HttpApiDefinition.AdminAuth, never, ApiTokens.ApiTokens> =>
   Layer.effect(
-    AdminAuth,
+    HttpApiDefinition.AdminAuth,
     Effect.gen(function*() {
       const tokens = yield* ApiTokens.ApiTokens
-      const expected = Option.map(adminToken, (t) => digest(Redacted.value(t)))
       return {
-        adminToken: (token): Effect.Effect<void, Unauthorized | Forbidden | Unavailable> => {
-          const given = Redacted.value(token)
-          if (given !== "" && Option.isSome(expected) && timingSafeEqual(digest(given), expected.value)) {
-            return Effect.void
-          }
+        adminToken: (
+          token
+        ): Effect.Effect<
+          void,
+          HttpApiDefinition.Unauthorized | HttpApiDefinition.Forbidden | HttpApiDefinition.Unavailable
+        > => {
+          if (Option.isSome(adminToken) && ApiTokens.matches(adminToken.value, token)) return Effect.void
           // a tenant's token is known but not allowed here
           return tokens.resolve(token).pipe(
-            Effect.mapError(() => new Unavailable({ message: "cannot check the token now" })),
-            Effect.flatMap((tenant): Effect.Effect<never, Unauthorized | Forbidden> =>
+            Effect.mapError(() => new HttpApiDefinition.Unavailable({ message: "cannot check the token now" })),
+            Effect.flatMap((tenant): Effect.Effect<never, HttpApiDefinition.Unauthorized | HttpApiDefinition.Forbidden> =>
               Option.isSome(tenant)
-                ? Effect.fail(new Forbidden({ message: "a tenant token cannot use /admin" }))
+                ? Effect.fail(new HttpApiDefinition.Forbidden({ message: "a tenant token cannot use /admin" }))
                 : Effect.fail(unauthorized)
             )
           )
@@ -168,42 +156,33 @@ const body = (text: Stream.Stream<string, Store.StoreError>) =>
   text.pipe(Stream.mapChunks((chunk) => Chunk.of(Chunk.join(chunk, ""))), Stream.encodeText)
 
 const exportsGroup = (options: Options) =>
-  HttpApiBuilder.group(Api, "exports", (handlers) =>
+  HttpApiBuilder.group(HttpApiDefinition.Api, "exports", (handlers) =>
     Effect.gen(function*() {
       const connector = yield* OdooConnector.OdooConnector
       return handlers
         .handle("json", ({ urlParams }) =>
-          Effect.map(CurrentTenant, ({ store }) =>
+          Effect.map(HttpApiDefinition.CurrentTenant, ({ store }) =>
             HttpServerResponse.stream(body(LeadExport.json(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
               contentType: "application/json"
             })))
         .handle("csv", ({ urlParams }) =>
-          Effect.map(CurrentTenant, ({ store, tenantId }) =>
+          Effect.map(HttpApiDefinition.CurrentTenant, ({ store, tenantId }) =>
             HttpServerResponse.stream(body(LeadExport.csv(store.exportScores(urlParams.min_score ?? options.scoreMinExport))), {
               contentType: "text/csv; charset=utf-8",
               headers: { "content-disposition": `attachment; filename="${tenantId}-latest_scores.csv"` }
             })))
         .handle("odooSync", ({ urlParams }) =>
-          Effect.gen(function*() {
-            const { store, tenantId } = yield* CurrentTenant
-            const connection = yield* store.tenants.odooConnection.pipe(Effect.mapError(fromStore))
-            if (Option.isNone(connection) || !connection.value.active) {
-              return yield* new Conflict({ message: "the tenant has no active Odoo connection" })
-            }
-            const context = yield* Layer.build(connector.connect(tenantId, connection.value)).pipe(
-              Effect.mapError(() => new ServerError({ message: "the tenant's Odoo secret is not configured" }))
-            )
-            const odoo = yield* Odoo.Odoo.pipe(Effect.provide(context))
-            return yield* OdooSync.sync(store, odoo, urlParams.min_score ?? options.scoreMinExport, connection.value.createLeads).pipe(
-              Effect.mapError(fromStore)
-            )
-          }).pipe(Effect.scoped))
+          Effect.flatMap(HttpApiDefinition.CurrentTenant, ({ store }) =>
+            OdooSync.syncTenant(store, urlParams.min_score ?? options.scoreMinExport).pipe(
+              Effect.provideService(OdooConnector.OdooConnector, connector),
+              Effect.catchTags({
+                NoConnection: (e) => Effect.fail(new HttpApiDefinition.Conflict({ message: e.message })),
+                ConfigError: () =>
+                  Effect.fail(new HttpApiDefinition.ServerError({ message: "the tenant's Odoo secret is not configured" })),
+                StoreError: (e) => Effect.fail(fromStore(e))
+              })
+            )))
     }))
-
-const skipReasons: Record<Tenant.FilterReason, SkipReason> = {
-  excluded: "excluded by SCHED_TENANT_EXCLUDE",
-  notIncluded: "not in SCHED_TENANT_INCLUDE"
-}
 
 /** The tenant filter of the options, else the one of the settings. */
 const tenantFilterOf = (options: Options): Effect.Effect<Tenant.TenantFilter, ConfigError.ConfigError> =>
@@ -212,7 +191,7 @@ const tenantFilterOf = (options: Options): Effect.Effect<Tenant.TenantFilter, Co
     : Effect.map(Settings.config, Settings.tenantFilter)
 
 const adminGroup = (options: Options) =>
-  HttpApiBuilder.group(Api, "admin", (handlers) =>
+  HttpApiBuilder.group(HttpApiDefinition.Api, "admin", (handlers) =>
     Effect.gen(function*() {
       const store = yield* Store.Store
       const kickoffs = yield* Kickoffs.Kickoffs
@@ -223,12 +202,14 @@ const adminGroup = (options: Options) =>
             const flags = { limit: payload.limit, rerun: payload.rerun }
             if ("tenant" in payload) {
               const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))
-              if (Option.isNone(tenant)) return yield* new NotFound({ message: `no tenant "${payload.tenant}"` })
+              if (Option.isNone(tenant)) {
+                return yield* new HttpApiDefinition.NotFound({ message: `no tenant "${payload.tenant}"` })
+              }
               const id = yield* kickoffs.start(payload.tenant, flags).pipe(
                 Effect.catchTags({
                   AlreadyRunning: (e) =>
                     Effect.fail(
-                      new Conflict({
+                      new HttpApiDefinition.Conflict({
                         message: e.runId === undefined
                           ? `a run of "${payload.tenant}" is already going in another process`
                           : `a run of "${payload.tenant}" is already going`,
@@ -244,7 +225,7 @@ const adminGroup = (options: Options) =>
             return {
               runs: all.runs,
               alreadyRunning: all.alreadyRunning.map(({ id, tenantId }) => ({ id: id ?? null, tenantId })),
-              skipped: all.skipped.map(({ reason, tenantId }) => ({ tenantId, reason: skipReasons[reason] }))
+              skipped: all.skipped.map(({ reason, tenantId }) => ({ tenantId, reason: HttpApiDefinition.skipReasons[reason] }))
             }
           }))
         .handle("run", ({ path }) =>
@@ -252,10 +233,10 @@ const adminGroup = (options: Options) =>
             kickoffs.get(path.id),
             Option.match({
               onNone: () =>
-                stored(store, path.id).pipe(
+                Kickoffs.recorded(store, path.id).pipe(
                   Effect.mapError(fromStore),
                   Effect.flatMap(Option.match({
-                    onNone: () => Effect.fail(new NotFound({ message: `no run "${path.id}"` })),
+                    onNone: () => Effect.fail(new HttpApiDefinition.NotFound({ message: `no run "${path.id}"` })),
                     onSome: Effect.succeed
                   }))
                 ),
@@ -264,54 +245,23 @@ const adminGroup = (options: Options) =>
           ))
     }))
 
-const decodeTenantId = Schema.decodeUnknownOption(Tenant.TenantId)
-
-/**
- * A run recorded in the store (started by another process, or by this one
- * before a restart), found through the tenant its id begins with
- * (`<tenant>-<YYYY-MM-DD>-<suffix>`, as runs name themselves).
- */
-const stored = (store: Store.Service, runId: string): Effect.Effect<Option.Option<RunStatus>, Store.StoreError> => {
-  const tenantId = Option.flatMap(Option.fromNullable(/^(.+)-\d{4}-\d{2}-\d{2}-[0-9a-z]+$/.exec(runId)?.[1]), decodeTenantId)
-  if (Option.isNone(tenantId)) return Effect.succeedNone
-  return store.forTenant(tenantId.value).runs.get(runId as Run.RunId).pipe(Effect.map(Option.map((run): RunStatus => {
-    const done = Object.values(run.counts).reduce((a, b) => a + b, 0)
-    return {
-      id: run.id,
-      tenantId: run.tenantId,
-      status: run.status,
-      startedAt: run.startedAt.toISOString(),
-      finishedAt: run.finishedAt === null ? null : run.finishedAt.toISOString(),
-      progress: { total: run.manifest.companyIds.length, done },
-      summary: run.status === "running" ? null : {
-        targets: { ...run.counts, total: done },
-        steps: Object.fromEntries(
-          Object.entries(run.steps).map(([step, s]) => [step, { succeeded: s.succeeded, skipped: s.skipped, failed: s.failed }])
-        )
-      },
-      error: run.errorSummary
-    }
-  })))
-}
-
-const healthGroup = HttpApiBuilder.group(Api, "health", (handlers) =>
+const healthGroup = HttpApiBuilder.group(HttpApiDefinition.Api, "health", (handlers) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const expected = yield* Effect.map(Migrations.loader(), (all) => Math.max(0, ...all.map(([id]) => id)))
     return handlers
       .handle("health", () => Effect.succeed({ status: "ok" as const }))
       .handle("ready", () =>
-        sql<{ n: number }>`SELECT coalesce(max(migration_id), 0)::int AS n FROM ${sql(Migrations.table)}`.pipe(
-          Effect.mapError(() => new Unavailable({ message: "the database is not reachable" })),
-          Effect.flatMap((rows) => {
-            const applied = rows[0]?.n ?? 0
-            return applied >= expected
+        Migrations.status().pipe(
+          Effect.provideService(SqlClient.SqlClient, sql),
+          Effect.mapError(() => new HttpApiDefinition.Unavailable({ message: "the database is not reachable" })),
+          Effect.flatMap(({ applied, newest }) =>
+            applied >= newest
               ? Effect.succeed({ status: "ready" as const, migrations: applied })
-              : Effect.fail(new Unavailable({ message: `migrations applied: ${applied} of ${expected}` }))
-          }),
+              : Effect.fail(new HttpApiDefinition.Unavailable({ message: `migrations applied: ${applied} of ${newest}` }))
+          ),
           Effect.timeoutFail({
             duration: "5 seconds",
-            onTimeout: () => new Unavailable({ message: "the database did not answer in time" })
+            onTimeout: () => new HttpApiDefinition.Unavailable({ message: "the database did not answer in time" })
           })
         ))
   }))
@@ -349,7 +299,7 @@ export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>
  * @category layers
  */
 export const layerApi = (options: Options) =>
-  HttpApiBuilder.api(Api).pipe(
+  HttpApiBuilder.api(HttpApiDefinition.Api).pipe(
     Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup(options), healthGroup)),
     Layer.provide(Layer.mergeAll(layerTenantAuth, layerAdminAuth(options.adminToken)))
   )

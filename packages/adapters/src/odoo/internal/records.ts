@@ -14,7 +14,7 @@
  *
  * @internal
  */
-import { Odoo } from "@leadgraph/core"
+import { Company, Odoo } from "@leadgraph/core"
 import type { Desired } from "./orm.js"
 import { anyOf, compact, float, html, text } from "./orm.js"
 import type * as Protocol from "./protocol.js"
@@ -50,7 +50,7 @@ export interface CompanyMatch {
   readonly by: "keyed" | "adopt" | "keep"
 }
 
-const websiteDomain = (stored: unknown): string => (typeof stored === "string" ? Odoo.normalizeDomain(stored) : "")
+const websiteDomain = (stored: unknown): string => (typeof stored === "string" ? Company.normalizeDomain(stored) : "")
 
 const refFree = (ref: unknown): boolean => ref === false || (typeof ref === "string" && ref.trim() === "")
 
@@ -86,7 +86,7 @@ const websiteFor = (company: Odoo.Company, domain: string, match: CompanyMatch |
 
 /** The values a company's partner should have, given how it was found. @internal */
 export const companyDesired = (company: Odoo.Company, match: CompanyMatch | undefined): Record<string, Desired> => {
-  const domain = Odoo.normalizeDomain(company.domain)
+  const domain = Company.normalizeDomain(company.domain)
   return compact({
     name: text(company.name),
     email: text(company.email),
@@ -163,5 +163,5 @@ export const leadDesired = (company: Odoo.Company, lead: Odoo.Lead) =>
 export const leadOnCreate = (companyId: number, company: Odoo.Company) => ({
   type: "lead",
   partner_id: companyId,
-  website: company.website ?? `https://${Odoo.normalizeDomain(company.domain)}`
+  website: company.website ?? `https://${Company.normalizeDomain(company.domain)}`
 })

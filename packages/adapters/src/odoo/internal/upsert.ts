@@ -20,7 +20,7 @@
  *
  * @internal
  */
-import { Odoo } from "@leadgraph/core"
+import { Company, Odoo } from "@leadgraph/core"
 import { Effect, Ref } from "effect"
 import type { Desired, Execute, Intend } from "./orm.js"
 import { apply, changes, createAll, created, searchRead, values, write } from "./orm.js"
@@ -75,7 +75,7 @@ const recall = (intents: Intents, key: string) => (result: Odoo.Upserted): Effec
 /** One attempt of a batched export: one read of the partners, then only the creates and writes needed. */
 const exportOnce = (execute: Execute, input: Odoo.Export, intents: Intents) =>
   Effect.gen(function*() {
-    const domain = Odoo.normalizeDomain(input.company.domain)
+    const domain = Company.normalizeDomain(input.company.domain)
     // One email given twice is one partner: the later values win, as the later of two upserts would.
     const byEmail = new Map<string, Array<Odoo.Contact>>()
     for (const c of input.contacts) {
@@ -169,7 +169,7 @@ export const makeService = (
   retry: <A>(self: Effect.Effect<A, Odoo.OdooError>) => Effect.Effect<A, Odoo.OdooError>
 ): Odoo.Service => {
   const upsertCompany = (company: Odoo.Company) => {
-    const domain = Odoo.normalizeDomain(company.domain)
+    const domain = Company.normalizeDomain(company.domain)
     return searchRead(execute, "res.partner", Records.companyTerm(domain), Records.companyFields).pipe(
       Effect.flatMap((rows) => {
         const found = Records.findCompany(rows, domain)

@@ -6,8 +6,8 @@
 import type { SqlClient } from "@effect/sql"
 import { Company, RunDay, Store } from "@leadgraph/core"
 import type { Score, Tenant } from "@leadgraph/core"
-import { Effect, Option, Schema } from "effect"
-import { batched, column, type Context, count, lastByKey } from "./shared.js"
+import { Array as Arr, Effect, Option, Schema } from "effect"
+import { batched, batchSize, column, type Context, count, lastByKey } from "./shared.js"
 
 /**
  * The columns of a `Company`, read from `companies c` joined with its
@@ -182,6 +182,48 @@ export const companies = ({ run, sql, tenantId }: Context): Store.Companies => (
           INSERT INTO company_targets (tenant_id, company_id) SELECT tenant_id, id FROM w
           ON CONFLICT (tenant_id, company_id) DO NOTHING
         ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map(count)))
+    ),
+  importMany: (rows) =>
+    run(
+      "companies.importMany",
+      Effect.reduce(
+        Arr.chunksOf(lastByKey(rows, (r) => r.company.domain), batchSize),
+        { added: 0, updated: 0, unchanged: 0 },
+        (total, chunk) =>
+          sql<{ added: number; updated: number }>`WITH input AS (
+            SELECT * FROM unnest(${column(chunk, (r) => r.company.name)}::text[],
+              ${column(chunk, (r) => r.company.domain)}::text[], ${column(chunk, (r) => r.company.website)}::text[],
+              ${column(chunk, (r) => r.company.industry)}::text[], ${column(chunk, (r) => r.company.ssicCode)}::text[],
+              ${column(chunk, (r) => r.company.country)}::text[], ${column(chunk, (r) => r.company.employeeRange)}::text[],
+              ${column(chunk, (r) => JSON.stringify(r.attributes))}::text[])
+              AS t(name, domain, website, industry, ssic_code, country, employee_range, attributes)
+          ), w AS (
+            INSERT INTO companies AS c (tenant_id, name, domain, website, industry, ssic_code, country, employee_range,
+              attributes)
+            SELECT ${tenantId}, name, domain, website, industry, ssic_code, country, employee_range, attributes::jsonb
+            FROM input
+            ON CONFLICT (tenant_id, domain) DO UPDATE SET
+              name = excluded.name, website = coalesce(excluded.website, c.website),
+              industry = coalesce(excluded.industry, c.industry), ssic_code = coalesce(excluded.ssic_code, c.ssic_code),
+              country = coalesce(excluded.country, c.country),
+              employee_range = coalesce(excluded.employee_range, c.employee_range),
+              attributes = c.attributes || excluded.attributes, updated_at = now()
+            WHERE (c.name, c.website, c.industry, c.ssic_code, c.country, c.employee_range, c.attributes)
+              IS DISTINCT FROM (excluded.name, coalesce(excluded.website, c.website),
+                coalesce(excluded.industry, c.industry), coalesce(excluded.ssic_code, c.ssic_code),
+                coalesce(excluded.country, c.country), coalesce(excluded.employee_range, c.employee_range),
+                c.attributes || excluded.attributes)
+            RETURNING c.tenant_id, c.id, (xmax = 0) AS added
+          ), targets AS (
+            INSERT INTO company_targets (tenant_id, company_id) SELECT tenant_id, id FROM w WHERE added
+            ON CONFLICT (tenant_id, company_id) DO NOTHING
+          ) SELECT (count(*) FILTER (WHERE added))::int AS added, (count(*) FILTER (WHERE NOT added))::int AS updated
+          FROM w`.pipe(Effect.map(([r]) => ({
+            added: total.added + (r?.added ?? 0),
+            updated: total.updated + (r?.updated ?? 0),
+            unchanged: total.unchanged + chunk.length - (r?.added ?? 0) - (r?.updated ?? 0)
+          })))
+      )
     ),
   findByDomains: (domains) =>
     run(

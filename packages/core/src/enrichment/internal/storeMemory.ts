@@ -12,10 +12,10 @@ import type { LeadFeatures } from "../Features.js"
 import type { IcpRule } from "../IcpRule.js"
 import type { LeadEmail } from "../LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } from "../Run.js"
-import * as RunDay from "../RunDay.js"
 import type { LeadScore, ScoredLead } from "../Score.js"
 import type { Service, StoreError, TenantStore } from "../Store.js"
 import { leftOutBy, type OdooConnection, type TenantId } from "../Tenant.js"
+import { canonical, cmp, companies, later, same } from "./storeMemoryCompanies.js"
 
 interface RunRecord {
   readonly startedAt: Date
@@ -27,12 +27,14 @@ interface RunRecord {
   readonly outcomes: Map<CompanyId, CompanyOutcome>
 }
 
-interface State {
+/** One tenant's data. @internal */
+export interface State {
   name: string | undefined
   dailyCap: number | null
   odoo: OdooConnection | undefined
   readonly companies: Map<CompanyId, { row: Company; hasFeatures: boolean; hasContacts: boolean }>
   readonly domains: Map<Domain, CompanyId>
+  readonly attributes: Map<CompanyId, Readonly<Record<string, string>>>
   readonly contacts: Map<Email, Contact>
   readonly emails: Map<Email, LeadEmail>
   readonly features: Map<CompanyId, string>
@@ -45,23 +47,11 @@ const empty = (): State => ({
   name: undefined,
   dailyCap: null,
   odoo: undefined,
-  companies: new Map(), domains: new Map(), contacts: new Map(), emails: new Map(),
+  companies: new Map(), domains: new Map(), attributes: new Map(), contacts: new Map(), emails: new Map(),
   features: new Map(), scores: new Map(), rules: new Map(), runs: new Map()
 })
 
-/** JSON with sorted keys: equality of `jsonb` values. */
-const canonical = (u: unknown): string =>
-  JSON.stringify(u, (_, v) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof Date)
-      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v)
 
-const same = (a: unknown, b: unknown) => canonical(a) === canonical(b)
-
-const invalidDay = "runDay must be a YYYY-MM-DD date in an IANA time zone"
-const time = (d: Date | null) => (d === null ? null : d.getTime())
-const later = (a: Date | null, b: Date | null) => (a === null ? b : b === null ? a : a >= b ? a : b)
-const cmp = <A>(a: A, b: A) => (a < b ? -1 : a > b ? 1 : 0)
 
 /**
  * Builds the memory store; `fail` makes the store's error (passed in, so
@@ -136,71 +126,7 @@ export const make = (
               void (s.odoo = { ...c, createLeads: c.createLeads ?? s.odoo?.createLeads ?? true })),
         odooConnection: op("tenants.odooConnection", (s) => Option.fromNullable(s.odoo))
       },
-      companies: {
-        upsert: (inputs) =>
-          op("companies.upsert", (s) => {
-            const error = needTenant(s, "companies.upsert")
-            if (error) return error
-            let written = 0
-            for (const c of dedupe(inputs, (c) => c.domain)) {
-              const id = s.domains.get(c.domain)
-              const old = id === undefined ? undefined : s.companies.get(id)
-              const row: Company = {
-                id: id ?? nextId<CompanyId>(),
-                tenantId,
-                name: c.name,
-                domain: c.domain,
-                website: c.website,
-                industry: c.industry,
-                ssicCode: c.ssicCode,
-                country: c.country,
-                employeeRange: c.employeeRange,
-                lastSeen: later(old?.row.lastSeen ?? null, c.lastSeen),
-                lastEnrichedAt: old?.row.lastEnrichedAt ?? null
-              }
-              if (old !== undefined && same({ ...old.row, lastSeen: time(old.row.lastSeen) }, { ...row, lastSeen: time(row.lastSeen) })) continue
-              written++
-              s.domains.set(c.domain, row.id)
-              s.companies.set(row.id, { row, hasFeatures: old?.hasFeatures ?? false, hasContacts: old?.hasContacts ?? false })
-            }
-            return { written }
-          }),
-        findByDomains: (domains) =>
-          op("companies.findByDomains", (s) =>
-            [...new Set(domains)].sort(cmp).flatMap((d) => {
-              const id = s.domains.get(d)
-              return id === undefined ? [] : [s.companies.get(id)!.row]
-            })),
-        findByIds: (wanted) =>
-          op("companies.findByIds", (s) => wanted.flatMap((id) => s.companies.get(id)?.row ?? [])),
-        enrichedOn: (runDay) =>
-          op("companies.enrichedOn", (s) => {
-            const day = Option.getOrUndefined(RunDay.bounds(runDay))
-            if (day === undefined) return fail("Invalid", "companies.enrichedOn", invalidDay)
-            return [...s.companies.values()].filter(({ row }) => RunDay.contains(day, row.lastEnrichedAt)).length
-          }),
-        recentlyEnriched: (limit) =>
-          op("companies.recentlyEnriched", (s) =>
-            [...s.companies.values()].map((c) => c.row).filter((c) => c.lastEnrichedAt !== null)
-              .sort((a, b) => cmp(time(b.lastEnrichedAt), time(a.lastEnrichedAt)) || cmp(a.id, b.id))
-              .slice(0, Math.max(0, limit))),
-        selectTargets: (options) =>
-          op("companies.selectTargets", (s) => {
-            const today = Option.getOrUndefined(RunDay.bounds(options.runDay))
-            if (today === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
-              return fail("Invalid", "companies.selectTargets", `${invalidDay} and cap a non-negative integer`)
-            }
-            return [...s.companies.values()]
-              .filter((c) => options.rerun === true || !RunDay.contains(today, c.row.lastEnrichedAt))
-              .sort((a, b) =>
-                cmp(a.hasFeatures, b.hasFeatures) || cmp(a.hasContacts, b.hasContacts) ||
-                cmp(time(a.row.lastEnrichedAt) ?? -Infinity, time(b.row.lastEnrichedAt) ?? -Infinity) ||
-                cmp(a.row.id, b.row.id)
-              )
-              .slice(0, options.cap)
-              .map((c) => c.row)
-          })
-      },
+      companies: companies({ tenantId, op, fail, needTenant, dedupe, nextId: () => nextId<CompanyId>() }),
       leads: {
         upsertContacts: (inputs) =>
           op("leads.upsertContacts", (s) => {

@@ -6,8 +6,7 @@
  * flight at a crash.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, RunDay, RunSummary, Tenant, TenantServices } from "@leadgraph/core"
-import { Report } from "@leadgraph/runner"
+import { Budget, Report, RunDay, RunSummary, Tenant, TenantServices } from "@leadgraph/core"
 import { Effect, Exit, Layer, Scope, TestClock } from "effect"
 
 const tenantId = Tenant.TenantId.make("crashy")

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, Engine, Graph, Step } from "@leadgraph/core"
-import { Report } from "@leadgraph/runner"
+import { Budget, Engine, Graph, Report, Step } from "@leadgraph/core"
 import { Effect, Schema, Stream, TestClock, Fiber } from "effect"
 
 describe("Report.table", () => {

@@ -1,12 +1,13 @@
 /**
  * A sink that turns the engine's events into structured log lines: one debug
  * line per finished step, one info line per finished target, and info lines
- * when a run starts and ends. Pair it with `Logging.layer` for JSON lines
- * when stdout is not a terminal.
+ * when a run starts and ends. Pair it with a JSON logger (the runner's
+ * `Logging.layer`) for JSON lines when stdout is not a terminal.
  *
  * @since 0.1.0
  */
-import { type Events, RunOutcome } from "@leadgraph/core"
+import type * as Events from "../engine/Events.js"
+import * as RunOutcome from "./RunOutcome.js"
 import { Effect } from "effect"
 
 const defined = (fields: Record<string, unknown>): Record<string, unknown> =>

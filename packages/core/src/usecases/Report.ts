@@ -7,8 +7,11 @@
  *
  * @since 0.1.0
  */
-import type { RunSummary } from "@leadgraph/core"
-import type { EnrichmentRun, Forecast, Nightly, RunOutcome } from "@leadgraph/core"
+import type * as RunSummary from "../engine/RunSummary.js"
+import type * as Forecast from "../enrichment/Forecast.js"
+import type * as EnrichmentRun from "./EnrichmentRun.js"
+import type * as Nightly from "./Nightly.js"
+import type * as RunOutcome from "./RunOutcome.js"
 
 const pad = (cells: ReadonlyArray<string>, widths: ReadonlyArray<number>) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd()

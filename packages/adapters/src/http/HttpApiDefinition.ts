@@ -3,8 +3,10 @@
  * `HttpApi`: four groups (exports, Odoo sync, admin runs, health), their
  * typed inputs and answers, the errors each can give with their status
  * codes, and the two security middlewares (a tenant's token, the admin
- * token). The declaration is also the OpenAPI document served at
- * `/openapi.json`; the handlers live in {@link HttpServer}.
+ * token). The declaration is the contract: it is the OpenAPI document the
+ * server serves at `/openapi.json`, a service can serve it with handlers of
+ * its own (the runner's are in its `HttpServer`), and a client can call it
+ * with `HttpApiClient.make(Api)`.
  *
  * Inputs are strict: an unknown query field or body field is a 400, as is
  * a threshold outside 0 to 100.
@@ -13,7 +15,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import type { Store } from "@leadgraph/core"
-import { Kickoffs, OdooSync, Tenant } from "@leadgraph/core"
+import { Kickoffs, LeadExport, OdooSync, Tenant } from "@leadgraph/core"
 import { Context, Schema } from "effect"
 
 const strict = { parseOptions: { onExcessProperty: "error" } } as const
@@ -114,7 +116,7 @@ export class ServerError extends Schema.TaggedError<ServerError>()(
  * @since 0.1.0
  * @category tags
  */
-export class CurrentTenant extends Context.Tag("@leadgraph/runner/http/CurrentTenant")<CurrentTenant, {
+export class CurrentTenant extends Context.Tag("@leadgraph/adapters/http/CurrentTenant")<CurrentTenant, {
   readonly tenantId: Tenant.TenantId
   readonly store: Store.TenantStore
 }>() {}
@@ -125,7 +127,7 @@ export class CurrentTenant extends Context.Tag("@leadgraph/runner/http/CurrentTe
  * @since 0.1.0
  * @category security
  */
-export class TenantAuth extends HttpApiMiddleware.Tag<TenantAuth>()("@leadgraph/runner/http/TenantAuth", {
+export class TenantAuth extends HttpApiMiddleware.Tag<TenantAuth>()("@leadgraph/adapters/http/TenantAuth", {
   failure: Schema.Union(Unauthorized, Unavailable),
   provides: CurrentTenant,
   security: { tenantToken: HttpApiSecurity.bearer }
@@ -137,7 +139,7 @@ export class TenantAuth extends HttpApiMiddleware.Tag<TenantAuth>()("@leadgraph/
  * @since 0.1.0
  * @category security
  */
-export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("@leadgraph/runner/http/AdminAuth", {
+export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("@leadgraph/adapters/http/AdminAuth", {
   failure: Schema.Union(Unauthorized, Forbidden, Unavailable),
   security: { adminToken: HttpApiSecurity.bearer }
 }) {}
@@ -159,37 +161,6 @@ export const Threshold = Schema.NumberFromString.pipe(
  * @category schemas
  */
 export const ExportParams = Schema.Struct({ min_score: Schema.optional(Threshold) }).annotations(strict)
-
-/**
- * One row of the JSON export.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const ExportRow = Schema.Struct({
-  companyId: Schema.String,
-  name: Schema.String,
-  domain: Schema.String,
-  website: Schema.NullOr(Schema.String),
-  score: Schema.Number,
-  bucket: Schema.Literal("high", "medium", "low"),
-  rationale: Schema.NullOr(Schema.String),
-  scoredAt: Schema.String
-})
-
-/**
- * What `POST /export/odoo/sync` did (core's `OdooSync.SyncResult`).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const SyncResult = OdooSync.SyncResult
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type SyncResult = OdooSync.SyncResult
 
 /**
  * What `POST /admin/runs` starts: one tenant, or every active tenant, with
@@ -230,6 +201,17 @@ export const SkipReason = Schema.Literal("excluded by SCHED_TENANT_EXCLUDE", "no
 export type SkipReason = typeof SkipReason.Type
 
 /**
+ * The {@link SkipReason} of each of core's `Tenant.FilterReason`s.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const skipReasons: Readonly<Record<Tenant.FilterReason, SkipReason>> = {
+  excluded: "excluded by SCHED_TENANT_EXCLUDE",
+  notIncluded: "not in SCHED_TENANT_INCLUDE"
+}
+
+/**
  * The runs a kickoff started (one per tenant) and, only with `all`, the
  * active tenants it did not start:
  *
@@ -253,20 +235,6 @@ export const Kickoff = Schema.Struct({
 })
 
 /**
- * A run's progress and, once it ended, its summary (core's `Kickoffs.RunStatus`).
- *
- * @since 0.1.0
- * @category schemas
- */
-export const RunStatus = Kickoffs.RunStatus
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type RunStatus = Kickoffs.RunStatus
-
-/**
  * The score exports and the Odoo sync of the caller's tenant.
  *
  * @since 0.1.0
@@ -276,7 +244,7 @@ export class ExportsGroup extends HttpApiGroup.make("exports")
   .add(
     HttpApiEndpoint.get("json", "/export/latest_scores.json")
       .setUrlParams(ExportParams)
-      .addSuccess(Schema.Array(ExportRow))
+      .addSuccess(Schema.Array(LeadExport.Row))
       .annotate(OpenApi.Description, "The latest score per company at or above the threshold, best first, streamed.")
   )
   .add(
@@ -287,7 +255,7 @@ export class ExportsGroup extends HttpApiGroup.make("exports")
   .add(
     HttpApiEndpoint.post("odooSync", "/export/odoo/sync")
       .setUrlParams(ExportParams)
-      .addSuccess(SyncResult)
+      .addSuccess(OdooSync.SyncResult)
       .addError(Conflict)
   )
   .addError(ServerError)
@@ -320,7 +288,7 @@ export class AdminGroup extends HttpApiGroup.make("admin")
   .add(
     HttpApiEndpoint.get("run", "/admin/runs/:id")
       .setPath(Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(200)) }))
-      .addSuccess(RunStatus)
+      .addSuccess(Kickoffs.RunStatus)
       .addError(NotFound)
       .addError(Unavailable)
       .annotate(

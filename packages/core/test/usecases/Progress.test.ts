@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Events, Outcome } from "@leadgraph/core"
+import { type Events, type Outcome, Progress } from "@leadgraph/core"
 import { Effect, TestClock } from "effect"
-import * as Progress from "../src/Progress.js"
 
 const finished = (state: Outcome.TerminalState, n = 0): Events.Event => ({
   _tag: "TargetFinished",

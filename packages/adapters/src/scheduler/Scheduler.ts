@@ -10,9 +10,8 @@
  */
 import { FileSystem } from "@effect/platform"
 import { Cron } from "croner"
-import { Cause, Clock, Duration, Effect, Either, Option, Ref, Schema } from "effect"
+import { Cause, Clock, Config, ConfigError, Duration, Effect, Either, Option, Ref, Schema } from "effect"
 import { dirname } from "node:path"
-import * as Settings from "./Settings.js"
 
 /**
  * The scheduler's options.
@@ -39,11 +38,11 @@ export interface Options {
  * @since 0.1.0
  * @category defaults
  */
-export const defaults: Options = {
-  cron: Settings.defaults.schedule.cron,
-  timeZone: Settings.defaults.schedule.timeZone,
+export const defaults = {
+  cron: "0 1 * * *",
+  timeZone: "Asia/Singapore",
   catchUpWindow: "6 hours"
-}
+} as const satisfies Options
 
 /**
  * One firing of the schedule: the instant it was scheduled for, and whether
@@ -140,26 +139,60 @@ export const stateFile = (path: string): Effect.Effect<State, never, FileSystem.
     return { lastTick, recordTick }
   })
 
-const compile = (options: Options): Either.Either<Cron, SchedulerError> => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: options.timeZone })
-  } catch (cause) {
-    return Either.left(new SchedulerError({
-      reason: "InvalidTimeZone",
-      detail: `SCHED_TZ: not an IANA time zone: "${options.timeZone}"`,
-      cause
-    }))
-  }
-  try {
-    return Either.right(new Cron(options.cron, { timezone: options.timeZone, paused: true }))
-  } catch (cause) {
-    return Either.left(new SchedulerError({
-      reason: "InvalidCron",
-      detail: `SCHED_CRON: not a cron pattern: "${options.cron}" (${cause instanceof Error ? cause.message : String(cause)})`,
-      cause
-    }))
-  }
-}
+/** The zone as an IANA time zone, else why not. */
+const checkTimeZone = (timeZone: string): Either.Either<string, unknown> =>
+  Either.try({ try: () => (new Intl.DateTimeFormat("en", { timeZone }), timeZone), catch: (cause) => cause })
+
+/** The pattern compiled in the zone (paused: croner only does the math), else why not. */
+const checkCron = (pattern: string, timeZone?: string): Either.Either<Cron, unknown> =>
+  Either.try({
+    try: () => new Cron(pattern, { paused: true, ...(timeZone === undefined ? {} : { timezone: timeZone }) }),
+    catch: (cause) => cause
+  })
+
+const compile = (options: Options): Either.Either<Cron, SchedulerError> =>
+  Either.flatMap(
+    Either.mapLeft(checkTimeZone(options.timeZone), (cause) =>
+      new SchedulerError({
+        reason: "InvalidTimeZone",
+        detail: `SCHED_TZ: not an IANA time zone: "${options.timeZone}"`,
+        cause
+      })),
+    () =>
+      Either.mapLeft(checkCron(options.cron, options.timeZone), (cause) =>
+        new SchedulerError({
+          reason: "InvalidCron",
+          detail: `SCHED_CRON: not a cron pattern: "${options.cron}" (${cause instanceof Error ? cause.message : String(cause)})`,
+          cause
+        }))
+  )
+
+/**
+ * `SCHED_CRON` and `SCHED_TZ`, each checked as {@link run} checks it (a bad
+ * value fails naming its variable), with the {@link defaults}.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Pick<Options, "cron" | "timeZone">> = Config.all({
+  cron: Config.string("SCHED_CRON").pipe(
+    Config.mapOrFail((pattern) =>
+      Either.mapBoth(checkCron(pattern), {
+        onLeft: () => ConfigError.InvalidData(["SCHED_CRON"], `not a cron pattern: "${pattern}"`),
+        onRight: (cron) => (cron.stop(), pattern)
+      })
+    ),
+    Config.withDescription("when the nightly run starts (cron pattern)"),
+    Config.withDefault(defaults.cron)
+  ),
+  timeZone: Config.string("SCHED_TZ").pipe(
+    Config.mapOrFail((tz) =>
+      Either.mapLeft(checkTimeZone(tz), () => ConfigError.InvalidData(["SCHED_TZ"], `not an IANA time zone: "${tz}"`))
+    ),
+    Config.withDescription("the time zone of SCHED_CRON"),
+    Config.withDefault(defaults.timeZone)
+  )
+})
 
 const after = (cron: Cron, instant: Date): Option.Option<Date> => Option.fromNullable(cron.nextRun(instant))
 

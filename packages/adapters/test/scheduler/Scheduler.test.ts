@@ -1,7 +1,7 @@
 import { FileSystem } from "@effect/platform"
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import * as Scheduler from "../src/Scheduler.js"
+import { Scheduler } from "@leadgraph/adapters"
 import { Cause, Clock, Effect, Fiber, Logger, LogLevel, Option, TestClock } from "effect"
 
 const at = (s: string) => new Date(s).getTime()

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { Events } from "@leadgraph/core"
+import type * as Events from "../engine/Events.js"
 import { Clock, Effect } from "effect"
 
 /**

@@ -12,9 +12,8 @@ import { SqlClient } from "@effect/sql"
 import { StoreLive, Tenancy, TenantServicesLive } from "@leadgraph/adapters"
 import { LlmFake, LushaFake, TavilyFake, TestDatabases, ZeroBounceFake } from "@leadgraph/adapters/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Company, Crawler, EnrichmentRun, Forecast, IcpRule, Kickoffs, Lusha, Nightly, OdooConnector, Store, Tenant, TenantServices, VendorConnector } from "@leadgraph/core"
+import { Company, Crawler, EnrichmentRun, Forecast, IcpRule, Kickoffs, Llm, Lusha, Nightly, OdooConnector, Report, Store, Tavily, Tenant, TenantServices, VendorConnector, ZeroBounce } from "@leadgraph/core"
 import type { Run } from "@leadgraph/core"
-import { Report, Settings } from "@leadgraph/runner"
 import { Deferred, Effect, Layer, Option, Ref, Schema, TestClock } from "effect"
 
 interface Case {
@@ -35,7 +34,8 @@ const cases: ReadonlyArray<Case> = [
   { timeZone: "Europe/Berlin", date: "2026-10-25", next: "2026-10-26", early: "2026-10-24T22:30:00Z", late: "2026-10-25T22:30:00Z", nextEarly: "2026-10-25T23:30:00Z" }
 ]
 
-const caps = Settings.budgetCaps(Settings.defaults.caps)
+/** The runner's default daily caps. */
+const caps = { [Tavily.budget]: 1000, [Lusha.budget]: 500, [ZeroBounce.budget]: 2000, [Llm.tokenBudget]: 2_000_000 }
 const domains = ["alpha.example", "beta.example", "gamma.example", "delta.example"]
 const corpus = `Country: Germany\n${"We build industrial robots in Germany. ".repeat(60)}`
 

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import { EventLog } from "@leadgraph/core"
 import type { Events } from "@leadgraph/core"
-import { Config, ConfigProvider, Console, Effect, LogLevel, Schema } from "effect"
-import * as EventLog from "../src/EventLog.js"
-import * as Logging from "../src/Logging.js"
+import { type Console, Effect, Layer, Logger, LogLevel, Schema } from "effect"
 
 class LushaError extends Schema.TaggedError<LushaError>()("LushaError", {
   reason: Schema.Literal("Auth"),
@@ -61,9 +60,15 @@ const events: ReadonlyArray<Events.Event> = [
   }
 ]
 
-// Runs the sink over the events under Logging.layer, capturing what the
-// logger writes through the Console service.
-const capture = (format: Logging.Format, level: LogLevel.LogLevel) =>
+type Format = "json" | "pretty"
+
+/** Effect's JSON or pretty logger at a minimum level (what the runner's `Logging.layer` provides). */
+const logging = (format: Format, level: LogLevel.LogLevel) =>
+  Layer.merge(format === "json" ? Logger.json : Logger.pretty, Logger.minimumLogLevel(level))
+
+// Runs the sink over the events under a JSON or pretty logger, capturing
+// what the logger writes through the Console service.
+const capture = (format: Format, level: LogLevel.LogLevel) =>
   Effect.gen(function*() {
     const lines: Array<string> = []
     const base = yield* Effect.console
@@ -74,19 +79,13 @@ const capture = (format: Logging.Format, level: LogLevel.LogLevel) =>
     }
     const publish = EventLog.sink({ tenantId: "t-42" })
     yield* Effect.forEach(events, publish, { discard: true }).pipe(
-      Effect.provide(Logging.layer({ format, level })),
+      Effect.provide(logging(format, level)),
       Effect.withConsole(console)
     )
     return lines
   })
 
-const readLevel = (value: string | undefined) =>
-  Effect.withConfigProvider(
-    Logging.levelConfig,
-    ConfigProvider.fromMap(new Map(value === undefined ? [] : [["LOG_LEVEL", value]]))
-  )
-
-describe("EventLog and Logging", () => {
+describe("EventLog", () => {
   it.effect("writes one parseable JSON object per line, with the annotations", () =>
     Effect.gen(function*() {
       const lines = yield* capture("json", LogLevel.Debug)
@@ -160,31 +159,12 @@ describe("EventLog and Logging", () => {
         error
       })
       yield* Effect.forEach([failed("boom"), failed({ token: secret })], EventLog.sink(), { discard: true }).pipe(
-        Effect.provide(Logging.layer({ format: "json", level: LogLevel.Debug })),
+        Effect.provide(logging("json", LogLevel.Debug)),
         Effect.withConsole({ ...base, unsafe: { ...globalThis.console, log: record } })
       )
       const [first, second] = lines.map((l) => JSON.parse(l).annotations)
       expect(first.errorMessage).toBe("boom")
       expect(second.errorMessage).toBeUndefined()
       expect(lines.join("\n")).not.toContain(secret)
-    }))
-
-  it("picks pretty output for a terminal and JSON otherwise", () => {
-    expect(Logging.formatFor(true)).toBe("pretty")
-    expect(Logging.formatFor(false)).toBe("json")
-  })
-
-  it.effect("reads LOG_LEVEL, defaulting to info and naming the variable when bad", () =>
-    Effect.gen(function*() {
-      expect(yield* readLevel(undefined)).toEqual(LogLevel.Info)
-      expect(yield* readLevel("debug")).toEqual(LogLevel.Debug)
-      expect(yield* readLevel("WARNING")).toEqual(LogLevel.Warning)
-      expect(yield* readLevel("error")).toEqual(LogLevel.Error)
-      for (const bad of ["verbose", "constructor", ""]) {
-        const error = yield* Effect.flip(readLevel(bad))
-        expect(String(error)).toContain("LOG_LEVEL")
-        expect(String(error)).toContain("debug, info, warning, error")
-      }
-      expect(Config.isConfig(Logging.levelConfig)).toBe(true)
     }))
 })

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { EngineError, EnrichmentRun, Lusha, Nightly, RunOutcome, Tenant } from "@leadgraph/core"
+import { EngineError, EnrichmentRun, Lusha, Nightly, Report, RunOutcome, Tenant } from "@leadgraph/core"
 import type { RunSummary } from "@leadgraph/core"
-import { Report } from "@leadgraph/runner"
 
 const summary = (targets: { succeeded: number; partial: number; failed: number }): RunSummary.RunSummary => ({
   runId: "r",
