@@ -22,6 +22,8 @@ export * as Migrations from "./store/Migrations.js"
 export * as Tenancy from "./store/Tenancy.js"
 /** The Postgres store: core's Store port. @since 0.1.0 */
 export * as StoreLive from "./store/StoreLive.js"
+/** An operator's company file (CSV or JSON Lines), streamed row by row for `CompanyImport`. @since 0.1.0 */
+export * as CompanyFile from "./files/CompanyFile.js"
 /** Tenant API tokens, stored as hashes. @since 0.1.0 */
 export * as ApiTokens from "./store/ApiTokens.js"
 /** The SQL budget ledger: core's BudgetLedger port in Postgres. @since 0.1.0 */

@@ -1,6 +1,7 @@
 /**
  * The `leadgraph` command line: `demo`, `run`, `nightly`, `schedule`,
- * `migrate`, `graph`, `serve`, `fakes` and `tokens create`. Each command is a thin layer over the library's
+ * `migrate`, `graph`, `serve`, `fakes`, `tokens create` and `companies
+ * import`. Each command is a thin layer over the library's
  * public functions; configuration comes from the environment (see
  * {@link Settings}), and a bad value stops the command before anything
  * runs, naming the variable.
@@ -17,11 +18,13 @@
 import { Command, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
+import type { CompanyFile } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
 import type { EngineError, EnrichmentRun, Events } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import * as Data from "./Data.js"
 import * as Demo from "./Demo.js"
 import * as Environment from "./Environment.js"
 import * as Fakes from "./Fakes.js"
@@ -349,6 +352,15 @@ const tokens = Command.make("tokens").pipe(
 export type GraphError = EngineError.GraphError
 
 /**
+ * A company file that cannot be read, one of the errors `companies import`
+ * can end with (named here for the same reason as {@link GraphError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type CompanyFileError = CompanyFile.CompanyFileError
+
+/**
  * The root command.
  *
  * @since 0.1.0
@@ -356,7 +368,7 @@ export type GraphError = EngineError.GraphError
  */
 export const command = Command.make("leadgraph").pipe(
   Command.withDescription("multi-tenant nightly B2B lead enrichment"),
-  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens])
+  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens, Data.companies])
 )
 
 /**

@@ -16,6 +16,8 @@ export * as Demo from "./Demo.js"
 export * as Fakes from "./Fakes.js"
 /** Log format (JSON lines or pretty) and LOG_LEVEL. @since 0.1.0 */
 export * as Logging from "./Logging.js"
+/** The operator's data commands (`companies import`). @since 0.1.0 */
+export * as Data from "./Data.js"
 /** The `leadgraph` command line. @since 0.1.0 */
 export * as Cli from "./Cli.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */

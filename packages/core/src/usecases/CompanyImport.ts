@@ -112,44 +112,61 @@ export const parseRow = (row: Row): Either.Either<Accepted, Rejected> => {
 }
 
 /**
- * Splits accepted rows into batches whose domains are distinct, keeping
- * their order: a domain seen again starts a new batch, so a later row
- * updates what the earlier one wrote.
+ * Merges rows that name a company an earlier row of the same list named,
+ * in order, as writing them one after the other would: the later row's
+ * name and the fields it gives win, the fields it leaves empty keep the
+ * earlier ones, attributes are merged. Returns one row per company (at its
+ * first line) and how many rows were merged into an earlier one.
  *
  * @since 0.1.0
  * @category parsing
  */
-export const distinctBatches = (rows: ReadonlyArray<Accepted>): ReadonlyArray<ReadonlyArray<Accepted>> => {
-  const batches: Array<Array<Accepted>> = []
-  let current: Array<Accepted> = []
-  let seen = new Set<string>()
+export const mergeRepeats = (
+  rows: ReadonlyArray<Accepted>
+): { readonly rows: ReadonlyArray<Accepted>; readonly repeated: number } => {
+  const byDomain = new Map<string, Accepted>()
   for (const row of rows) {
-    if (seen.has(row.company.domain)) {
-      batches.push(current)
-      current = []
-      seen = new Set()
+    const before = byDomain.get(row.company.domain)
+    if (before === undefined) {
+      byDomain.set(row.company.domain, row)
+      continue
     }
-    seen.add(row.company.domain)
-    current.push(row)
+    const c = row.company
+    const b = before.company
+    byDomain.set(c.domain, {
+      line: before.line,
+      company: {
+        ...b,
+        name: c.name,
+        website: c.website ?? b.website,
+        industry: c.industry ?? b.industry,
+        ssicCode: c.ssicCode ?? b.ssicCode,
+        country: c.country ?? b.country,
+        employeeRange: c.employeeRange ?? b.employeeRange
+      },
+      attributes: { ...before.attributes, ...row.attributes }
+    })
   }
-  if (current.length > 0) batches.push(current)
-  return batches
+  return { rows: [...byDomain.values()], repeated: rows.length - byDomain.size }
 }
 
 /**
- * What an import did: rows accepted (companies `added`, `updated` and left
- * `unchanged`) and `rejected`, with the first rejections ({@link defaults}
- * `.examples`) and their reasons.
+ * What an import did: rows `accepted` and `rejected` (with the first
+ * rejections, {@link defaults}`.examples`, and their reasons); companies
+ * `added`, `updated` and left `unchanged` by the accepted rows; and rows
+ * `repeated`: merged into a company an earlier row of the same batch named
+ * (see {@link mergeRepeats}).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Summary {
   readonly accepted: number
+  readonly rejected: number
   readonly added: number
   readonly updated: number
   readonly unchanged: number
-  readonly rejected: number
+  readonly repeated: number
   readonly rejections: ReadonlyArray<Rejected>
 }
 
@@ -167,9 +184,11 @@ export const defaults = { batchSize: 1_000, examples: 20 } as const
  * could not read) into a tenant's companies, `batchSize` rows at a time, so
  * memory stays flat however long the file. Rows are read with
  * {@link parseRow}; a domain that comes again updates what the earlier row
- * wrote (fields it gives win, fields it leaves empty are kept). Importing
- * the same file again adds and updates nothing, unless the file itself
- * gives one domain two different values (the later row wins each time).
+ * wrote (fields it gives win, fields it leaves empty are kept), merged in
+ * memory within a batch ({@link mergeRepeats}) so each batch is one write.
+ * Importing the same file again adds and updates nothing, unless the file
+ * itself gives one domain two different values in different batches (the
+ * later row wins each time).
  *
  * @since 0.1.0
  * @category running
@@ -180,7 +199,7 @@ export const run = <E, R>(
   options?: { readonly batchSize?: number | undefined; readonly examples?: number | undefined }
 ): Effect.Effect<Summary, E | StoreError, R> => {
   const examples = options?.examples ?? defaults.examples
-  const empty: Summary = { accepted: 0, added: 0, updated: 0, unchanged: 0, rejected: 0, rejections: [] }
+  const empty: Summary = { accepted: 0, rejected: 0, added: 0, updated: 0, unchanged: 0, repeated: 0, rejections: [] }
   return rows.pipe(
     Stream.grouped(Math.max(1, options?.batchSize ?? defaults.batchSize)),
     Stream.runFoldEffect(empty, (total, chunk) =>
@@ -192,23 +211,41 @@ export const run = <E, R>(
           if (Either.isRight(parsed)) accepted.push(parsed.right)
           else rejected.push(parsed.left)
         }
-        let { added, unchanged, updated } = total
-        for (const batch of distinctBatches(accepted)) {
-          const done = yield* tenant.companies.importMany(batch)
-          added += done.added
-          updated += done.updated
-          unchanged += done.unchanged
-        }
+        const merged = mergeRepeats(accepted)
+        const done = merged.rows.length === 0
+          ? { added: 0, updated: 0, unchanged: 0 }
+          : yield* tenant.companies.importMany(merged.rows)
         return {
           accepted: total.accepted + accepted.length,
-          added,
-          updated,
-          unchanged,
           rejected: total.rejected + rejected.length,
+          added: total.added + done.added,
+          updated: total.updated + done.updated,
+          unchanged: total.unchanged + done.unchanged,
+          repeated: total.repeated + merged.repeated,
           rejections: total.rejections.length >= examples
             ? total.rejections
             : [...total.rejections, ...rejected.slice(0, examples - total.rejections.length)]
         }
       }))
   )
+}
+
+/**
+ * A summary for people: the counts on one line, then each example
+ * rejection on its own (`line 17: name is missing`).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const text = (summary: Summary): string => {
+  const n = (x: number) => x.toLocaleString("en-US")
+  const repeated = summary.repeated === 0 ? "" : `; ${n(summary.repeated)} row(s) repeated a company above them`
+  const head = `${n(summary.accepted)} row(s) accepted, ${n(summary.rejected)} rejected; companies: ` +
+    `${n(summary.added)} added, ${n(summary.updated)} updated, ${n(summary.unchanged)} unchanged${repeated}`
+  const more = summary.rejected - summary.rejections.length
+  return [
+    head,
+    ...summary.rejections.map((r) => `  line ${r.line}: ${r.reason}`),
+    ...(more > 0 ? [`  … and ${n(more)} more`] : [])
+  ].join("\n")
 }

@@ -182,6 +182,7 @@ describe("Engine: budgets", () => {
       expect(r.outcomes.inner).toMatchObject({ _tag: "Skipped", reason: "budget" })
     }))
 
+  class AfterPaying extends Data.TaggedError("AfterPaying") {}
   it.effect("the paid calls of a step draw on its reservation, and what they cost is committed also when the step fails", () =>
     Effect.gen(function*() {
       const ledger = yield* BudgetLedger.makeMemory({ caps: { credits: 100 } })
@@ -195,7 +196,12 @@ describe("Engine: budgets", () => {
       const Paid = step("paid", {
         output: Schema.Number,
         budget: { name: "credits", units: 10, metered: true },
-        run: ({ target }) => Effect.zipRight(call(1), target === "bad" ? Effect.fail(new Error("after paying")) : call(2))
+        run: ({ target }) =>
+          Effect.gen(function*() {
+            yield* call(1)
+            if (target === "bad") return yield* new AfterPaying()
+            return yield* call(2)
+          })
       })
       const Cached = step("cached", {
         output: Schema.Number,

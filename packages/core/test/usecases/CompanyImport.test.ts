@@ -47,12 +47,19 @@ describe("CompanyImport.parseRow", () => {
   })
 })
 
-describe("CompanyImport.distinctBatches", () => {
-  it("starts a new batch when a domain comes again, keeping the order", () => {
-    const rows = ["a.example", "b.example", "a.example", "c.example", "c.example"].map((domain, i) =>
-      accepted(row(i + 2, { name: `n${i}`, domain }))
-    )
-    expect(CompanyImport.distinctBatches(rows).map((b) => b.map((r) => r.line))).toEqual([[2, 3], [4, 5], [6]])
+describe("CompanyImport.mergeRepeats", () => {
+  it("merges a company named again into its first row, as writing them in order would", () => {
+    const rows = [
+      accepted(row(2, { name: "A", domain: "a.example", country: "Germany", owner: "jane" })),
+      accepted(row(3, { name: "B", domain: "b.example" })),
+      accepted(row(4, { name: "A AG", domain: "A.example.", industry: "robotics", region: "south" }))
+    ]
+    const merged = CompanyImport.mergeRepeats(rows)
+    expect(merged.repeated).toBe(1)
+    expect(merged.rows.map((r) => [r.line, r.company.name, r.company.country, r.company.industry, r.attributes])).toEqual([
+      [2, "A AG", "Germany", "robotics", { owner: "jane", region: "south" }],
+      [3, "B", null, null, {}]
+    ])
   })
 })
 
@@ -73,19 +80,26 @@ describe("CompanyImport.run", () => {
       const tenant = store.forTenant(tenantId)
       yield* tenant.tenants.save({ name: "Import" })
       const first = yield* CompanyImport.run(tenant, Stream.fromIterable(file), { batchSize: 2 })
-      // row 6 is row 2's company again: it adds the industry
+      // row 6 is row 2's company again, in another batch: it adds the industry
       expect(first).toEqual({
         accepted: 4,
+        rejected: 2,
         added: 3,
         updated: 1,
         unchanged: 0,
-        rejected: 2,
+        repeated: 0,
         rejections: [{ line: 4, reason: "not JSON" }, { line: 5, reason: "name is missing" }]
       })
       const [acme] = yield* tenant.companies.findByDomains([Company.Domain.make("acme.example")])
       expect(acme).toMatchObject({ name: "Acme", country: "Germany", industry: "robotics" })
+      // one batch: rows 2 and 6 are merged, the company is written once
       const again = yield* CompanyImport.run(tenant, Stream.fromIterable(file), { examples: 1 })
-      expect(again).toMatchObject({ accepted: 4, added: 0, updated: 0, unchanged: 4, rejected: 2 })
+      expect(again).toMatchObject({ accepted: 4, rejected: 2, added: 0, updated: 0, unchanged: 3, repeated: 1 })
+      expect(CompanyImport.text(again)).toBe([
+        "4 row(s) accepted, 2 rejected; companies: 0 added, 0 updated, 3 unchanged; 1 row(s) repeated a company above them",
+        "  line 4: not JSON",
+        "  … and 1 more"
+      ].join("\n"))
       expect(again.rejections).toHaveLength(1)
     }).pipe(Effect.provide(Store.layerMemory())))
 })
