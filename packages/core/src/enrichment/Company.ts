@@ -116,6 +116,26 @@ export const CompanyInput = Schema.Struct({
 export type CompanyInput = typeof CompanyInput.Type
 
 /**
+ * What an import writes over what is known of a company: the given name,
+ * and each field the input gives; a field it leaves empty keeps its value.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const overlay = <A extends Pick<CompanyInput, "name" | "website" | "industry" | "ssicCode" | "country" | "employeeRange">>(
+  known: A,
+  given: CompanyInput
+): A => ({
+  ...known,
+  name: given.name,
+  website: given.website ?? known.website,
+  industry: given.industry ?? known.industry,
+  ssicCode: given.ssicCode ?? known.ssicCode,
+  country: given.country ?? known.country,
+  employeeRange: given.employeeRange ?? known.employeeRange
+})
+
+/**
  * A stored company. `lastEnrichedAt` is set when a run records a company
  * outcome; target selection skips companies already enriched that day.
  *

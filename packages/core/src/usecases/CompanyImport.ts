@@ -113,9 +113,8 @@ export const parseRow = (row: Row): Either.Either<Accepted, Rejected> => {
 
 /**
  * Merges rows that name a company an earlier row of the same list named,
- * in order, as writing them one after the other would: the later row's
- * name and the fields it gives win, the fields it leaves empty keep the
- * earlier ones, attributes are merged. Returns one row per company (at its
+ * in order, as writing them one after the other would
+ * (`Company.overlay`), attributes merged. Returns one row per company (at its
  * first line) and how many rows were merged into an earlier one.
  *
  * @since 0.1.0
@@ -131,19 +130,9 @@ export const mergeRepeats = (
       byDomain.set(row.company.domain, row)
       continue
     }
-    const c = row.company
-    const b = before.company
-    byDomain.set(c.domain, {
+    byDomain.set(row.company.domain, {
       line: before.line,
-      company: {
-        ...b,
-        name: c.name,
-        website: c.website ?? b.website,
-        industry: c.industry ?? b.industry,
-        ssicCode: c.ssicCode ?? b.ssicCode,
-        country: c.country ?? b.country,
-        employeeRange: c.employeeRange ?? b.employeeRange
-      },
+      company: Company.overlay(before.company, row.company),
       attributes: { ...before.attributes, ...row.attributes }
     })
   }

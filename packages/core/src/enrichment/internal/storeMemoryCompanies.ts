@@ -6,7 +6,7 @@
  */
 import type { Effect } from "effect"
 import { Option } from "effect"
-import type { Company, CompanyId } from "../Company.js"
+import { type Company, type CompanyId, overlay } from "../Company.js"
 import * as RunDay from "../RunDay.js"
 import type { Companies, StoreError } from "../Store.js"
 import type { TenantId } from "../Tenant.js"
@@ -42,35 +42,35 @@ export interface Ops {
 
 /** The companies of one tenant's memory store. @internal */
 export const companies = ({ dedupe, fail, needTenant, nextId, op, tenantId }: Ops): Companies => ({
-    upsert: (inputs) =>
-      op("companies.upsert", (s) => {
-        const error = needTenant(s, "companies.upsert")
-        if (error) return error
-        let written = 0
-        for (const c of dedupe(inputs, (c) => c.domain)) {
-          const id = s.domains.get(c.domain)
-          const old = id === undefined ? undefined : s.companies.get(id)
-          const row: Company = {
-            id: id ?? nextId(),
-            tenantId,
-            name: c.name,
-            domain: c.domain,
-            website: c.website,
-            industry: c.industry,
-            ssicCode: c.ssicCode,
-            country: c.country,
-            employeeRange: c.employeeRange,
-            lastSeen: later(old?.row.lastSeen ?? null, c.lastSeen),
-            lastEnrichedAt: old?.row.lastEnrichedAt ?? null
-          }
-          if (old !== undefined && same({ ...old.row, lastSeen: time(old.row.lastSeen) }, { ...row, lastSeen: time(row.lastSeen) })) continue
-          written++
-          s.domains.set(c.domain, row.id)
-          s.companies.set(row.id, { row, hasFeatures: old?.hasFeatures ?? false, hasContacts: old?.hasContacts ?? false })
+  upsert: (inputs) =>
+    op("companies.upsert", (s) => {
+      const error = needTenant(s, "companies.upsert")
+      if (error) return error
+      let written = 0
+      for (const c of dedupe(inputs, (c) => c.domain)) {
+        const id = s.domains.get(c.domain)
+        const old = id === undefined ? undefined : s.companies.get(id)
+        const row: Company = {
+          id: id ?? nextId(),
+          tenantId,
+          name: c.name,
+          domain: c.domain,
+          website: c.website,
+          industry: c.industry,
+          ssicCode: c.ssicCode,
+          country: c.country,
+          employeeRange: c.employeeRange,
+          lastSeen: later(old?.row.lastSeen ?? null, c.lastSeen),
+          lastEnrichedAt: old?.row.lastEnrichedAt ?? null
         }
-        return { written }
-      }),
-    importMany: (rows) =>
+        if (old !== undefined && same({ ...old.row, lastSeen: time(old.row.lastSeen) }, { ...row, lastSeen: time(row.lastSeen) })) continue
+        written++
+        s.domains.set(c.domain, row.id)
+        s.companies.set(row.id, { row, hasFeatures: old?.hasFeatures ?? false, hasContacts: old?.hasContacts ?? false })
+      }
+      return { written }
+    }),
+  importMany: (rows) =>
     op("companies.importMany", (s) => {
       const error = needTenant(s, "companies.importMany")
       if (error) return error
@@ -86,15 +86,7 @@ export const companies = ({ dedupe, fail, needTenant, nextId, op, tenantId }: Op
           counts.added++
           continue
         }
-        const row: Company = {
-          ...old.row,
-          name: c.name,
-          website: c.website ?? old.row.website,
-          industry: c.industry ?? old.row.industry,
-          ssicCode: c.ssicCode ?? old.row.ssicCode,
-          country: c.country ?? old.row.country,
-          employeeRange: c.employeeRange ?? old.row.employeeRange
-        }
+        const row = overlay(old.row, c)
         const merged = { ...s.attributes.get(id), ...attributes }
         if (same(old.row, row) && same(s.attributes.get(id) ?? {}, merged)) {
           counts.unchanged++
@@ -107,38 +99,38 @@ export const companies = ({ dedupe, fail, needTenant, nextId, op, tenantId }: Op
       return counts
     }),
   findByDomains: (domains) =>
-      op("companies.findByDomains", (s) =>
-        [...new Set(domains)].sort(cmp).flatMap((d) => {
-          const id = s.domains.get(d)
-          return id === undefined ? [] : [s.companies.get(id)!.row]
-        })),
-    findByIds: (wanted) =>
-      op("companies.findByIds", (s) => wanted.flatMap((id) => s.companies.get(id)?.row ?? [])),
-    enrichedOn: (runDay) =>
-      op("companies.enrichedOn", (s) => {
-        const day = Option.getOrUndefined(RunDay.bounds(runDay))
-        if (day === undefined) return fail("Invalid", "companies.enrichedOn", invalidDay)
-        return [...s.companies.values()].filter(({ row }) => RunDay.contains(day, row.lastEnrichedAt)).length
-      }),
-    recentlyEnriched: (limit) =>
-      op("companies.recentlyEnriched", (s) =>
-        [...s.companies.values()].map((c) => c.row).filter((c) => c.lastEnrichedAt !== null)
-          .sort((a, b) => cmp(time(b.lastEnrichedAt), time(a.lastEnrichedAt)) || cmp(a.id, b.id))
-          .slice(0, Math.max(0, limit))),
-    selectTargets: (options) =>
-      op("companies.selectTargets", (s) => {
-        const today = Option.getOrUndefined(RunDay.bounds(options.runDay))
-        if (today === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
-          return fail("Invalid", "companies.selectTargets", `${invalidDay} and cap a non-negative integer`)
-        }
-        return [...s.companies.values()]
-          .filter((c) => options.rerun === true || !RunDay.contains(today, c.row.lastEnrichedAt))
-          .sort((a, b) =>
-            cmp(a.hasFeatures, b.hasFeatures) || cmp(a.hasContacts, b.hasContacts) ||
-            cmp(time(a.row.lastEnrichedAt) ?? -Infinity, time(b.row.lastEnrichedAt) ?? -Infinity) ||
-            cmp(a.row.id, b.row.id)
-          )
-          .slice(0, options.cap)
-          .map((c) => c.row)
-      })
+    op("companies.findByDomains", (s) =>
+      [...new Set(domains)].sort(cmp).flatMap((d) => {
+        const id = s.domains.get(d)
+        return id === undefined ? [] : [s.companies.get(id)!.row]
+      })),
+  findByIds: (wanted) =>
+    op("companies.findByIds", (s) => wanted.flatMap((id) => s.companies.get(id)?.row ?? [])),
+  enrichedOn: (runDay) =>
+    op("companies.enrichedOn", (s) => {
+      const day = Option.getOrUndefined(RunDay.bounds(runDay))
+      if (day === undefined) return fail("Invalid", "companies.enrichedOn", invalidDay)
+      return [...s.companies.values()].filter(({ row }) => RunDay.contains(day, row.lastEnrichedAt)).length
+    }),
+  recentlyEnriched: (limit) =>
+    op("companies.recentlyEnriched", (s) =>
+      [...s.companies.values()].map((c) => c.row).filter((c) => c.lastEnrichedAt !== null)
+        .sort((a, b) => cmp(time(b.lastEnrichedAt), time(a.lastEnrichedAt)) || cmp(a.id, b.id))
+        .slice(0, Math.max(0, limit))),
+  selectTargets: (options) =>
+    op("companies.selectTargets", (s) => {
+      const today = Option.getOrUndefined(RunDay.bounds(options.runDay))
+      if (today === undefined || !Number.isInteger(options.cap) || options.cap < 0) {
+        return fail("Invalid", "companies.selectTargets", `${invalidDay} and cap a non-negative integer`)
+      }
+      return [...s.companies.values()]
+        .filter((c) => options.rerun === true || !RunDay.contains(today, c.row.lastEnrichedAt))
+        .sort((a, b) =>
+          cmp(a.hasFeatures, b.hasFeatures) || cmp(a.hasContacts, b.hasContacts) ||
+          cmp(time(a.row.lastEnrichedAt) ?? -Infinity, time(b.row.lastEnrichedAt) ?? -Infinity) ||
+          cmp(a.row.id, b.row.id)
+        )
+        .slice(0, options.cap)
+        .map((c) => c.row)
+    })
 })
