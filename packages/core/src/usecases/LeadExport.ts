@@ -1,6 +1,7 @@
 /**
  * The score export as files or HTTP bodies: CSV (RFC 4180: a header row,
- * fields with commas, quotes or line breaks quoted, quotes doubled) and JSON
+ * fields with commas, quotes or line breaks quoted, quotes doubled, formulas
+ * neutralised) and JSON
  * (one array, written row by row). Both are streams, so 100,000 rows are
  * never held in memory at once.
  *
@@ -18,14 +19,18 @@ import { Schema, Stream } from "effect"
 export const columns = ["company_id", "name", "domain", "website", "score", "bucket", "rationale", "scored_at"] as const
 
 /**
- * One CSV field, quoted when it has to be.
+ * One CSV field, quoted when it has to be. A text that a spreadsheet would
+ * read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+ * return) is neutralised with a leading `'`, as OWASP's CSV injection
+ * advice says, so opening an export never runs what a web page or a vendor
+ * put in a company's name or rationale. Numbers are written as they are.
  *
  * @since 0.1.0
  * @category csv
  */
 export const csvField = (value: string | number | null): string => {
   if (value === null) return ""
-  const s = String(value)
+  const s = typeof value === "string" && /^[=+\-@\t\r]/.test(value) ? `'${value}` : String(value)
   return /[",\r\n]/.test(s) ? `"${s.replaceAll("\"", "\"\"")}"` : s
 }
 

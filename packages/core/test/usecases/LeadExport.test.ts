@@ -44,6 +44,19 @@ describe("LeadExport", () => {
       expect(LeadExport.csvField("\"")).toBe("\"\"\"\"")
     }))
 
+  it("neutralises cells a spreadsheet would run as formulas (OWASP CSV injection), not numbers", () => {
+    expect(["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"].map(LeadExport.csvField)).toEqual([
+      "\"'=HYPERLINK(\"\"http://x\"\")\"",
+      "'+1+1",
+      "'-2+3",
+      "'@SUM(A1)",
+      "'\tcmd",
+      "\"'\rcmd\""
+    ])
+    expect(LeadExport.csvField(-5)).toBe("-5")
+    expect(LeadExport.csvField("Acme = good")).toBe("Acme = good")
+  })
+
   it.effect("JSON: one valid array for 0 and for 3 rows", () =>
     Effect.gen(function*() {
       const empty = yield* text(LeadExport.json(Stream.empty))
