@@ -4,7 +4,7 @@
  * Postgres. A CSV with a BOM, a website instead of a domain, an
  * internationalised name, the same company again, a row without a
  * name and extra columns; then the same file again, and a JSON Lines file
- * that updates one company.
+ * that updates one company; a dry run over them with no vendor key set.
  */
 import { Database, StoreLive } from "@leadgraph/adapters"
 import { type Company, Store, Tenant } from "@leadgraph/core"
@@ -61,6 +61,16 @@ describe("acceptance: `leadgraph companies import`", () => {
         writeFileSync(jsonl, `${JSON.stringify({ name: "Acme GmbH", domain: "acme.example", industry: "robotics" })}\n`)
         const update = await cli(["companies", "import", jsonl, "--tenant", tenant], { cwd: work, env }, children)
         expect(update.lines[0]).toBe("1 row(s) accepted, 0 rejected; companies: 0 added, 1 updated, 0 unchanged")
+
+        // a dry run over the imported companies needs no vendor key (none is set here); a real run names them
+        const dry = await cli(["run", "--tenant", tenant, "--dry-run"], { cwd: work, env }, children)
+        expect(dry.code, dry.stderr).toBe(0)
+        expect(dry.lines.some((l) => l.startsWith("forecast spend"))).toBe(true)
+        expect(dry.lines.join("\n")).toContain(`dry run`)
+        expect(dry.lines.join("\n")).toContain(`for ${tenant}: 2 companies`)
+        const real = await cli(["run", "--tenant", tenant], { cwd: work, env }, children)
+        expect(real.code).toBe(1)
+        expect(real.stderr).toContain("TAVILY_API_KEY")
 
         const unknown = await cli(["companies", "import", csv, "--tenant", "nobody"], { cwd: work, env }, children)
         expect(unknown.code).toBe(1)

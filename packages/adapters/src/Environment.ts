@@ -52,8 +52,12 @@ import * as Vendors from "./Vendors.js"
  * @category models
  */
 export interface Options {
-  /** The vendors' keys and client-side limits (`Vendors.config` reads them from the environment). */
-  readonly vendors: Vendors.Options
+  /**
+   * The vendors' keys and client-side limits (`Vendors.config` reads them
+   * from the environment); none for a process that only plans (dry runs):
+   * see `Vendors.unconfigured`.
+   */
+  readonly vendors: Vendors.Options | undefined
   /** Each tenant's daily budget caps, by budget name (`Lusha.budget`, `Tavily.budget`, ...). */
   readonly caps: Readonly<Record<string, number>>
   /** The ledger owners' lease (default `BudgetLedger.defaultLease`). */
@@ -104,7 +108,7 @@ export const layer = (options: Options): Layer.Layer<Services, Error> => {
   })
   // the vendors' clients and rate limits once per process; each run builds its
   // vendors over its own budget and caches (core's VendorConnector)
-  const vendors = Vendors.connector(options.vendors)
+  const vendors = options.vendors === undefined ? Vendors.unconfigured : Vendors.connector(options.vendors)
   const crawler = CrawlerLive.layer(options.crawler).pipe(
     Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
   )

@@ -152,6 +152,31 @@ export const connector = (
   )
 
 /**
+ * The variables that hold the vendors' keys.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const keyVariables: ReadonlyArray<string> = [
+  TavilyLive.defaults.keyVariable,
+  LushaLive.defaults.keyVariable,
+  ZeroBounceLive.defaults.keyVariable,
+  LlmLive.defaults.keyVariable
+]
+
+/**
+ * A connector for a process without vendor keys, where only dry runs go
+ * (they plan and forecast, and connect no vendor): connecting dies with a
+ * message naming the variables to set.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const unconfigured: Layer.Layer<VendorConnector.VendorConnector> = VendorConnector.fromLayer(
+  Layer.die(new Error(`no vendor keys: set ${keyVariables.join(", ")} (a dry run needs none)`))
+)
+
+/**
  * The environment variable a connection's `secretRef` names: `env:NAME` or
  * just `NAME`.
  *

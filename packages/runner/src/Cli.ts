@@ -116,11 +116,15 @@ const tenantOptions = (flags: RunFlags, stop: Deferred.Deferred<void>): Partial<
 })
 
 const live = <E>(
-  f: (settings: Settings.Settings) => Effect.Effect<void, E, Environment.Services | Shutdown | ExitCode | FileSystem.FileSystem>
+  f: (settings: Settings.Settings) => Effect.Effect<void, E, Environment.Services | Shutdown | ExitCode | FileSystem.FileSystem>,
+  options?: { readonly dryRun?: boolean }
 ) =>
   Effect.gen(function*() {
     const settings = yield* Settings.load
-    const vendors = yield* Vendors.config
+    // a dry run calls no vendor: their keys are not needed (but a key that is set must be valid)
+    const vendors = options?.dryRun === true
+      ? Option.getOrUndefined(yield* Config.option(Vendors.config))
+      : yield* Vendors.config
     const odoo = yield* Vendors.odooConfig
     yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo })))
   })
@@ -181,13 +185,12 @@ const run = Command.make("run", {
       if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
-    })
-  )).pipe(Command.withDescription("enrich one tenant now (or resume a run with --run-id)"))
+    }), { dryRun: flags.dryRun })).pipe(Command.withDescription("enrich one tenant now (or resume a run with --run-id)"))
 
 const nightly = Command.make("nightly", runFlags, (flags) =>
   live((settings) =>
     Effect.flatMap(nightlyOnce(settings, flags), (result) =>
-      Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))))).pipe(
+      Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })).pipe(
     Command.withDescription("enrich every active tenant now")
   )
 

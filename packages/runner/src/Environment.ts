@@ -20,7 +20,7 @@ import * as Settings from "./Settings.js"
  */
 export interface Options extends Omit<Environment.Options, "caps" | "lease" | "hosts"> {
   readonly settings: Settings.Settings
-  readonly vendors: Vendors.Options
+  readonly vendors: Vendors.Options | undefined
 }
 
 /**
