@@ -135,7 +135,7 @@ for (const target of targets("http")) {
           expect(rowsB.some((r) => leadsA.some((l) => l.name === r.name))).toBe(false)
         }))
 
-      it.effect("the CSV export: a header row, and hostile names survive a round trip", () =>
+      it.effect("the CSV export: a header row, and hostile names survive a round trip (formulas neutralised)", () =>
         Effect.gen(function*() {
           const { a, b } = yield* tokens
           const answer = yield* call("/export/latest_scores.csv?min_score=0", { token: a })
@@ -145,7 +145,10 @@ for (const target of targets("http")) {
           expect(parsed[0]).toEqual(["company_id", "name", "domain", "website", "score", "bucket", "rationale", "scored_at"])
           const body = parsed.slice(1)
           expect(body).toHaveLength(leadsA.length)
-          expect(body.map((r) => r[1]).sort()).toEqual(leadsA.map((l) => l.name).sort())
+          // a name a spreadsheet would run as a formula comes back neutralised (OWASP CSV injection)
+          const neutralised = (name: string) => (/^[=+\-@\t\r]/.test(name) ? `'${name}` : name)
+          expect(body.map((r) => r[1]).sort()).toEqual(leadsA.map((l) => neutralised(l.name)).sort())
+          expect(body.map((r) => r[1])).toContain("'=SUM(A1)")
           expect(body.map((r) => r[6]).sort()).toEqual(leadsA.map((l) => `why ${l.name}`).sort())
           for (const row of body) expect(row).toHaveLength(8)
           const python = pythonCsv(answer.text)
