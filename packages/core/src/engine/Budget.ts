@@ -223,7 +223,8 @@ export const charging = <A, E, R>(
   )
 
 /**
- * Runs `use` under a reservation of `units`, settled by the charge policy
+ * Runs `use` as one paid call under a reservation of its own of `units`
+ * (a {@link drawing} with the call {@link metered} into it), settled by the charge policy
  * ({@link chargeOf}): committed with `used(result)` (default: the units
  * reserved) on success; committed with the units reserved when the vendor
  * may have billed the call (a vendor error with `charged: true`, or an
@@ -236,15 +237,11 @@ export const charging = <A, E, R>(
 export const withReservation = <A, E, R>(
   budget: string,
   units: number,
-  use: (reservation: Reservation) => Effect.Effect<A, E, R>,
+  use: () => Effect.Effect<A, E, R>,
   used?: (a: A) => number
 ): Effect.Effect<A, E | BudgetExhausted, R | Budget> =>
-  Effect.flatMap(Budget, (service) =>
-    Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(service.reserve(budget, units), (reservation) =>
-        charging(restore(use(reservation)), { units: reservation.units, used }, (cost, exit) =>
-          Exit.isSuccess(exit) || cost > 0 ? service.commit(reservation, cost) : service.release(reservation)))
-    ))
+  // one paid call metered into a draw of its own: the one mechanism, not a second
+  drawing(budget, units, metered(budget, Effect.suspend(use), { units, used }))
 
 /**
  * Runs `use` under one draw of `units` from budget `name`: the units are
@@ -294,7 +291,7 @@ export const drawFrom = <A, E, R>(
         service.reserve(name, units),
         () => Effect.locallyWith(use, currentDraws, (draws) => [...draws, draw]),
         (reservation, exit) => {
-          if (Exit.isFailure(exit)) return draw.spent > 0 ? commit(reservation, draw.spent) : commit(reservation, 0)
+          if (Exit.isFailure(exit)) return commit(reservation, draw.spent)
           const metered = draw.calls > 0 || options?.metered === true ? draw.spent : reservation.units
           let total: number | undefined
           try {
