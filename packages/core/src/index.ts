@@ -107,6 +107,14 @@ export * as OdooSync from "./usecases/OdooSync.js"
 export * as LeadExport from "./usecases/LeadExport.js"
 /** Companies imported from an operator's file, row by row, with rejected rows and their reasons. @since 0.1.0 */
 export * as CompanyImport from "./usecases/CompanyImport.js"
+/** Operator input that cannot be used, with one readable line per problem. @since 0.1.0 */
+export * as Invalid from "./usecases/Invalid.js"
+/** Tenants added, updated, listed, disabled and enabled. @since 0.1.0 */
+export * as TenantSetup from "./usecases/TenantSetup.js"
+/** A tenant's ICP rules set from a file or request, as numbered versions. @since 0.1.0 */
+export * as IcpSetup from "./usecases/IcpSetup.js"
+/** A tenant's Odoo connection stored and tested. @since 0.1.0 */
+export * as OdooSetup from "./usecases/OdooSetup.js"
 /** Runs rendered for people: nightly results, run summaries, failures by code, dry-run forecasts. @since 0.1.0 */
 export * as Report from "./usecases/Report.js"
 /** A terminal progress bar fed by engine events. @since 0.1.0 */

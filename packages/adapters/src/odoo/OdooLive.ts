@@ -139,7 +139,17 @@ export const make = (options: Options): Effect.Effect<Odoo.Service, never, HttpC
           kwargs ?? {}
         ]))
 
-    return Upsert.makeService(execute, (self) => Retry.retry(self, options.retry))
+    const serverVersion = Effect.zipRight(login, call("common", "version", [])).pipe(
+      Effect.flatMap((answer) =>
+        answer !== null && typeof answer === "object" && "server_version" in answer &&
+          typeof answer.server_version === "string"
+          ? Effect.succeed(answer.server_version)
+          : client.fail({ reason: "BadResponse", detail: "common.version did not answer a server_version" })
+      ),
+      Effect.withSpan("Odoo.serverVersion")
+    )
+
+    return { ...Upsert.makeService(execute, (self) => Retry.retry(self, options.retry)), serverVersion }
   })
 
 /**

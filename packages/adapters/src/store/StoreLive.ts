@@ -36,9 +36,17 @@ import { SqlClient } from "@effect/sql"
 import { Store } from "@leadgraph/core"
 import type { Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Layer, Option, Stream } from "effect"
-import { companies, type ExportKey, exportStatement, listActiveTenants, tenants } from "./internal/companies.js"
+import {
+  companies,
+  type ExportKey,
+  exportStatement,
+  listActiveTenants,
+  listTenants,
+  tenants
+} from "./internal/companies.js"
 import { fromSqlError, isSqlError, mapErrors } from "./internal/errors.js"
-import { icpRules, leads } from "./internal/leads.js"
+import { icpRules } from "./internal/icpRules.js"
+import { leads } from "./internal/leads.js"
 import * as RunLocks from "./internal/runLocks.js"
 import { runs } from "./internal/runs.js"
 import type { Context, Run } from "./internal/shared.js"
@@ -111,6 +119,10 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
           mapErrors("listActiveTenants"),
           Effect.withSpan("StoreLive.listActiveTenants")
         ),
+      listTenants: tenancy.registry(listTenants({ sql })).pipe(
+        mapErrors("listTenants"),
+        Effect.withSpan("StoreLive.listTenants")
+      ),
       forTenant,
       // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
       withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),

@@ -26,3 +26,16 @@ export const IcpRule = Schema.Struct({
  * @category models
  */
 export type IcpRule = typeof IcpRule.Type
+
+/**
+ * A numbered version of a tenant's rules: each `icp set` of changed rules
+ * makes the next one (1, 2, 3, ...), which becomes the active set.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RulesVersion {
+  readonly version: number
+  readonly setAt: Date
+  readonly rules: ReadonlyArray<IcpRule>
+}

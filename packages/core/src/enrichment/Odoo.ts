@@ -185,6 +185,12 @@ export interface Service {
    * for all new contacts).
    */
   readonly exportCompany: (input: Export) => Effect.Effect<Exported, OdooError>
+  /**
+   * Logs in and reads the server's version (JSON-RPC `common.version`'s
+   * `server_version`, for example `"17.0"`): how `odoo test` checks a
+   * connection. Fails with `Unauthorized` when the login is refused.
+   */
+  readonly serverVersion: Effect.Effect<string, OdooError>
 }
 
 /**

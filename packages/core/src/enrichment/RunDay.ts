@@ -74,6 +74,14 @@ export const make = (date: string, timeZone: string): Option.Option<RunDay> =>
     : Option.none()
 
 /**
+ * True when `timeZone` is an IANA time zone (`Asia/Singapore`, `UTC`).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTimeZone = (timeZone: string): boolean => Option.isSome(DateTime.zoneMakeNamed(timeZone))
+
+/**
  * The day an instant (epoch milliseconds) falls on in a time zone. Throws
  * an `IllegalArgumentException` when `timeZone` is not an IANA time zone.
  *

@@ -18,12 +18,12 @@ import type { Effect, Option, Scope, Stream } from "effect"
 import type { Company, CompanyId, CompanyInput, Domain, SelectOptions } from "./Company.js"
 import type { Contact, ContactInput } from "./Contact.js"
 import type { LeadFeatures } from "./Features.js"
-import type { IcpRule } from "./IcpRule.js"
+import type { IcpRule, RulesVersion } from "./IcpRule.js"
 import type { LeadEmail } from "./LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary } from "./Run.js"
 import type { RunDay } from "./RunDay.js"
 import type { LeadScore, ScoredLead } from "./Score.js"
-import type { OdooConnection, Tenant, TenantFilter, TenantId } from "./Tenant.js"
+import type { OdooConnection, Tenant, TenantFilter, TenantId, TenantSummary } from "./Tenant.js"
 import * as Memory from "./internal/storeMemory.js"
 
 /**
@@ -96,8 +96,10 @@ export interface Imported {
 
 /**
  * What {@link Tenants.save} writes: the name and, optionally, the tenant's
- * daily cap (see `Tenant.dailyCap`). A `dailyCap` left `undefined` keeps the
- * stored value (`null` for a new tenant); `null` clears it.
+ * daily cap (see `Tenant.dailyCap`), time zone (`Tenant.timeZone`) and
+ * whether it is disabled. A field left `undefined` keeps the stored value
+ * (`null`, `null` and `false` for a new tenant); `null` clears a cap or a
+ * zone.
  *
  * @since 0.1.0
  * @category models
@@ -105,6 +107,8 @@ export interface Imported {
 export interface TenantInput {
   readonly name: string
   readonly dailyCap?: number | null | undefined
+  readonly timeZone?: string | null | undefined
+  readonly disabled?: boolean | undefined
 }
 
 /**
@@ -192,7 +196,22 @@ export interface Leads {
 }
 
 /**
- * The tenant's ideal customer profile rules, keyed by name.
+ * What {@link IcpRules.replace} did: the active version's number, and
+ * whether it is a new version (`false` when the rules equal the active
+ * version's).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Replaced {
+  readonly version: number
+  readonly changed: boolean
+}
+
+/**
+ * The tenant's ideal customer profile rules, keyed by name. `save` upserts
+ * rules by name; `replace` makes a whole set the active one as a new
+ * numbered version (1, 2, 3, ...), unless it equals the active version.
  *
  * @since 0.1.0
  * @category models
@@ -200,6 +219,10 @@ export interface Leads {
 export interface IcpRules {
   readonly save: (rules: ReadonlyArray<IcpRule>) => Effect.Effect<Written, StoreError>
   readonly listActive: Effect.Effect<ReadonlyArray<IcpRule>, StoreError>
+  /** Makes `rules` (names distinct) the tenant's whole rule set, as a new version when they changed. */
+  readonly replace: (rules: ReadonlyArray<IcpRule>) => Effect.Effect<Replaced, StoreError>
+  /** A version of the rules (`undefined`: the latest, which is the active one), if there is one. */
+  readonly version: (version?: number | undefined) => Effect.Effect<Option.Option<RulesVersion>, StoreError>
 }
 
 /**
@@ -247,10 +270,17 @@ export interface TenantStore {
  */
 export interface Service {
   /**
-   * Tenants with an active Odoo connection, filtered by id lists, by id.
-   * Fails with `Forbidden` inside {@link Service.withTenant}.
+   * The active tenants (those not disabled, with or without an Odoo
+   * connection), filtered by id lists, by id. Fails with `Forbidden` inside
+   * {@link Service.withTenant}.
    */
   readonly listActiveTenants: (filter?: TenantFilter) => Effect.Effect<ReadonlyArray<Tenant>, StoreError>
+  /**
+   * Every tenant, disabled ones too, by id, with whether it has an active
+   * Odoo connection and its number of companies. Fails with `Forbidden`
+   * inside {@link Service.withTenant}.
+   */
+  readonly listTenants: Effect.Effect<ReadonlyArray<TenantSummary>, StoreError>
   /** The tenant's repositories; each call runs in its own transaction. */
   readonly forTenant: (tenantId: TenantId) => TenantStore
   /**

@@ -1,6 +1,6 @@
 /**
- * Tenants: the customers leadgraph enriches leads for, and the Odoo
- * connection that makes a tenant active for nightly runs.
+ * Tenants: the customers leadgraph enriches leads for, and their Odoo
+ * connections. A tenant is active (nightly runs take it) unless disabled.
  *
  * @since 0.1.0
  */
@@ -25,7 +25,10 @@ export type TenantId = typeof TenantId.Type
 /**
  * A tenant. `dailyCap`, when set, overrides `SCHED_DAILY_CAP_PER_TENANT`
  * (the number of companies a nightly run enriches for this tenant); `null`
- * (the default) means the global cap applies.
+ * (the default) means the global cap applies. `timeZone`, when set, is the
+ * IANA zone the tenant's run day (and so its daily cap) is taken in instead
+ * of `SCHED_TZ`. A `disabled` tenant is left out of nightly runs; every
+ * other tenant is active, with or without an Odoo connection.
  *
  * @since 0.1.0
  * @category models
@@ -33,7 +36,9 @@ export type TenantId = typeof TenantId.Type
 export const Tenant = Schema.Struct({
   id: TenantId,
   name: Schema.NonEmptyTrimmedString,
-  dailyCap: Schema.optionalWith(Schema.NullOr(Schema.NonNegativeInt), { default: () => null })
+  dailyCap: Schema.optionalWith(Schema.NullOr(Schema.NonNegativeInt), { default: () => null }),
+  timeZone: Schema.optional(Schema.NullOr(Schema.String)),
+  disabled: Schema.optional(Schema.Boolean)
 })
 
 /**
@@ -45,7 +50,8 @@ export type Tenant = typeof Tenant.Type
 /**
  * A tenant's Odoo connection. `secretRef` names where the API key is kept
  * (for example `env:ODOO_KEY_ACME`); the key itself is never stored or
- * logged. Only tenants with an `active` connection take part in nightly runs.
+ * logged. A run exports to Odoo only with an `active` connection; without
+ * one it leaves its `export` step out.
  * `createLeads` (default `true`) says whether the export keeps a `crm.lead`
  * per exported company; with `false` it exports companies and their contacts
  * only, and leaves the tenant's leads alone.
@@ -102,4 +108,16 @@ export const leftOutBy = (filter: TenantFilter | undefined, tenantId: TenantId):
   const include = filter?.include ?? []
   if ((filter?.exclude ?? []).includes(tenantId)) return "excluded"
   return include.length > 0 && !include.includes(tenantId) ? "notIncluded" : undefined
+}
+
+/**
+ * A tenant as `tenants list` shows it: its row, whether it has an active
+ * Odoo connection, and how many companies it has.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TenantSummary extends Tenant {
+  readonly odooConnected: boolean
+  readonly companies: number
 }

@@ -140,6 +140,8 @@ export interface Finished {
   readonly budgets: Readonly<Record<string, BudgetUse>>
   /** The run's failed steps by failure code (`lusha.Unauthorized(401)`), most frequent first. */
   readonly failures?: ReadonlyArray<RunOutcome.FailureCount> | undefined
+  /** False when the tenant has no active Odoo connection: the run left its `export` step out. */
+  readonly odooConnected?: boolean | undefined
 }
 
 /**
@@ -260,13 +262,16 @@ const forecastOf = (
     return Forecast.forecast(plans, history)
   })
 
-/** The tenant's Odoo for this run (or none), and what the run context says about exporting. */
-const odooOf = (tenant: Store.TenantStore, options: Options) =>
+/**
+ * The tenant's Odoo for this run (or none), and what the run context says
+ * about exporting. Without an active connection the `export` step is left
+ * out, as with `skip: ["export"]`.
+ */
+const odooOf = (tenant: Store.TenantStore, connection: Option.Option<Tenant.OdooConnection>, options: Options) =>
   Effect.gen(function*() {
-    const connection = yield* tenant.tenants.odooConnection
     const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
-    if (!exportToOdoo && options.knobs?.exportToOdoo !== false) {
-      yield* Effect.logWarning("no active Odoo connection: leads are scored, not exported")
+    if (!exportToOdoo && options.knobs?.exportToOdoo !== false && !isConnected(connection)) {
+      yield* Effect.logInfo("no active Odoo connection: leads are scored, the export step is left out")
     }
     if (!exportToOdoo || Option.isNone(connection)) {
       return { layer: OdooConnector.disconnected, knobs: { exportToOdoo: false } }
@@ -276,7 +281,10 @@ const odooOf = (tenant: Store.TenantStore, options: Options) =>
       layer: connector.connect(options.tenantId, connection.value),
       knobs: { exportToOdoo: true, createLeads: connection.value.createLeads }
     }
-  })
+  }).pipe(Effect.annotateLogs({ tenant: tenant.tenantId }))
+
+const isConnected = (connection: Option.Option<Tenant.OdooConnection>): boolean =>
+  Option.isSome(connection) && connection.value.active
 
 /**
  * Runs (or plans) one tenant's enrichment.
@@ -286,14 +294,20 @@ const odooOf = (tenant: Store.TenantStore, options: Options) =>
  */
 export const run = (options: Options): Effect.Effect<Result, Error, Requirements> =>
   Effect.gen(function*() {
-    const stepFilter = {
+    const userFilter = {
       ...(options.skip === undefined ? {} : { skip: options.skip }),
       ...(options.only === undefined ? {} : { only: options.only })
     }
     // the engine's own check of step names, run before a run is recorded
-    yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, stepFilter))
+    yield* Stream.runDrain(Engine.plan(Pipeline.graph, Stream.empty, userFilter))
     const store = yield* Store.Store
     const tenant = store.forTenant(options.tenantId)
+    const connection = yield* tenant.tenants.odooConnection
+    const odooConnected = isConnected(connection)
+    // a tenant without an Odoo connection runs as with `--skip export`
+    const stepFilter = odooConnected
+      ? userFilter
+      : { ...userFilter, skip: [...new Set([...(options.skip ?? []), "export"])] }
     // before the companies are chosen: a choice made while another run
     // goes could take companies that run is about to mark enriched
     if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
@@ -327,7 +341,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
 
     if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
     const rules = yield* tenant.icpRules.listActive
-    const odoo = yield* odooOf(tenant, options)
+    const odoo = yield* odooOf(tenant, connection, options)
     const startedAt = yield* Clock.currentTimeMillis
     if (Option.isNone(previous)) {
       yield* tenant.runs.create({
@@ -372,6 +386,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       resumed: Option.isSome(previous),
       summary,
       budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(services)),
-      failures: failures.counts()
+      failures: failures.counts(),
+      odooConnected
     } satisfies Finished
   }).pipe(Effect.scoped, Effect.annotateLogs({ tenant: options.tenantId }), Effect.withSpan("EnrichmentRun.run"))

@@ -79,6 +79,24 @@ export interface Result {
 export const dayIn = (millis: number, timeZone: string): string => RunDay.unsafeAt(millis, timeZone).date
 
 /**
+ * A tenant's run day for a run starting at `millis`: the date in the
+ * tenant's own time zone when it has a valid one, else in `timeZone`
+ * (`SCHED_TZ`).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const dayOf = (
+  tenant: Pick<Tenant.Tenant, "timeZone">,
+  millis: number,
+  timeZone: string
+): { readonly runDay: string; readonly timeZone: string } => {
+  const zone = typeof tenant.timeZone === "string" && RunDay.isTimeZone(tenant.timeZone) ? tenant.timeZone : timeZone
+  const day = RunDay.unsafeAt(millis, zone)
+  return { runDay: day.date, timeZone: day.timeZone }
+}
+
+/**
  * True when a tenant failed: its run could not start, stopped with an
  * error, or every company failed. Partial runs are not failures, nor are
  * busy tenants (their run is going elsewhere).
@@ -119,8 +137,8 @@ export const run = (
       EnrichmentRun.run({
         ...options.tenant,
         tenantId: tenant.id,
-        runDay,
-        timeZone,
+        // the night's start, in the tenant's own zone when it has one
+        ...dayOf(tenant, startedAt, options.timeZone),
         cap: tenant.dailyCap ?? options.dailyCap,
         sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks
       }).pipe(
@@ -186,7 +204,7 @@ export const runTenant = (
     const tenant = yield* Effect.flatMap(Store.Store, (store) => store.forTenant(options.tenantId).tenants.get)
     if (Option.isNone(tenant)) return yield* new UnknownTenant({ tenantId: options.tenantId })
     const startedAt = yield* Clock.currentTimeMillis
-    const { date: runDay, timeZone } = RunDay.unsafeAt(startedAt, options.timeZone)
+    const { runDay, timeZone } = dayOf(tenant.value, startedAt, options.timeZone)
     const result = yield* EnrichmentRun.run({
       ...options.tenant,
       tenantId: options.tenantId,

@@ -45,5 +45,6 @@ export const disconnected: Layer.Layer<Odoo.Odoo> = Layer.succeed(Odoo.Odoo, {
   upsertCompany: () => Effect.dieMessage("no active Odoo connection"),
   upsertContact: () => Effect.dieMessage("no active Odoo connection"),
   upsertLead: () => Effect.dieMessage("no active Odoo connection"),
-  exportCompany: () => Effect.dieMessage("no active Odoo connection")
+  exportCompany: () => Effect.dieMessage("no active Odoo connection"),
+  serverVersion: Effect.dieMessage("no active Odoo connection")
 })

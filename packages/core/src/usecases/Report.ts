@@ -101,6 +101,10 @@ export const nightly = (result: Nightly.Result): string => {
     const failed = failures(o.result.failures ?? [])
     return [
       `\n== ${o.tenant.id}`,
+      ...(o.result.odooConnected === false ? ["no Odoo connection: the export step was left out"] : []),
+      ...(typeof o.tenant.timeZone === "string" && o.tenant.timeZone !== result.timeZone
+        ? [`run day taken in the tenant's zone, ${o.tenant.timeZone}`]
+        : []),
       table(o.result.summary),
       `budgets today (used/cap): ${budgetUse(o.result.budgets) || "none"}`,
       ...(failed === "" ? [] : [`failures by code:\n${failed}`])

@@ -374,7 +374,8 @@ export const odoo = (calls: Calls): OdooDouble => {
           contacts: input.contacts.map((c) => ({ email: c.email, result: contact(done.id, c) })),
           ...(input.lead === undefined ? {} : { lead: lead(done.id, input.lead) })
         })
-      })
+      }),
+    serverVersion: Effect.as(calls.count("odoo.serverVersion"), "17.0")
   }
   return { service, records, failing }
 }

@@ -167,7 +167,7 @@ const exportOnce = (execute: Execute, input: Odoo.Export, intents: Intents) =>
 export const makeService = (
   execute: Execute,
   retry: <A>(self: Effect.Effect<A, Odoo.OdooError>) => Effect.Effect<A, Odoo.OdooError>
-): Odoo.Service => {
+): Omit<Odoo.Service, "serverVersion"> => {
   const upsertCompany = (company: Odoo.Company) => {
     const domain = Company.normalizeDomain(company.domain)
     return searchRead(execute, "res.partner", Records.companyTerm(domain), Records.companyFields).pipe(

@@ -34,5 +34,6 @@ export const layer = (database?: OdooDatabase.OdooDatabase): Layer.Layer<Odoo.Od
             })
             : new Odoo.OdooError({ reason: "ServerError", detail: "the fake database failed", cause })
       })
-    return Upsert.makeService(execute, (self) => self)
+    // what the fake Odoo server answers to common.version
+    return { ...Upsert.makeService(execute, (self) => self), serverVersion: Effect.succeed("17.0") }
   })

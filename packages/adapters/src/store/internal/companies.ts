@@ -23,7 +23,7 @@ const decodeCompanies = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Comp
 
 /** @internal */
 export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
-  save: ({ dailyCap, name }) => {
+  save: ({ dailyCap, disabled, name, timeZone }) => {
     if (dailyCap !== undefined && dailyCap !== null && !(Number.isSafeInteger(dailyCap) && dailyCap >= 0)) {
       return Effect.fail(
         new Store.StoreError({
@@ -33,13 +33,17 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
         })
       )
     }
-    // an undefined cap keeps the stored one: the update then leaves it out
-    const statement = dailyCap === undefined
-      ? sql`INSERT INTO tenants (id, name) VALUES (${tenantId}, ${name})
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name WHERE tenants.name IS DISTINCT FROM excluded.name`
-      : sql`INSERT INTO tenants (id, name, daily_cap) VALUES (${tenantId}, ${name}, ${dailyCap}::int)
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name, daily_cap = excluded.daily_cap
-        WHERE (tenants.name, tenants.daily_cap) IS DISTINCT FROM (excluded.name, excluded.daily_cap)`
+    // a field left undefined keeps the stored value (a new tenant's default)
+    const given = (value: unknown) => value !== undefined
+    const statement = sql`INSERT INTO tenants (id, name, daily_cap, time_zone, disabled_at)
+      VALUES (${tenantId}, ${name}, ${dailyCap ?? null}::int, ${timeZone ?? null}::text,
+        CASE WHEN ${disabled === true} THEN now() END)
+      ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+        daily_cap = CASE WHEN ${given(dailyCap)} THEN excluded.daily_cap ELSE tenants.daily_cap END,
+        time_zone = CASE WHEN ${given(timeZone)} THEN excluded.time_zone ELSE tenants.time_zone END,
+        disabled_at = CASE WHEN ${given(disabled)}
+          THEN CASE WHEN ${disabled === true} THEN coalesce(tenants.disabled_at, now()) END
+          ELSE tenants.disabled_at END`
     return run("tenants.save", Effect.asVoid(statement))
   },
   saveOdooConnection: (c) =>
@@ -55,9 +59,18 @@ export const tenants = ({ run, sql, tenantId }: Context): Store.Tenants => ({
     ),
   get: run(
     "tenants.get",
-    sql<{ id: string; name: string; daily_cap: number | null }>`SELECT id, name, daily_cap FROM tenants
+    sql<{ name: string; daily_cap: number | null; time_zone: string | null; disabled: boolean }>`
+      SELECT name, daily_cap, time_zone, disabled_at IS NOT NULL AS disabled FROM tenants
       WHERE id = ${tenantId}`.pipe(
-      Effect.map((rows) => Option.map(Option.fromNullable(rows[0]), (r) => ({ id: tenantId, name: r.name, dailyCap: r.daily_cap })))
+      Effect.map((rows) =>
+        Option.map(Option.fromNullable(rows[0]), (r) => ({
+          id: tenantId,
+          name: r.name,
+          dailyCap: r.daily_cap,
+          timeZone: r.time_zone,
+          disabled: r.disabled
+        }))
+      )
     )
   ),
   odooConnection: run(
@@ -298,8 +311,20 @@ export const listActiveTenants = (
   const include = filter?.include ?? []
   const exclude = filter?.exclude ?? []
   // the registry function of the owner: the runtime role reads no other tenant's row
-  return sql<Tenant.Tenant>`SELECT t.id, t.name, t.daily_cap AS "dailyCap" FROM leadgraph_active_tenants() t
+  return sql<Tenant.Tenant>`SELECT t.id, t.name, t.daily_cap AS "dailyCap", t.time_zone AS "timeZone",
+      false AS disabled FROM leadgraph_active_tenants() t
     WHERE (cardinality(${include}::text[]) = 0 OR t.id = ANY(${include}::text[]))
       AND NOT (t.id = ANY(${exclude}::text[]))
     ORDER BY t.id`
 }
+
+/**
+ * Every tenant with its status, Odoo connection and number of companies,
+ * through the owner's registry function.
+ *
+ * @internal
+ */
+export const listTenants = ({ sql }: Pick<Context, "sql">) =>
+  sql<Tenant.TenantSummary>`SELECT t.id, t.name, t.daily_cap AS "dailyCap", t.time_zone AS "timeZone",
+      t.disabled, t.odoo_connected AS "odooConnected", t.companies FROM leadgraph_list_tenants() t
+    ORDER BY t.id`

@@ -1,9 +1,9 @@
 /**
- * The leads repository (contacts, emails, features, scores) and ICP rules.
+ * The leads repository (contacts, emails, features, scores).
  *
  * @internal
  */
-import { Contact, Features, IcpRule, LeadEmail, Score } from "@leadgraph/core"
+import { Contact, Features, LeadEmail, Score } from "@leadgraph/core"
 import type { Store } from "@leadgraph/core"
 import { Effect, Option, Schema } from "effect"
 import { batched, column, type Context, count, lastByKey } from "./shared.js"
@@ -12,7 +12,6 @@ const decodeContacts = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Conta
 const decodeScores = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Score.LeadScore)))
 const decodeEmails = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(LeadEmail.LeadEmail)))
 const decodeFeatures = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Features.LeadFeatures)))
-const decodeRules = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(IcpRule.IcpRule)))
 
 /** @internal */
 export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
@@ -137,36 +136,4 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
         WHERE tenant_id = ${tenantId} AND company_id = ANY(${companyIds}::uuid[]) ORDER BY company_id`
         .pipe(Effect.flatMap(decodeFeatures))
     )
-})
-
-/** @internal */
-export const icpRules = ({ run, sql, tenantId }: Context): Store.IcpRules => ({
-  save: (rules) =>
-    run(
-      "icpRules.save",
-      batched(lastByKey(rules, (r) => r.name), (chunk) =>
-        sql<{ n: number }>`WITH w AS (
-          INSERT INTO icp_rules ${
-          sql.insert(chunk.map((r) => ({
-            tenant_id: tenantId,
-            name: r.name,
-            criteria: JSON.stringify(r.criteria),
-            weight: r.weight,
-            active: r.active
-          })))
-        }
-          ON CONFLICT (tenant_id, name) DO UPDATE SET
-            criteria = excluded.criteria, weight = excluded.weight, active = excluded.active, updated_at = now()
-          WHERE (icp_rules.criteria, icp_rules.weight, icp_rules.active)
-            IS DISTINCT FROM (excluded.criteria, excluded.weight, excluded.active)
-          RETURNING 1
-        ) SELECT count(*)::int AS n FROM w`.pipe(Effect.map(count)))
-    ),
-  listActive: Effect.suspend(() =>
-    run(
-      "icpRules.listActive",
-      sql`SELECT name, criteria, weight, active FROM icp_rules
-        WHERE tenant_id = ${tenantId} AND active ORDER BY name`.pipe(Effect.flatMap(decodeRules))
-    )
-  )
 })

@@ -5,16 +5,16 @@
  *
  * @internal
  */
-import { Effect, FiberRef, Option, Stream } from "effect"
+import { Clock, Effect, FiberRef, Option, Stream } from "effect"
 import type { Company, CompanyId, Domain } from "../Company.js"
 import type { Contact, ContactId, Email } from "../Contact.js"
 import type { LeadFeatures } from "../Features.js"
-import type { IcpRule } from "../IcpRule.js"
+import type { IcpRule, RulesVersion } from "../IcpRule.js"
 import type { LeadEmail } from "../LeadEmail.js"
 import type { CompanyOutcome, Run, RunId, RunManifest, RunSummary, StepStats } from "../Run.js"
 import type { LeadScore, ScoredLead } from "../Score.js"
 import type { Service, StoreError, TenantStore } from "../Store.js"
-import { leftOutBy, type OdooConnection, type TenantId } from "../Tenant.js"
+import { leftOutBy, type OdooConnection, type Tenant, type TenantId } from "../Tenant.js"
 import { canonical, cmp, companies, later, same } from "./storeMemoryCompanies.js"
 
 interface RunRecord {
@@ -31,7 +31,10 @@ interface RunRecord {
 export interface State {
   name: string | undefined
   dailyCap: number | null
+  timeZone: string | null
+  disabled: boolean
   odoo: OdooConnection | undefined
+  readonly ruleVersions: Array<RulesVersion>
   readonly companies: Map<CompanyId, { row: Company; hasFeatures: boolean; hasContacts: boolean }>
   readonly domains: Map<Domain, CompanyId>
   readonly attributes: Map<CompanyId, Readonly<Record<string, string>>>
@@ -46,12 +49,23 @@ export interface State {
 const empty = (): State => ({
   name: undefined,
   dailyCap: null,
+  timeZone: null,
+  disabled: false,
   odoo: undefined,
+  ruleVersions: [],
   companies: new Map(), domains: new Map(), attributes: new Map(), contacts: new Map(), emails: new Map(),
   features: new Map(), scores: new Map(), rules: new Map(), runs: new Map()
 })
 
 
+
+const rowOf = (id: TenantId, s: State): Tenant => ({
+  id,
+  name: s.name!,
+  dailyCap: s.dailyCap,
+  timeZone: s.timeZone,
+  disabled: s.disabled
+})
 
 /**
  * Builds the memory store; `fail` makes the store's error (passed in, so
@@ -117,9 +131,10 @@ export const make = (
             }
             s.name = tenant.name
             if (cap !== undefined) s.dailyCap = cap
+            if (tenant.timeZone !== undefined) s.timeZone = tenant.timeZone
+            if (tenant.disabled !== undefined) s.disabled = tenant.disabled
           }),
-        get: op("tenants.get", (s) =>
-          s.name === undefined ? Option.none() : Option.some({ id: tenantId, name: s.name, dailyCap: s.dailyCap })),
+        get: op("tenants.get", (s) => s.name === undefined ? Option.none() : Option.some(rowOf(tenantId, s))),
         saveOdooConnection: (c) =>
           op("tenants.saveOdooConnection", (s) =>
             needTenant(s, "odoo") ??
@@ -221,7 +236,28 @@ export const make = (
             return { written }
           }),
         listActive: op("icpRules.listActive", (s) =>
-          [...s.rules.values()].filter((r) => r.active).sort((a, b) => cmp(a.name, b.name)))
+          [...s.rules.values()].filter((r) => r.active).sort((a, b) => cmp(a.name, b.name))),
+        replace: (rules) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            op("icpRules.replace", (s) => {
+              const error = needTenant(s, "icpRules.replace")
+              if (error) return error
+              const sorted = dedupe(rules, (r) => r.name).sort((a, b) => cmp(a.name, b.name))
+              const latest = s.ruleVersions[s.ruleVersions.length - 1]
+              if (latest !== undefined && same(latest.rules, sorted)) return { version: latest.version, changed: false }
+              const version = (latest?.version ?? 0) + 1
+              s.ruleVersions.push({ version, setAt: new Date(now), rules: sorted })
+              s.rules.clear()
+              for (const r of sorted) s.rules.set(r.name, r)
+              return { version, changed: true }
+            })),
+        version: (version) =>
+          op("icpRules.version", (s) =>
+            Option.fromNullable(
+              version === undefined
+                ? s.ruleVersions[s.ruleVersions.length - 1]
+                : s.ruleVersions.find((v) => v.version === version)
+            ))
       },
       runs: {
         create: (manifest, startedAt) =>
@@ -294,19 +330,28 @@ export const make = (
     }
   }
 
+  const registry = (operation: string) =>
+    Effect.flatMap(FiberRef.get(current), (scope) =>
+      Option.isSome(scope)
+        ? Effect.fail(fail("Forbidden", operation, "the registry scope inside a tenant scope"))
+        : Effect.void)
+  const known = () =>
+    [...tenants.entries()].filter(([, s]) => s.name !== undefined).sort(([a], [b]) => cmp(a, b))
+
   return {
     listActiveTenants: (filter) =>
-      Effect.flatMap(FiberRef.get(current), (scope) =>
-        Option.isSome(scope)
-          ? Effect.fail(fail("Forbidden", "listActiveTenants", "the registry scope inside a tenant scope"))
-          : Effect.succeed(null)).pipe(Effect.map(() =>
-        [...tenants.entries()]
-          .filter(([id, s]) =>
-            s.name !== undefined && s.odoo?.active === true && leftOutBy(filter, id) === undefined
-          )
-          .map(([id, s]) => ({ id, name: s.name!, dailyCap: s.dailyCap }))
-          .sort((a, b) => cmp(a.id, b.id))
+      registry("listActiveTenants").pipe(Effect.map(() =>
+        known()
+          .filter(([id, s]) => !s.disabled && leftOutBy(filter, id) === undefined)
+          .map(([id, s]) => rowOf(id, s))
       )),
+    listTenants: registry("listTenants").pipe(Effect.map(() =>
+      known().map(([id, s]) => ({
+        ...rowOf(id, s),
+        odooConnected: s.odoo?.active === true,
+        companies: s.companies.size
+      }))
+    )),
     forTenant,
     // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
     withTenant: (tenantId, f) => withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),

@@ -67,7 +67,8 @@ const recordingOdoo = (sent: Ref.Ref<ReadonlyArray<Odoo.Export>>) => {
           contacts: e.contacts.map((c, i) => ({ email: c.email, result: created(2 + i) })),
           ...(e.lead === undefined ? {} : { lead: created(100) })
         })
-      )
+      ),
+    serverVersion: Effect.dieMessage("not used by the export step")
   })
 }
 
