@@ -73,20 +73,90 @@ const outcome = (c: Company.Company, status: Run.CompanyOutcome["status"], finis
 export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
   describe(`Store contract (${label})`, () => {
     it.layer(layer, { timeout: "120 seconds" })((it) => {
-      it.effect("lists tenants with an active Odoo connection, filtered by id", () =>
+      it.effect("lists the tenants not disabled, with or without an Odoo connection, filtered by id", () =>
         Effect.gen(function*() {
           const store = yield* Store.Store
           yield* setup(store, "lt-a")
-          yield* setup(store, "lt-b")
-          yield* setup(store, "lt-c", false)
+          yield* setup(store, "lt-b", false)
+          yield* store.forTenant(tenant("lt-c")).tenants.save({ name: "Tenant lt-c" })
+          const d = yield* setup(store, "lt-d")
+          yield* d.tenants.save({ name: "Tenant lt-d", disabled: true })
           const mine = (ts: ReadonlyArray<Tenant.Tenant>) => ts.map((t) => t.id).filter((id) => id.startsWith("lt-"))
-          expect(mine(yield* store.listActiveTenants())).toEqual(["lt-a", "lt-b"])
-          expect(mine(yield* store.listActiveTenants({ include: [tenant("lt-b"), tenant("lt-c")] }))).toEqual([
-            "lt-b"
+          expect(mine(yield* store.listActiveTenants())).toEqual(["lt-a", "lt-b", "lt-c"])
+          expect(mine(yield* store.listActiveTenants({ include: [tenant("lt-c"), tenant("lt-d")] }))).toEqual([
+            "lt-c"
           ])
-          expect(mine(yield* store.listActiveTenants({ exclude: [tenant("lt-a")] }))).toEqual(["lt-b"])
+          expect(mine(yield* store.listActiveTenants({ exclude: [tenant("lt-a")] }))).toEqual(["lt-b", "lt-c"])
           const [a] = yield* store.listActiveTenants({ include: [tenant("lt-a")] })
-          expect(a).toEqual({ id: "lt-a", name: "Tenant lt-a", dailyCap: null })
+          expect(a).toEqual({ id: "lt-a", name: "Tenant lt-a", dailyCap: null, timeZone: null, disabled: false })
+          // enabled again, it is listed again; a save without `disabled` keeps the status
+          yield* d.tenants.save({ name: "Tenant lt-d" })
+          expect(mine(yield* store.listActiveTenants({ include: [tenant("lt-d")] }))).toEqual([])
+          yield* d.tenants.save({ name: "Tenant lt-d", disabled: false })
+          expect(mine(yield* store.listActiveTenants({ include: [tenant("lt-d")] }))).toEqual(["lt-d"])
+        }))
+
+      it.effect("lists every tenant with its status, time zone, Odoo connection and companies", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const a = yield* setup(store, "ls-a")
+          yield* companiesOf(a, "one", "two")
+          const b = store.forTenant(tenant("ls-b"))
+          yield* b.tenants.save({ name: "B", dailyCap: 5, timeZone: "Europe/Berlin", disabled: true })
+          const mine = (yield* store.listTenants).filter((t) => t.id.startsWith("ls-"))
+          expect(mine).toEqual([
+            { id: "ls-a", name: "Tenant ls-a", dailyCap: null, timeZone: null, disabled: false, odooConnected: true, companies: 2 },
+            { id: "ls-b", name: "B", dailyCap: 5, timeZone: "Europe/Berlin", disabled: true, odooConnected: false, companies: 0 }
+          ])
+          expect(Option.getOrThrow(yield* b.tenants.get)).toEqual({
+            id: "ls-b", name: "B", dailyCap: 5, timeZone: "Europe/Berlin", disabled: true
+          })
+          // a save without a zone keeps it; null clears it
+          yield* b.tenants.save({ name: "B" })
+          expect(Option.getOrThrow(yield* b.tenants.get).timeZone).toBe("Europe/Berlin")
+          yield* b.tenants.save({ name: "B", timeZone: null })
+          expect(Option.getOrThrow(yield* b.tenants.get).timeZone).toBe(null)
+          // not inside a tenant's scope
+          const nested = yield* Effect.flip(store.withTenant(tenant("ls-a"), () => store.listTenants))
+          expect(nested.reason).toBe("Forbidden")
+        }))
+
+      it.effect("replaces a tenant's ICP rules as numbered versions, only when they change, never another tenant's", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const a = yield* setup(store, "icpv-a")
+          const b = yield* setup(store, "icpv-b")
+          const rule = (name: string, weight: number, country: string): IcpRule.IcpRule => ({
+            name,
+            criteria: { country },
+            weight,
+            active: true
+          })
+          yield* b.icpRules.save([rule("B only", 10, "Spain")])
+          expect(yield* a.icpRules.version()).toEqual(Option.none())
+          expect(yield* a.icpRules.replace([rule("Z", 20, "Germany"), rule("A", 30, "Austria")])).toEqual({
+            version: 1,
+            changed: true
+          })
+          // the same rules, in another order: no new version
+          expect(yield* a.icpRules.replace([rule("A", 30, "Austria"), rule("Z", 20, "Germany")])).toEqual({
+            version: 1,
+            changed: false
+          })
+          expect((yield* a.icpRules.listActive).map((r) => r.name)).toEqual(["A", "Z"])
+          expect(yield* a.icpRules.replace([rule("A", 35, "Austria")])).toEqual({ version: 2, changed: true })
+          // the whole set is replaced: Z is gone
+          expect(yield* a.icpRules.listActive).toEqual([rule("A", 35, "Austria")])
+          const latest = Option.getOrThrow(yield* a.icpRules.version())
+          expect([latest.version, latest.rules, latest.setAt instanceof Date]).toEqual([2, [rule("A", 35, "Austria")], true])
+          const first = Option.getOrThrow(yield* a.icpRules.version(1))
+          expect(first.rules.map((r) => r.name)).toEqual(["A", "Z"])
+          expect(yield* a.icpRules.version(3)).toEqual(Option.none())
+          // tenant b's rules and versions are untouched
+          expect(yield* b.icpRules.listActive).toEqual([rule("B only", 10, "Spain")])
+          expect(yield* b.icpRules.version()).toEqual(Option.none())
+          expect(yield* b.icpRules.replace([rule("B only", 10, "Spain")])).toEqual({ version: 1, changed: true })
+          expect(Option.getOrThrow(yield* a.icpRules.version()).version).toBe(2)
         }))
 
       it.effect("keeps a tenant's daily cap override until it is changed or cleared", () =>
@@ -100,7 +170,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           expect(yield* listed).toEqual([null])
           yield* t.tenants.save({ name: "Capped", dailyCap: 250 })
           expect(yield* store.listActiveTenants({ include: [tenant("cap")] })).toEqual([
-            { id: "cap", name: "Capped", dailyCap: 250 }
+            { id: "cap", name: "Capped", dailyCap: 250, timeZone: null, disabled: false }
           ])
           // a save without a cap (what most callers do) leaves it alone
           yield* t.tenants.save({ name: "Renamed" })
@@ -125,7 +195,7 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
             secretRef: "env:ODOO_KEY_NEW"
           })
           expect(yield* store.listActiveTenants({ include: [tenant("cap-new")] })).toEqual([
-            { id: "cap-new", name: "New", dailyCap: 7 }
+            { id: "cap-new", name: "New", dailyCap: 7, timeZone: null, disabled: false }
           ])
         }))
 

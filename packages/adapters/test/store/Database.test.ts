@@ -32,6 +32,6 @@ describe("Database.layerEmbedded", () => {
         )))
       const tenants = yield* open(Effect.flatMap(Store.Store, (store) => store.listActiveTenants()))
       rmSync(root, { recursive: true, force: true })
-      expect(tenants).toEqual([{ id: "persisted", name: "Persisted", dailyCap: null }])
+      expect(tenants).toEqual([{ id: "persisted", name: "Persisted", dailyCap: null, timeZone: null, disabled: false }])
     }), 120_000)
 })

@@ -233,7 +233,7 @@ for (const target of targets("isolation")) {
           // the functions return these columns and no more
           const listed = yield* tenancy.registry(sql<Record<string, unknown>>`SELECT * FROM leadgraph_active_tenants()
             WHERE id IN (${A}, ${B})`)
-          expect(listed.map((r) => Object.keys(r).sort())).toEqual([["daily_cap", "id", "name"], ["daily_cap", "id", "name"]])
+          expect(listed.map((r) => Object.keys(r).sort())).toEqual([["daily_cap", "id", "name", "time_zone"], ["daily_cap", "id", "name", "time_zone"]])
           // the registry scope itself sees no row of any tenant table
           for (const [table] of tables) {
             const [n] = yield* tenancy.registry(sql.unsafe<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`))
@@ -254,6 +254,7 @@ for (const target of targets("isolation")) {
             "leadgraph_active_tenants",
             "leadgraph_bind_tenant",
             "leadgraph_current_tenant",
+            "leadgraph_list_tenants",
             "leadgraph_resolve_token"
           ])
           for (const f of fns) {

@@ -20,6 +20,7 @@ import * as CompanyTargets from "../../src/store/migrations/0004_company_targets
 import * as ApiTokens from "../../src/store/migrations/0006_api_tokens.js"
 import * as ReservationOwners from "../../src/store/migrations/0007_reservation_owners.js"
 import * as PaidResults from "../../src/store/migrations/0008_paid_results.js"
+import * as TenantSetup from "../../src/store/migrations/0013_tenant_setup.js"
 import { targets } from "./harness.js"
 
 const tenantTables = [
@@ -27,7 +28,8 @@ const tenantTables = [
   ...CompanyTargets.tenantTables,
   ...ApiTokens.tenantTables,
   ...ReservationOwners.tenantTables,
-  ...PaidResults.tenantTables
+  ...PaidResults.tenantTables,
+  ...TenantSetup.tenantTables
 ]
 
 let written = 0

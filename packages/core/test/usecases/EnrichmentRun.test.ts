@@ -271,7 +271,7 @@ describe("EnrichmentRun", () => {
   })
 
   for (const connection of ["none", "inactive"] as const) {
-    it.effect(`a tenant with ${connection === "none" ? "no" : "an inactive"} Odoo connection is scored, not exported`, () => {
+    it.effect(`a tenant with ${connection === "none" ? "no" : "an inactive"} Odoo connection is scored, its export step left out`, () => {
       const world = World.make({ sites: World.sites })
       return Effect.gen(function*() {
         yield* TestClock.setTime(World.noon)
@@ -279,7 +279,10 @@ describe("EnrichmentRun", () => {
         const run = World.finished(yield* EnrichmentRun.run(World.options(tenantId, { runId: "acme-o" })))
         expect(run.status).toBe("succeeded")
         expect(World.stepOf(run, "score")).toMatchObject({ succeeded: 3 })
-        expect(World.stepOf(run, "export")).toMatchObject({ succeeded: 3, failed: 0 })
+        // as with --skip export: the companies still succeed
+        expect(World.stepOf(run, "export")).toMatchObject({ succeeded: 0, failed: 0, skipped: { disabled: 3 } })
+        expect(run.summary.targets).toMatchObject({ total: 3, succeeded: 3, partial: 0 })
+        expect(run.odooConnected).toBe(false)
         expect(world.calls.total("odoo")).toBe(0)
         expect(world.odoo.size).toBe(0)
         const companies = yield* World.companiesOf(tenantId, World.domains)

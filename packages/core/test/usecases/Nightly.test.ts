@@ -5,18 +5,18 @@
  * night. `runTenant` runs one named tenant as a night of one.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Nightly, Store, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Nightly, Report, Store, Tenant } from "@leadgraph/core"
 import type { Events } from "@leadgraph/core"
 import { Effect, Exit, Scope, TestClock } from "effect"
 import * as World from "./world.js"
 
 const a = Tenant.TenantId.make("tenant-a")
 const b = Tenant.TenantId.make("tenant-b")
-const inactive = Tenant.TenantId.make("tenant-c")
+const disabled = Tenant.TenantId.make("tenant-c")
 
 const domainsOf = (tenant: string) => [`${tenant}-one.example`, `${tenant}-two.example`]
 const sites = new Map(
-  [a, b, inactive].flatMap((t) => domainsOf(t).map((d) => [d, { corpus: `Industry: robotics\nCountry: Germany\n${"Robots. ".repeat(300)}` }] as const))
+  [a, b, disabled].flatMap((t) => domainsOf(t).map((d) => [d, { corpus: `Industry: robotics\nCountry: Germany\n${"Robots. ".repeat(300)}` }] as const))
 )
 
 /** 00:30 on 2 March in Singapore: still 1 March in UTC. */
@@ -34,7 +34,9 @@ const nightly = (options?: Partial<Nightly.Options>) =>
 const seedAll = Effect.all([
   World.seed(a, domainsOf(a)),
   World.seed(b, domainsOf(b)),
-  World.seed(inactive, domainsOf(inactive), "inactive")
+  World.seed(disabled, domainsOf(disabled)).pipe(
+    Effect.zipRight(Effect.flatMap(Store.Store, (s) => s.forTenant(disabled).tenants.save({ name: "c", disabled: true })))
+  )
 ], { discard: true })
 
 describe("Nightly", () => {
@@ -46,7 +48,7 @@ describe("Nightly", () => {
       const result = yield* nightly()
       expect(result.runDay).toBe("2026-03-02")
       expect(result.timeZone).toBe("Asia/Singapore")
-      // the inactive tenant takes no part
+      // the disabled tenant takes no part
       expect(result.tenants.map((t) => [t._tag, t.tenant.id])).toEqual([["Ran", a], ["Ran", b]])
       expect(Nightly.exitCode(result)).toBe(0)
       for (const outcome of result.tenants) {
@@ -172,6 +174,46 @@ describe("Nightly", () => {
       yield* EnrichmentRun.lock(b).pipe(Scope.extend(elsewhere))
       expect((yield* Effect.flip(one(b)))._tag).toBe("RunInProgress")
       yield* Scope.close(elsewhere, Exit.void)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("a tenant without an Odoo connection is active: it runs without its export step, and its companies succeed", () => {
+    const world = World.make({ sites })
+    return Effect.gen(function*() {
+      yield* TestClock.setTime(early)
+      yield* World.seed(a, domainsOf(a), "none")
+      const result = yield* nightly()
+      expect(result.tenants.map((t) => [t._tag, t.tenant.id])).toEqual([["Ran", a]])
+      const [outcome] = result.tenants
+      if (outcome?._tag !== "Ran") throw new Error("expected a run")
+      const run = World.finished(outcome.result)
+      expect([run.status, run.odooConnected, run.summary.targets.succeeded]).toEqual(["succeeded", false, 2])
+      expect(World.stepOf(run, "export").skipped.disabled).toBe(2)
+      expect(world.calls.total("odoo")).toBe(0)
+      expect(Report.nightly(result)).toContain("no Odoo connection: the export step was left out")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("a tenant with its own time zone takes its run day there, at the night's start", () => {
+    const world = World.make({ sites })
+    return Effect.gen(function*() {
+      // 00:30 on 2 March in Singapore is 17:30 on 1 March in Berlin
+      yield* TestClock.setTime(early)
+      yield* seedAll
+      yield* (yield* Store.Store).forTenant(b).tenants.save({ name: b, timeZone: "Europe/Berlin" })
+      const result = yield* nightly()
+      expect(result.runDay).toBe("2026-03-02")
+      const days = result.tenants.map((t) => t._tag === "Ran" ? [t.tenant.id, World.finished(t.result).runId.slice(0, 19)] : [])
+      expect(days).toEqual([[a, "tenant-a-2026-03-02"], [b, "tenant-b-2026-03-01"]])
+      const runB = result.tenants[1]
+      if (runB?._tag !== "Ran") throw new Error("expected a run")
+      const stored = yield* World.storedRunOrThrow(b, World.finished(runB.result).runId)
+      expect(stored.manifest.runDay).toBe("2026-03-01")
+      expect(Nightly.dayOf({ timeZone: "Europe/Berlin" }, early, "Asia/Singapore")).toEqual({
+        runDay: "2026-03-01",
+        timeZone: "Europe/Berlin"
+      })
+      expect(Nightly.dayOf({ timeZone: null }, early, "Asia/Singapore").runDay).toBe("2026-03-02")
     }).pipe(Effect.provide(world.layer))
   })
 })
