@@ -24,6 +24,8 @@ export * as Tenancy from "./store/Tenancy.js"
 export * as StoreLive from "./store/StoreLive.js"
 /** An operator's company file (CSV or JSON Lines), streamed row by row for `CompanyImport`. @since 0.1.0 */
 export * as CompanyFile from "./files/CompanyFile.js"
+/** An operator's ICP rules file (JSON or YAML) read into plain data. @since 0.1.0 */
+export * as IcpFile from "./files/IcpFile.js"
 /** Tenant API tokens, stored as hashes. @since 0.1.0 */
 export * as ApiTokens from "./store/ApiTokens.js"
 /** The SQL budget ledger: core's BudgetLedger port in Postgres. @since 0.1.0 */

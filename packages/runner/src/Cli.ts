@@ -1,7 +1,7 @@
 /**
  * The `leadgraph` command line: `demo`, `run`, `nightly`, `schedule`,
- * `migrate`, `graph`, `serve`, `fakes`, `tokens create` and `companies
- * import`. Each command is a thin layer over the library's
+ * `migrate`, `graph`, `serve`, `fakes`, `tokens create`, `tenants`, `icp`,
+ * `odoo` and `companies import`. Each command is a thin layer over the library's
  * public functions; configuration comes from the environment (see
  * {@link Settings}), and a bad value stops the command before anything
  * runs, naming the variable.
@@ -31,6 +31,7 @@ import * as Fakes from "./Fakes.js"
 import * as HttpLaunch from "./http/HttpLaunch.js"
 import * as HttpServer from "./http/HttpServer.js"
 import * as Settings from "./Settings.js"
+import * as Setup from "./Setup.js"
 
 /**
  * How the process was asked to stop: `requested` completes on the first
@@ -371,7 +372,21 @@ export type CompanyFileError = CompanyFile.CompanyFileError
  */
 export const command = Command.make("leadgraph").pipe(
   Command.withDescription("multi-tenant nightly B2B lead enrichment"),
-  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens, Data.companies])
+  Command.withSubcommands([
+    demo,
+    run,
+    nightly,
+    schedule,
+    migrate,
+    graph,
+    serve,
+    fakes,
+    tokens,
+    Setup.tenants,
+    Setup.icp,
+    Setup.odoo,
+    Data.companies
+  ])
 )
 
 /**
