@@ -17,6 +17,7 @@ import { parse } from "csv-parse"
 import { Either, Option, Schema, Stream } from "effect"
 import { open } from "node:fs/promises"
 import { createInterface } from "node:readline"
+import { Readable } from "node:stream"
 
 /**
  * The formats a company file may be in.
@@ -79,11 +80,14 @@ const openFile = async (path: string) => {
   return { input, failed }
 }
 
+/** Where rows are read from: a file opened, or bytes in memory. */
+type Source = () => Promise<{ readonly input: Readable; readonly failed: { error?: unknown } }>
+
 /** CSV records with their line numbers; a record that cannot be parsed is a rejection, and reading goes on. */
-const csvRows = (path: string): AsyncIterable<Read> => ({
+const csvRows = (source: Source): AsyncIterable<Read> => ({
   async *[Symbol.asyncIterator]() {
     const skipped: Array<Read> = []
-    const { failed, input } = await openFile(path)
+    const { failed, input } = await source()
     const parser = input.pipe(parse({
       bom: true,
       columns: (header: Array<string>) => header.map((h) => h.trim()),
@@ -107,9 +111,9 @@ const csvRows = (path: string): AsyncIterable<Read> => ({
 })
 
 /** JSON Lines with their line numbers; blank lines are skipped, a line that is not a JSON object is a rejection. */
-const jsonRows = (path: string): AsyncIterable<Read> => ({
+const jsonRows = (source: Source): AsyncIterable<Read> => ({
   async *[Symbol.asyncIterator]() {
-    const { failed, input } = await openFile(path)
+    const { failed, input } = await source()
     const lines = createInterface({ input, crlfDelay: Infinity })
     input.on("error", () => lines.close())
     let line = 0
@@ -149,5 +153,22 @@ export const rows = (
       new CompanyFileError({ path, reason: "Format", detail: "unknown format: name the file .csv or .jsonl, or give the format" })
     )
   }
-  return Stream.fromAsyncIterable(chosen === "csv" ? csvRows(path) : jsonRows(path), fileError(path))
+  const source = () => openFile(path)
+  return Stream.fromAsyncIterable(chosen === "csv" ? csvRows(source) : jsonRows(source), fileError(path))
+}
+
+/**
+ * The rows of a company file already in memory (an HTTP request's body),
+ * in order, as {@link rows} reads them from a file.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const rowsOfBytes = (
+  bytes: Uint8Array | string,
+  format: Format,
+  name = "body"
+): Stream.Stream<Either.Either<CompanyImport.Row, CompanyImport.Rejected>, CompanyFileError> => {
+  const source = () => Promise.resolve({ input: Readable.from([Buffer.from(bytes)]), failed: {} })
+  return Stream.fromAsyncIterable(format === "csv" ? csvRows(source) : jsonRows(source), fileError(name))
 }
