@@ -58,3 +58,5 @@ export * as Scheduler from "./scheduler/Scheduler.js"
 export * as KickoffsLive from "./KickoffsLive.js"
 /** The HTTP API of `leadgraph serve` as an `HttpApi`: endpoints, errors and security, for servers and clients. @since 0.1.0 */
 export * as HttpApiDefinition from "./http/HttpApiDefinition.js"
+/** The admin API's tenant set-up group (tenants, ICP rules, Odoo, companies) and its schemas. @since 0.1.0 */
+export * as AdminTenantsApi from "./http/AdminTenantsApi.js"

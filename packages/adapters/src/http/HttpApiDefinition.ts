@@ -17,6 +17,7 @@ import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchem
 import type { Store } from "@leadgraph/core"
 import { Kickoffs, LeadExport, OdooSync, Tenant } from "@leadgraph/core"
 import { Context, Schema } from "effect"
+import { AdminTenantsGroup } from "./AdminTenantsApi.js"
 
 const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
@@ -325,6 +326,7 @@ export class HealthGroup extends HttpApiGroup.make("health")
 export class Api extends HttpApi.make("leadgraph")
   .add(ExportsGroup)
   .add(AdminGroup)
+  .add(AdminTenantsGroup.middleware(AdminAuth).addError(ServerError).addError(Unavailable))
   .add(HealthGroup)
   .addError(BadRequest)
 {}

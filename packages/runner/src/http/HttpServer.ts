@@ -9,7 +9,10 @@
  * transaction bound to the tenant; `/admin/*` takes the admin token,
  * compared in constant time (`ApiTokens.matches`), and answers a tenant's
  * token with 403. Request bodies are read (at most `maxBodyBytes`) and
- * checked to be JSON before any handler runs; anything else is a 400. Exports stream one chunk per database fetch, so memory does
+ * checked to be JSON before any handler runs; anything else is a 400,
+ * except the company file of `POST /admin/tenants/{id}/companies` (CSV or
+ * JSON Lines, at most `AdminTenantsApi.maxCompaniesBytes`). The tenant
+ * set-up endpoints are in `AdminTenantsHandlers`. Exports stream one chunk per database fetch, so memory does
  * not grow with the number of rows. `POST /admin/runs` takes each tenant's
  * run lock before it answers (409, or `alreadyRunning` with `all`, when a
  * run of the tenant goes anywhere on the database); with `all` it starts
@@ -26,12 +29,13 @@ import { HttpApiBuilder, HttpApiSwagger, HttpIncomingMessage, HttpServerRequest,
 import type { HttpApp } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { ApiTokens, HttpApiDefinition, Migrations } from "@leadgraph/adapters"
+import { AdminTenantsApi, ApiTokens, HttpApiDefinition, Migrations } from "@leadgraph/adapters"
 import { Kickoffs, LeadExport, OdooConnector, OdooSync, Store, type Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Either, Layer, Option, type Redacted, Stream } from "effect"
 import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
+import * as AdminTenantsHandlers from "./AdminTenantsHandlers.js"
 
 /**
  * Server options.
@@ -266,6 +270,8 @@ const healthGroup = HttpApiBuilder.group(HttpApiDefinition.Api, "health", (handl
         ))
   }))
 
+const companiesPath = /^\/admin\/tenants\/[^/]+\/companies\/?$/
+
 const badRequest = (message: string) =>
   HttpServerResponse.unsafeJson({ _tag: "BadRequest", message }, { status: 400 })
 
@@ -280,6 +286,15 @@ export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (request.method === "GET" || request.method === "HEAD" || request.method === "OPTIONS") return yield* app
+    // a company file (CSV or JSON Lines) goes to its handler unread, under a larger limit
+    if (request.method === "POST" && companiesPath.test(request.url.split("?")[0] ?? "")) {
+      const limit = AdminTenantsApi.maxCompaniesBytes
+      if (Number(request.headers["content-length"] ?? "0") > limit) return badRequest(`the body is larger than ${limit} bytes`)
+      if (Option.isNone(AdminTenantsHandlers.importFormatOf(request.headers["content-type"]))) {
+        return badRequest("the body must be text/csv or application/x-ndjson")
+      }
+      return yield* app.pipe(HttpIncomingMessage.withMaxBodySize(Option.some(limit)))
+    }
     const length = Number(request.headers["content-length"] ?? "0")
     if (!Number.isFinite(length) || length > maxBytes) return badRequest(`the body is larger than ${maxBytes} bytes`)
     const text = yield* request.text.pipe(HttpIncomingMessage.withMaxBodySize(Option.some(maxBytes)), Effect.option)
@@ -300,7 +315,7 @@ export const bodyGuard = (maxBytes: number) => <E, R>(app: HttpApp.Default<E, R>
  */
 export const layerApi = (options: Options) =>
   HttpApiBuilder.api(HttpApiDefinition.Api).pipe(
-    Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup(options), healthGroup)),
+    Layer.provide(Layer.mergeAll(exportsGroup(options), adminGroup(options), AdminTenantsHandlers.layer, healthGroup)),
     Layer.provide(Layer.mergeAll(layerTenantAuth, layerAdminAuth(options.adminToken)))
   )
 
