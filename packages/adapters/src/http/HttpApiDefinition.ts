@@ -152,7 +152,13 @@ export class AdminAuth extends HttpApiMiddleware.Tag<AdminAuth>()("@leadgraph/ad
  * @category schemas
  */
 export const Threshold = Schema.NumberFromString.pipe(
-  Schema.filter((n) => Number.isFinite(n) && n >= 0 && n <= 100, { message: () => "min_score must be a number from 0 to 100" })
+  Schema.filter((n) => Number.isFinite(n) && n >= 0 && n <= 100),
+  Schema.annotations({
+    // one message whatever failed (not a number, or out of range), without schema internals
+    message: () => ({ message: "min_score must be a number from 0 to 100", override: true }),
+    description: "the lowest score exported, from 0 to 100 (default: SCORE_MIN_EXPORT)",
+    jsonSchema: { type: "number", minimum: 0, maximum: 100 }
+  })
 )
 
 /**
@@ -163,6 +169,19 @@ export const Threshold = Schema.NumberFromString.pipe(
  */
 export const ExportParams = Schema.Struct({ min_score: Schema.optional(Threshold) }).annotations(strict)
 
+const Limit = Schema.Int.pipe(
+  Schema.between(1, 100_000),
+  Schema.annotations({
+    message: () => ({ message: "limit must be an integer from 1 to 100000", override: true }),
+    description: "at most this many companies per tenant, 1 to 100000"
+  })
+)
+
+const Rerun = Schema.Boolean.annotations({
+  message: () => ({ message: "rerun must be true or false", override: true }),
+  description: "also take companies already enriched on the run day"
+})
+
 /**
  * What `POST /admin/runs` starts: one tenant, or every active tenant, with
  * the run flags of the CLI.
@@ -172,14 +191,20 @@ export const ExportParams = Schema.Struct({ min_score: Schema.optional(Threshold
  */
 export const KickoffRequest = Schema.Union(
   Schema.Struct({
-    tenant: Tenant.TenantId,
-    limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))),
-    rerun: Schema.optional(Schema.Boolean)
+    tenant: Tenant.TenantId.annotations({
+      message: () => ({ message: "tenant must be a tenant id of 1 to 64 characters", override: true }),
+      description: "the tenant to run"
+    }),
+    limit: Schema.optional(Limit),
+    rerun: Schema.optional(Rerun)
   }).annotations(strict),
   Schema.Struct({
-    all: Schema.Literal(true),
-    limit: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))),
-    rerun: Schema.optional(Schema.Boolean)
+    all: Schema.Literal(true).annotations({
+      message: () => ({ message: "all must be true", override: true }),
+      description: "run every active tenant (filtered as the nightly job filters them)"
+    }),
+    limit: Schema.optional(Limit),
+    rerun: Schema.optional(Rerun)
   }).annotations(strict)
 )
 
@@ -252,12 +277,21 @@ export class ExportsGroup extends HttpApiGroup.make("exports")
     HttpApiEndpoint.get("csv", "/export/latest_scores.csv")
       .setUrlParams(ExportParams)
       .addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/csv" })))
+      .annotate(
+        OpenApi.Description,
+        "The same rows as CSV (a header row; cells a spreadsheet would run as formulas are neutralised), streamed."
+      )
   )
   .add(
     HttpApiEndpoint.post("odooSync", "/export/odoo/sync")
       .setUrlParams(ExportParams)
       .addSuccess(OdooSync.SyncResult)
       .addError(Conflict)
+      .annotate(
+        OpenApi.Description,
+        "Exports the leads at or above the threshold to the tenant's Odoo (verified contacts only), idempotently; " +
+          "409 when the tenant has no active Odoo connection."
+      )
   )
   .addError(ServerError)
   .middleware(TenantAuth)
@@ -288,7 +322,15 @@ export class AdminGroup extends HttpApiGroup.make("admin")
   )
   .add(
     HttpApiEndpoint.get("run", "/admin/runs/:id")
-      .setPath(Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(200)) }))
+      .setPath(Schema.Struct({
+        id: Schema.String.pipe(
+          Schema.maxLength(200),
+          Schema.annotations({
+            message: () => ({ message: "id must be a run id of at most 200 characters", override: true }),
+            description: "the run's id"
+          })
+        )
+      }))
       .addSuccess(Kickoffs.RunStatus)
       .addError(NotFound)
       .addError(Unavailable)
@@ -309,11 +351,16 @@ export class AdminGroup extends HttpApiGroup.make("admin")
  * @category groups
  */
 export class HealthGroup extends HttpApiGroup.make("health")
-  .add(HttpApiEndpoint.get("health", "/health").addSuccess(Schema.Struct({ status: Schema.Literal("ok") })))
+  .add(
+    HttpApiEndpoint.get("health", "/health")
+      .addSuccess(Schema.Struct({ status: Schema.Literal("ok") }))
+      .annotate(OpenApi.Description, "Liveness: the server answers.")
+  )
   .add(
     HttpApiEndpoint.get("ready", "/ready")
       .addSuccess(Schema.Struct({ status: Schema.Literal("ready"), migrations: Schema.Int }))
       .addError(Unavailable)
+      .annotate(OpenApi.Description, "Readiness: the database answers and every migration is applied (503 otherwise).")
   )
 {}
 
@@ -324,6 +371,14 @@ export class HealthGroup extends HttpApiGroup.make("health")
  * @category api
  */
 export class Api extends HttpApi.make("leadgraph")
+  .annotate(OpenApi.Title, "leadgraph")
+  .annotate(
+    OpenApi.Description,
+    "Multi-tenant nightly B2B lead enrichment. A tenant's token (`Authorization: Bearer lg_...`) reads that " +
+      "tenant's score exports and syncs them to its Odoo; the admin token (`LEADGRAPH_ADMIN_TOKEN`) sets up " +
+      "tenants (ICP rules, Odoo connection, companies) and starts and follows runs. Bad input is a 400 whose " +
+      "message says what was expected, field by field."
+  )
   .add(ExportsGroup)
   .add(AdminGroup)
   .add(AdminTenantsGroup.middleware(AdminAuth).addError(ServerError).addError(Unavailable))

@@ -36,6 +36,7 @@ import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
 import * as AdminTenantsHandlers from "./AdminTenantsHandlers.js"
+import * as DecodeErrors from "./DecodeErrors.js"
 
 /**
  * Server options.
@@ -336,7 +337,7 @@ export const layer = (options: Options) =>
   }))
 
 const serverLayer = (options: Options) =>
-  HttpApiBuilder.serve(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)).pipe(
+  HttpApiBuilder.serve((app) => bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)(DecodeErrors.readable(app))).pipe(
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(layerApi(options)),

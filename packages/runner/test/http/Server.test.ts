@@ -240,12 +240,12 @@ for (const target of targets("http")) {
           expect(json(busy.text)).toMatchObject({ _tag: "Conflict", runId: id })
           const missing = yield* call("/admin/runs", { ...admin, body: JSON.stringify({ tenant: "nobody" }) })
           expect(missing.status).toBe(404)
-          // every active tenant (those with an active Odoo connection): A is going already
+          // every active tenant (every tenant not disabled, B without an Odoo connection too): A is going already
           const all = yield* call("/admin/runs", { ...admin, body: JSON.stringify({ all: true }) })
           expect(all.status).toBe(202)
-          expect(json(all.text)).toEqual({ runs: [], alreadyRunning: [{ id, tenantId: tenantA }], skipped: [] })
+          expect(json(all.text)).toMatchObject({ runs: [{ tenantId: tenantB }], alreadyRunning: [{ id, tenantId: tenantA }], skipped: [] })
           const launcher = yield* Launcher
-          expect((yield* launcher.launched).map((l) => [l.tenantId, l.limit])).toEqual([[tenantA, 5]])
+          expect((yield* launcher.launched).map((l) => [l.tenantId, l.limit])).toEqual([[tenantA, 5], [tenantB, undefined]])
           let status = yield* call(`/admin/runs/${id}`, { token: adminToken })
           expect(status.status).toBe(200)
           expect(json(status.text)).toMatchObject({ id, tenantId: tenantA, status: "running", progress: { total: 2, done: 1 }, summary: null })
