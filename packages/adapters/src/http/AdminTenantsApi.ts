@@ -227,7 +227,14 @@ export class AdminTenantsGroup extends HttpApiGroup.make("adminTenants")
         version: Schema.optional(Schema.NumberFromString.pipe(
           Schema.int(),
           Schema.greaterThanOrEqualTo(1),
-          Schema.annotations({ description: "a version number from 1 (default: the active version)" })
+          Schema.annotations({
+            message: () => ({ message: "version must be an integer from 1", override: true }),
+            jsonSchema: {
+              type: "integer",
+              minimum: 1,
+              description: "a version number from 1 (default: the active version)"
+            }
+          })
         ))
       }).annotations(strict))
       .addSuccess(RulesView)

@@ -156,8 +156,12 @@ export const Threshold = Schema.NumberFromString.pipe(
   Schema.annotations({
     // one message whatever failed (not a number, or out of range), without schema internals
     message: () => ({ message: "min_score must be a number from 0 to 100", override: true }),
-    description: "the lowest score exported, from 0 to 100 (default: SCORE_MIN_EXPORT)",
-    jsonSchema: { type: "number", minimum: 0, maximum: 100 }
+    jsonSchema: {
+      type: "number",
+      minimum: 0,
+      maximum: 100,
+      description: "the lowest score exported, from 0 to 100 (default: SCORE_MIN_EXPORT)"
+    }
   })
 )
 

@@ -2,17 +2,17 @@
  * Readable validation messages for the HTTP API. A request that does not
  * match an endpoint's schemas fails, in `@effect/platform`'s `HttpApi`,
  * with an `HttpApiDecodeError` whose message is the schema's own tree of
- * internals; {@link readable} rewrites such a 400 answer so that its
+ * internals; {@link layer} rewrites such an error before it is answered
+ * (a 400) so that its
  * `message` says, field by field, what was expected
  * (`min_score must be a number from 0 to 100`, `tenant: is missing`,
  * `bogus: is not a known field`), and each of its `issues` likewise.
  *
  * @since 0.1.0
  */
-import type { HttpApp } from "@effect/platform"
-import { HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder, HttpApiError } from "@effect/platform"
 import { Invalid } from "@leadgraph/core"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 
 interface Issue {
   readonly _tag: string
@@ -40,33 +40,34 @@ export const line = (issue: Issue): string => {
   return `${field}: ${issue.message.split("\n")[0]}`
 }
 
-const decoder = new TextDecoder()
-
 /**
- * Rewrites `HttpApiDecodeError` answers with readable messages; every
- * other answer passes unchanged.
+ * The decode error with readable messages: one line per issue in its
+ * `message` (joined by `; `), and in each issue.
  *
  * @since 0.1.0
- * @category middleware
+ * @category helpers
  */
-export const readable = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-  Effect.map(app, (response) => {
-    if (response.status !== 400 || response.body._tag !== "Uint8Array") return response
-    const parsed = ((): unknown => {
-      try {
-        return JSON.parse(decoder.decode(response.body.body))
-      } catch {
-        return undefined
-      }
-    })()
-    if (
-      typeof parsed !== "object" || parsed === null || !("_tag" in parsed) || parsed._tag !== "HttpApiDecodeError" ||
-      !("issues" in parsed) || !Array.isArray(parsed.issues)
-    ) return response
-    const issues = (parsed.issues as ReadonlyArray<Issue>).map((issue) => ({ ...issue, message: line(issue) }))
-    const lines = [...new Set(issues.map((i) => i.message))]
-    return HttpServerResponse.unsafeJson(
-      { _tag: "HttpApiDecodeError", message: lines.join("; "), issues },
-      { status: 400, headers: response.headers }
-    )
-  })
+export const rewrite = (error: HttpApiError.HttpApiDecodeError): HttpApiError.HttpApiDecodeError => {
+  const kept = error.issues.filter((issue) => !isOptionalNoise(issue, error.issues))
+  const issues = kept.map((issue) => ({ ...issue, message: line(issue) }))
+  return new HttpApiError.HttpApiDecodeError({ issues, message: [...new Set(issues.map((i) => i.message))].join("; ") })
+}
+
+/** The "not undefined either" issue an optional field adds to its real one. */
+const isOptionalNoise = (issue: Issue, all: ReadonlyArray<Issue>) =>
+  issue.message.startsWith("Expected undefined,") &&
+  all.some((other) => other !== issue && Invalid.pathText(other.path) === Invalid.pathText(issue.path))
+
+/**
+ * An API-level middleware that rewrites every `HttpApiDecodeError` with
+ * {@link rewrite} before it is answered (as a 400).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = HttpApiBuilder.middleware((app) =>
+  // the API's failures travel untyped in the cause (HttpApi encodes them after every middleware)
+  Effect.mapErrorCause(app, (cause) =>
+    Cause.map(cause as Cause.Cause<unknown>, (e) =>
+      e instanceof HttpApiError.HttpApiDecodeError ? rewrite(e) : e) as Cause.Cause<never>)
+)

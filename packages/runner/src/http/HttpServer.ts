@@ -337,7 +337,8 @@ export const layer = (options: Options) =>
   }))
 
 const serverLayer = (options: Options) =>
-  HttpApiBuilder.serve((app) => bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)(DecodeErrors.readable(app))).pipe(
+  HttpApiBuilder.serve(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)).pipe(
+    Layer.provide(DecodeErrors.layer),
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(layerApi(options)),

@@ -117,6 +117,38 @@ for (const target of targets("http_tenants")) {
           expect([tested.status, json(tested.text)]).toEqual([200, { ok: true, serverVersion: "17.0" }])
         }))
 
+      it.effect("the OpenAPI document has a title, descriptions and ranges; 400s say what was expected", () =>
+        Effect.gen(function*() {
+          const spec = json((yield* call("/openapi.json")).text) as {
+            info: { title: string; description: string }
+            paths: Record<string, Record<string, { description?: string; parameters?: ReadonlyArray<{ name: string; description?: string; schema: Record<string, unknown> }> }>>
+          }
+          expect(spec.info.title).toBe("leadgraph")
+          expect(spec.info.description).toContain("tenant")
+          for (const [path, operations] of Object.entries(spec.paths)) {
+            for (const [method, operation] of Object.entries(operations)) {
+              expect(operation.description, `${method} ${path}`).toBeTruthy()
+              for (const p of operation.parameters ?? []) expect(p.description, `${method} ${path} ${p.name}`).toBeTruthy()
+            }
+          }
+          const minScore = spec.paths["/export/latest_scores.json"]!.get!.parameters!.find((p) => p.name === "min_score")!
+          expect(minScore.schema).toMatchObject({ minimum: 0, maximum: 100 })
+
+          yield* send("POST", "/admin/tenants", { id: "t-msg" })
+          const token = yield* tokenFor(Tenant.TenantId.make("t-msg"))
+          for (const q of ["min_score=abc", "min_score=101"]) {
+            const answer = yield* call(`/export/latest_scores.json?${q}`, { token })
+            expect([answer.status, json(answer.text).message]).toEqual([400, "min_score must be a number from 0 to 100"])
+          }
+          const unknown = yield* call("/export/latest_scores.json?bogus=1", { token })
+          expect(json(unknown.text).message).toBe("bogus: is not a known field")
+          const kickoff = yield* send("POST", "/admin/runs", { tenant: "t-msg", limit: 0 })
+          expect(json(kickoff.text).message).toContain("limit must be an integer from 1 to 100000")
+          expect(json(kickoff.text).message).not.toContain("Expected")
+          const typed = yield* send("POST", "/admin/tenants", { id: "t-msg", dailyCap: "ten" })
+          expect([typed.status, json(typed.text).message]).toEqual([400, "dailyCap: expected number, got \"ten\""])
+        }))
+
       it.effect("companies: CSV and JSON Lines bodies imported with their rejected lines; other types refused", () =>
         Effect.gen(function*() {
           yield* send("POST", "/admin/tenants", { id: "t-co" })

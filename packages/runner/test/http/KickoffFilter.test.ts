@@ -8,7 +8,7 @@
  * settings (here a map standing in for the environment).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Tenant } from "@leadgraph/core"
+import { Store, Tenant } from "@leadgraph/core"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { adminToken, call, Launcher, layer, seedTenant, targets, tenantA, tenantB } from "./harness.js"
 
@@ -25,12 +25,13 @@ interface Kickoff {
   readonly skipped: ReadonlyArray<{ readonly tenantId: string; readonly reason: string }>
 }
 
-/** A, B and C active; D stored without an Odoo connection (not active, so never listed). */
+/** A, B and C active; D disabled (not active, so never listed). */
 const seedAll = Effect.gen(function*() {
   yield* seedTenant(tenantA, [{ name: "One", domain: "one.example", score: 80 }], { odoo: true })
   yield* seedTenant(tenantB, [{ name: "Two", domain: "two.example", score: 70 }], { odoo: true })
   yield* seedTenant(tenantC, [{ name: "Three", domain: "three.example", score: 60 }], { odoo: true })
   yield* seedTenant(tenantD, [{ name: "Four", domain: "four.example", score: 50 }])
+  yield* Effect.flatMap(Store.Store, (store) => store.forTenant(tenantD).tenants.save({ name: "Four", disabled: true }))
 })
 
 for (const target of targets("http_filter")) {
