@@ -146,7 +146,8 @@ for (const target of targets("http_tenants")) {
           expect(json(kickoff.text).message).toContain("limit must be an integer from 1 to 100000")
           expect(json(kickoff.text).message).not.toContain("Expected")
           const typed = yield* send("POST", "/admin/tenants", { id: "t-msg", dailyCap: "ten" })
-          expect([typed.status, json(typed.text).message]).toEqual([400, "dailyCap: expected number, got \"ten\""])
+          expect(typed.status).toBe(400)
+          expect(json(typed.text).message).toContain("dailyCap: expected number, got \"ten\"")
         }))
 
       it.effect("companies: CSV and JSON Lines bodies imported with their rejected lines; other types refused", () =>
