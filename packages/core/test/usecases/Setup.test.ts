@@ -27,7 +27,7 @@ describe("set-up use cases", () => {
       expect([again.added, again.tenant.dailyCap, again.tenant.timeZone]).toEqual([false, 10, "Europe/Berlin"])
       expect(TenantSetup.addedText(again)).toBe("updated tenant acme (name \"acme\", daily cap 10, time zone Europe/Berlin)")
       const bad = yield* Effect.flip(TenantSetup.add({ id: "", name: " ", dailyCap: -1, timeZone: "Nowhere" }))
-      expect(bad.problems).toHaveLength(4)
+      expect(bad._tag === "InvalidInput" ? bad.problems.length : -1).toBe(4)
       expect((yield* TenantSetup.list).map((t) => t.id)).toEqual(["acme"])
       expect((yield* TenantSetup.setDisabled("acme", true)).disabled).toBe(true)
       expect(yield* Effect.flatMap(Store.Store, (s) => s.listActiveTenants())).toEqual([])
