@@ -254,7 +254,8 @@ for (const target of targets("isolation")) {
             "leadgraph_active_tenants",
             "leadgraph_bind_tenant",
             "leadgraph_current_tenant",
-            "leadgraph_resolve_token"
+            "leadgraph_resolve_token",
+            "leadgraph_run_tenants"
           ])
           for (const f of fns) {
             expect(f).toMatchObject({ definer: true, owner: role, pub: false })
