@@ -40,7 +40,9 @@ export const grouped = (rows: ReadonlyArray<Row>, o: GroupedOptions): string => 
   const f: Frame = { width: o.width ?? 640, height: 0, left: 110, right: 64, top: o.series.length > 1 ? 30 : 12, bottom: 40 }
   const frame: Frame = { ...f, height: f.top + rows.length * rowH + f.bottom }
   const { w } = inner(frame)
-  const scale = ticks(Math.max(...rows.flatMap((r) => r.values)))
+  const all = rows.flatMap((r) => r.values)
+  // counts get whole ticks only
+  const scale = ticks(Math.max(...all)).filter((t) => !all.every(Number.isInteger) || Number.isInteger(t))
   const top = scale[scale.length - 1]!
   const bars = rows.map((r, i) => {
     const y0 = frame.top + i * rowH + 6
