@@ -30,6 +30,7 @@ import * as Environment from "./Environment.js"
 import * as Fakes from "./Fakes.js"
 import * as HttpLaunch from "./http/HttpLaunch.js"
 import * as HttpServer from "./http/HttpServer.js"
+import * as Runs from "./Runs.js"
 import * as Settings from "./Settings.js"
 
 /**
@@ -371,7 +372,7 @@ export type CompanyFileError = CompanyFile.CompanyFileError
  */
 export const command = Command.make("leadgraph").pipe(
   Command.withDescription("multi-tenant nightly B2B lead enrichment"),
-  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens, Data.companies])
+  Command.withSubcommands([demo, run, nightly, schedule, migrate, graph, serve, fakes, tokens, Data.companies, Runs.runs, Runs.report])
 )
 
 /**
