@@ -32,6 +32,7 @@ import { Chunk, Effect, Either, Layer, Option, type Redacted, Stream } from "eff
 import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
+import * as RunsRoutes from "./RunsRoutes.js"
 
 /**
  * Server options.
@@ -243,6 +244,8 @@ const adminGroup = (options: Options) =>
               onSome: Effect.succeed
             })
           ))
+        .handle("runs", ({ urlParams }) => RunsRoutes.list(store, urlParams))
+        .handle("runReport", ({ path }) => RunsRoutes.report(store, path.id))
     }))
 
 const healthGroup = HttpApiBuilder.group(HttpApiDefinition.Api, "health", (handlers) =>
