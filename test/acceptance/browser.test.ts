@@ -64,7 +64,7 @@ describe("acceptance: in a real browser", () => {
 
   it.runIf(chromiumAvailable)("a real run's report: no console error, every chart drawn with a size", { timeout: 120_000 }, () =>
     Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-      const world = yield* makeWorld({ database: targets[0]!.database(), companiesPerTenant: 12 })
+      const world = yield* makeWorld({ database: targets[0]!.database(), companiesPerTenant: 8 })
       const tenant = world.tenants[0]!
       const result = finished(yield* world.use(EnrichmentRun.run(yield* world.options(tenant.id))))
       const data = yield* world.use(Effect.flatMap(Store.Store, (store) => RunReport.gather(store, result.runId)))

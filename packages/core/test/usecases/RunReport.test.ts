@@ -10,10 +10,11 @@ const runId = "acme-2026-03-02-abc123" as Run.RunId
 const step = (status: Run.StepOutcome["status"], millis: number, reason: string | null = null): Run.StepOutcome => ({ status, millis, reason })
 
 const data = (overrides: Partial<RunReport.Data> = {}): RunReport.Data => {
+  const d = (x: string) => x as Company.Domain
   const companies = [
-    { id: id(1), name: "<script>alert(1)</script>", domain: "evil.example" },
-    { id: id(2), name: "Beta & Sons \"Ltd\"", domain: "beta.example" },
-    { id: id(3), name: "Gamma & \"Co\"", domain: "gamma.example" }
+    { id: id(1), name: "<script>alert(1)</script>", domain: d("evil.example") },
+    { id: id(2), name: "Beta & Sons \"Ltd\"", domain: d("beta.example") },
+    { id: id(3), name: "Gamma & \"Co\"", domain: d("gamma.example") }
   ]
   const outcomes: ReadonlyArray<Run.CompanyOutcome> = [
     { companyId: id(1), status: "partial", finishedAt: new Date(start + 60_000), steps: { crawl: step("succeeded", 100), contacts: step("failed", 40, "lusha.Unauthorized(401)") } },

@@ -21,7 +21,7 @@ main { max-width: 760px; margin: 0 auto; padding: 32px 20px 48px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 0 0 4px; }
 p.sub, p.note { color: ${colors.muted}; margin: 0 0 12px; font-size: 13px; }
-.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: 10px; margin: 18px 0 24px; }
+.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 10px; margin: 18px 0 24px; }
 .fact { background: #fff; border: 1px solid ${colors.grid}; border-radius: 8px; padding: 10px 12px; }
 .fact b { display: block; font-size: 20px; font-variant-numeric: tabular-nums; }
 .fact span { color: ${colors.muted}; font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
@@ -61,7 +61,7 @@ export const html = (a: Analysis): string => {
   const done = Object.values(e.counts).reduce((x, y) => x + y, 0)
   const counts = ["succeeded", "partial", "failed", "skipped"].map((k) => `${e.counts[k] ?? 0} ${k}`).join(" · ")
   const spendKnown = e.spend !== null
-  const failureRows = a.failures.slice(0, 12).map((f) => ({ label: f.code.length > 16 ? `${f.code.slice(0, 15)}…` : f.code, values: [f.count] }))
+  const failureRows = a.failures.slice(0, 12).map((f) => ({ label: f.code.length > 30 ? `${f.code.slice(0, 29)}…` : f.code, values: [f.count] }))
   const title = `Run ${e.id}`
   return `<!doctype html>
 <html lang="en">
@@ -117,7 +117,8 @@ ${
         id: "chart-vendors",
         title: "Calls per vendor",
         series: ["calls"],
-        axis: "calls"
+        axis: "calls",
+        empty: "no paid step ran"
       })
     )
   }
@@ -142,7 +143,7 @@ ${
     section(
       "Failures by reason",
       a.failures.length === 0 ? "no step failed" : "failed steps grouped by failure code, with example companies",
-      grouped(failureRows, { id: "chart-failures", title: "Failures by reason", series: ["failures"], axis: "failed steps" }) +
+      grouped(failureRows, { id: "chart-failures", title: "Failures by reason", series: ["failures"], axis: "failed steps", empty: "no step failed" }) +
         failureTable(a)
     )
   }

@@ -23,6 +23,8 @@ export interface GroupedOptions {
   readonly axis: string
   readonly format?: (n: number) => string
   readonly width?: number
+  /** The note shown when there are no rows. */
+  readonly empty?: string
 }
 
 const legend = (x: number, y: number, names: ReadonlyArray<string>): string =>
@@ -33,11 +35,13 @@ const legend = (x: number, y: number, names: ReadonlyArray<string>): string =>
 
 /** Rows of grouped bars on a shared value axis, with a legend when there is more than one series. @internal */
 export const grouped = (rows: ReadonlyArray<Row>, o: GroupedOptions): string => {
-  if (rows.length === 0) return empty(o.id, o.title, "nothing to show")
+  if (rows.length === 0) return empty(o.id, o.title, o.empty ?? "nothing to show")
   const format = o.format ?? ((n: number) => String(n))
   const barH = 12
   const rowH = o.series.length * (barH + 2) + 12
-  const f: Frame = { width: o.width ?? 640, height: 0, left: 110, right: 64, top: o.series.length > 1 ? 30 : 12, bottom: 40 }
+  // room for the longest label (about 7 px a character at 12 px)
+  const left = Math.min(240, Math.max(80, Math.max(...rows.map((r) => r.label.length)) * 7 + 16))
+  const f: Frame = { width: o.width ?? 640, height: 0, left, right: 64, top: o.series.length > 1 ? 30 : 12, bottom: 40 }
   const frame: Frame = { ...f, height: f.top + rows.length * rowH + f.bottom }
   const { w } = inner(frame)
   const all = rows.flatMap((r) => r.values)
@@ -80,7 +84,7 @@ export interface CapRow {
 export const againstCaps = (rows: ReadonlyArray<CapRow>, o: { readonly id: string; readonly title: string }): string => {
   if (rows.length === 0) return empty(o.id, o.title, "no budget was drawn from or capped")
   const rowH = 30
-  const frame: Frame = { width: 640, height: 12 + rows.length * rowH + 12, left: 150, right: 150, top: 12, bottom: 12 }
+  const frame: Frame = { width: 640, height: 12 + rows.length * rowH + 12, left: 180, right: 140, top: 12, bottom: 12 }
   const { w } = inner(frame)
   const body = rows.map((r, i) => {
     const y = frame.top + i * rowH
