@@ -26,6 +26,18 @@ export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound"
   }
 }
 
+/**
+ * `--cursor` is not one `runs` printed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BadCursor extends Schema.TaggedError<BadCursor>()("BadCursor", {}) {
+  override get message(): string {
+    return "--cursor must be one printed by an earlier `leadgraph runs`"
+  }
+}
+
 /** The store in context (tests, a host program), else the one of the environment. */
 const withStore = <A, E, R>(
   effect: Effect.Effect<A, E, R | Store.Store>
@@ -107,7 +119,7 @@ export const runs = Command.make("runs", {
       tenantId: Option.getOrUndefined(Option.map(tenant, Tenant.TenantId.make)),
       limit,
       cursor: Option.getOrUndefined(cursor)
-    })
+    }).pipe(Effect.catchTag("InvalidCursor", () => new BadCursor()))
     yield* Console.log(table(page))
     if (page.next !== null) {
       const t = Option.match(tenant, { onNone: () => "", onSome: (t) => ` --tenant ${t}` })
