@@ -117,6 +117,10 @@ export * as IcpSetup from "./usecases/IcpSetup.js"
 export * as OdooSetup from "./usecases/OdooSetup.js"
 /** Runs rendered for people: nightly results, run summaries, failures by code, dry-run forecasts. @since 0.1.0 */
 export * as Report from "./usecases/Report.js"
+/** Recorded runs of every tenant or one, newest first, a page at a time; one run by its id. @since 0.1.0 */
+export * as RunHistory from "./usecases/RunHistory.js"
+/** A run's report: one self-contained HTML page with inline SVG charts, or plain text. @since 0.1.0 */
+export * as RunReport from "./usecases/RunReport.js"
 /** A terminal progress bar fed by engine events. @since 0.1.0 */
 export * as Progress from "./usecases/Progress.js"
 /** Structured log lines from engine events. @since 0.1.0 */

@@ -395,6 +395,70 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           expect(missing.reason).toBe("Invalid")
         }))
 
+      it.effect("lists a tenant's runs newest first from a position, with spend, outcomes and scores", () =>
+        Effect.gen(function*() {
+          const store = yield* Store.Store
+          const a = yield* setup(store, "hist-a")
+          const b = yield* setup(store, "hist-b")
+          const c = yield* companiesOf(a, "h1", "h2")
+          const d = yield* companiesOf(b, "h3")
+          // three runs of a (two started at the same time), one of b
+          yield* a.runs.create(manifest("a-1", [c.h1!.id]), at("2026-03-01T01:00:00Z"))
+          yield* a.runs.create(manifest("a-2", [c.h1!.id, c.h2!.id]), at("2026-03-02T01:00:00Z"))
+          yield* a.runs.create(manifest("a-3", []), at("2026-03-02T01:00:00Z"))
+          yield* b.runs.create(manifest("b-1", [d.h3!.id]), at("2026-03-03T01:00:00Z"))
+          yield* a.runs.recordOutcomes(runId("a-2"), [
+            outcome(c.h2!, "failed", at("2026-03-02T01:07:00Z")),
+            outcome(c.h1!, "succeeded", at("2026-03-02T01:05:00Z"))
+          ])
+          const finish = (spend: Record<string, number>) => ({
+            status: "partial" as const,
+            finishedAt: at("2026-03-02T01:10:00Z"),
+            steps: {},
+            errorSummary: null,
+            spend
+          })
+          yield* a.runs.finish(runId("a-2"), finish({ "tavily.queries": 3, "lusha.contacts": 2 }))
+          // a resumed run's spend adds up over its attempts
+          yield* a.runs.create(manifest("a-2", [c.h1!.id, c.h2!.id]), at("2026-03-02T01:00:00Z"))
+          yield* a.runs.finish(runId("a-2"), finish({ "tavily.queries": 1 }))
+
+          const ids = (runs: ReadonlyArray<Run.Run>) => runs.map((r) => r.id)
+          expect(ids(yield* a.runs.list({ limit: 10 }))).toEqual(["a-3", "a-2", "a-1"])
+          expect(ids(yield* a.runs.list({ limit: 2 }))).toEqual(["a-3", "a-2"])
+          const from = { startedAt: at("2026-03-02T01:00:00Z"), runId: runId("a-2") }
+          expect(ids(yield* a.runs.list({ limit: 10, from }))).toEqual(["a-2", "a-1"])
+          expect(ids(yield* b.runs.list({ limit: 10 }))).toEqual(["b-1"])
+          const listed = (yield* a.runs.list({ limit: 10 })).find((r) => r.id === "a-2")!
+          expect(listed.spend).toEqual({ "tavily.queries": 4, "lusha.contacts": 2 })
+          expect(listed.counts).toEqual({ succeeded: 1, failed: 1 })
+          expect(listed.manifest.companyIds).toHaveLength(2)
+          expect((yield* a.runs.list({ limit: 10 })).find((r) => r.id === "a-1")!.spend ?? null).toBeNull()
+          // outcomes in the order they finished; another tenant's run id shows nothing
+          const outcomes = yield* a.runs.outcomes(runId("a-2"))
+          expect(outcomes.map((o) => [o.companyId, o.status])).toEqual([[c.h1!.id, "succeeded"], [c.h2!.id, "failed"]])
+          expect(outcomes[0]!.steps).toEqual({ crawl: { status: "succeeded", millis: 12, reason: null } })
+          expect(yield* b.runs.outcomes(runId("a-2"))).toEqual([])
+          expect(yield* a.runs.outcomes(runId("nope"))).toEqual([])
+          // the tenants with runs: ids only
+          const tenants = yield* store.tenantsWithRuns
+          expect(tenants).toContain("hist-a")
+          expect(tenants).toContain("hist-b")
+          expect(tenants).not.toContain("runs-none")
+          // scores of several companies at once
+          yield* a.leads.upsertScores([{
+            companyId: c.h1!.id,
+            score: score(72),
+            bucket: "high",
+            rationale: null,
+            runId: "a-2",
+            scoredAt: at("2026-03-02T01:05:00Z")
+          }])
+          const scores = yield* a.leads.scoresOf([c.h1!.id, c.h2!.id])
+          expect(scores.map((x) => [x.companyId, x.score])).toEqual([[c.h1!.id, 72]])
+          expect(yield* b.leads.scoresOf([c.h1!.id])).toEqual([])
+        }))
+
       it.effect("streams the latest scores at or above a threshold, best first", () =>
         Effect.gen(function*() {
           const store = yield* Store.Store

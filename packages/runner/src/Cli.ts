@@ -30,6 +30,7 @@ import * as Environment from "./Environment.js"
 import * as Fakes from "./Fakes.js"
 import * as HttpLaunch from "./http/HttpLaunch.js"
 import * as HttpServer from "./http/HttpServer.js"
+import * as Runs from "./Runs.js"
 import * as Settings from "./Settings.js"
 import * as Setup from "./Setup.js"
 
@@ -385,7 +386,9 @@ export const command = Command.make("leadgraph").pipe(
     Setup.tenants,
     Setup.icp,
     Setup.odoo,
-    Data.companies
+    Data.companies,
+    Runs.runs,
+    Runs.report
   ])
 )
 

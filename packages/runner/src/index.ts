@@ -18,6 +18,8 @@ export * as Fakes from "./Fakes.js"
 export * as Logging from "./Logging.js"
 /** The operator's data commands (`companies import`). @since 0.1.0 */
 export * as Data from "./Data.js"
+/** Run history commands: `runs`, `runs show ID`, `report ID --out FILE`. @since 0.1.0 */
+export * as Runs from "./Runs.js"
 /** The `leadgraph` command line. @since 0.1.0 */
 export * as Cli from "./Cli.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */

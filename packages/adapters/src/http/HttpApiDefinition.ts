@@ -15,7 +15,7 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import type { Store } from "@leadgraph/core"
-import { Kickoffs, LeadExport, OdooSync, Tenant } from "@leadgraph/core"
+import { Kickoffs, LeadExport, OdooSync, RunHistory, Tenant } from "@leadgraph/core"
 import { Context, Schema } from "effect"
 import { AdminTenantsGroup } from "./AdminTenantsApi.js"
 
@@ -187,6 +187,25 @@ const Rerun = Schema.Boolean.annotations({
 })
 
 /**
+ * The query of `GET /admin/runs`: one tenant's runs (default all), at most
+ * `limit` (1 to 200, default 20), after `cursor` (a page's `next`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const RunsParams = Schema.Struct({
+  tenant: Schema.optional(Tenant.TenantId),
+  limit: Schema.optional(
+    Schema.NumberFromString.pipe(
+      Schema.filter((n) => Number.isInteger(n) && n >= 1 && n <= RunHistory.maxLimit, {
+        message: () => `limit must be an integer from 1 to ${RunHistory.maxLimit}`
+      })
+    )
+  ),
+  cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(1000)))
+}).annotations(strict)
+
+/**
  * What `POST /admin/runs` starts: one tenant, or every active tenant, with
  * the run flags of the CLI.
  *
@@ -342,6 +361,29 @@ export class AdminGroup extends HttpApiGroup.make("admin")
         OpenApi.Description,
         "A run's progress and summary: from memory for runs this server started, otherwise as recorded in the " +
           "store (a run of the nightly job, of another server, or from before a restart)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("runs", "/admin/runs")
+      .setUrlParams(RunsParams)
+      .addSuccess(RunHistory.Page)
+      .addError(Unavailable)
+      .annotate(
+        OpenApi.Description,
+        "Recorded runs of every tenant (or of `tenant`), newest first: id, tenant, day, status, companies by " +
+          "outcome, spend by budget (null when not recorded) against the caps, times. `next` is the cursor of " +
+          "the next page (null on the last)."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("runReport", "/admin/runs/:id/report.html")
+      .setPath(Schema.Struct({ id: Schema.String.pipe(Schema.maxLength(200)) }))
+      .addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/html" })))
+      .addError(NotFound)
+      .addError(Unavailable)
+      .annotate(
+        OpenApi.Description,
+        "A recorded run's report: one self-contained HTML page with inline SVG charts (no script, no external asset)."
       )
   )
   .addError(ServerError)

@@ -34,6 +34,7 @@ import dropCompaniesLastSeen from "./migrations/0010_drop_companies_last_seen.js
 import odooCreateLeads from "./migrations/0011_odoo_create_leads.js"
 import companyAttributes from "./migrations/0012_company_attributes.js"
 import * as TenantSetup from "./migrations/0013_tenant_setup.js"
+import * as RunHistory from "./migrations/0014_run_history.js"
 
 /**
  * Options of the migrations.
@@ -93,7 +94,8 @@ export const loader = (options?: Options): PgMigrator.Loader =>
     [10, "drop_companies_last_seen", Effect.succeed(dropCompaniesLastSeen)],
     [11, "odoo_create_leads", Effect.succeed(odooCreateLeads)],
     [12, "company_attributes", Effect.succeed(companyAttributes)],
-    [13, "tenant_setup", Effect.succeed(TenantSetup.make(options?.appRole ?? defaultAppRole))]
+    [13, "tenant_setup", Effect.succeed(TenantSetup.make(options?.appRole ?? defaultAppRole))],
+    [14, "run_history", Effect.succeed(RunHistory.make(options?.appRole ?? defaultAppRole))]
   ])
 
 /** The id of the newest migration there is (the loader is a constant list: its failure would be a bug). */

@@ -123,6 +123,13 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
         mapErrors("listTenants"),
         Effect.withSpan("StoreLive.listTenants")
       ),
+      tenantsWithRuns: tenancy.registry(
+        sql<{ id: Tenant.TenantId }>`SELECT id FROM leadgraph_run_tenants() ORDER BY id`
+      ).pipe(
+        Effect.map((rows) => rows.map((r) => r.id)),
+        mapErrors("tenantsWithRuns"),
+        Effect.withSpan("StoreLive.tenantsWithRuns")
+      ),
       forTenant,
       // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
       withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),

@@ -255,7 +255,8 @@ for (const target of targets("isolation")) {
             "leadgraph_bind_tenant",
             "leadgraph_current_tenant",
             "leadgraph_list_tenants",
-            "leadgraph_resolve_token"
+            "leadgraph_resolve_token",
+            "leadgraph_run_tenants"
           ])
           for (const f of fns) {
             expect(f).toMatchObject({ definer: true, owner: role, pub: false })

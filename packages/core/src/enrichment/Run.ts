@@ -128,7 +128,9 @@ export const RunSummary = Schema.Struct({
   status: Schema.Literal("succeeded", "partial", "failed", "cancelled"),
   finishedAt: Schema.DateFromSelf,
   steps: Schema.Record({ key: Schema.String, value: StepStats }),
-  errorSummary: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+  errorSummary: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** Units this attempt's draws committed, by budget; added to what earlier attempts of the run spent. */
+  spend: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.NonNegative }))
 })
 
 /**
@@ -152,7 +154,9 @@ export const Run = Schema.Struct({
   manifest: RunManifest,
   steps: Schema.Record({ key: Schema.String, value: StepStats }),
   counts: Schema.Record({ key: Schema.String, value: Schema.NonNegativeInt }),
-  errorSummary: Schema.NullOr(Schema.String)
+  errorSummary: Schema.NullOr(Schema.String),
+  /** Units the run's draws committed, by budget; `null` for a run not finished or recorded before spend was (migration 14). */
+  spend: Schema.optional(Schema.NullOr(Schema.Record({ key: Schema.String, value: Schema.NonNegative })))
 })
 
 /**

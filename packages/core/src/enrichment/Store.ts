@@ -189,6 +189,8 @@ export interface Leads {
   readonly upsertScores: (scores: ReadonlyArray<LeadScore>) => Effect.Effect<Written, StoreError>
   readonly contactsOf: (companyId: CompanyId) => Effect.Effect<ReadonlyArray<Contact>, StoreError>
   readonly scoreOf: (companyId: CompanyId) => Effect.Effect<Option.Option<LeadScore>, StoreError>
+  /** The latest scores of these companies (nothing for a company never scored). */
+  readonly scoresOf: (companyIds: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<LeadScore>, StoreError>
   /** These companies' email addresses with their verification verdicts, by company and email. */
   readonly emailsOf: (companyIds: ReadonlyArray<CompanyId>) => Effect.Effect<ReadonlyArray<LeadEmail>, StoreError>
   /** The features last stored for these companies (nothing for a company never scored). */
@@ -226,6 +228,18 @@ export interface IcpRules {
 }
 
 /**
+ * Where a page of {@link Runs.list} starts: the runs at or after this one in
+ * the list's order (newest `startedAt` first, then `runId` descending).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunPosition {
+  readonly startedAt: Date
+  readonly runId: RunId
+}
+
+/**
  * Enrichment runs: start with a manifest, record company outcomes (which
  * mark companies enriched), finish with a summary.
  *
@@ -237,6 +251,16 @@ export interface Runs {
   readonly recordOutcomes: (runId: RunId, outcomes: ReadonlyArray<CompanyOutcome>) => Effect.Effect<void, StoreError>
   readonly finish: (runId: RunId, summary: RunSummary) => Effect.Effect<void, StoreError>
   readonly get: (runId: RunId) => Effect.Effect<Option.Option<Run>, StoreError>
+  /**
+   * The tenant's runs, newest first (`startedAt` descending, then `runId`
+   * descending), at most `limit`, starting at `from` (included) when given.
+   */
+  readonly list: (options: {
+    readonly limit: number
+    readonly from?: RunPosition | undefined
+  }) => Effect.Effect<ReadonlyArray<Run>, StoreError>
+  /** The run's company outcomes, in the order they finished (unknown run: none). */
+  readonly outcomes: (runId: RunId) => Effect.Effect<ReadonlyArray<CompanyOutcome>, StoreError>
 }
 
 /**
@@ -281,6 +305,12 @@ export interface Service {
    * inside {@link Service.withTenant}.
    */
   readonly listTenants: Effect.Effect<ReadonlyArray<TenantSummary>, StoreError>
+  /**
+   * The ids of the tenants that have recorded runs, by id (a cross-tenant
+   * read of ids only: read the runs through {@link Service.forTenant}).
+   * Fails with `Forbidden` inside {@link Service.withTenant}.
+   */
+  readonly tenantsWithRuns: Effect.Effect<ReadonlyArray<TenantId>, StoreError>
   /** The tenant's repositories; each call runs in its own transaction. */
   readonly forTenant: (tenantId: TenantId) => TenantStore
   /**

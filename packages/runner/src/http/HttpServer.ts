@@ -37,6 +37,7 @@ import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
 import * as AdminTenantsHandlers from "./AdminTenantsHandlers.js"
 import * as DecodeErrors from "./DecodeErrors.js"
+import * as RunsRoutes from "./RunsRoutes.js"
 
 /**
  * Server options.
@@ -248,6 +249,8 @@ const adminGroup = (options: Options) =>
               onSome: Effect.succeed
             })
           ))
+        .handle("runs", ({ urlParams }) => RunsRoutes.list(store, urlParams))
+        .handle("runReport", ({ path }) => RunsRoutes.report(store, path.id))
     }))
 
 const healthGroup = HttpApiBuilder.group(HttpApiDefinition.Api, "health", (handlers) =>

@@ -72,7 +72,7 @@ for (const target of targets("http")) {
           expect(json(health.text)).toEqual({ status: "ok" })
           const ready = yield* call("/ready")
           expect(ready.status).toBe(200)
-          expect(json(ready.text)).toMatchObject({ status: "ready", migrations: 13 })
+          expect(json(ready.text)).toMatchObject({ status: "ready", migrations: 14 })
           const spec = yield* call("/openapi.json")
           expect(spec.status).toBe(200)
           const paths = Object.keys((json(spec.text) as { paths: Record<string, unknown> }).paths)

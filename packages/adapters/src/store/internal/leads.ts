@@ -120,6 +120,14 @@ export const leads = ({ run, sql, tenantId }: Context): Store.Leads => ({
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
     ),
+  scoresOf: (companyIds) =>
+    run(
+      "leads.scoresOf",
+      sql`SELECT company_id AS "companyId", score, bucket, rationale, run_id AS "runId", scored_at AS "scoredAt"
+        FROM lead_scores WHERE tenant_id = ${tenantId} AND company_id = ANY(${companyIds}::uuid[])`.pipe(
+        Effect.flatMap(decodeScores)
+      )
+    ),
   emailsOf: (companyIds) =>
     run(
       "leads.emailsOf",

@@ -8,6 +8,13 @@ import { Effect, Option, Schema } from "effect"
 import { batched, type Context, lastByKey } from "./shared.js"
 
 const decodeRuns = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Run.Run)))
+const decodeOutcomes = Schema.decodeUnknown(Schema.Array(Schema.typeSchema(Run.CompanyOutcome)))
+
+/** A run's row with its manifest, as `Run` reads. */
+const runColumns = `r.run_id AS id, r.tenant_id AS "tenantId", r.status, r.started_at AS "startedAt",
+  r.finished_at AS "finishedAt", r.steps, r.counts, r.error_summary AS "errorSummary", r.spend,
+  jsonb_build_object('runId', m.run_id, 'runDay', to_char(m.run_day, 'YYYY-MM-DD'), 'rerun', m.rerun,
+    'cap', m.cap, 'companyIds', to_jsonb(m.company_ids), 'caps', m.caps) AS manifest`
 
 /** @internal */
 export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
@@ -54,6 +61,11 @@ export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
       sql<{ run_id: string }>`UPDATE enrichment_runs SET
           status = ${summary.status}, finished_at = ${summary.finishedAt},
           steps = ${JSON.stringify(summary.steps)}::jsonb, error_summary = ${summary.errorSummary},
+          spend = (SELECT COALESCE(jsonb_object_agg(key, total), '{}'::jsonb) FROM (
+            SELECT key, sum(value::numeric) AS total FROM (
+              SELECT * FROM jsonb_each_text(COALESCE(enrichment_runs.spend, '{}'::jsonb))
+              UNION ALL SELECT * FROM jsonb_each_text(${JSON.stringify(summary.spend ?? {})}::jsonb)) e
+            GROUP BY key) t),
           counts = (SELECT COALESCE(jsonb_object_agg(status, n), '{}'::jsonb) FROM (
             SELECT status, count(*)::int AS n FROM company_enrichment_runs
             WHERE tenant_id = ${tenantId} AND run_id = ${runId} GROUP BY status) s)
@@ -69,14 +81,28 @@ export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
   get: (runId) =>
     run(
       "runs.get",
-      sql`SELECT r.run_id AS id, r.tenant_id AS "tenantId", r.status, r.started_at AS "startedAt",
-          r.finished_at AS "finishedAt", r.steps, r.counts, r.error_summary AS "errorSummary",
-          jsonb_build_object('runId', m.run_id, 'runDay', to_char(m.run_day, 'YYYY-MM-DD'), 'rerun', m.rerun,
-            'cap', m.cap, 'companyIds', to_jsonb(m.company_ids), 'caps', m.caps) AS manifest
+      sql`SELECT ${sql.literal(runColumns)}
         FROM enrichment_runs r JOIN run_manifests m ON m.tenant_id = r.tenant_id AND m.run_id = r.run_id
         WHERE r.tenant_id = ${tenantId} AND r.run_id = ${runId}`.pipe(
         Effect.flatMap(decodeRuns),
         Effect.map((rows) => Option.fromNullable(rows[0]))
       )
+    ),
+  list: ({ from, limit }) =>
+    run(
+      "runs.list",
+      sql`SELECT ${sql.literal(runColumns)}
+        FROM enrichment_runs r JOIN run_manifests m ON m.tenant_id = r.tenant_id AND m.run_id = r.run_id
+        WHERE r.tenant_id = ${tenantId}
+          ${from === undefined ? sql`` : sql`AND (r.started_at, r.run_id) <= (${from.startedAt}, ${from.runId})`}
+        ORDER BY r.started_at DESC, r.run_id DESC
+        LIMIT ${Math.max(0, Math.floor(limit))}`.pipe(Effect.flatMap(decodeRuns))
+    ),
+  outcomes: (runId) =>
+    run(
+      "runs.outcomes",
+      sql`SELECT company_id AS "companyId", status, steps, finished_at AS "finishedAt"
+        FROM company_enrichment_runs WHERE tenant_id = ${tenantId} AND run_id = ${runId}
+        ORDER BY finished_at, company_id`.pipe(Effect.flatMap(decodeOutcomes))
     )
 })

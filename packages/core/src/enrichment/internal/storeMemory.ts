@@ -24,6 +24,7 @@ interface RunRecord {
   manifest: RunManifest
   steps: Record<string, StepStats>
   errorSummary: string | null
+  spend: Record<string, number> | null
   readonly outcomes: Map<CompanyId, CompanyOutcome>
 }
 
@@ -44,6 +45,30 @@ export interface State {
   readonly scores: Map<CompanyId, LeadScore>
   readonly rules: Map<string, IcpRule>
   readonly runs: Map<RunId, RunRecord>
+}
+
+const runOf = (tenantId: TenantId, id: RunId, r: RunRecord): Run => {
+  const counts: Record<string, number> = {}
+  for (const o of r.outcomes.values()) counts[o.status] = (counts[o.status] ?? 0) + 1
+  return {
+    id,
+    tenantId,
+    status: r.status,
+    startedAt: r.startedAt,
+    finishedAt: r.finishedAt,
+    manifest: r.manifest,
+    steps: r.steps,
+    counts: r.finishedAt === null ? {} : counts,
+    errorSummary: r.errorSummary,
+    spend: r.spend
+  }
+}
+
+/** A resumed run's spend: what its earlier attempts spent plus this one's. */
+const addSpend = (old: Record<string, number> | null, more: Readonly<Record<string, number>>) => {
+  const sum: Record<string, number> = { ...old }
+  for (const [k, v] of Object.entries(more)) sum[k] = (sum[k] ?? 0) + v
+  return sum
 }
 
 const empty = (): State => ({
@@ -209,6 +234,8 @@ export const make = (
           op("leads.contactsOf", (s) =>
             [...s.contacts.values()].filter((c) => c.companyId === companyId).sort((a, b) => cmp(a.email, b.email))),
         scoreOf: (companyId) => op("leads.scoreOf", (s) => Option.fromNullable(s.scores.get(companyId))),
+        scoresOf: (companyIds) =>
+          op("leads.scoresOf", (s) => companyIds.flatMap((id) => s.scores.get(id) ?? [])),
         emailsOf: (companyIds) =>
           op("leads.emailsOf", (s) => {
             const wanted = new Set(companyIds)
@@ -272,6 +299,7 @@ export const make = (
               manifest,
               steps: old?.steps ?? {},
               errorSummary: old?.errorSummary ?? null,
+              spend: old?.spend ?? null,
               outcomes: old?.outcomes ?? new Map()
             })
           }),
@@ -297,24 +325,24 @@ export const make = (
             run.finishedAt = summary.finishedAt
             run.steps = summary.steps
             run.errorSummary = summary.errorSummary
+            run.spend = addSpend(run.spend, summary.spend ?? {})
           }),
         get: (runId) =>
-          op("runs.get", (s) =>
-            Option.map(Option.fromNullable(s.runs.get(runId)), (r): Run => {
-              const counts: Record<string, number> = {}
-              for (const o of r.outcomes.values()) counts[o.status] = (counts[o.status] ?? 0) + 1
-              return {
-                id: runId,
-                tenantId,
-                status: r.status,
-                startedAt: r.startedAt,
-                finishedAt: r.finishedAt,
-                manifest: r.manifest,
-                steps: r.steps,
-                counts: r.finishedAt === null ? {} : counts,
-                errorSummary: r.errorSummary
-              }
-            }))
+          op("runs.get", (s) => Option.map(Option.fromNullable(s.runs.get(runId)), (r) => runOf(tenantId, runId, r))),
+        list: ({ from, limit }) =>
+          op("runs.list", (s) =>
+            [...s.runs.entries()]
+              .filter(([id, r]) =>
+                from === undefined || r.startedAt.getTime() < from.startedAt.getTime() ||
+                (r.startedAt.getTime() === from.startedAt.getTime() && id <= from.runId)
+              )
+              .sort(([a, x], [b, y]) => cmp(y.startedAt.getTime(), x.startedAt.getTime()) || cmp(b, a))
+              .slice(0, Math.max(0, limit))
+              .map(([id, r]) => runOf(tenantId, id, r))),
+        outcomes: (runId) =>
+          op("runs.outcomes", (s) =>
+            [...(s.runs.get(runId)?.outcomes.values() ?? [])]
+              .sort((a, b) => cmp(a.finishedAt.getTime(), b.finishedAt.getTime()) || cmp(a.companyId, b.companyId)))
       },
       exportScores: (minScore) =>
         Stream.unwrap(op("exportScores", (s) =>
@@ -351,6 +379,9 @@ export const make = (
         odooConnected: s.odoo?.active === true,
         companies: s.companies.size
       }))
+    )),
+    tenantsWithRuns: registry("tenantsWithRuns").pipe(Effect.map(() =>
+      [...tenants.entries()].filter(([, s]) => s.runs.size > 0).map(([id]) => id).sort(cmp)
     )),
     forTenant,
     // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type

@@ -56,7 +56,9 @@ export const make = (tenant: Store.TenantStore, runId: Run.RunId, startedAt: num
             status,
             finishedAt: new Date(s.finishedAtMillis),
             steps: RunOutcome.stepStats(s, totals),
-            errorSummary
+            errorSummary,
+            // what this attempt's draws committed (restored steps drew nothing)
+            spend: s.budgets
           }),
           s
         ))
