@@ -6,12 +6,14 @@
  * {@link Settings}), and a bad value stops the command before anything
  * runs, naming the variable.
  *
- * Output: a progress bar when stdout is a terminal, JSON log lines when it
- * is not (`LOG_LEVEL=debug` adds one line per step); a summary table at the
- * end of every run, with its failed steps grouped by failure code
- * (`lusha.Unauthorized(401)`). `nightly` and `run` exit with code 1 when a
- * tenant failed: its run could not start, stopped with an error, or every
- * one of its companies had a failed step.
+ * Output: the result of a command (a run's summary table, with its failed
+ * steps grouped by failure code such as `lusha.Unauthorized(401)`; a
+ * token; an environment) on stdout; logs on stderr (JSON lines, or pretty
+ * text on a terminal; `LOG_LEVEL=debug` adds one line per step), and a
+ * progress bar on stderr when it is a terminal (instead of a log line per
+ * company). `nightly` and `run` exit with code 1 when a tenant failed: its
+ * run could not start, stopped with an error, or every one of its companies
+ * had a failed step.
  *
  * @since 0.1.0
  */
@@ -31,6 +33,7 @@ import * as Fakes from "./Fakes.js"
 import * as HttpLaunch from "./http/HttpLaunch.js"
 import * as HttpServer from "./http/HttpServer.js"
 import * as Settings from "./Settings.js"
+import * as VendorKeys from "./VendorKeys.js"
 
 /**
  * How the process was asked to stop: `requested` completes on the first
@@ -42,12 +45,14 @@ import * as Settings from "./Settings.js"
  */
 export class Shutdown extends Context.Tag("@leadgraph/runner/Shutdown")<Shutdown, {
   readonly requested: Deferred.Deferred<void>
+  /** stderr is a terminal: progress bars are drawn there, instead of a log line per company. */
   readonly isTTY: boolean
 }>() {}
 
 /**
  * A command was given input it cannot use (an unknown tenant, a bad flag
- * value); its message says what to give instead.
+ * value); its message says what to give instead. The process exits with
+ * code 2.
  *
  * @since 0.1.0
  * @category errors
@@ -92,10 +97,10 @@ type RunFlags = {
   readonly limit: Option.Option<number>
 }
 
-/** The sinks of a run: a progress bar on a terminal, log lines otherwise. */
+/** The sinks of a run: a progress bar on stderr when it is a terminal, log lines otherwise. */
 const outputFor = (isTTY: boolean) =>
   isTTY
-    ? Effect.map(Progress.make({ total: 0, label: "companies", write: (chunk) => void process.stdout.write(chunk) }), (p) => ({
+    ? Effect.map(Progress.make({ total: 0, label: "companies", write: (chunk) => void process.stderr.write(chunk) }), (p) => ({
       sinks: (_tenant: string): ReadonlyArray<Events.Sink> => [p.sink],
       onTargets: p.addTotal,
       finish: p.finish
@@ -122,6 +127,7 @@ const live = <E>(
   Effect.gen(function*() {
     const settings = yield* Settings.load
     // a dry run calls no vendor: their keys are not needed (but a key that is set must be valid)
+    if (options?.dryRun !== true) yield* VendorKeys.required
     const vendors = options?.dryRun === true
       ? Option.getOrUndefined(yield* Config.option(Vendors.config))
       : yield* Vendors.config
@@ -144,18 +150,30 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
   })
 
 const demo = Command.make("demo", {
-  companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant"), Options.withDefault(50)),
+  companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant (default 50)"), Options.withDefault(50)),
   out: Options.directory("out", { exists: "either" }).pipe(
-    Options.withDescription("where the exports are written"),
+    Options.withDescription("where the exports are written (default .leadgraph/demo)"),
     Options.withDefault(".leadgraph/demo")
+  ),
+  fresh: Options.boolean("fresh").pipe(
+    Options.withDescription(`remove the demo's database (${Database.defaultDataDir}) first and start afresh; without it a second demo reuses it`)
   )
-}, ({ companies, out }) =>
+}, ({ companies, fresh, out }) =>
   Effect.flatMap(Shutdown, (shutdown) =>
-    Demo.run({ companiesPerTenant: companies, outDir: out, print: Console.log, stop: shutdown.requested }).pipe(
+    Demo.run({
+      companiesPerTenant: companies,
+      outDir: out,
+      fresh,
+      print: Console.log,
+      stop: shutdown.requested,
+      progress: shutdown.isTTY ? (chunk) => void process.stderr.write(chunk) : undefined
+    }).pipe(
       Effect.scoped,
       Effect.asVoid
     ))).pipe(
-    Command.withDescription("the whole nightly job on embedded PGlite, fixture sites and fake vendors")
+    Command.withDescription(
+      `the whole nightly job on embedded PGlite (kept in ${Database.defaultDataDir}, the default database of every command without DATABASE_URL), fixture sites and fake vendors`
+    )
   )
 
 const run = Command.make("run", {
