@@ -2,7 +2,8 @@
  * The `leadgraph` executable as a child process, the way an operator runs
  * it: one Node process (TypeScript through tsx's loader, no wrapper
  * process, so a SIGKILL hits the process that does the work), its stdout
- * read line by line.
+ * (the command's result: reports, tokens, environments) and its stderr
+ * (log lines, JSON when not a terminal; errors) read line by line.
  */
 import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
@@ -19,14 +20,19 @@ const bin = join(root, "packages", "runner", "src", "bin.ts")
 /** A running `leadgraph` command. */
 export interface Child {
   readonly process: ChildProcess
-  /** Every stdout line so far. */
+  /** Every stdout line so far: what the command printed as its result. */
   readonly lines: Array<string>
+  /** Every stderr line so far: log lines (JSON) and errors. */
+  readonly logs: Array<string>
   /** Resolves with the exit code (or the signal's name) when the process ends. */
   readonly exited: Promise<number | string>
-  /** Resolves with the first line for which `test` holds (rejects if the process ends first). */
+  /** Resolves with the first stdout line for which `test` holds (rejects if the process ends first). */
   readonly waitFor: (test: (line: string) => boolean) => Promise<string>
-  /** Calls `f` with each new line (and the lines so far). */
+  /** Calls `f` with each new stdout line (and the lines so far). */
   readonly onLine: (f: (line: string) => void) => void
+  /** Calls `f` with each new stderr line (and the lines so far). */
+  readonly onLog: (f: (line: string) => void) => void
+  /** The last 20,000 characters of stderr. */
   readonly stderr: () => string
 }
 
@@ -40,6 +46,8 @@ export const start = (args: ReadonlyArray<string>, options: { readonly cwd: stri
   })
   const lines: Array<string> = []
   const listeners: Array<(line: string) => void> = []
+  const logs: Array<string> = []
+  const logListeners: Array<(line: string) => void> = []
   let stderr = ""
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-20_000)
@@ -48,12 +56,20 @@ export const start = (args: ReadonlyArray<string>, options: { readonly cwd: stri
     lines.push(line)
     for (const f of listeners) f(line)
   })
+  createInterface({ input: child.stderr! }).on("line", (line) => {
+    logs.push(line)
+    for (const f of logListeners) f(line)
+  })
   const exited = new Promise<number | string>((resolve) =>
     child.on("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
   )
   const onLine = (f: (line: string) => void) => {
     for (const line of lines) f(line)
     listeners.push(f)
+  }
+  const onLog = (f: (line: string) => void) => {
+    for (const line of logs) f(line)
+    logListeners.push(f)
   }
   const waitFor = (test: (line: string) => boolean) =>
     new Promise<string>((resolve, reject) => {
@@ -62,7 +78,7 @@ export const start = (args: ReadonlyArray<string>, options: { readonly cwd: stri
       })
       void exited.then((code) => reject(new Error(`leadgraph ${args[0]} ended (${code}) first; stderr: ${stderr}`)))
     })
-  return { process: child, lines, exited, waitFor, onLine, stderr: () => stderr }
+  return { process: child, lines, logs, exited, waitFor, onLine, onLog, stderr: () => stderr }
 }
 
 /** A scratch schema on Postgres for the children, as a URL whose search_path selects it. */
@@ -79,7 +95,7 @@ export const scratch = async (prefix: string, url: string) => {
 export const baseEnv = (): NodeJS.ProcessEnv => {
   const env = { ...process.env }
   for (const name of Object.keys(env)) {
-    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|DEFAULT_TENANT_ID|LOG_LEVEL|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
+    if (/^(DATABASE_URL|MIGRATION_DATABASE_URL|DEFAULT_TENANT_ID|LOG_LEVEL|NO_COLOR|FORCE_COLOR|SCHED_|CRAWLER_|TAVILY_|LUSHA_|ZEROBOUNCE_|OPENAI_|ODOO_)/.test(name)) {
       delete env[name]
     }
   }

@@ -81,7 +81,7 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
 
         // the other tenants, and the caps, through the store (the fakes process let the database go after seeding)
         const db = database === undefined
-          ? Database.layerEmbedded({ dataDir: join(work, ".leadgraph", "pgdata") })
+          ? Database.layerEmbedded({ dataDir: join(work, Database.defaultDataDir) })
           : Database.layerUrl({ url: Redacted.make(database.url), maxConnections: 2 })
         await Effect.runPromise(Effect.gen(function*() {
           const store = yield* Store.Store
@@ -129,6 +129,9 @@ describe("acceptance: `leadgraph run` and `leadgraph nightly` through the CLI", 
         const run = start(["run", "--tenant", alpha], { cwd: work, env: runEnv })
         children.push(run)
         expect(await run.exited, run.stderr()).toBe(0)
+        // stdout holds the report only; the log lines (JSON, not a terminal) are on stderr
+        expect(run.lines.filter((l) => l.startsWith("{")), run.lines.join("\n")).toEqual([])
+        expect(run.logs.some((l) => l.includes("\"message\":\"target finished\""))).toBe(true)
         const runHeader = header(run.lines)
         expect(runHeader, run.lines.join("\n")).toBeDefined()
         expect(runHeader!.zone).toBe("Asia/Singapore")

@@ -69,15 +69,16 @@ describe("acceptance: `leadgraph companies import`", () => {
         expect(dry.lines.join("\n")).toContain(`dry run`)
         expect(dry.lines.join("\n")).toContain(`for ${tenant}: 2 companies`)
         const real = await cli(["run", "--tenant", tenant], { cwd: work, env }, children)
-        expect(real.code).toBe(1)
+        // a usage error: the environment lacks the keys
+        expect(real.code).toBe(2)
         expect(real.stderr).toContain("TAVILY_API_KEY")
 
         const unknown = await cli(["companies", "import", csv, "--tenant", "nobody"], { cwd: work, env }, children)
-        expect(unknown.code).toBe(1)
+        expect(unknown.code).toBe(2)
         expect(unknown.stderr).toContain("no tenant \"nobody\"")
 
         const db = database === undefined
-          ? Database.layerEmbedded({ dataDir: join(work, ".leadgraph", "pgdata") })
+          ? Database.layerEmbedded({ dataDir: join(work, Database.defaultDataDir) })
           : Database.layerUrl({ url: Redacted.make(database.url), maxConnections: 2 })
         const stored = await Effect.runPromise(Effect.gen(function*() {
           const store = (yield* Store.Store).forTenant(tenant)

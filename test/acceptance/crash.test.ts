@@ -116,7 +116,7 @@ describe("acceptance: kill -9 of the real binary", () => {
           children.push(child)
           const moment = moments[kills.length]
           let armed = moment !== undefined
-          child.onLine((line) => {
+          child.onLog((line) => {
             const event = json(line)
             if (event?.message !== "target finished") return
             runId ??= String(event.annotations?.["runId"])
@@ -152,7 +152,7 @@ describe("acceptance: kill -9 of the real binary", () => {
         )
 
         const warnings = () =>
-          children.flatMap((c) => c.lines.filter((l) => /"logLevel":"(WARN|ERROR|FATAL)"/.test(l))).slice(0, 30).join("\n")
+          children.flatMap((c) => c.logs.filter((l) => /"logLevel":"(WARN|ERROR|FATAL)"/.test(l))).slice(0, 30).join("\n")
         const billed: Array<Billed> = readFileSync(journal, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l))
         const lines: Array<string> = []
         for (const [vendor, budget] of Object.entries(budgets) as Array<[keyof typeof budgets, string]>) {

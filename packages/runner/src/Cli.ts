@@ -6,16 +6,18 @@
  * {@link Settings}), and a bad value stops the command before anything
  * runs, naming the variable.
  *
- * Output: a progress bar when stdout is a terminal, JSON log lines when it
- * is not (`LOG_LEVEL=debug` adds one line per step); a summary table at the
- * end of every run, with its failed steps grouped by failure code
- * (`lusha.Unauthorized(401)`). `nightly` and `run` exit with code 1 when a
- * tenant failed: its run could not start, stopped with an error, or every
- * one of its companies had a failed step.
+ * Output: the result of a command (a run's summary table, with its failed
+ * steps grouped by failure code such as `lusha.Unauthorized(401)`; a
+ * token; an environment) on stdout; logs on stderr (JSON lines, or pretty
+ * text on a terminal; `LOG_LEVEL=debug` adds one line per step), and a
+ * progress bar on stderr when it is a terminal (instead of a log line per
+ * company). `nightly` and `run` exit with code 1 when a tenant failed: its
+ * run could not start, stopped with an error, or every one of its companies
+ * had a failed step.
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import { Command, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
 import type { CompanyFile } from "@leadgraph/adapters"
@@ -33,6 +35,7 @@ import * as HttpServer from "./http/HttpServer.js"
 import * as Runs from "./Runs.js"
 import * as Settings from "./Settings.js"
 import * as Setup from "./Setup.js"
+import * as VendorKeys from "./VendorKeys.js"
 
 /**
  * How the process was asked to stop: `requested` completes on the first
@@ -44,12 +47,14 @@ import * as Setup from "./Setup.js"
  */
 export class Shutdown extends Context.Tag("@leadgraph/runner/Shutdown")<Shutdown, {
   readonly requested: Deferred.Deferred<void>
+  /** stderr is a terminal: progress bars are drawn there, instead of a log line per company. */
   readonly isTTY: boolean
 }>() {}
 
 /**
  * A command was given input it cannot use (an unknown tenant, a bad flag
- * value); its message says what to give instead.
+ * value); its message says what to give instead. The process exits with
+ * code 2.
  *
  * @since 0.1.0
  * @category errors
@@ -65,6 +70,13 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
 export class ExitCode extends Context.Tag("@leadgraph/runner/ExitCode")<ExitCode, {
   readonly set: (code: number) => Effect.Effect<void>
 }>() {}
+
+/** A command's description followed by the environment variables it reads. */
+const described = (text: string, ...concerns: ReadonlyArray<keyof typeof Settings.variables>) =>
+  HelpDoc.blocks([HelpDoc.p(text), HelpDoc.p(Settings.environmentHelp(...concerns, "output"))])
+
+/** What a run reads: `run`, `nightly`, `schedule` and the kickoffs of `serve`. */
+const runVariables = ["database", "schedule", "vendorKeys", "vendors", "caps", "run", "crawler"] as const
 
 const names = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -82,8 +94,11 @@ const runFlags = {
   ),
   skip: names("skip", `steps to skip, comma-separated (${Pipeline.stepNames.join(", ")})`),
   only: names("only", "run only these steps (and restore or skip the rest), comma-separated"),
-  rerun: Options.boolean("rerun").pipe(Options.withDescription("also take companies already enriched today")),
-  limit: Options.integer("limit").pipe(Options.withDescription("at most this many companies per tenant"), Options.optional)
+  rerun: Options.boolean("rerun").pipe(Options.withDescription("also take companies already enriched today (run day in SCHED_TZ)")),
+  limit: Options.integer("limit").pipe(
+    Options.withDescription("at most this many companies per tenant (default: the daily cap, SCHED_DAILY_CAP_PER_TENANT or the tenant's own)"),
+    Options.optional
+  )
 }
 
 type RunFlags = {
@@ -94,10 +109,10 @@ type RunFlags = {
   readonly limit: Option.Option<number>
 }
 
-/** The sinks of a run: a progress bar on a terminal, log lines otherwise. */
+/** The sinks of a run: a progress bar on stderr when it is a terminal, log lines otherwise. */
 const outputFor = (isTTY: boolean) =>
   isTTY
-    ? Effect.map(Progress.make({ total: 0, label: "companies", write: (chunk) => void process.stdout.write(chunk) }), (p) => ({
+    ? Effect.map(Progress.make({ total: 0, label: "companies", write: (chunk) => void process.stderr.write(chunk) }), (p) => ({
       sinks: (_tenant: string): ReadonlyArray<Events.Sink> => [p.sink],
       onTargets: p.addTotal,
       finish: p.finish
@@ -124,6 +139,7 @@ const live = <E>(
   Effect.gen(function*() {
     const settings = yield* Settings.load
     // a dry run calls no vendor: their keys are not needed (but a key that is set must be valid)
+    if (options?.dryRun !== true) yield* VendorKeys.required
     const vendors = options?.dryRun === true
       ? Option.getOrUndefined(yield* Config.option(Vendors.config))
       : yield* Vendors.config
@@ -146,18 +162,31 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
   })
 
 const demo = Command.make("demo", {
-  companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant"), Options.withDefault(50)),
+  companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant (default 50)"), Options.withDefault(50)),
   out: Options.directory("out", { exists: "either" }).pipe(
-    Options.withDescription("where the exports are written"),
+    Options.withDescription("where the exports are written (default .leadgraph/demo)"),
     Options.withDefault(".leadgraph/demo")
+  ),
+  fresh: Options.boolean("fresh").pipe(
+    Options.withDescription(`remove the demo's database (${Database.defaultDataDir}) first and start afresh; without it a second demo reuses it`)
   )
-}, ({ companies, out }) =>
+}, ({ companies, fresh, out }) =>
   Effect.flatMap(Shutdown, (shutdown) =>
-    Demo.run({ companiesPerTenant: companies, outDir: out, print: Console.log, stop: shutdown.requested }).pipe(
+    Demo.run({
+      companiesPerTenant: companies,
+      outDir: out,
+      fresh,
+      print: Console.log,
+      stop: shutdown.requested,
+      progress: shutdown.isTTY ? (chunk) => void process.stderr.write(chunk) : undefined
+    }).pipe(
       Effect.scoped,
       Effect.asVoid
     ))).pipe(
-    Command.withDescription("the whole nightly job on embedded PGlite, fixture sites and fake vendors")
+    Command.withDescription(described(
+      `the whole nightly job on embedded PGlite (kept in ${Database.defaultDataDir}, the default database of every command without DATABASE_URL), fixture sites and fake vendors`,
+      "output"
+    ))
   )
 
 const run = Command.make("run", {
@@ -187,22 +216,22 @@ const run = Command.make("run", {
       if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
-    }), { dryRun: flags.dryRun })).pipe(Command.withDescription("enrich one tenant now (or resume a run with --run-id)"))
+    }), { dryRun: flags.dryRun })).pipe(Command.withDescription(described("enrich one tenant now (or resume a run with --run-id)", ...runVariables)))
 
 const nightly = Command.make("nightly", runFlags, (flags) =>
   live((settings) =>
     Effect.flatMap(nightlyOnce(settings, flags), (result) =>
       Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })).pipe(
-    Command.withDescription("enrich every active tenant now")
+    Command.withDescription(described("enrich every active tenant now (those with an active Odoo connection)", ...runVariables))
   )
 
 const schedule = Command.make("schedule", {
   state: Options.file("state").pipe(
-    Options.withDescription("where the last tick is remembered (for catch-up after a restart)"),
+    Options.withDescription("where the last tick is remembered, for catch-up after a restart (default .leadgraph/scheduler.json)"),
     Options.withDefault(".leadgraph/scheduler.json")
   ),
   catchUp: Options.text("catch-up-window").pipe(
-    Options.withDescription("run a tick missed while down when it is at most this old (e.g. \"6 hours\")"),
+    Options.withDescription("run a tick missed while down when it is at most this old (default \"6 hours\")"),
     Options.withDefault("6 hours")
   )
 }, ({ catchUp, state }) =>
@@ -224,7 +253,7 @@ const schedule = Command.make("schedule", {
         store
       ).pipe(Effect.raceFirst(Effect.zipRight(Deferred.await(shutdown.requested), running.withPermits(1)(Effect.void))))
     })
-  )).pipe(Command.withDescription("run the nightly job on SCHED_CRON in SCHED_TZ until stopped"))
+  )).pipe(Command.withDescription(described("run the nightly job on SCHED_CRON in SCHED_TZ until stopped", ...runVariables)))
 
 const migrate = Command.make("migrate", {
   databaseUrl: Options.redacted("database-url").pipe(
@@ -238,17 +267,20 @@ const migrate = Command.make("migrate", {
     const applied = yield* Migrations.run()
     yield* Console.log(applied.length === 0 ? "the database is up to date" : `applied ${applied.map(([id, name]) => `${id} ${name}`).join(", ")}`)
   }).pipe(Effect.provide(Database.layerOwner({ url: Option.getOrUndefined(databaseUrl) })))).pipe(
-    Command.withDescription("apply the database migrations, as the role that owns the tables")
+    Command.withDescription(described("apply the database migrations, as the role that owns the tables", "database", "output"))
   )
 
 const graph = Command.make("graph", {}, () => Console.log(Graph.toMermaid(Pipeline.graph))).pipe(
-  Command.withDescription("print the enrichment graph as Mermaid")
+  Command.withDescription(described("print the enrichment graph as Mermaid"))
 )
 
 const serve = Command.make("serve", {
-  port: Options.integer("port").pipe(Options.withDescription("port to listen on"), Options.withDefault(HttpServer.defaults.port)),
+  port: Options.integer("port").pipe(
+    Options.withDescription(`port to listen on (default ${HttpServer.defaults.port})`),
+    Options.withDefault(HttpServer.defaults.port)
+  ),
   host: Options.text("host").pipe(
-    Options.withDescription("interface to listen on (loopback unless you put a proxy in front)"),
+    Options.withDescription(`interface to listen on (default ${HttpServer.defaults.host}: keep loopback unless a proxy is in front)`),
     Options.withDefault(HttpServer.defaults.host)
   )
 }, ({ host, port }) =>
@@ -275,20 +307,20 @@ const serve = Command.make("serve", {
       yield* Console.log(`leadgraph serve: listening on http://${host}:${port} (docs at /docs)`)
       yield* shutdown.requested
     }))
-  })).pipe(Command.withDescription("serve the HTTP API: exports, Odoo sync, admin kickoff, health"))
+  })).pipe(Command.withDescription(described("serve the HTTP API: exports, Odoo sync, admin kickoff, health", "serve", ...runVariables)))
 
 const fakes = Command.make("fakes", {
-  seed: Options.integer("seed").pipe(Options.withDescription("seed of the fixture sites and the fakes' data"), Options.withDefault(42)),
-  sites: Options.integer("sites").pipe(Options.withDescription("fixture company sites served"), Options.withDefault(100)),
+  seed: Options.integer("seed").pipe(Options.withDescription("seed of the fixture sites and the fakes' data (default 42)"), Options.withDefault(42)),
+  sites: Options.integer("sites").pipe(Options.withDescription("fixture company sites served (default 100)"), Options.withDefault(100)),
   latency: Options.text("latency").pipe(
-    Options.withDescription("latency of the paid fakes' answers in milliseconds, MIN-MAX (e.g. 50-400)"),
+    Options.withDescription("latency of the paid fakes' answers in milliseconds, MIN-MAX (e.g. 50-400; default none)"),
     Options.optional
   ),
   tenant: Options.text("tenant").pipe(
     Options.withDescription("seed this tenant (DATABASE_URL, or the embedded database) with fixture companies and the fake Odoo"),
     Options.optional
   ),
-  companies: Options.integer("companies").pipe(Options.withDescription("companies of the seeded tenant"), Options.withDefault(60)),
+  companies: Options.integer("companies").pipe(Options.withDescription("companies of the seeded tenant (default 60)"), Options.withDefault(60)),
   envFile: Options.file("env-out", { exists: "either" }).pipe(Options.withDescription("also write the environment to this file"), Options.optional),
   journal: Options.file("journal", { exists: "either" }).pipe(
     Options.withDescription("append what the fakes bill to this file, as JSON lines"),
@@ -313,11 +345,13 @@ const fakes = Command.make("fakes", {
       envFile: flags.envFile,
       journal: flags.journal
     }, shutdown.requested)
-  })).pipe(Command.withDescription("serve the fake vendors and fixture sites on 127.0.0.1 and print the environment that uses them"))
+  })).pipe(Command.withDescription(
+    described("serve the fake vendors and fixture sites on 127.0.0.1 and print the environment that uses them", "database", "output")
+  ))
 
 const tokensCreate = Command.make("create", {
   tenant: Options.text("tenant").pipe(Options.withDescription("the tenant the token speaks for")),
-  name: Options.text("name").pipe(Options.withDescription("what the token is for"), Options.withDefault("api")),
+  name: Options.text("name").pipe(Options.withDescription("what the token is for (default api)"), Options.withDefault("api")),
   createTenant: Options.boolean("create-tenant").pipe(
     Options.withDescription("store the tenant (named after its id) when it does not exist yet")
   )
@@ -338,7 +372,7 @@ const tokensCreate = Command.make("create", {
     yield* Console.log(Redacted.value(created.token))
     yield* Console.error(`token "${created.name}" for ${created.tenantId}: shown once, stored only as a hash`)
   }).pipe(Effect.provide(ApiTokens.layer().pipe(Layer.provideMerge(StoreLive.layer()), Layer.provide(Database.layer()))))).pipe(
-    Command.withDescription("create an API token for a tenant (printed once)")
+    Command.withDescription(described("create an API token for a tenant (printed once on stdout)", "database", "output"))
   )
 
 const tokens = Command.make("tokens").pipe(

@@ -7,12 +7,23 @@
  * nightly run, its report, and each tenant's score export written as CSV
  * and JSON to a folder.
  *
+ * The database is kept, in the embedded database's default directory
+ * (`Database.defaultDataDir`, `.leadgraph/demo/pgdata`), so every command
+ * run afterwards without `DATABASE_URL` (`runs`, `report`, `serve`, `run
+ * --dry-run`) works over the demo's tenants, companies and runs. A second
+ * demo reuses it: the tenants are seeded again (idempotently; their Odoo
+ * connections now point at this demo's fake Odoo) and the night runs with
+ * `rerun`, so it takes every company again rather than none. `fresh`
+ * removes the database first. The fake vendors and fake Odoo stop with the
+ * demo: afterwards a real run of a demo tenant has no vendor to call.
+ *
  * @since 0.1.0
  */
 import { Database } from "@leadgraph/adapters"
 import { DemoWorld } from "@leadgraph/adapters/testing"
 import type { Error as PlatformError, FileSystem, Path } from "@effect/platform"
-import { Nightly, Report, type Store } from "@leadgraph/core"
+import { Nightly, Progress, Report, type Store } from "@leadgraph/core"
+import type { Events } from "@leadgraph/core"
 import { type Deferred, Effect, Option, type Scope } from "effect"
 import * as Environment from "./Environment.js"
 import * as Settings from "./Settings.js"
@@ -28,8 +39,12 @@ export interface Options {
   readonly seed?: number | undefined
   /** Companies per tenant (default 50). */
   readonly companiesPerTenant?: number | undefined
-  /** PGlite data directory (default in memory). */
+  /** PGlite data directory (default `Database.defaultDataDir`, kept after the demo; `"memory://"` keeps nothing). */
   readonly dataDir?: string | undefined
+  /** Remove the database first and start afresh (default false: reuse it). */
+  readonly fresh?: boolean | undefined
+  /** Receives a progress line per tenant, redrawn in place (give it only on a terminal; default none). */
+  readonly progress?: ((chunk: string) => void) | undefined
   /** Where the exports go (default `.leadgraph/demo`). */
   readonly outDir?: string | undefined
   /** Where the report goes (default the log). */
@@ -69,21 +84,38 @@ export const run = (options?: Options): Effect.Effect<
   Effect.gen(function*() {
     const print = options?.print ?? ((text: string) => Effect.logInfo(text))
     const demo = settings()
+    const dataDir = options?.dataDir ?? Database.defaultDataDir
+    if (options?.fresh === true && !dataDir.includes("://")) yield* Database.removeEmbedded(dataDir)
     const world = yield* DemoWorld.make({
       seed: options?.seed,
       companiesPerTenant: options?.companiesPerTenant ?? 50,
-      database: Database.layerEmbedded({ dataDir: options?.dataDir ?? "memory://" }),
+      database: Database.layerEmbedded({ dataDir }),
       environment: Environment.optionsOf(demo)
     })
+    const write = options?.progress
+    const bars = write === undefined ? undefined : yield* Progress.group({ write })
+    const byTenant = new Map<string, Progress.Bar>()
+    if (bars !== undefined) for (const t of DemoWorld.tenants) byTenant.set(t.id, yield* bars.bar(t.id))
     return yield* world.use(Effect.gen(function*() {
-      const result = yield* Nightly.run(Settings.nightly(demo, { stop: options?.stop }))
+      // rerun: a demo over a kept database takes every company again, rather than none
+      const result = yield* Nightly.run({
+        ...Settings.nightly(demo, { stop: options?.stop, rerun: true }),
+        ...(bars === undefined ? {} : {
+          sinksFor: (tenant): ReadonlyArray<Events.Sink> => Option.toArray(Option.fromNullable(byTenant.get(tenant.id)?.sink)),
+          onTargetsFor: (tenant) => byTenant.get(tenant.id)?.addTotal
+        })
+      })
+      if (bars !== undefined) yield* bars.finish
       yield* print(Report.nightly(result))
       const exports = yield* DemoWorld.writeExports(options?.outDir ?? ".leadgraph/demo", demo.scoreMinExport)
       const { odoo, topLeads } = yield* DemoWorld.summary(world)
       yield* print(topLeads)
       yield* print([
         `exports (score >= ${demo.scoreMinExport}) written to ${exports.dir}: ${exports.files.join(", ")} and .json`,
-        ...odoo
+        ...odoo,
+        dataDir.includes("://")
+          ? "database: in memory, gone with the demo"
+          : `database kept in ${dataDir}: without DATABASE_URL, leadgraph runs, report, serve and run --dry-run read it; demo --fresh starts afresh`
       ].join("\n"))
       return result
     }))

@@ -1,7 +1,10 @@
 /**
- * How the runner logs: JSON lines (one object per line, for log collectors)
- * when stdout is not a terminal, Effect's pretty logger when it is, and a
- * minimum level from `LOG_LEVEL`.
+ * How the runner logs: every log line goes to stderr, so stdout carries
+ * only what a command prints as its result (reports, tables, tokens,
+ * environments) and `leadgraph run ... > out.txt` keeps just the report.
+ * JSON lines (one object per line, for log collectors) when stderr is not a
+ * terminal, Effect's pretty logger when it is (coloured unless
+ * `NO_COLOR` is set), and a minimum level from `LOG_LEVEL`.
  *
  * @since 0.1.0
  */
@@ -9,7 +12,7 @@ import { Config, ConfigError, Either, Layer, Logger, LogLevel } from "effect"
 
 /**
  * The output format: `json` writes one JSON object per line, `pretty` writes
- * coloured text for people.
+ * text for people.
  *
  * @since 0.1.0
  * @category models
@@ -17,18 +20,30 @@ import { Config, ConfigError, Either, Layer, Logger, LogLevel } from "effect"
 export type Format = "json" | "pretty"
 
 /**
- * A Layer replacing the default logger with the JSON or the pretty logger
- * and setting the minimum level.
+ * A Layer replacing the default logger with the JSON or the pretty logger,
+ * both writing to stderr, and setting the minimum level. `colors` (default
+ * `false`) colours the pretty logger's output; JSON lines never carry
+ * colours.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: { readonly format: Format; readonly level: LogLevel.LogLevel }): Layer.Layer<never> =>
-  Layer.merge(options.format === "json" ? Logger.json : Logger.pretty, Logger.minimumLogLevel(options.level))
+export const layer = (
+  options: { readonly format: Format; readonly level: LogLevel.LogLevel; readonly colors?: boolean | undefined }
+): Layer.Layer<never> =>
+  Layer.merge(
+    Logger.replace(
+      Logger.defaultLogger,
+      options.format === "json"
+        ? Logger.withConsoleError(Logger.jsonLogger)
+        : Logger.prettyLogger({ colors: options.colors === true, stderr: true })
+    ),
+    Logger.minimumLogLevel(options.level)
+  )
 
 /**
  * Pretty output for a terminal, JSON lines otherwise (pass
- * `process.stdout.isTTY === true`).
+ * `process.stderr.isTTY === true`: logs go to stderr).
  *
  * @since 0.1.0
  * @category constructors

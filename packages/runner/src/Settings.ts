@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { CrawlerLive, Resolver, Scheduler } from "@leadgraph/adapters"
+import { CrawlerLive, Resolver, Scheduler, Vendors } from "@leadgraph/adapters"
 import { type EnrichmentRun, Llm, Lusha, type Nightly, Tavily, Tenant, ZeroBounce } from "@leadgraph/core"
 import { Config, type ConfigError, Effect, Option } from "effect"
 
@@ -285,3 +285,83 @@ export const nightly = (settings: Settings, tenant?: Partial<Nightly.Options["te
   timeZone: settings.schedule.timeZone,
   tenant: { ...runOptions(settings), ...tenant }
 })
+
+/**
+ * The environment variables the runner reads, by concern: the one list
+ * that `--help` ("Environment:") and the README draw from.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const variables = {
+  /** The store: the runtime role, and the owner that migrates (`Database.layer`). */
+  database: ["DATABASE_URL", "MIGRATION_DATABASE_URL"],
+  /** When and how widely the nightly run goes ({@link config}'s `schedule`). */
+  schedule: [
+    "SCHED_CRON",
+    "SCHED_TZ",
+    "SCHED_TENANT_CONCURRENCY",
+    "SCHED_COMPANY_CONCURRENCY",
+    "SCHED_DAILY_CAP_PER_TENANT",
+    "SCHED_TENANT_INCLUDE",
+    "SCHED_TENANT_EXCLUDE"
+  ],
+  /** The paid vendors' keys (`Vendors.keyVariables`): a real run needs them all, a dry run none. */
+  vendorKeys: Vendors.keyVariables,
+  /** The vendors' endpoints and client-side rate limits (`Vendors.config`, `Vendors.odooConfig`). */
+  vendors: [
+    "TAVILY_BASE_URL",
+    "LUSHA_BASE_URL",
+    "ZEROBOUNCE_BASE_URL",
+    "OPENAI_BASE_URL",
+    "TAVILY_REQUESTS_PER_MINUTE",
+    "LUSHA_REQUESTS_PER_MINUTE",
+    "ZEROBOUNCE_VALIDATIONS_PER_MINUTE",
+    "OPENAI_REQUESTS_PER_MINUTE",
+    "ODOO_CALLS_PER_SECOND"
+  ],
+  /** Each tenant's daily caps and each run's caps ({@link config}'s `caps` and `runCaps`). */
+  caps: [
+    "TAVILY_MAX_QUERIES",
+    "LUSHA_MAX_CONTACT_LOOKUPS",
+    "ZEROBOUNCE_MAX_VERIFICATIONS",
+    "OPENAI_DAILY_TOKENS_CAP",
+    "TAVILY_MAX_QUERIES_PER_RUN",
+    "LUSHA_MAX_CONTACT_LOOKUPS_PER_RUN",
+    "ZEROBOUNCE_MAX_VERIFICATIONS_PER_RUN",
+    "OPENAI_MAX_TOKENS_PER_RUN"
+  ],
+  /** What a run does besides: its tenant, export threshold, corpus, ledger lease. */
+  run: [
+    "DEFAULT_TENANT_ID",
+    "SCORE_MIN_EXPORT",
+    "LEAD_THRESHOLD",
+    "EXTRACT_CORPUS_CHAR_LIMIT",
+    "PERSIST_CRAWL_CORPUS",
+    "LEADGRAPH_BUDGET_LEASE_SECONDS"
+  ],
+  /** The crawler (`CrawlerLive.config`, `Resolver.config`). */
+  crawler: [
+    "CRAWLER_USER_AGENT",
+    "CRAWLER_MAX_PAGES",
+    "CRAWLER_MIN_DELAY_MS",
+    "CRAWLER_PARSE_WORKERS",
+    "CRAWLER_PARSE_TIMEOUT_MS",
+    "CRAWLER_ALLOW_ADDRESSES",
+    "CRAWLER_HOSTS"
+  ],
+  /** The process: logs, colour, the grace period of a stop. */
+  output: ["LOG_LEVEL", "NO_COLOR", "LEADGRAPH_STOP_GRACE_SECONDS"],
+  /** `leadgraph serve`'s admin token. */
+  serve: ["LEADGRAPH_ADMIN_TOKEN"]
+} as const satisfies Record<string, ReadonlyArray<string>>
+
+/**
+ * `Environment: A, B, C.`: the variables of the given concerns, for a
+ * command's `--help`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const environmentHelp = (...concerns: ReadonlyArray<keyof typeof variables>): string =>
+  `Environment: ${[...new Set(concerns.flatMap((c) => variables[c]))].join(", ")}.`

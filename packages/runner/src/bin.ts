@@ -6,28 +6,46 @@
  * `LEADGRAPH_STOP_GRACE_SECONDS` (default 60) later, interrupts at once;
  * succeeded steps are checkpointed either way.
  *
+ * Output: a command's result on stdout; logs (JSON lines, or pretty text on
+ * a terminal), progress bars (on a terminal only) and errors on stderr. No
+ * colour unless the stream is a terminal and `NO_COLOR` is unset. Each
+ * error is one line, `leadgraph: <what went wrong>` (with `LOG_LEVEL=debug`,
+ * a defect's stack follows). Exit codes: 0 ok, 1 failure, 2 usage error
+ * (bad command line or environment), 130 interrupted.
+ *
  * @since 0.1.0
  */
 import { NodeContext } from "@effect/platform-node"
-import { Cause, Config, ConfigError, Deferred, Effect, Exit, Fiber, Layer, Option, Runtime } from "effect"
+import { Config, Console, Deferred, Effect, Exit, Fiber, Layer, LogLevel, Runtime } from "effect"
 import * as Cli from "./Cli.js"
+import * as Errors from "./Errors.js"
 import * as Logging from "./Logging.js"
+import * as Output from "./Output.js"
 
-const isTTY = process.stdout.isTTY === true
+const stderrIsTTY = process.stderr.isTTY === true
 let code = 0
+let debug = false
 
 const main = Effect.gen(function*() {
   const stop = yield* Deferred.make<void>()
-  const level = yield* Logging.levelConfig
+  const noColor = yield* Output.noColorConfig
+  const colors = Output.colorsFor({ stdoutIsTTY: process.stdout.isTTY === true, stderrIsTTY, noColor })
+  const console = Output.plainConsole(yield* Effect.console, colors)
+  const level = yield* Logging.levelConfig.pipe(Effect.withConsole(console))
+  debug = LogLevel.lessThanEqual(level, LogLevel.Debug)
   const grace = yield* Config.integer("LEADGRAPH_STOP_GRACE_SECONDS").pipe(
     Config.validate({ message: "must be a whole number of seconds, 0 or more", validation: (n) => n >= 0 }),
     Config.withDefault(60)
   )
   const self = yield* Effect.fork(
     Cli.cli(process.argv).pipe(
-      Effect.provideService(Cli.Shutdown, { requested: stop, isTTY }),
+      Effect.provideService(Cli.Shutdown, { requested: stop, isTTY: stderrIsTTY }),
       Effect.provideService(Cli.ExitCode, { set: (c) => Effect.sync(() => void (code = Math.max(code, c))) }),
-      Effect.provide(Layer.mergeAll(NodeContext.layer, Logging.layer({ format: Logging.formatFor(isTTY), level })))
+      Effect.provide(Layer.mergeAll(
+        NodeContext.layer,
+        Logging.layer({ format: Logging.formatFor(stderrIsTTY), level, colors: colors.stderr }),
+        Console.setConsole(console)
+      ))
     )
   )
   // signal handlers run outside any fiber: they fork into this runtime
@@ -54,30 +72,14 @@ const main = Effect.gen(function*() {
 Effect.runPromise(Effect.map(Effect.exit(main), Exit.flatten)).then(
   (exit) => {
     if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
-      const interrupted = Cause.isInterruptedOnly(exit.cause)
-      if (!interrupted) {
-        const text = Option.match(failure, {
-          onNone: () => Cause.pretty(exit.cause),
-          onSome: (e) =>
-            ConfigError.isConfigError(e)
-              ? String(e)
-              : (e instanceof Error || (typeof e === "object" && e !== null && "message" in e))
-              ? String((e as Error).message)
-              : String(e)
-        })
-        // @effect/cli has already printed its own validation errors
-        if (!(typeof Option.getOrUndefined(failure) === "object" && (Option.getOrUndefined(failure) as { _tag?: string })?._tag === "ValidationError" )) {
-          process.stderr.write(`leadgraph: ${text}\n`)
-        }
-      }
-      process.exitCode = interrupted ? 130 : 1
+      for (const line of Errors.describeCause(exit.cause, { debug })) process.stderr.write(`leadgraph: ${line}\n`)
+      process.exitCode = Errors.exitCode(exit.cause)
     } else {
       process.exitCode = code
     }
   },
   (error) => {
-    process.stderr.write(`leadgraph: ${String(error)}\n`)
+    process.stderr.write(`leadgraph: unexpected error: ${Errors.describe(error)}\n`)
     process.exitCode = 1
   }
 )

@@ -14,8 +14,14 @@ export * as Environment from "./Environment.js"
 export * as Demo from "./Demo.js"
 /** `leadgraph fakes`: the fake world served, its environment printed. @since 0.1.0 */
 export * as Fakes from "./Fakes.js"
-/** Log format (JSON lines or pretty) and LOG_LEVEL. @since 0.1.0 */
+/** Log format (JSON lines or pretty, on stderr) and LOG_LEVEL. @since 0.1.0 */
 export * as Logging from "./Logging.js"
+/** Where output goes and whether it may be coloured (NO_COLOR, terminals). @since 0.1.0 */
+export * as Output from "./Output.js"
+/** One readable line per error, and the exit code. @since 0.1.0 */
+export * as Errors from "./Errors.js"
+/** The vendor keys a real run needs, and the error naming those not set. @since 0.1.0 */
+export * as VendorKeys from "./VendorKeys.js"
 /** The operator's data commands (`companies import`). @since 0.1.0 */
 export * as Data from "./Data.js"
 /** Run history commands: `runs`, `runs show ID`, `report ID --out FILE`. @since 0.1.0 */

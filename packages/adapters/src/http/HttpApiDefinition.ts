@@ -98,6 +98,20 @@ export class Unavailable extends Schema.TaggedError<Unavailable>()(
 ) {}
 
 /**
+ * The server lacks configuration a request needs (a kickoff without the
+ * vendor keys): 503, naming the `missing` environment variables. Nothing
+ * was started or recorded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class NotConfigured extends Schema.TaggedError<NotConfigured>()(
+  "NotConfigured",
+  { message: Schema.String, missing: Schema.Array(Schema.String) },
+  HttpApiSchema.annotations({ status: 503 })
+) {}
+
+/**
  * Any other failure: 500, with a secret-free message.
  *
  * @since 0.1.0
@@ -334,9 +348,11 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addError(Conflict)
       .addError(NotFound)
       .addError(Unavailable)
+      .addError(NotConfigured)
       .annotate(
         OpenApi.Description,
-        "Starts a run of the tenant (or of every active tenant) and answers at once. One run per tenant at a time " +
+        "Starts a run of the tenant (or of every active tenant) and answers at once. 503 `NotConfigured`, naming " +
+          "the variables in `missing`, when the server lacks vendor keys: nothing is started or recorded. One run per tenant at a time " +
           "across every process on the database: 409 when the tenant's run already goes (here, in the nightly job " +
           "or in another server); with `all`, such tenants are listed in `alreadyRunning`. With `all`, the tenants " +
           "are filtered as the nightly job filters them (`SCHED_TENANT_INCLUDE`, `SCHED_TENANT_EXCLUDE`), and those " +

@@ -10,7 +10,7 @@
  * ({@link layerOwner}).
  *
  * The embedded database is one process's: a lock file beside its data
- * directory (`.leadgraph/pgdata.lock`) names the process that holds it, and
+ * directory (`.leadgraph/demo/pgdata.lock`) names the process that holds it, and
  * a second process fails with {@link DatabaseLocked}; a lock left by a
  * process that is gone is taken over. PGlite runs one session, as its
  * bootstrap superuser, shared by every connection: {@link layerEmbedded}
@@ -33,19 +33,21 @@ import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Store } from "@leadgraph/core"
 import { Config, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { mkdir } from "node:fs/promises"
+import { mkdir, rm } from "node:fs/promises"
 import { dirname, resolve } from "node:path"
 import * as DataDirLock from "./internal/dataDirLock.js"
 import { mapErrors } from "./internal/errors.js"
 import * as Migrations from "./Migrations.js"
 
 /**
- * The default data directory of the embedded database.
+ * The default data directory of the embedded database: the one `leadgraph
+ * demo` fills, so that after the demo every command without `DATABASE_URL`
+ * (`runs`, `report`, `serve`, `run --dry-run`) works over its data.
  *
  * @since 0.1.0
  * @category constants
  */
-export const defaultDataDir = ".leadgraph/pgdata"
+export const defaultDataDir = ".leadgraph/demo/pgdata"
 
 /**
  * The embedded data directory is held by another process (or by another
@@ -70,7 +72,9 @@ export class DatabaseLocked extends Schema.TaggedError<DatabaseLocked>()("Databa
   override get message(): string {
     return `the embedded database ${this.dataDir} is in use by process ${this.pid}${
       this.command === "" ? "" : ` (${this.command})`
-    } on ${this.host}: stop it, or delete ${this.lockFile} if that process is not leadgraph`
+    } on ${this.host}, and one process at a time may open it: stop that process first (or wait for it to end), ` +
+      `or set DATABASE_URL to a Postgres server, which many processes share; if process ${this.pid} is not leadgraph, ` +
+      `delete ${this.lockFile}`
   }
 }
 
@@ -90,7 +94,7 @@ export const lockedBy = (error: Store.StoreError): Option.Option<DatabaseLocked>
  * @category models
  */
 export interface EmbeddedOptions {
-  /** Data directory; `"memory://"` keeps the database in memory. Default `.leadgraph/pgdata`. */
+  /** Data directory; `"memory://"` keeps the database in memory. Default {@link defaultDataDir}. */
   readonly dataDir?: string | undefined
   /**
    * The pool size (default 4). The socket server accepts two connections
@@ -187,6 +191,29 @@ export const layerEmbedded = (
         yield* sql.unsafe(`SET SESSION AUTHORIZATION ${appRole}`)
       }).pipe(mapErrors("connect"), Effect.provide(context)))
   }))
+
+/**
+ * Removes an embedded database's data directory (default
+ * {@link defaultDataDir}), under its lock: a directory another process has
+ * open is left alone, with the `StoreError` of {@link layerEmbedded}
+ * ({@link DatabaseLocked} as its cause). A directory that does not exist is
+ * fine.
+ *
+ * @since 0.1.0
+ * @category maintenance
+ */
+export const removeEmbedded = (dataDir: string = defaultDataDir): Effect.Effect<void, Store.StoreError> =>
+  Effect.scoped(Effect.gen(function*() {
+    yield* Effect.tryPromise({
+      try: () => mkdir(dirname(resolve(dataDir)), { recursive: true }),
+      catch: unavailable(`cannot create the parent of ${dataDir}`)
+    })
+    yield* DataDirLock.acquire(dataDir).pipe(Effect.mapError(locked(dataDir)))
+    yield* Effect.tryPromise({
+      try: () => rm(dataDir, { recursive: true, force: true }),
+      catch: (cause) => new Store.StoreError({ reason: "Unavailable", operation: "remove", detail: `cannot remove ${dataDir}`, cause })
+    })
+  })).pipe(Effect.withSpan("Database.removeEmbedded"))
 
 /**
  * Options of {@link layerUrl}.

@@ -41,6 +41,8 @@ export interface Options {
   readonly tenant: Omit<EnrichmentRun.Options, "tenantId" | "cap" | "runDay" | "timeZone" | "runId">
   /** Called before each tenant's run: the place to attach a progress bar or log sink. */
   readonly sinksFor?: ((tenant: Tenant.Tenant) => EnrichmentRun.Options["sinks"]) | undefined
+  /** Called before each tenant's run: what its run calls once it knows how many companies it takes (a progress bar per tenant). */
+  readonly onTargetsFor?: ((tenant: Tenant.Tenant) => EnrichmentRun.Options["onTargets"]) | undefined
 }
 
 /**
@@ -140,7 +142,8 @@ export const run = (
         // the night's start, in the tenant's own zone when it has one
         ...dayOf(tenant, startedAt, options.timeZone),
         cap: tenant.dailyCap ?? options.dailyCap,
-        sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks
+        sinks: options.sinksFor?.(tenant) ?? options.tenant.sinks,
+        onTargets: options.onTargetsFor?.(tenant) ?? options.tenant.onTargets
       }).pipe(
         Effect.map((result): TenantOutcome => ({ _tag: "Ran", tenant, result })),
         Effect.catchTag("RunInProgress", () =>

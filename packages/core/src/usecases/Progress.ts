@@ -146,3 +146,104 @@ export const make = (options: Options): Effect.Effect<Progress> =>
 
     return { sink, finish, addTotal }
   }).pipe(Effect.withSpan("Progress.make"))
+
+/**
+ * One labelled bar of a {@link Group}: its sink, and how to grow its total.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Bar {
+  readonly sink: Events.Sink
+  /** Adds to the bar's total (call it with a run's target count, e.g. from `EnrichmentRun.Options.onTargets`). */
+  readonly addTotal: (n: number) => Effect.Effect<void>
+}
+
+/**
+ * Several labelled bars drawn together on one line, one segment per bar in
+ * the order they were added (for runs side by side: the demo's tenants).
+ * `finish` draws the last line and ends it with a newline.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Group {
+  readonly bar: (label: string) => Effect.Effect<Bar>
+  readonly finish: Effect.Effect<void>
+}
+
+/**
+ * One segment of a group's line: label, bar, done/total and the estimated
+ * time left (from the bar's own rate since it was added).
+ *
+ * @since 0.1.0
+ * @category rendering
+ */
+export const renderSegment = (options: {
+  readonly label: string
+  readonly total: number
+  readonly done: number
+  readonly width: number
+  readonly elapsedMillis: number
+}): string => {
+  const { done, total, width } = options
+  const ratio = total > 0 ? Math.min(1, done / total) : 0
+  const filled = Math.round(ratio * width)
+  const rate = options.elapsedMillis > 0 ? done / (options.elapsedMillis / 1000) : 0
+  const left = Math.max(0, total - done)
+  const eta = total > 0 && left === 0 ? clock(0) : rate > 0 && total > 0 ? clock(left / rate) : "-:--"
+  return `${options.label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total} ETA ${eta}`
+}
+
+/**
+ * Makes a group of bars drawn on one line with `\r` (plain text, no ANSI
+ * codes), redrawn at most every `minIntervalMillis` of `Clock` time, under
+ * a lock.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const group = (options: Omit<Options, "total" | "label">): Effect.Effect<Group> =>
+  Effect.gen(function*() {
+    const width = Math.max(1, Math.floor(options.width ?? defaults.width))
+    const minInterval = options.minIntervalMillis ?? defaults.minIntervalMillis
+    const lock = yield* Effect.makeSemaphore(1)
+    const bars: Array<{ label: string; total: number; done: number; startedAt: number }> = []
+    let lastDrawAt: number | undefined
+    let drawnLength = 0
+    let finished = false
+
+    const draw = (now: number, end: string) => {
+      const line = bars.map((b) => renderSegment({ ...b, width, elapsedMillis: now - b.startedAt })).join(" | ")
+      options.write(`\r${line.padEnd(drawnLength)}${end}`)
+      drawnLength = line.length
+      lastDrawAt = now
+    }
+    const update = (f: (now: number) => void, force: boolean) =>
+      lock.withPermits(1)(Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          if (finished) return
+          f(now)
+          if (force || lastDrawAt === undefined || now - lastDrawAt >= minInterval) draw(now, "")
+        })))
+
+    const bar = (label: string) =>
+      Effect.gen(function*() {
+        const state = { label, total: 0, done: 0, startedAt: yield* Clock.currentTimeMillis }
+        yield* lock.withPermits(1)(Effect.sync(() => void bars.push(state)))
+        const sink: Events.Sink = (event) =>
+          event._tag !== "TargetFinished" ? Effect.void : update(() => void (state.done += 1), false)
+        const addTotal = (n: number) => update(() => void (state.total += n), true)
+        return { sink, addTotal }
+      })
+
+    const finish = lock.withPermits(1)(
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          if (finished) return
+          finished = true
+          if (bars.length > 0) draw(now, "\n")
+        }))
+    )
+    return { bar, finish }
+  }).pipe(Effect.withSpan("Progress.group"))

@@ -103,3 +103,41 @@ describe("Progress", () => {
       expect(slow).toContain("ETA 2:46:39")
     }))
 })
+
+describe("Progress.group", () => {
+  it.effect("one segment per labelled bar on one line: done/total and each bar's ETA, no ANSI codes", () =>
+    Effect.gen(function*() {
+      const writes: Array<string> = []
+      const group = yield* Progress.group({ write: (c) => void writes.push(c), width: 4, minIntervalMillis: 100 })
+      const acme = yield* group.bar("acme")
+      const globex = yield* group.bar("globex")
+      yield* acme.addTotal(4)
+      expect(writes.at(-1)).toBe("\racme [----] 0/4 ETA -:-- | globex [----] 0/0 ETA -:--")
+      yield* globex.addTotal(2)
+      yield* TestClock.adjust("1 second")
+      yield* acme.sink(finished("succeeded", 1))
+      yield* acme.sink({ _tag: "RunStarted", runId: "r1", atMillis: 0 })
+      // acme: 1 in 1 s, 3 left: 3 s
+      expect(writes.at(-1)).toBe("\racme [#---] 1/4 ETA 0:03 | globex [----] 0/2 ETA -:--")
+      const drawn = writes.length
+      yield* globex.sink(finished("failed", 2))
+      expect(writes).toHaveLength(drawn) // within minIntervalMillis
+      yield* TestClock.adjust("1 second")
+      yield* globex.sink(finished("succeeded", 3))
+      expect(writes.at(-1)).toBe("\racme [#---] 1/4 ETA 0:06 | globex [####] 2/2 ETA 0:00")
+      yield* group.finish
+      yield* group.finish
+      yield* acme.sink(finished("succeeded", 4))
+      expect(writes.at(-1)!.endsWith("ETA 0:00\n")).toBe(true)
+      expect(writes.filter((w) => w.endsWith("\n"))).toHaveLength(1)
+      expect(writes.join("")).not.toContain("\x1b")
+    }))
+
+  it.effect("a group with no bar draws nothing", () =>
+    Effect.gen(function*() {
+      const writes: Array<string> = []
+      const group = yield* Progress.group({ write: (c) => void writes.push(c) })
+      yield* group.finish
+      expect(writes).toEqual([])
+    }))
+})

@@ -3,7 +3,8 @@
  * `KickoffsLive` (`EnrichmentRun.run` in the environment of `leadgraph
  * run`, over the server's own database connection, built at the first
  * kickoff so `leadgraph serve` starts without vendor keys) with the
- * runner's settings.
+ * runner's settings. A kickoff while vendor keys are missing never gets
+ * here: the handler answers 503 naming them (`HttpServer.Options.missingVendorKeys`).
  *
  * @since 0.1.0
  */

@@ -29,12 +29,13 @@ import { HttpApiBuilder, HttpApiSwagger, HttpIncomingMessage, HttpServerRequest,
 import type { HttpApp } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
-import { AdminTenantsApi, ApiTokens, HttpApiDefinition, Migrations } from "@leadgraph/adapters"
+import { AdminTenantsApi, ApiTokens, HttpApiDefinition, Migrations, Vendors } from "@leadgraph/adapters"
 import { Kickoffs, LeadExport, OdooConnector, OdooSync, Store, type Tenant } from "@leadgraph/core"
 import { Chunk, Effect, Either, Layer, Option, type Redacted, Stream } from "effect"
 import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
+import * as VendorKeys from "../VendorKeys.js"
 import * as AdminTenantsHandlers from "./AdminTenantsHandlers.js"
 import * as DecodeErrors from "./DecodeErrors.js"
 import * as RunsRoutes from "./RunsRoutes.js"
@@ -62,6 +63,13 @@ export interface Options {
    * reads them from the settings ({@link Settings.config}) as it starts.
    */
   readonly tenantFilter?: Tenant.TenantFilter | undefined
+  /**
+   * The vendor key variables that are not set, asked at each kickoff: while
+   * any is missing, `POST /admin/runs` answers 503 naming them and starts
+   * nothing. When not given, the server reads them from the environment
+   * ({@link VendorKeys.missing}).
+   */
+  readonly missingVendorKeys?: Effect.Effect<ReadonlyArray<string>> | undefined
 }
 
 /**
@@ -202,9 +210,20 @@ const adminGroup = (options: Options) =>
       const store = yield* Store.Store
       const kickoffs = yield* Kickoffs.Kickoffs
       const filter = yield* tenantFilterOf(options)
+      const missingKeys = options.missingVendorKeys ?? VendorKeys.missing.pipe(
+        // a source that cannot be read: as if no key were set
+        Effect.orElseSucceed(() => Vendors.keyVariables)
+      )
       return handlers
         .handle("kickoff", ({ payload }) =>
           Effect.gen(function*() {
+            const missing = yield* missingKeys
+            if (missing.length > 0) {
+              return yield* new HttpApiDefinition.NotConfigured({
+                message: `the server has no vendor keys: set ${missing.join(", ")} in its environment and restart it`,
+                missing
+              })
+            }
             const flags = { limit: payload.limit, rerun: payload.rerun }
             if ("tenant" in payload) {
               const tenant = yield* store.forTenant(payload.tenant).tenants.get.pipe(Effect.mapError(fromStore))

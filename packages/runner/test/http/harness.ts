@@ -94,6 +94,8 @@ export const layer = (
     readonly maxBodyBytes?: number
     /** The kickoff's tenant filter (default none); `"settings"`: the server reads it from `SCHED_TENANT_*` as it starts. */
     readonly tenantFilter?: Tenant.TenantFilter | "settings"
+    /** The vendor key variables the server sees unset (default none). */
+    readonly missingVendorKeys?: ReadonlyArray<string>
   }
 ) => {
   const store = StoreLive.layer().pipe(Layer.provideMerge(database))
@@ -105,7 +107,9 @@ export const layer = (
     scoreMinExport: 60,
     maxBodyBytes: options?.maxBodyBytes,
     // never the developer's own SCHED_TENANT_* unless a test asks for the settings
-    tenantFilter: options?.tenantFilter === "settings" ? undefined : options?.tenantFilter ?? {}
+    tenantFilter: options?.tenantFilter === "settings" ? undefined : options?.tenantFilter ?? {},
+    // the stand-in launcher calls no vendor: keys are "set" unless a test says which are not
+    missingVendorKeys: Effect.succeed(options?.missingVendorKeys ?? [])
   })
   return baseUrl().pipe(Layer.provideMerge(server), Layer.provideMerge(services))
 }
