@@ -32,6 +32,7 @@ import { Chunk, Effect, Either, Layer, Option, type Redacted, Stream } from "eff
 import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
+import * as AccessLog from "./AccessLog.js"
 
 /**
  * Server options.
@@ -107,7 +108,7 @@ export const layerTenantAuth: Layer.Layer<
           Effect.mapError(fromStore),
           Effect.flatMap(Option.match({
             onNone: () => Effect.fail(unauthorized),
-            onSome: (tenantId) => Effect.succeed({ tenantId, store: store.forTenant(tenantId) })
+            onSome: (tenantId) => Effect.as(AccessLog.noteTenant(tenantId), { tenantId, store: store.forTenant(tenantId) })
           })),
           Effect.catchTag("ServerError", () =>
             Effect.fail(new HttpApiDefinition.Unavailable({ message: "cannot check the token now" })))
@@ -321,7 +322,7 @@ export const layer = (options: Options) =>
   }))
 
 const serverLayer = (options: Options) =>
-  HttpApiBuilder.serve(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)).pipe(
+  HttpApiBuilder.serve((app) => AccessLog.middleware(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)(app))).pipe(
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     Layer.provide(layerApi(options)),
