@@ -12,6 +12,7 @@ import { NodeContext } from "@effect/platform-node"
 import { Cause, Config, ConfigError, Deferred, Effect, Exit, Fiber, Layer, Option, Runtime } from "effect"
 import * as Cli from "./Cli.js"
 import * as Logging from "./Logging.js"
+import * as Telemetry from "./Telemetry.js"
 
 const isTTY = process.stdout.isTTY === true
 let code = 0
@@ -27,7 +28,10 @@ const main = Effect.gen(function*() {
     Cli.cli(process.argv).pipe(
       Effect.provideService(Cli.Shutdown, { requested: stop, isTTY }),
       Effect.provideService(Cli.ExitCode, { set: (c) => Effect.sync(() => void (code = Math.max(code, c))) }),
-      Effect.provide(Layer.mergeAll(NodeContext.layer, Logging.layer({ format: Logging.formatFor(isTTY), level })))
+      // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set, flushed as the command ends
+      Effect.provide(Telemetry.layerConfig.pipe(
+        Layer.provideMerge(Layer.mergeAll(NodeContext.layer, Logging.layer({ format: Logging.formatFor(isTTY), level })))
+      ))
     )
   )
   // signal handlers run outside any fiber: they fork into this runtime

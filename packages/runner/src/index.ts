@@ -26,3 +26,5 @@ export * as HttpServer from "./http/HttpServer.js"
 export * as HttpLaunch from "./http/HttpLaunch.js"
 /** The HTTP server's access log: one log line per request, never a token. @since 0.1.0 */
 export * as AccessLog from "./http/AccessLog.js"
+/** Telemetry: spans and metrics over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. @since 0.1.0 */
+export * as Telemetry from "./Telemetry.js"

@@ -42,6 +42,25 @@ export interface Options<T> {
    * its JSON otherwise.
    */
   readonly targetId?: (target: T) => string
+  /**
+   * The trace span each target runs in: its name (default `target`) and
+   * its attributes (default `target.id`). The engine adds `outcome` when
+   * the target ends; each of its steps runs in a child span `step` with
+   * `step.name`, `step.status` and `step.reason` (why it was skipped or
+   * failed).
+   */
+  readonly span?: TargetSpan<T>
+}
+
+/**
+ * The trace span of a target (see {@link Options}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TargetSpan<T> {
+  readonly name?: string
+  readonly attributes?: (target: T) => Record<string, unknown>
 }
 
 /**
