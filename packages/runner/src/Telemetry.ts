@@ -167,7 +167,7 @@ export const layer = (options: Options): Layer.Layer<never> => {
     Layer.provide(OtlpSerialization.layerJson),
     Layer.provide(FetchHttpClient.layer),
     // whatever the exporter logs of a failed request names no header value
-    Layer.locally(Headers.currentRedactedNames, [...Headers.currentRedactedNames.initial, ...Object.keys(headers)])
+    Layer.locallyWith(Headers.currentRedactedNames, (names) => [...names, ...Object.keys(headers)])
   )
 }
 

@@ -43,11 +43,12 @@ export interface Options<T> {
    */
   readonly targetId?: (target: T) => string
   /**
-   * The trace span each target runs in: its name (default `target`) and
-   * its attributes (default `target.id`). The engine adds `outcome` when
-   * the target ends; each of its steps runs in a child span `step` with
-   * `step.name`, `step.status` and `step.reason` (why it was skipped or
-   * failed).
+   * Traces the run: each target runs in a span of this name (default
+   * `target`) with these attributes (default `target.id`), to which the
+   * engine adds `outcome` when the target ends; each of its steps runs in a
+   * child span `step` with `step.name`, `step.status` and `step.reason`
+   * (why it was skipped or failed). Without it, or with tracing off, no
+   * span is made: they cost more than a trivial step.
    */
   readonly span?: TargetSpan<T>
 }

@@ -5,15 +5,16 @@
  *
  * | metric | kind | tags | recorded by |
  * | --- | --- | --- | --- |
- * | `leadgraph_companies_done` | counter | `outcome` (`succeeded`, `partial`, `failed`) | `EnrichmentRun`, as each company ends |
- * | `leadgraph_step_duration_ms` | histogram | `step`, `status` (`succeeded`, `failed`) | the engine, for each step whose handler ran |
+ * | `leadgraph_companies_done` | counter | `outcome` (`succeeded`, `partial`, `failed`) | `EnrichmentRun`, as each company ends ({@link recordTarget}) |
+ * | `leadgraph_step_duration_ms` | histogram | `step`, `status` (`succeeded`, `failed`) | `EnrichmentRun`, for each step whose handler ran, as its company ends |
  * | `leadgraph_vendor_calls` | counter | `vendor` | `Budget.metered`: every paid vendor call |
  * | `leadgraph_vendor_errors` | counter | `vendor`, `reason` (the vendor error's reason) | `Budget.metered`: every paid call that failed |
  * | `leadgraph_budget_units_used` | counter | `budget` | `Budget.drawFrom`: the units each draw commits |
  *
  * @since 0.1.0
  */
-import { Cause, Exit, Metric, MetricBoundaries, Option, Predicate } from "effect"
+import { Cause, Effect, Exit, Metric, MetricBoundaries, Option, Predicate } from "effect"
+import type { Outcome, TerminalState } from "./Outcome.js"
 
 /**
  * Companies whose run ended, by `outcome`.
@@ -112,3 +113,24 @@ export const errorReason = (error: unknown): string => {
   if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") return error._tag
   return error instanceof Error ? error.name : "error"
 }
+
+/**
+ * Records one finished target (a company): {@link companiesDone} by its
+ * outcome and {@link stepDuration} for each step whose handler ran.
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const recordTarget = (result: {
+  readonly state: TerminalState
+  readonly outcomes: Readonly<Record<string, Outcome<unknown, unknown>>>
+}): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const updates: Array<Effect.Effect<void>> = [Metric.increment(Metric.tagged(companiesDone, "outcome", result.state))]
+    for (const [step, outcome] of Object.entries(result.outcomes)) {
+      const status = outcome._tag === "Failed" ? "failed" : outcome._tag === "Succeeded" && !outcome.restored ? "succeeded" : undefined
+      if (status === undefined) continue
+      updates.push(Metric.update(Metric.tagged(Metric.tagged(stepDuration, "step", step), "status", status), outcome.durationMillis))
+    }
+    return Effect.all(updates, { discard: true })
+  })

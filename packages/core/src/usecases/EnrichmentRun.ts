@@ -32,7 +32,7 @@ import type * as Crawler from "../enrichment/Crawler.js"
 import type * as Run from "../enrichment/Run.js"
 import type * as Tenant from "../enrichment/Tenant.js"
 import type { ConfigError, Scope } from "effect"
-import { Clock, Context, type Deferred, Effect, Exit, Layer, Metric, Option, Random, Schema, Stream } from "effect"
+import { Clock, Context, type Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
 import * as CrawlCheckpoints from "./internal/crawlCheckpoints.js"
 import * as Recorder from "./internal/recorder.js"
 import * as Stoppable from "./internal/stoppable.js"
@@ -351,7 +351,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     const connector = yield* VendorConnector.VendorConnector
     const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
     const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
-      Stream.tap((result) => Metric.increment(Metric.tagged(Metrics.companiesDone, "outcome", result.state))),
+      Stream.tap(Metrics.recordTarget),
       Stream.groupedWithin(100, "2 seconds"),
       Stream.runForEach(recorder.record),
       Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),

@@ -5,12 +5,11 @@
  * @internal
  */
 import type { Clock, ParseResult } from "effect"
-import { Effect, Metric, Option, Schema } from "effect"
+import { Effect, FiberRef, Option, Schema } from "effect"
 import { Budget } from "../Budget.js"
 import { Checkpoint } from "../Checkpoint.js"
 import { GraphError } from "../Errors.js"
 import { EventSink } from "../Events.js"
-import * as Metrics from "../Metrics.js"
 import type * as Events from "../Events.js"
 import type * as Graph from "../Graph.js"
 import * as KeyedLimiter from "./keyedLimiter.js"
@@ -43,11 +42,8 @@ export interface Context {
   /** The name of each target's span, and its attributes. */
   readonly targetSpan: string
   readonly targetAttributes: (target: unknown, targetId: string) => Record<string, unknown>
-  /** Each step's duration histogram, tagged with its name, by status. */
-  readonly stepDurations: ReadonlyArray<{
-    readonly succeeded: Metric.Metric.Histogram<number>
-    readonly failed: Metric.Metric.Histogram<number>
-  }>
+  /** Whether targets and steps run in spans: a `span` option was given and tracing is on. */
+  readonly traced: boolean
   readonly clock: Clock.Clock
   readonly budget: Option.Option<Budget["Type"]>
   readonly checkpoint: Option.Option<Checkpoint["Type"]>
@@ -117,10 +113,8 @@ export const prepare = (graph: Graph.Any, options: RunOptions): Effect.Effect<Co
       targetId: (options.targetId as ((target: unknown) => string) | undefined) ?? defaultTargetId,
       targetSpan: options.span?.name ?? "target",
       targetAttributes: targetAttributes(options.span?.attributes as ((target: unknown) => Record<string, unknown>) | undefined),
-      stepDurations: graph.steps.map((s) => {
-        const step = Metric.tagged(Metrics.stepDuration, "step", s.name)
-        return { succeeded: Metric.tagged(step, "status", "succeeded"), failed: Metric.tagged(step, "status", "failed") }
-      }),
+      // spans cost more than a trivial step: only when asked for and recorded
+      traced: options.span !== undefined && (yield* FiberRef.get(FiberRef.currentTracerEnabled)),
       clock,
       budget,
       checkpoint,

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Chunk, Effect, Mailbox, Metric, Option, Predicate, Stream } from "effect"
+import { Chunk, Effect, Mailbox, Option, Predicate, Stream } from "effect"
 import type { Tracer } from "effect"
 import { CheckpointFailed, currentRunId } from "../Checkpoint.js"
 import * as Metrics from "../Metrics.js"
@@ -34,7 +34,7 @@ const runStep = (
   target: unknown,
   targetId: string,
   state: TargetState,
-  span: Tracer.Span
+  span: Tracer.Span | undefined
 ): Effect.Effect<void, never, unknown> => {
   const { graph } = ctx
   const { outcomes } = state
@@ -65,7 +65,7 @@ const runStep = (
   } else {
     decided = execute(ctx, i, input, targetId, without)
   }
-  const traced = Effect.withSpan(
+  const traced = span === undefined ? decided : Effect.withSpan(
     Effect.tap(decided, (outcome) => Effect.annotateCurrentSpan(stepAttributes(outcome))),
     "step",
     { parent: span, attributes: { "step.name": step.name } }
@@ -73,13 +73,8 @@ const runStep = (
   return Effect.flatMap(traced, (outcome) => {
     outcomes[i] = outcome
     if (outcome._tag === "Failed" && outcome.error instanceof CheckpointFailed) state.halted = true
-    const timed = outcome._tag === "Failed"
-      ? Metric.update(ctx.stepDurations[i]!.failed, outcome.durationMillis)
-      : outcome._tag === "Succeeded" && !outcome.restored
-      ? Metric.update(ctx.stepDurations[i]!.succeeded, outcome.durationMillis)
-      : Effect.void
-    if (ctx.publish === undefined) return timed
-    return Effect.zipRight(timed, ctx.publish({
+    if (ctx.publish === undefined) return Effect.void
+    return ctx.publish({
       _tag: "StepFinished",
       runId: ctx.runId,
       targetId,
@@ -90,7 +85,7 @@ const runStep = (
       durationMillis: outcome.durationMillis,
       budget: outcome._tag === "Succeeded" ? outcome.budget : undefined,
       error: outcome._tag === "Failed" ? outcome.error : undefined
-    }))
+    })
   })
 }
 
@@ -130,7 +125,8 @@ export interface RawResult {
 const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): Effect.Effect<RawResult, never, unknown> =>
   Effect.suspend(() => {
     const targetId = ctx.targetId(target)
-    // the steps run in this fiber and on the branch pool's: each names this span as its parent
+    // the steps run in this fiber and on the branch pool's: each names the target's span as its parent
+    if (!ctx.traced) return runTargetIn(ctx, pool, target, targetId, undefined)
     return Effect.useSpan(ctx.targetSpan, { attributes: ctx.targetAttributes(target, targetId) }, (span) =>
       runTargetIn(ctx, pool, target, targetId, span))
   })
@@ -140,7 +136,7 @@ const runTargetIn = (
   pool: BranchPool.BranchPool,
   target: unknown,
   targetId: string,
-  span: Tracer.Span
+  span: Tracer.Span | undefined
 ): Effect.Effect<RawResult, never, unknown> =>
   Effect.suspend(() => {
     const { graph } = ctx
@@ -183,7 +179,7 @@ const runTargetIn = (
           outcomes,
           durationMillis: millisSince(ctx.clock, startMillis)
         }
-        span.attribute("outcome", result.state)
+        span?.attribute("outcome", result.state)
         if (ctx.publish === undefined) return Effect.succeed(result)
         return Effect.as(
           ctx.publish({
