@@ -31,6 +31,8 @@ export * as Events from "./engine/Events.js"
 export * as RunSummary from "./engine/RunSummary.js"
 /** Errors of the engine: graph validation, time-outs, defects. @since 0.1.0 */
 export * as EngineError from "./engine/Errors.js"
+/** The metrics leadgraph records (companies done, step durations, vendor calls and errors, budget units). @since 0.1.0 */
+export * as Metrics from "./engine/Metrics.js"
 
 // enrichment (ports and domain)
 /** The crawler port: pages, corpus and signals of a company website. @since 0.1.0 */

@@ -21,6 +21,7 @@ import * as Cli from "./Cli.js"
 import * as Errors from "./Errors.js"
 import * as Logging from "./Logging.js"
 import * as Output from "./Output.js"
+import * as Telemetry from "./Telemetry.js"
 
 const stderrIsTTY = process.stderr.isTTY === true
 let code = 0
@@ -41,10 +42,13 @@ const main = Effect.gen(function*() {
     Cli.cli(process.argv).pipe(
       Effect.provideService(Cli.Shutdown, { requested: stop, isTTY: stderrIsTTY }),
       Effect.provideService(Cli.ExitCode, { set: (c) => Effect.sync(() => void (code = Math.max(code, c))) }),
-      Effect.provide(Layer.mergeAll(
-        NodeContext.layer,
-        Logging.layer({ format: Logging.formatFor(stderrIsTTY), level, colors: colors.stderr }),
-        Console.setConsole(console)
+      // OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set, flushed as the command ends
+      Effect.provide(Telemetry.layerConfig.pipe(
+        Layer.provideMerge(Layer.mergeAll(
+          NodeContext.layer,
+          Logging.layer({ format: Logging.formatFor(stderrIsTTY), level, colors: colors.stderr }),
+          Console.setConsole(console)
+        ))
       ))
     )
   )

@@ -32,3 +32,7 @@ export * as Cli from "./Cli.js"
 export * as HttpServer from "./http/HttpServer.js"
 /** Live runs for the HTTP kickoff: the adapters' `KickoffsLive` with the runner's settings. @since 0.1.0 */
 export * as HttpLaunch from "./http/HttpLaunch.js"
+/** The HTTP server's access log: one log line per request, never a token. @since 0.1.0 */
+export * as AccessLog from "./http/AccessLog.js"
+/** Telemetry: spans and metrics over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. @since 0.1.0 */
+export * as Telemetry from "./Telemetry.js"

@@ -23,9 +23,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Option, Schema } from "effect"
+import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Metric, Option, Schema } from "effect"
 import * as BudgetLedger from "./BudgetLedger.js"
 import { currentDraws, currentMeters, type Draw, mark, type Meter } from "./internal/meters.js"
+import * as Metrics from "./Metrics.js"
 
 /**
  * Raised by {@link Service.reserve} when the budget cannot cover the request,
@@ -285,7 +286,11 @@ export const drawFrom = <A, E, R>(
       const draw: Draw = { name, calls: 0, spent: 0 }
       const commit = (reservation: Reservation, total: number) => {
         options?.settled?.(total)
-        return total === 0 && draw.calls === 0 ? service.release(reservation) : service.commit(reservation, total)
+        if (total === 0 && draw.calls === 0) return service.release(reservation)
+        return Effect.zipRight(
+          service.commit(reservation, total),
+          total > 0 ? Metric.incrementBy(Metric.tagged(Metrics.budgetUnitsUsed, "budget", name), total) : Effect.void
+        )
       }
       return Effect.acquireUseRelease(
         service.reserve(name, units),
@@ -318,6 +323,16 @@ export const drawing = <A, E, R>(
 ): Effect.Effect<A, E | BudgetExhausted, R | Budget> =>
   Effect.flatMap(Budget, (service) => drawFrom(service, name, units, use, { used }))
 
+/** Counts a paid call of the vendor of budget `name`, and its failure. */
+const countCall = (name: string, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+  const vendor = Metrics.vendorOf(name)
+  const call = Metric.increment(Metric.tagged(Metrics.vendorCalls, "vendor", vendor))
+  return Exit.isSuccess(exit) ? call : Effect.zipRight(
+    call,
+    Metric.increment(Metric.tagged(Metric.tagged(Metrics.vendorErrors, "vendor", vendor), "reason", Metrics.reasonOf(exit)))
+  )
+}
+
 /**
  * One paid call of `units` from budget `name`, as vendor adapters make
  * them. Inside a draw of that budget (a step that declares it, or
@@ -347,10 +362,13 @@ export const metered = <A, E, R>(
     return charging(call, options, (cost, exit) =>
       Effect.zipRight(
         Exit.isSuccess(exit) && options.keep !== undefined ? options.keep(exit.value) : Effect.void,
-        Effect.sync(() => {
-          into.calls++
-          into.spent += cost
-        })
+        Effect.zipRight(
+          countCall(name, exit),
+          Effect.sync(() => {
+            into.calls++
+            into.spent += cost
+          })
+        )
       ))
   })
 

@@ -42,6 +42,26 @@ export interface Options<T> {
    * its JSON otherwise.
    */
   readonly targetId?: (target: T) => string
+  /**
+   * Traces the run: each target runs in a span of this name (default
+   * `target`) with these attributes (default `target.id`), to which the
+   * engine adds `outcome` when the target ends; each of its steps runs in a
+   * child span `step` with `step.name`, `step.status` and `step.reason`
+   * (why it was skipped or failed). Without it, or with tracing off, no
+   * span is made: they cost more than a trivial step.
+   */
+  readonly span?: TargetSpan<T>
+}
+
+/**
+ * The trace span of a target (see {@link Options}).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TargetSpan<T> {
+  readonly name?: string
+  readonly attributes?: (target: T) => Record<string, unknown>
 }
 
 /**

@@ -18,6 +18,7 @@ import * as Checkpoint from "../engine/Checkpoint.js"
 import * as Engine from "../engine/Engine.js"
 import type * as EngineError from "../engine/Errors.js"
 import * as Events from "../engine/Events.js"
+import * as Metrics from "../engine/Metrics.js"
 import * as Forecast from "../enrichment/Forecast.js"
 import * as History from "../enrichment/History.js"
 import * as Pipeline from "../enrichment/Pipeline.js"
@@ -331,6 +332,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       runId,
       concurrency: options.concurrency,
       targetId: (c: Company.Company) => c.id,
+      span: { name: "company", attributes: (c: Company.Company) => ({ "company.id": c.id, "company.domain": c.domain }) },
       ...stepFilter
     }
 
@@ -363,12 +365,16 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     const connector = yield* VendorConnector.VendorConnector
     const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
     const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
+      Stream.tap(Metrics.recordTarget),
       Stream.groupedWithin(100, "2 seconds"),
       Stream.runForEach(recorder.record),
       Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
       Effect.provide(Context.merge(services, vendors)),
       Effect.provideService(Checkpoint.Checkpoint, checkpoint),
       Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
+      Effect.withSpan("run", {
+        attributes: { tenant: options.tenantId, "run.id": runId, "run.day": options.runDay, "run.companies": targets.length }
+      }),
       Effect.exit
     )
     if (Exit.isFailure(exit)) {

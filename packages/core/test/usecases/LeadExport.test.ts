@@ -1,11 +1,14 @@
 /**
  * The lead export as text streams: CSV with its header, fields quoted when
  * they hold commas, quotes or line breaks; JSON as one valid array, empty
- * or not, also from the memory store's `exportScores`.
+ * or not, also from the memory store's `exportScores`. Any row read back by
+ * `csv-parse` gives its values, neutralised where a spreadsheet would run
+ * them as formulas.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Company, LeadExport, Score, Store, Tenant } from "@leadgraph/core"
-import { Chunk, Effect, Schema, Stream } from "effect"
+import { parse } from "csv-parse/sync"
+import { Chunk, Effect, FastCheck as fc, Schema, Stream } from "effect"
 
 const row = (n: number, fields: Partial<Record<"name" | "website" | "rationale", string | null>> = {}) =>
   Schema.decodeUnknownSync(Score.ScoredLead)({
@@ -56,6 +59,68 @@ describe("LeadExport", () => {
     expect(LeadExport.csvField(-5)).toBe("-5")
     expect(LeadExport.csvField("Acme = good")).toBe("Acme = good")
   })
+
+  it("neutralises the full-width formula signs too, and leaves a formula sign inside a text alone", () => {
+    expect(["\uFF1D1+1", "\uFF0B1", "\uFF0D1", "\uFF20A1", "a=b", " =1"].map(LeadExport.csvField)).toEqual([
+      "'\uFF1D1+1",
+      "'\uFF0B1",
+      "'\uFF0D1",
+      "'\uFF20A1",
+      "a=b",
+      " =1"
+    ])
+  })
+
+  /** Texts dense in what CSV quoting and formula neutralisation act on. */
+  const tricky = fc.oneof(
+    fc.string({ unit: "binary" }),
+    fc.string({ unit: fc.constantFrom("=", "+", "-", "@", "\t", "\r", "\n", "\"", ",", "'", " ", "a", "1", "\uFF1D", "\uFF0D", "é") })
+  )
+  /** What a spreadsheet is given for a text cell: a leading `'` before a formula sign. */
+  const neutralised = (s: string) => /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(s) ? `'${s}` : s
+
+  it.effect.prop(
+    "any row read back by csv-parse gives the same (neutralised) values",
+    {
+      rows: fc.array(
+        fc.record({
+          n: fc.integer({ min: 1, max: 9 }),
+          name: tricky,
+          website: fc.option(tricky, { nil: null }),
+          rationale: fc.option(tricky, { nil: null })
+        }),
+        { maxLength: 5 }
+      )
+    },
+    ({ rows }) =>
+      Effect.gen(function*() {
+        const leads = rows.map(({ n, ...fields }) => row(n, fields))
+        // any line end ends a record outside quotes, as in a spreadsheet
+        const parsed: Array<Array<string>> = parse(yield* text(LeadExport.csv(Stream.fromIterable(leads))), {
+          record_delimiter: ["\r\n", "\n", "\r"]
+        })
+        expect(parsed).toEqual([
+          [...LeadExport.columns],
+          ...leads.map((lead) => [
+            lead.companyId,
+            neutralised(lead.name),
+            lead.domain,
+            lead.website === null ? "" : neutralised(lead.website),
+            String(lead.score),
+            lead.bucket,
+            lead.rationale === null ? "" : neutralised(lead.rationale),
+            lead.scoredAt.toISOString()
+          ])
+        ])
+      }),
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  it.effect("CSV streams: an endless stream of rows gives its first lines", () =>
+    Effect.gen(function*() {
+      const lines = yield* text(LeadExport.csv(Stream.repeatValue(row(1))).pipe(Stream.take(3)))
+      expect(lines.split("\r\n").slice(0, 2)).toEqual([header.trimEnd(), expect.stringContaining("c1.example")])
+    }))
 
   it.effect("JSON: one valid array for 0 and for 3 rows", () =>
     Effect.gen(function*() {

@@ -36,6 +36,7 @@ import type { ConfigError } from "effect"
 import { createServer } from "node:http"
 import * as Settings from "../Settings.js"
 import * as VendorKeys from "../VendorKeys.js"
+import * as AccessLog from "./AccessLog.js"
 import * as AdminTenantsHandlers from "./AdminTenantsHandlers.js"
 import * as DecodeErrors from "./DecodeErrors.js"
 import * as RunsRoutes from "./RunsRoutes.js"
@@ -121,7 +122,7 @@ export const layerTenantAuth: Layer.Layer<
           Effect.mapError(fromStore),
           Effect.flatMap(Option.match({
             onNone: () => Effect.fail(unauthorized),
-            onSome: (tenantId) => Effect.succeed({ tenantId, store: store.forTenant(tenantId) })
+            onSome: (tenantId) => Effect.as(AccessLog.noteTenant(tenantId), { tenantId, store: store.forTenant(tenantId) })
           })),
           Effect.catchTag("ServerError", () =>
             Effect.fail(new HttpApiDefinition.Unavailable({ message: "cannot check the token now" })))
@@ -359,7 +360,7 @@ export const layer = (options: Options) =>
   }))
 
 const serverLayer = (options: Options) =>
-  HttpApiBuilder.serve(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)).pipe(
+  HttpApiBuilder.serve((app) => AccessLog.middleware(bodyGuard(options.maxBodyBytes ?? defaults.maxBodyBytes)(app))).pipe(
     Layer.provide(DecodeErrors.layer),
     Layer.provide(HttpApiSwagger.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),

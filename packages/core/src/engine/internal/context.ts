@@ -5,7 +5,7 @@
  * @internal
  */
 import type { Clock, ParseResult } from "effect"
-import { Effect, Option, Schema } from "effect"
+import { Effect, FiberRef, Option, Schema } from "effect"
 import { Budget } from "../Budget.js"
 import { Checkpoint } from "../Checkpoint.js"
 import { GraphError } from "../Errors.js"
@@ -21,6 +21,10 @@ export interface RunOptions {
   readonly skip?: Iterable<string> | undefined
   readonly only?: Iterable<string> | undefined
   readonly targetId?: ((target: never) => string) | undefined
+  readonly span?: {
+    readonly name?: string | undefined
+    readonly attributes?: ((target: never) => Record<string, unknown>) | undefined
+  } | undefined
 }
 
 /** @internal */
@@ -35,6 +39,11 @@ export interface Context {
   /** Branches one target may have in flight beside its own fiber. */
   readonly maxBranches: number
   readonly targetId: (target: unknown) => string
+  /** The name of each target's span, and its attributes. */
+  readonly targetSpan: string
+  readonly targetAttributes: (target: unknown, targetId: string) => Record<string, unknown>
+  /** Whether targets and steps run in spans: a `span` option was given and tracing is on. */
+  readonly traced: boolean
   readonly clock: Clock.Clock
   readonly budget: Option.Option<Budget["Type"]>
   readonly checkpoint: Option.Option<Checkpoint["Type"]>
@@ -52,6 +61,11 @@ const defaultTargetId = (target: unknown): string => {
   if (typeof target === "object" && target !== null && "id" in target) return String(target.id)
   return JSON.stringify(target)
 }
+
+const targetAttributes = (attributes: ((target: unknown) => Record<string, unknown>) | undefined) =>
+  attributes === undefined
+    ? (_: unknown, targetId: string): Record<string, unknown> => ({ "target.id": targetId })
+    : (target: unknown): Record<string, unknown> => attributes(target)
 
 /**
  * Milliseconds since `startMillis` on the Clock (TestClock in tests): vendor
@@ -97,6 +111,10 @@ export const prepare = (graph: Graph.Any, options: RunOptions): Effect.Effect<Co
       ),
       // The public Options<T> tie targetId to the graph's target type.
       targetId: (options.targetId as ((target: unknown) => string) | undefined) ?? defaultTargetId,
+      targetSpan: options.span?.name ?? "target",
+      targetAttributes: targetAttributes(options.span?.attributes as ((target: unknown) => Record<string, unknown>) | undefined),
+      // spans cost more than a trivial step: only when asked for and recorded
+      traced: options.span !== undefined && (yield* FiberRef.get(FiberRef.currentTracerEnabled)),
       clock,
       budget,
       checkpoint,

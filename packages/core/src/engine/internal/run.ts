@@ -5,8 +5,10 @@
  *
  * @internal
  */
-import { Chunk, Effect, Mailbox, Option, Stream } from "effect"
+import { Chunk, Effect, Mailbox, Option, Predicate, Stream } from "effect"
+import type { Tracer } from "effect"
 import { CheckpointFailed, currentRunId } from "../Checkpoint.js"
+import * as Metrics from "../Metrics.js"
 import { hasOutput, terminalState } from "../Outcome.js"
 import * as RunSummary from "../RunSummary.js"
 import * as BranchPool from "./branchPool.js"
@@ -31,7 +33,8 @@ const runStep = (
   i: number,
   target: unknown,
   targetId: string,
-  state: TargetState
+  state: TargetState,
+  span: Tracer.Span | undefined
 ): Effect.Effect<void, never, unknown> => {
   const { graph } = ctx
   const { outcomes } = state
@@ -62,7 +65,12 @@ const runStep = (
   } else {
     decided = execute(ctx, i, input, targetId, without)
   }
-  return Effect.flatMap(decided, (outcome) => {
+  const traced = span === undefined ? decided : Effect.withSpan(
+    Effect.tap(decided, (outcome) => Effect.annotateCurrentSpan(stepAttributes(outcome))),
+    "step",
+    { parent: span, attributes: { "step.name": step.name } }
+  )
+  return Effect.flatMap(traced, (outcome) => {
     outcomes[i] = outcome
     if (outcome._tag === "Failed" && outcome.error instanceof CheckpointFailed) state.halted = true
     if (ctx.publish === undefined) return Effect.void
@@ -81,6 +89,25 @@ const runStep = (
   })
 }
 
+/** A step span's attributes once its outcome is known: no secrets, only tags and reasons. */
+const stepAttributes = (outcome: AnyOutcome): Record<string, unknown> => {
+  switch (outcome._tag) {
+    case "Succeeded":
+      return { "step.status": outcome.restored ? "restored" : "succeeded" }
+    case "Skipped":
+      return { "step.status": "skipped", "step.reason": outcome.reason }
+    case "Failed":
+      return { "step.status": "failed", "step.reason": Metrics.errorReason(outcome.error), "step.error": errorTag(outcome.error) }
+  }
+}
+
+const errorTag = (error: unknown): string =>
+  Predicate.hasProperty(error, "_tag") && typeof error._tag === "string"
+    ? error._tag
+    : error instanceof Error
+    ? error.name
+    : "error"
+
 /** @internal */
 export interface RawResult {
   readonly target: unknown
@@ -97,8 +124,22 @@ export interface RawResult {
  */
 const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): Effect.Effect<RawResult, never, unknown> =>
   Effect.suspend(() => {
-    const { graph } = ctx
     const targetId = ctx.targetId(target)
+    // the steps run in this fiber and on the branch pool's: each names the target's span as its parent
+    if (!ctx.traced) return runTargetIn(ctx, pool, target, targetId, undefined)
+    return Effect.useSpan(ctx.targetSpan, { attributes: ctx.targetAttributes(target, targetId) }, (span) =>
+      runTargetIn(ctx, pool, target, targetId, span))
+  })
+
+const runTargetIn = (
+  ctx: Context,
+  pool: BranchPool.BranchPool,
+  target: unknown,
+  targetId: string,
+  span: Tracer.Span | undefined
+): Effect.Effect<RawResult, never, unknown> =>
+  Effect.suspend(() => {
+    const { graph } = ctx
     const startMillis = ctx.clock.unsafeCurrentTimeMillis()
     const state: TargetState = { outcomes: new Array<AnyOutcome>(graph.steps.length), halted: false }
     const { outcomes } = state
@@ -113,7 +154,7 @@ const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): 
       })
     )
     const runOne = (i: number): Effect.Effect<void, never, unknown> =>
-      Effect.flatMap(runStep(ctx, i, target, targetId, state), () => {
+      Effect.flatMap(runStep(ctx, i, target, targetId, state, span), () => {
         if (--unfinished === 0 && wake !== undefined) wake(Effect.void)
         const ready: Array<number> = []
         for (const d of graph.dependants[i]!) if (--waiting[d]! === 0) ready.push(d)
@@ -138,6 +179,7 @@ const runTarget = (ctx: Context, pool: BranchPool.BranchPool, target: unknown): 
           outcomes,
           durationMillis: millisSince(ctx.clock, startMillis)
         }
+        span?.attribute("outcome", result.state)
         if (ctx.publish === undefined) return Effect.succeed(result)
         return Effect.as(
           ctx.publish({
