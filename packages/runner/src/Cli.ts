@@ -320,8 +320,15 @@ const fakes = Command.make("fakes", {
     Options.withDescription("seed this tenant (DATABASE_URL, or the embedded database) with fixture companies and the fake Odoo"),
     Options.optional
   ),
-  companies: Options.integer("companies").pipe(Options.withDescription("companies of the seeded tenant (default 60)"), Options.withDefault(60)),
+  companies: Options.integer("companies").pipe(
+    Options.withDescription("companies of the seeded tenant and of --companies-out (default 60)"),
+    Options.withDefault(60)
+  ),
   envFile: Options.file("env-out", { exists: "either" }).pipe(Options.withDescription("also write the environment to this file"), Options.optional),
+  companiesFile: Options.file("companies-out", { exists: "either" }).pipe(
+    Options.withDescription("write the first --companies fixture companies to this CSV file (name,website), for `companies import`"),
+    Options.optional
+  ),
   journal: Options.file("journal", { exists: "either" }).pipe(
     Options.withDescription("append what the fakes bill to this file, as JSON lines"),
     Options.optional
@@ -343,6 +350,7 @@ const fakes = Command.make("fakes", {
       tenant: Option.map(flags.tenant, Tenant.TenantId.make),
       companies: flags.companies,
       envFile: flags.envFile,
+      companiesFile: flags.companiesFile,
       journal: flags.journal
     }, shutdown.requested)
   })).pipe(Command.withDescription(

@@ -3,15 +3,16 @@
  * (`FakeWorld`: the fixture company websites and the five fake vendors on
  * 127.0.0.1) served until the process is asked to stop, with the
  * environment that points `run`, `nightly`, `schedule` and `serve` at it
- * printed (and written to a file), a tenant seeded when asked, and what the
- * fakes bill journaled to a file as JSON lines when asked.
+ * printed (and written to a file), a tenant seeded when asked, the fixture
+ * companies written as a CSV file for `companies import` when asked, and
+ * what the fakes bill journaled to a file as JSON lines when asked.
  *
  * @since 0.1.0
  */
 import { Database, StoreLive } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { type Error as PlatformError, FileSystem } from "@effect/platform"
-import type { Store, Tenant } from "@leadgraph/core"
+import { LeadExport, type Store, type Tenant } from "@leadgraph/core"
 import { Console, Effect, Layer, Option } from "effect"
 
 /**
@@ -29,6 +30,8 @@ export const serve = (
     readonly tenant: Option.Option<Tenant.TenantId>
     readonly companies: number
     readonly envFile: Option.Option<string>
+    /** Where to write the first `companies` fixture companies as a CSV file (`name,website`). */
+    readonly companiesFile?: Option.Option<string> | undefined
     readonly journal: Option.Option<string>
   },
   until: Effect.Effect<void>
@@ -41,6 +44,12 @@ export const serve = (
       )
     }
     if (Option.isSome(options.journal)) yield* FakeWorld.journal(world, options.journal.value)
+    const companiesFile = options.companiesFile ?? Option.none()
+    if (Option.isSome(companiesFile)) {
+      const fs = yield* FileSystem.FileSystem
+      const rows = world.web.companies.slice(0, options.companies).map((c) => LeadExport.csvLine([c.name, world.web.url(c.host)]))
+      yield* fs.writeFileString(companiesFile.value, [LeadExport.csvLine(["name", "website"]), ...rows].join(""))
+    }
     const text = FakeWorld.render(world.environment)
     if (Option.isSome(options.envFile)) {
       const fs = yield* FileSystem.FileSystem
