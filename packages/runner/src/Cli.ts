@@ -73,7 +73,7 @@ export class ExitCode extends Context.Tag("@leadgraph/runner/ExitCode")<ExitCode
 
 /** A command's description followed by the environment variables it reads. */
 const described = (text: string, ...concerns: ReadonlyArray<keyof typeof Settings.variables>) =>
-  HelpDoc.blocks([HelpDoc.p(text), HelpDoc.p(Settings.environmentHelp(...concerns, "output"))])
+  HelpDoc.blocks([HelpDoc.p(text), HelpDoc.p(Settings.environmentHelp(...concerns, "output", "telemetry"))])
 
 /** What a run reads: `run`, `nightly`, `schedule` and the kickoffs of `serve`. */
 const runVariables = ["database", "schedule", "vendorKeys", "vendors", "caps", "run", "crawler"] as const

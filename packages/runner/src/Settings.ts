@@ -352,6 +352,8 @@ export const variables = {
   ],
   /** The process: logs, colour, the grace period of a stop. */
   output: ["LOG_LEVEL", "NO_COLOR", "LEADGRAPH_STOP_GRACE_SECONDS"],
+  /** OTLP export of spans and metrics (`Telemetry.config`), read by every command. */
+  telemetry: ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_HEADERS"],
   /** `leadgraph serve`'s admin token. */
   serve: ["LEADGRAPH_ADMIN_TOKEN"]
 } as const satisfies Record<string, ReadonlyArray<string>>

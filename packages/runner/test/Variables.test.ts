@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Vendors } from "@leadgraph/adapters"
-import { Errors, Logging, Output, Settings } from "@leadgraph/runner"
+import { Errors, Logging, Output, Settings, Telemetry } from "@leadgraph/runner"
 import { type Config, ConfigProvider, Effect, Either, Redacted } from "effect"
 
 const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
@@ -23,7 +23,8 @@ const readers: ReadonlyArray<readonly [keyof typeof Settings.variables, Config.C
   ["run", Settings.config, {}],
   ["crawler", Settings.config, {}],
   ["vendors", Vendors.config as Config.Config<unknown>, keys],
-  ["output", Logging.levelConfig, {}]
+  ["output", Logging.levelConfig, {}],
+  ["telemetry", Telemetry.config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }]
 ]
 
 describe("Settings.variables", () => {
