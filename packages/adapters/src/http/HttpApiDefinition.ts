@@ -208,15 +208,25 @@ const Rerun = Schema.Boolean.annotations({
  * @category schemas
  */
 export const RunsParams = Schema.Struct({
-  tenant: Schema.optional(Tenant.TenantId),
+  tenant: Schema.optional(Tenant.TenantId.annotations({ description: "only this tenant's runs (default: every tenant's)" })),
   limit: Schema.optional(
     Schema.NumberFromString.pipe(
       Schema.filter((n) => Number.isInteger(n) && n >= 1 && n <= RunHistory.maxLimit, {
         message: () => `limit must be an integer from 1 to ${RunHistory.maxLimit}`
+      }),
+      Schema.annotations({
+        jsonSchema: {
+          type: "integer",
+          minimum: 1,
+          maximum: RunHistory.maxLimit,
+          description: `runs per page, 1 to ${RunHistory.maxLimit} (default ${RunHistory.defaultLimit})`
+        }
       })
     )
   ),
-  cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(1000)))
+  cursor: Schema.optional(
+    Schema.String.pipe(Schema.maxLength(1000)).annotations({ description: "the `next` of the previous page" })
+  )
 }).annotations(strict)
 
 /**
