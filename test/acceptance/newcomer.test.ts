@@ -43,7 +43,8 @@ describe("acceptance: from the demo to one's own tenant", () => {
         }
 
         const csv = join(work, "companies.csv")
-        const { env: fakesEnv } = await startFakes(["--companies", "6", "--companies-out", csv], { cwd: work, env: base })
+        const { env: fakesEnv, fakes } = await startFakes(["--companies", "6", "--companies-out", csv], { cwd: work, env: base })
+        children.push(fakes)
         const env = { ...base, ...fakesEnv }
         expect(readFileSync(csv, "utf8").split("\r\n")[0]).toBe("name,website")
 
