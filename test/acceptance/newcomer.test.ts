@@ -25,7 +25,7 @@ describe("acceptance: from the demo to one's own tenant", () => {
     it(`${label}: import, ICP rules, Odoo, dry run, run, runs and the report, as the README shows`, async () => {
       const work = mkdtempSync(join(tmpdir(), "lg-newcomer-"))
       const database = label === "postgres" ? await scratch("newcomer", process.env.DATABASE_URL!) : undefined
-      const base = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
+      const base: NodeJS.ProcessEnv = { ...baseEnv(), ...(database === undefined ? {} : { DATABASE_URL: database.url }) }
       const children: Array<Child> = []
       const cli = async (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = base) => {
         const child = start(args, { cwd: work, env })
@@ -45,7 +45,7 @@ describe("acceptance: from the demo to one's own tenant", () => {
         const csv = join(work, "companies.csv")
         const { env: fakesEnv, fakes } = await startFakes(["--companies", "6", "--companies-out", csv], { cwd: work, env: base })
         children.push(fakes)
-        const env = { ...base, ...fakesEnv }
+        const env: NodeJS.ProcessEnv = { ...base, ...fakesEnv }
         expect(readFileSync(csv, "utf8").split("\r\n")[0]).toBe("name,website")
 
         expect(await cli(["tenants", "add", tenant, "--name", "My Company"], env)).toContain(`added tenant ${tenant}`)
