@@ -20,10 +20,10 @@
 import { Command, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
-import type { CompanyFile } from "@leadgraph/adapters"
+import type { CompanyFile, IcpFile } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
-import type { EngineError, EnrichmentRun, Events } from "@leadgraph/core"
+import type { EngineError, EnrichmentRun, Events, Invalid, OdooSetup } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Data from "./Data.js"
@@ -406,6 +406,15 @@ export type GraphError = EngineError.GraphError
  * @category errors
  */
 export type CompanyFileError = CompanyFile.CompanyFileError
+
+/**
+ * What the set-up commands (`tenants`, `icp`, `odoo`) can end with (named
+ * here for the same reason as {@link GraphError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SetupError = Invalid.InvalidInput | OdooSetup.OdooTestFailed | IcpFile.IcpFileError | Setup.SetupError
 
 /**
  * The root command.

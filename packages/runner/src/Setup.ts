@@ -19,8 +19,23 @@ import { Args, Command, Options } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Database, IcpFile, StoreLive, Vendors } from "@leadgraph/adapters"
 import { IcpSetup, OdooSetup, TenantSetup } from "@leadgraph/core"
+import type { Invalid, Nightly, Store } from "@leadgraph/core"
 import { Console, Effect, Layer, Option } from "effect"
 import * as Settings from "./Settings.js"
+
+/**
+ * What the set-up commands can end with (named here so that the
+ * declarations of the commands can refer to it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SetupError =
+  | Store.StoreError
+  | Invalid.InvalidInput
+  | Nightly.UnknownTenant
+  | OdooSetup.OdooTestFailed
+  | IcpFile.IcpFileError
 
 const storeLayer = () => StoreLive.layer().pipe(Layer.provide(Database.layer()))
 

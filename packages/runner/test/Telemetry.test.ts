@@ -91,9 +91,8 @@ describe("Telemetry", () => {
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outDir, { recursive: true, force: true })))
       const result = yield* Demo.run({ companiesPerTenant: 3, outDir, print: () => Effect.void }).pipe(
         Effect.scoped,
-        Effect.provide(NodeContext.layer),
-        // the layer's scope closes as the run ends: its last export goes then
-        Effect.provide(Telemetry.layerConfig),
+        // the telemetry layer's scope closes as the run ends: its last export goes then
+        Effect.provide(Layer.merge(NodeContext.layer, Telemetry.layerConfig)),
         withEnv({
           OTEL_EXPORTER_OTLP_ENDPOINT: `${url}/`,
           OTEL_SERVICE_NAME: "leadgraph-test",
