@@ -414,7 +414,12 @@ export type CompanyFileError = CompanyFile.CompanyFileError
  * @since 0.1.0
  * @category errors
  */
-export type SetupError = Invalid.InvalidInput | OdooSetup.OdooTestFailed | IcpFile.IcpFileError | Setup.SetupError
+export type SetupError =
+  | Store.StoreError
+  | Invalid.InvalidInput
+  | Nightly.UnknownTenant
+  | OdooSetup.OdooTestFailed
+  | IcpFile.IcpFileError
 
 /**
  * The root command.
