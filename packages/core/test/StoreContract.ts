@@ -409,7 +409,11 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           yield* b.runs.create(manifest("b-1", [d.h3!.id]), at("2026-03-03T01:00:00Z"))
           yield* a.runs.recordOutcomes(runId("a-2"), [
             outcome(c.h2!, "failed", at("2026-03-02T01:07:00Z")),
-            outcome(c.h1!, "succeeded", at("2026-03-02T01:05:00Z"))
+            {
+              ...outcome(c.h1!, "succeeded", at("2026-03-02T01:05:00Z")),
+              steps: { crawl: { status: "succeeded", millis: 12, reason: null }, contacts: { status: "failed", millis: 3, reason: "lusha.Server(500)", calls: 2 } },
+              score: 72.5
+            }
           ])
           const finish = (spend: Record<string, number>) => ({
             status: "partial" as const,
@@ -437,7 +441,13 @@ export const suite = <E>(label: string, layer: Layer.Layer<Store.Store, E>) =>
           // outcomes in the order they finished; another tenant's run id shows nothing
           const outcomes = yield* a.runs.outcomes(runId("a-2"))
           expect(outcomes.map((o) => [o.companyId, o.status])).toEqual([[c.h1!.id, "succeeded"], [c.h2!.id, "failed"]])
-          expect(outcomes[0]!.steps).toEqual({ crawl: { status: "succeeded", millis: 12, reason: null } })
+          // a step's paid calls and the score the run gave are kept; no score when it gave none
+          expect(outcomes[0]!.steps).toEqual({
+            crawl: { status: "succeeded", millis: 12, reason: null },
+            contacts: { status: "failed", millis: 3, reason: "lusha.Server(500)", calls: 2 }
+          })
+          expect(outcomes[0]!.score).toBe(72.5)
+          expect(outcomes[1]).not.toHaveProperty("score")
           expect(yield* b.runs.outcomes(runId("a-2"))).toEqual([])
           expect(yield* a.runs.outcomes(runId("nope"))).toEqual([])
           // the tenants with runs: ids only

@@ -415,6 +415,8 @@ export type CompanyFileError = CompanyFile.CompanyFileError
  * @category errors
  */
 export type SetupError =
+  // the same union as Setup.SetupError, spelled out: the declaration build
+  // names these types through this module's own imports
   | Store.StoreError
   | Invalid.InvalidInput
   | Nightly.UnknownTenant

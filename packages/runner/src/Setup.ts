@@ -1,7 +1,7 @@
 /**
  * The operator's set-up commands, thin over core's use cases:
  *
- * - `tenants add ID [--name] [--daily-cap N] [--time-zone IANA]`,
+ * - `tenants add ID [--name] [--daily-cap N|default] [--time-zone IANA|default]`,
  *   `tenants list`, `tenants disable ID`, `tenants enable ID`
  *   (`TenantSetup`);
  * - `icp set FILE --tenant T [--format json|yaml]` and
@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Database, IcpFile, StoreLive, Vendors } from "@leadgraph/adapters"
 import { IcpSetup, OdooSetup, TenantSetup } from "@leadgraph/core"
@@ -41,15 +41,32 @@ const storeLayer = () => StoreLive.layer().pipe(Layer.provide(Database.layer()))
 
 const tenantOption = (description: string) => Options.text("tenant").pipe(Options.withDescription(description))
 
+/**
+ * An option whose value may also be `default`: the setting's default again
+ * (stored as none, `null`).
+ */
+const orDefault = <A>(name: string, parse: (text: string) => A | undefined, expected: string) =>
+  Options.text(name).pipe(Options.mapEffect((text) => {
+    if (text === "default") return Effect.succeed(null)
+    const value = parse(text)
+    return value === undefined
+      ? Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name}: expected ${expected} or "default", got ${JSON.stringify(text)}`)))
+      : Effect.succeed(value)
+  }))
+
 const tenantsAdd = Command.make("add", {
   id: Args.text({ name: "ID" }).pipe(Args.withDescription("the tenant's id (1 to 64 characters)")),
   name: Options.text("name").pipe(Options.withDescription("the tenant's name (default: its id)"), Options.optional),
-  dailyCap: Options.integer("daily-cap").pipe(
-    Options.withDescription("companies per run day for this tenant (default: SCHED_DAILY_CAP_PER_TENANT)"),
+  dailyCap: orDefault("daily-cap", (text) => /^-?\d{1,15}$/.test(text) ? Number(text) : undefined, "a non-negative integer").pipe(
+    Options.withDescription(
+      "companies per run day for this tenant; `default` goes back to SCHED_DAILY_CAP_PER_TENANT (default: SCHED_DAILY_CAP_PER_TENANT)"
+    ),
     Options.optional
   ),
-  timeZone: Options.text("time-zone").pipe(
-    Options.withDescription("the IANA zone of the tenant's run day, e.g. Europe/Berlin (default: SCHED_TZ)"),
+  timeZone: orDefault("time-zone", (text) => text, "an IANA time zone").pipe(
+    Options.withDescription(
+      "the IANA zone of the tenant's run day, e.g. Europe/Berlin; `default` goes back to SCHED_TZ (default: SCHED_TZ)"
+    ),
     Options.optional
   )
 }, ({ dailyCap, id, name, timeZone }) =>

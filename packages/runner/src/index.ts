@@ -26,6 +26,8 @@ export * as VendorKeys from "./VendorKeys.js"
 export * as Data from "./Data.js"
 /** Run history commands: `runs`, `runs show ID`, `report ID --out FILE`. @since 0.1.0 */
 export * as Runs from "./Runs.js"
+/** The operator's set-up commands: `tenants`, `icp` and `odoo`. @since 0.1.0 */
+export * as Setup from "./Setup.js"
 /** The `leadgraph` command line. @since 0.1.0 */
 export * as Cli from "./Cli.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */

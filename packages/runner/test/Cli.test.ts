@@ -1,25 +1,6 @@
-import { describe, expect, it, vi } from "@effect/vitest"
-import { NodeContext } from "@effect/platform-node"
-import { Cli } from "@leadgraph/runner"
-import { ConfigProvider, Deferred, Effect, Exit } from "effect"
-
-/** Runs the CLI with these arguments and this environment; returns what it printed and its exit. */
-const leadgraph = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const spy = vi.spyOn(console, "log").mockImplementation((...xs: Array<unknown>) => void out.push(xs.join(" ")))
-    let code = 0
-    const requested = yield* Deferred.make<void>()
-    const exit = yield* Cli.cli(["node", "leadgraph", ...args]).pipe(
-      Effect.provideService(Cli.Shutdown, { requested, isTTY: false }),
-      Effect.provideService(Cli.ExitCode, { set: (c) => Effect.sync(() => void (code = c)) }),
-      Effect.provide(NodeContext.layer),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-      Effect.ensuring(Effect.sync(() => spy.mockRestore())),
-      Effect.exit
-    )
-    return { out: out.join("\n"), exit, code }
-  })
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { leadgraph } from "./inProcess.js"
 
 describe("the leadgraph CLI", () => {
   it.effect("graph prints the pipeline as Mermaid, every step in it", () =>
@@ -34,14 +15,14 @@ describe("the leadgraph CLI", () => {
 
   it.effect("a bad setting stops a run before anything runs, naming the variable", () =>
     Effect.gen(function*() {
-      const { exit } = yield* leadgraph(["nightly"], { SCHED_TENANT_CONCURRENCY: "0" })
+      const { exit } = yield* leadgraph(["nightly"], { env: { SCHED_TENANT_CONCURRENCY: "0" } })
       expect(Exit.isFailure(exit)).toBe(true)
       expect(String(Exit.isFailure(exit) ? exit.cause : "")).toContain("SCHED_TENANT_CONCURRENCY")
     }))
 
   it.effect("missing vendor keys are named, and never printed (a real run; a dry run needs none)", () =>
     Effect.gen(function*() {
-      const { exit } = yield* leadgraph(["run", "--tenant", "t1"], { LUSHA_API_KEY: "lusha-secret-value" })
+      const { exit } = yield* leadgraph(["run", "--tenant", "t1"], { env: { LUSHA_API_KEY: "lusha-secret-value" } })
       expect(Exit.isFailure(exit)).toBe(true)
       const text = String(Exit.isFailure(exit) ? exit.cause : "")
       expect(text).toContain("TAVILY_API_KEY")

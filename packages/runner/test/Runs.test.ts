@@ -1,30 +1,11 @@
-import { describe, expect, it, vi } from "@effect/vitest"
-import { NodeContext } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
 import type { Company, Run } from "@leadgraph/core"
 import { Store, Tenant } from "@leadgraph/core"
-import { Cli } from "@leadgraph/runner"
-import { ConfigProvider, Deferred, Effect, Exit } from "effect"
+import { Effect, Exit } from "effect"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-
-/** Runs the CLI over this store; returns what it printed and its exit. */
-const leadgraph = (store: Store.Service, args: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const spy = vi.spyOn(console, "log").mockImplementation((...xs: Array<unknown>) => void out.push(xs.join(" ")))
-    const requested = yield* Deferred.make<void>()
-    const exit = yield* Cli.cli(["node", "leadgraph", ...args]).pipe(
-      Effect.provideService(Cli.Shutdown, { requested, isTTY: false }),
-      Effect.provideService(Cli.ExitCode, { set: () => Effect.void }),
-      Effect.provideService(Store.Store, store),
-      Effect.provide(NodeContext.layer),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map())),
-      Effect.ensuring(Effect.sync(() => spy.mockRestore())),
-      Effect.exit
-    )
-    return { out: out.join("\n"), exit }
-  })
+import { leadgraph } from "./inProcess.js"
 
 const start = Date.UTC(2026, 2, 2, 1, 0)
 
@@ -58,7 +39,7 @@ describe("leadgraph runs and report", () => {
   it.effect("runs lists every tenant's runs newest first; --tenant keeps to one; --limit pages with a cursor", () =>
     Effect.gen(function*() {
       const store = yield* world
-      const all = yield* leadgraph(store, ["runs"])
+      const all = yield* leadgraph(["runs"], { store })
       expect(Exit.isSuccess(all.exit)).toBe(true)
       const lines = all.out.split("\n")
       expect(lines[0]).toMatch(/^run\s+tenant\s+day\s+status/)
@@ -66,12 +47,12 @@ describe("leadgraph runs and report", () => {
       expect(lines[1]).toMatch(/partial\s+1\/1\s+0\s+1\s+0\s+1m30s\s+lusha\.contacts=4$/)
       // a run still going has no spend yet
       expect(lines[3]).toMatch(/running .*—\s+—$/)
-      const beta = yield* leadgraph(store, ["runs", "--tenant", "beta"])
+      const beta = yield* leadgraph(["runs", "--tenant", "beta"], { store })
       expect(beta.out.split("\n").slice(1).map((l) => l.split(/\s+/)[1])).toEqual(["beta"])
-      const first = yield* leadgraph(store, ["runs", "--limit", "2"])
+      const first = yield* leadgraph(["runs", "--limit", "2"], { store })
       const more = /--cursor (\S+)$/m.exec(first.out)
       expect(more).not.toBeNull()
-      const second = yield* leadgraph(store, ["runs", "--limit", "2", "--cursor", more![1]!])
+      const second = yield* leadgraph(["runs", "--limit", "2", "--cursor", more![1]!], { store })
       expect(second.out.split("\n").slice(1).map((l) => l.split(/\s+/)[0])).toEqual(["acme-2026-03-02-000000"])
       expect(second.out).not.toContain("--cursor")
     }))
@@ -79,13 +60,13 @@ describe("leadgraph runs and report", () => {
   it.effect("runs show prints one run in detail; an unknown id fails, naming it", () =>
     Effect.gen(function*() {
       const store = yield* world
-      const { exit, out } = yield* leadgraph(store, ["runs", "show", "acme-2026-03-02-000001"])
+      const { exit, out } = yield* leadgraph(["runs", "show", "acme-2026-03-02-000001"], { store })
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(out).toContain("run acme-2026-03-02-000001 of acme on 2026-03-02: partial")
       expect(out).toMatch(/crawl\s+1\s+0\s+0\s+120ms/)
       expect(out).toMatch(/lusha\.contacts\s+4\s+10/)
       expect(out).toContain("1 x lusha.Unauthorized(401) in contacts (e.g. acme.example)")
-      const missing = yield* leadgraph(store, ["runs", "show", "acme-2026-03-02-zzzzzz"])
+      const missing = yield* leadgraph(["runs", "show", "acme-2026-03-02-zzzzzz"], { store })
       expect(Exit.isFailure(missing.exit)).toBe(true)
       expect(String(Exit.isFailure(missing.exit) ? missing.exit.cause : "")).toContain("acme-2026-03-02-zzzzzz")
     }))
@@ -96,7 +77,7 @@ describe("leadgraph runs and report", () => {
       const dir = mkdtempSync(join(tmpdir(), "leadgraph-report-"))
       yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       const file = join(dir, "report.html")
-      const { exit, out } = yield* leadgraph(store, ["report", "acme-2026-03-02-000001", "--out", file])
+      const { exit, out } = yield* leadgraph(["report", "acme-2026-03-02-000001", "--out", file], { store })
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(out).toBe(`wrote ${file}`)
       const page = readFileSync(file, "utf8")

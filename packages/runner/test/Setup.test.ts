@@ -6,14 +6,13 @@
  * Odoo connection stored and tested against the fake Odoo (the server's
  * version, a wrong password, a variable not set).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from "@effect/vitest"
-import { NodeContext } from "@effect/platform-node"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { FakeOdooServer, TestDatabases } from "@leadgraph/adapters/testing"
-import { Cli } from "@leadgraph/runner"
-import { Cause, ConfigProvider, Deferred, Effect, Exit, Layer, Scope } from "effect"
+import { Effect, Layer, Scope } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { leadgraph } from "./inProcess.js"
 
 const work = mkdtempSync(join(tmpdir(), "lg-setup-"))
 const home = process.cwd()
@@ -22,26 +21,6 @@ afterAll(() => {
   process.chdir(home)
   rmSync(work, { recursive: true, force: true })
 })
-
-/** Runs the CLI with these arguments and this environment: what it printed, and its error's text. */
-const leadgraph = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.gen(function*() {
-    const out: Array<string> = []
-    const spy = vi.spyOn(console, "log").mockImplementation((...xs: Array<unknown>) => void out.push(xs.join(" ")))
-    const requested = yield* Deferred.make<void>()
-    const exit = yield* Cli.cli(["node", "leadgraph", ...args]).pipe(
-      Effect.provideService(Cli.Shutdown, { requested, isTTY: false }),
-      Effect.provideService(Cli.ExitCode, { set: () => Effect.void }),
-      Effect.provide(NodeContext.layer),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-      Effect.ensuring(Effect.sync(() => spy.mockRestore())),
-      Effect.exit
-    )
-    const error = Exit.isFailure(exit)
-      ? Cause.failureOption(exit.cause).pipe((o) => o._tag === "Some" ? String((o.value as Error).message) : Cause.pretty(exit.cause))
-      : ""
-    return { ok: Exit.isSuccess(exit), out: out.join("\n"), error }
-  })
 
 /** The databases: the embedded one always, a scratch schema of Postgres when `DATABASE_URL` is set. */
 const targets = (): ReadonlyArray<{ readonly label: string; readonly env: Effect.Effect<Record<string, string>, unknown, Scope.Scope> }> => [
@@ -72,7 +51,7 @@ describe("leadgraph tenants, icp and odoo", () => {
     it.scoped(`set up a tenant from nothing (${target.label})`, () =>
       Effect.gen(function*() {
         const env = { ...(yield* target.env), SCHED_TZ: "Asia/Singapore", SCHED_DAILY_CAP_PER_TENANT: "100" }
-        const run = (...args: ReadonlyArray<string>) => leadgraph(args, env)
+        const run = (...args: ReadonlyArray<string>) => leadgraph(args, { env })
         const id = `acme-${target.label}`
 
         // tenants
@@ -89,6 +68,16 @@ describe("leadgraph tenants, icp and odoo", () => {
           "time zone: expected an IANA time zone such as Asia/Singapore, got \"Mars/Olympus\""
         ])
         expect((yield* run("tenants", "add", "beta")).out).toContain("added tenant beta (name \"beta\", daily cap default")
+        // `default` clears a field; a value that is not a number is a usage error
+        expect((yield* run("tenants", "add", "beta", "--daily-cap", "7", "--time-zone", "Europe/Paris")).out).toContain(
+          "daily cap 7, time zone Europe/Paris"
+        )
+        expect((yield* run("tenants", "add", "beta", "--daily-cap", "default", "--time-zone", "default")).out).toBe(
+          "updated tenant beta (name \"beta\", daily cap default, time zone SCHED_TZ)"
+        )
+        const notANumber = yield* run("tenants", "add", "beta", "--daily-cap", "lots")
+        expect(notANumber.ok).toBe(false)
+        expect(notANumber.error).toContain("--daily-cap: expected a non-negative integer or \"default\", got \"lots\"")
 
         // ICP rules: a YAML file, again (unchanged), a bad JSON file (nothing stored), show
         const yaml = join(work, `${target.label}-rules.yaml`)
@@ -128,11 +117,10 @@ describe("leadgraph tenants, icp and odoo", () => {
           "--login", odoo.login, "--secret-ref", "env:ODOO_PASSWORD_ACME")
         expect(connected.out).toContain(`password from env:ODOO_PASSWORD_ACME`)
         const tested = yield* leadgraph(["odoo", "test", "--tenant", id], {
-          ...env,
-          ODOO_PASSWORD_ACME: FakeOdooServer.defaults.password
+          env: { ...env, ODOO_PASSWORD_ACME: FakeOdooServer.defaults.password }
         })
         expect(tested.out).toBe(`tenant ${id}: logged in to Odoo at ${odoo.url}, server version 17.0`)
-        const wrong = yield* leadgraph(["odoo", "test", "--tenant", id], { ...env, ODOO_PASSWORD_ACME: "wrong-password" })
+        const wrong = yield* leadgraph(["odoo", "test", "--tenant", id], { env: { ...env, ODOO_PASSWORD_ACME: "wrong-password" } })
         expect(wrong.error).toContain("refused the login")
         expect(wrong.error).not.toContain("wrong-password")
         expect((yield* run("odoo", "test", "--tenant", id)).error).toBe(

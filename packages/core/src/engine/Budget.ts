@@ -276,8 +276,8 @@ export const drawFrom = <A, E, R>(
     readonly used?: ((a: A) => number | undefined) | undefined
     /** Every paid call in `use` is metered: commit what they cost, nothing when none ran. */
     readonly metered?: boolean | undefined
-    /** Told the units committed (0: released) once the draw is settled. */
-    readonly settled?: ((units: number) => void) | undefined
+    /** Told the units committed (0: released) and the metered calls made, once the draw is settled. */
+    readonly settled?: ((units: number, calls: number) => void) | undefined
   }
 ): Effect.Effect<A, E | BudgetExhausted, R> =>
   !(Number.isFinite(units) && units >= 0)
@@ -285,7 +285,7 @@ export const drawFrom = <A, E, R>(
     : Effect.suspend(() => {
       const draw: Draw = { name, calls: 0, spent: 0 }
       const commit = (reservation: Reservation, total: number) => {
-        options?.settled?.(total)
+        options?.settled?.(total, draw.calls)
         if (total === 0 && draw.calls === 0) return service.release(reservation)
         return Effect.zipRight(
           service.commit(reservation, total),

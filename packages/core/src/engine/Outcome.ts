@@ -17,7 +17,8 @@ import type { StepDefect, StepTimeout } from "./Errors.js"
 export type SkipReason = "disabled" | "budget" | "cached" | "upstream"
 
 /**
- * Units committed to a budget by one step.
+ * What one step drew from a budget: the units committed and the paid calls
+ * it made (metered calls; 0 when nothing in it was metered).
  *
  * @since 0.1.0
  * @category models
@@ -25,6 +26,7 @@ export type SkipReason = "disabled" | "budget" | "cached" | "upstream"
 export interface BudgetUse {
   readonly name: string
   readonly units: number
+  readonly calls: number
 }
 
 /**
@@ -67,6 +69,8 @@ export interface Failed<E> {
   readonly _tag: "Failed"
   readonly error: E | StepTimeout | StepDefect | CheckpointFailed
   readonly durationMillis: number
+  /** What its draw committed: the paid calls made before it failed, which a vendor may have billed. */
+  readonly budget?: BudgetUse | undefined
 }
 
 /**

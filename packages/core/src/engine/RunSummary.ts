@@ -76,12 +76,13 @@ class StepAccumulator {
         return
       }
       this.succeeded++
-      if (o.budget) {
-        this.budgetUnits += o.budget.units
-        budgets[o.budget.name] = (budgets[o.budget.name] ?? 0) + o.budget.units
-      }
     } else {
       this.failed++
+    }
+    // a failed step's draw counts too: what it committed was spent
+    if (o.budget) {
+      this.budgetUnits += o.budget.units
+      budgets[o.budget.name] = (budgets[o.budget.name] ?? 0) + o.budget.units
     }
     if (this.executed === this.durations.length) {
       const grown = new Float64Array(this.durations.length * 2)

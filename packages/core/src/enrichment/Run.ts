@@ -89,7 +89,9 @@ export type StepStats = typeof StepStats.Type
 export const StepOutcome = Schema.Struct({
   status: Schema.Literal("succeeded", "skipped", "failed"),
   millis: Schema.NonNegative,
-  reason: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
+  reason: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** The paid vendor calls the step made (absent: none, or recorded before calls were counted). */
+  calls: Schema.optional(Schema.NonNegativeInt)
 })
 
 /**
@@ -109,7 +111,9 @@ export const CompanyOutcome = Schema.Struct({
   companyId: CompanyId,
   status: Schema.Literal("succeeded", "partial", "failed", "skipped"),
   steps: Schema.Record({ key: Schema.String, value: StepOutcome }),
-  finishedAt: Schema.DateFromSelf
+  finishedAt: Schema.DateFromSelf,
+  /** The lead score the run gave the company (absent: not scored, or recorded before scores were kept here). */
+  score: Schema.optional(Schema.Number.pipe(Schema.between(0, 100)))
 })
 
 /**

@@ -16,7 +16,7 @@
 import type * as Company from "../enrichment/Company.js"
 import type * as Engine from "../engine/Engine.js"
 import type * as Graph from "../engine/Graph.js"
-import type * as Outcome from "../engine/Outcome.js"
+import * as Outcome from "../engine/Outcome.js"
 import type * as Pipeline from "../enrichment/Pipeline.js"
 import type * as Run from "../enrichment/Run.js"
 import type * as RunSummary from "../engine/RunSummary.js"
@@ -160,15 +160,25 @@ export const companyOutcome = (result: CompanyResult, finishedAt: Date, failures
   for (const [name, o] of outcomes) {
     const code = o._tag === "Failed" ? failureCode(o.error) : undefined
     if (code !== undefined) failures?.add(name, code)
+    const calls = o._tag === "Skipped" ? 0 : o.budget?.calls ?? 0
     steps[name] = {
       status: o._tag === "Succeeded" ? "succeeded" : o._tag === "Skipped" ? "skipped" : "failed",
       millis: o.durationMillis,
-      reason: o._tag === "Skipped" ? o.reason : code ?? null
+      reason: o._tag === "Skipped" ? o.reason : code ?? null,
+      ...(calls > 0 ? { calls } : {})
     }
   }
   failures?.company(outcomes.some(([, o]) => o._tag === "Failed"))
   const allSkipped = outcomes.every(([, o]) => o._tag === "Skipped" && o.reason !== "cached")
-  return { companyId: result.target.id, status: allSkipped ? "skipped" : result.state, steps, finishedAt }
+  const scored = result.outcomes.score
+  const score = scored !== undefined && Outcome.hasOutput(scored) ? scored.output?.result.score : undefined
+  return {
+    companyId: result.target.id,
+    status: allSkipped ? "skipped" : result.state,
+    steps,
+    finishedAt,
+    ...(score !== undefined ? { score } : {})
+  }
 }
 
 /**

@@ -34,7 +34,7 @@ export interface Data {
   readonly run: Run.Run
   readonly outcomes: ReadonlyArray<Run.CompanyOutcome>
   readonly companies: ReadonlyArray<Pick<Company.Company, "id" | "name" | "domain">>
-  readonly scores: ReadonlyArray<Pick<Score.LeadScore, "companyId" | "score">>
+  readonly scores: ReadonlyArray<Pick<Score.LeadScore, "companyId" | "score" | "runId">>
 }
 
 /**
@@ -80,7 +80,10 @@ export interface Analysis {
   readonly timeline: ReadonlyArray<{ readonly millis: number; readonly count: number }>
   readonly elapsedMillis: number
   readonly steps: ReadonlyArray<StepTimes>
-  /** Steps run (succeeded or failed) per vendor of a paid step. */
+  /**
+   * Paid calls per vendor of a paid step, as its steps' draws metered them
+   * (a run recorded before calls were counted: one per step run).
+   */
   readonly vendors: ReadonlyArray<{ readonly vendor: string; readonly calls: number }>
   /** Each budget drawn from or capped: its use (`null`: not recorded) and its cap. */
   readonly budgets: ReadonlyArray<{ readonly budget: string; readonly used: number | null; readonly cap: number | undefined }>
@@ -157,9 +160,18 @@ export const analyse = (data: Data): Analysis => {
   })
 
   const calls = new Map<string, number>()
-  for (const s of steps) {
-    const vendor = vendorOfStep.get(s.step)
-    if (vendor !== undefined) calls.set(vendor, (calls.get(vendor) ?? 0) + s.succeeded + s.failed)
+  for (const step of Pipeline.stepNames) {
+    const vendor = vendorOfStep.get(step)
+    if (vendor !== undefined) calls.set(vendor, 0)
+  }
+  const counted = outcomes.some((o) => Object.values(o.steps).some((s) => s.calls !== undefined))
+  for (const o of outcomes) {
+    for (const [step, s] of Object.entries(o.steps)) {
+      const vendor = vendorOfStep.get(step)
+      if (vendor === undefined) continue
+      const n = counted ? s.calls ?? 0 : s.status === "skipped" ? 0 : 1
+      calls.set(vendor, calls.get(vendor)! + n)
+    }
   }
 
   const caps = run.manifest.caps
@@ -170,11 +182,8 @@ export const analyse = (data: Data): Analysis => {
     cap: caps[budget]
   }))
 
-  const inRun = new Set(run.manifest.companyIds)
   const bins = Array.from({ length: 10 }, (_, i) => ({ label: i === 9 ? "90–100" : `${i * 10}–${i * 10 + 9}`, count: 0 }))
-  for (const s of data.scores) {
-    if (inRun.has(s.companyId)) bins[Math.min(9, Math.floor(s.score / 10))]!.count++
-  }
+  for (const score of scoresOf(data)) bins[Math.min(9, Math.floor(score / 10))]!.count++
 
   return {
     entry: RunHistory.entry(run),
@@ -186,6 +195,17 @@ export const analyse = (data: Data): Analysis => {
     histogram: bins,
     failures: failuresOf(data)
   }
+}
+
+/**
+ * The scores the run gave: kept with its outcomes; for a run recorded
+ * before they were, the stored lead scores that this run wrote.
+ */
+const scoresOf = (data: Data): ReadonlyArray<number> => {
+  const kept = data.outcomes.flatMap((o) => o.score === undefined ? [] : [o.score])
+  if (kept.length > 0) return kept
+  const inRun = new Set(data.run.manifest.companyIds)
+  return data.scores.flatMap((s) => inRun.has(s.companyId) && s.runId === data.run.id ? [s.score] : [])
 }
 
 const failuresOf = (data: Data): ReadonlyArray<Failure> => {
@@ -233,7 +253,7 @@ const grid = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<s
 
 /**
  * One run in detail for a terminal: its manifest, companies by outcome,
- * steps with p50/p90/max, spend against caps (`—` when not recorded) and
+ * steps with p50/p90/max, paid calls per vendor, spend against caps (`—` when not recorded) and
  * failures by code with example companies.
  *
  * @since 0.1.0
@@ -254,6 +274,8 @@ export const text = (data: Data): string => {
       ["step", "ok", "skipped", "failed", "p50", "p90", "max"],
       a.steps.map((s) => [s.step, String(s.succeeded), String(s.skipped), String(s.failed), duration(s.p50Millis), duration(s.p90Millis), duration(s.maxMillis)])
     ),
+    "",
+    `  paid calls: ${a.vendors.map((v) => `${v.vendor} ${v.calls}`).join(", ") || "none"}`,
     "",
     ...(a.budgets.length === 0 ? ["spend: none"] : grid(
       ["budget", "spent", "cap"],

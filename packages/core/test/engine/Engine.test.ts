@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Budget, BudgetLedger, Checkpoint, Engine, EngineError, Events, Graph, Step } from "@leadgraph/core"
+import { Budget, BudgetLedger, Checkpoint, Engine, EngineError, Events, Graph, RunSummary, Step } from "@leadgraph/core"
 import { Chunk, Context, Data, Effect, Either, Fiber, Layer, Option, Schedule, Schema, Stream, TestClock } from "effect"
 import { drive } from "./scenario.js"
 
@@ -214,10 +214,16 @@ describe("Engine: budgets", () => {
       const [ok, bad] = [...rs].sort((a, b) => a.targetId.localeCompare(b.targetId)).reverse()
       // each call saw only its step's draws held: no reservation of its own
       expect(reserved.every((r) => r <= 40 && r % 10 === 0)).toBe(true)
-      expect(ok!.outcomes.paid).toMatchObject({ _tag: "Succeeded", budget: { name: "credits", units: 3 } })
-      expect(bad!.outcomes.paid).toMatchObject({ _tag: "Failed" })
+      expect(ok!.outcomes.paid).toMatchObject({ _tag: "Succeeded", budget: { name: "credits", units: 3, calls: 2 } })
+      // the failed step's outcome keeps what its draw committed, and its call
+      expect(bad!.outcomes.paid).toMatchObject({ _tag: "Failed", budget: { name: "credits", units: 1, calls: 1 } })
+      expect(ok!.outcomes.cached).toMatchObject({ _tag: "Succeeded", budget: { name: "credits", units: 0, calls: 0 } })
       // ok: 1 + 2; bad: the 1 it was charged before failing; the cached steps: nothing
       expect(yield* ledger.usage("credits")).toMatchObject({ reserved: 0, committed: 4 })
+      // the run's summary counts the failed step's spend too
+      const summary = RunSummary.accumulator("r", ["paid", "cached"], 0)
+      for (const r of rs) summary.add(r.state, [r.outcomes.paid, r.outcomes.cached])
+      expect(summary.finish(1).budgets).toEqual({ credits: 4 })
     }))
 
   it.effect("interrupting a run gives every reservation back", () =>

@@ -7,7 +7,7 @@
  * exported.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { EnrichmentRun, Pipeline, Store, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Pipeline, Run, Store, Tenant } from "@leadgraph/core"
 import { Effect, Exit, Option, Scope, TestClock } from "effect"
 import * as Ports from "./ports.js"
 import * as World from "./world.js"
@@ -96,6 +96,12 @@ describe("EnrichmentRun", () => {
       const store = (yield* Store.Store).forTenant(tenantId)
       const scores = yield* Effect.forEach(companies, (c) => Effect.map(store.leads.scoreOf(c.id), Option.map((s) => s.score)))
       expect(scores).toEqual([Option.some(100), Option.some(60), Option.some(0)])
+      // each outcome keeps the score this run gave and its paid steps' calls (as the port doubles metered them)
+      const outcomes = yield* store.runs.outcomes(Run.RunId.make("acme-1"))
+      const byId = new Map(outcomes.map((o) => [o.companyId, o]))
+      expect(companies.map((c) => byId.get(c.id)?.score)).toEqual([100, 60, 0])
+      expect(companies.map((c) => byId.get(c.id)?.steps["contacts"]?.calls)).toEqual([1, 1, 1])
+      expect(outcomes.reduce((n, o) => n + (o.steps["search"]?.calls ?? 0), 0)).toBe(world.calls.of("tavily.search") + world.calls.of("tavily.extract"))
       const odoo = world.odoo.get(tenantId)!
       expect([...odoo.records.companies.keys()].sort()).toEqual(["alpha.example", "beta.example"])
       expect([...odoo.records.contacts.keys()].sort()).toEqual(["ada@alpha.example", "ada@beta.example"])

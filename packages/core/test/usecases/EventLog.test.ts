@@ -26,7 +26,7 @@ const events: ReadonlyArray<Events.Event> = [
     reason: undefined,
     restored: false,
     durationMillis: 120,
-    budget: { name: "lusha.lookups", units: 2 },
+    budget: { name: "lusha.lookups", units: 2, calls: 1 },
     error: undefined
   },
   {

@@ -37,11 +37,12 @@ const data = (overrides: Partial<RunReport.Data> = {}): RunReport.Data => {
     outcomes,
     companies,
     scores: [
-      { companyId: id(1), score: 95 as Score.ScoreValue },
-      { companyId: id(2), score: 42 as Score.ScoreValue },
-      { companyId: id(3), score: 47 as Score.ScoreValue },
+      { companyId: id(1), score: 95 as Score.ScoreValue, runId },
+      { companyId: id(2), score: 42 as Score.ScoreValue, runId },
+      // scored again by a later run: not this run's score
+      { companyId: id(3), score: 47 as Score.ScoreValue, runId: "acme-2026-03-03-later" },
       // not in the run
-      { companyId: id(9), score: 5 as Score.ScoreValue }
+      { companyId: id(9), score: 5 as Score.ScoreValue, runId }
     ],
     ...overrides
   }
@@ -56,18 +57,35 @@ describe("RunReport", () => {
     expect(a.elapsedMillis).toBe(120_000)
     expect(a.steps.find((s) => s.step === "crawl")).toEqual({ step: "crawl", succeeded: 3, skipped: 0, failed: 0, p50Millis: 200, p90Millis: 300, maxMillis: 300 })
     expect(a.steps.find((s) => s.step === "contacts")).toMatchObject({ succeeded: 1, failed: 2, p50Millis: 50, maxMillis: 90 })
-    expect(a.vendors).toEqual([{ vendor: "lusha", calls: 3 }])
+    // recorded before calls were counted: one per step run; the other paid steps ran nowhere
+    expect(a.vendors).toContainEqual({ vendor: "lusha", calls: 3 })
+    expect(a.vendors.filter((v) => v.vendor !== "lusha").every((v) => v.calls === 0)).toBe(true)
     expect(a.budgets).toEqual([
       { budget: "lusha.contacts", used: 8, cap: 10 },
       { budget: "tavily.queries", used: 0, cap: 50 }
     ])
-    expect(a.histogram.map((b) => b.count)).toEqual([0, 0, 0, 0, 2, 0, 0, 0, 0, 1])
+    expect(a.histogram.map((b) => b.count)).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 1])
     expect(a.failures).toEqual([{
       code: "lusha.Unauthorized(401)",
       count: 2,
       steps: ["contacts"],
       examples: [{ name: "<script>alert(1)</script>", domain: "evil.example" }, { name: "Gamma & \"Co\"", domain: "gamma.example" }]
     }])
+  })
+
+  it("counts the paid calls the steps metered, and the scores the run itself gave", () => {
+    const d = data()
+    const withCalls = (o: Run.CompanyOutcome, calls: number, score: number): Run.CompanyOutcome => ({
+      ...o,
+      score,
+      steps: { ...o.steps, contacts: { ...o.steps["contacts"]!, calls } }
+    })
+    // a failed step's calls count too: the vendor answered them
+    const outcomes = [withCalls(d.outcomes[0]!, 2, 12), withCalls(d.outcomes[1]!, 3, 55), withCalls(d.outcomes[2]!, 1, 58)]
+    const a = RunReport.analyse({ ...d, outcomes })
+    expect(a.vendors).toContainEqual({ vendor: "lusha", calls: 6 })
+    // the outcomes' scores, not the latest stored ones
+    expect(a.histogram.map((b) => b.count)).toEqual([0, 1, 0, 0, 0, 2, 0, 0, 0, 0])
   })
 
   it("renders one self-contained page with every chart, and escapes every text from data", () => {
@@ -102,6 +120,7 @@ describe("RunReport", () => {
     expect(out).toContain(`run ${runId} of acme on 2026-03-02: partial`)
     expect(out).toMatch(/crawl\s+3\s+0\s+0\s+200ms\s+300ms\s+300ms/)
     expect(out).toMatch(/lusha\.contacts\s+8\s+10/)
+    expect(out).toMatch(/paid calls: .*lusha 3/)
     expect(out).toContain("2 x lusha.Unauthorized(401) in contacts (e.g. evil.example, gamma.example)")
   })
 

@@ -48,9 +48,29 @@ export const line = (issue: Issue): string => {
  * @category helpers
  */
 export const rewrite = (error: HttpApiError.HttpApiDecodeError): HttpApiError.HttpApiDecodeError => {
-  const kept = error.issues.filter((issue) => !isOptionalNoise(issue, error.issues))
+  const kept = alternatives(error.issues.filter((issue) => !isOptionalNoise(issue, error.issues)))
   const issues = kept.map((issue) => ({ ...issue, message: line(issue) }))
   return new HttpApiError.HttpApiDecodeError({ issues, message: [...new Set(issues.map((i) => i.message))].join("; ") })
+}
+
+/**
+ * The issues of a field that may be one of several types (`NullOr`, a
+ * union) as one: `expected number or null, got "ten"`, not one line per
+ * type it is not.
+ */
+const alternatives = <I extends Issue>(issues: ReadonlyArray<I>): ReadonlyArray<I> => {
+  const byPath = new Map<string, Array<I>>()
+  for (const issue of issues) {
+    const key = Invalid.pathText(issue.path)
+    byPath.set(key, [...(byPath.get(key) ?? []), issue])
+  }
+  return [...byPath.values()].flatMap((group) => {
+    const parsed = group.map((issue) => expectedPattern.exec(issue.message))
+    const actual = parsed[0]?.[2]
+    if (group.length < 2 || !parsed.every((m) => m !== null && m[2] === actual)) return group
+    const expected = [...new Set(parsed.map((m) => m![1]!))].join(" or ")
+    return [{ ...group[0]!, message: `Expected ${expected}, actual ${actual}` }]
+  })
 }
 
 /** The "not undefined either" issue an optional field adds to its real one. */

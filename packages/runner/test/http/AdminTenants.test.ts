@@ -147,7 +147,8 @@ for (const target of targets("http_tenants")) {
           expect(json(kickoff.text).message).not.toContain("Expected")
           const typed = yield* send("POST", "/admin/tenants", { id: "t-msg", dailyCap: "ten" })
           expect(typed.status).toBe(400)
-          expect(json(typed.text).message).toContain("dailyCap: expected number, got \"ten\"")
+          // a field that may be null says so in one line, not one line per type
+          expect(json(typed.text).message).toBe("dailyCap: expected number or null, got \"ten\"")
         }))
 
       it.effect("companies: CSV and JSON Lines bodies imported with their rejected lines; other types refused", () =>

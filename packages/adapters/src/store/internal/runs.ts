@@ -44,11 +44,13 @@ export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
             company_id: o.companyId,
             status: o.status,
             steps: JSON.stringify(o.steps),
-            finished_at: o.finishedAt
+            finished_at: o.finishedAt,
+            score: o.score ?? null
           })))
         }
           ON CONFLICT (tenant_id, run_id, company_id) DO UPDATE SET
-            status = excluded.status, steps = excluded.steps, finished_at = excluded.finished_at
+            status = excluded.status, steps = excluded.steps, finished_at = excluded.finished_at,
+            score = excluded.score
           RETURNING company_id, status, finished_at
         ), enriched AS (
           UPDATE company_targets t SET last_enriched_at = GREATEST(t.last_enriched_at, w.finished_at)
@@ -101,8 +103,12 @@ export const runs = ({ run, sql, tenantId }: Context): Store.Runs => ({
   outcomes: (runId) =>
     run(
       "runs.outcomes",
-      sql`SELECT company_id AS "companyId", status, steps, finished_at AS "finishedAt"
+      sql<{ readonly score: number | null }>`SELECT company_id AS "companyId", status, steps, finished_at AS "finishedAt", score
         FROM company_enrichment_runs WHERE tenant_id = ${tenantId} AND run_id = ${runId}
-        ORDER BY finished_at, company_id`.pipe(Effect.flatMap(decodeOutcomes))
+        ORDER BY finished_at, company_id`.pipe(
+        // a company the run did not score has no score (not a null one)
+        Effect.map((rows) => rows.map(({ score, ...row }) => score === null ? row : { ...row, score })),
+        Effect.flatMap(decodeOutcomes)
+      )
     )
 })

@@ -83,7 +83,7 @@ const runStep = (
       reason: outcome._tag === "Skipped" ? outcome.reason : undefined,
       restored: outcome._tag === "Succeeded" && outcome.restored,
       durationMillis: outcome.durationMillis,
-      budget: outcome._tag === "Succeeded" ? outcome.budget : undefined,
+      budget: outcome._tag === "Skipped" ? undefined : outcome.budget,
       error: outcome._tag === "Failed" ? outcome.error : undefined
     })
   })

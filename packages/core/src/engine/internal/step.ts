@@ -9,7 +9,7 @@ import { Cause, Duration, Effect, Either, Option } from "effect"
 import { BudgetExhausted, drawFrom } from "../Budget.js"
 import { type Checkpoint, CheckpointFailed, saveRetry } from "../Checkpoint.js"
 import { StepDefect, StepTimeout } from "../Errors.js"
-import type { Outcome } from "../Outcome.js"
+import type { BudgetUse, Outcome } from "../Outcome.js"
 import * as Retry from "../Retry.js"
 import type * as Step from "../Step.js"
 import { type Context, millisSince } from "./context.js"
@@ -144,7 +144,7 @@ export const execute = (
   }
   // Durations cover the handler's attempts, not the wait for a key or a budget.
   let startMillis = ctx.clock.unsafeCurrentTimeMillis()
-  let used: { name: string; units: number } | undefined
+  let used: BudgetUse | undefined
   const started = Effect.suspend(() => {
     startMillis = ctx.clock.unsafeCurrentTimeMillis()
     return ctx.publish === undefined ? Effect.void : ctx.publish({
@@ -167,15 +167,20 @@ export const execute = (
             units === 0 ? run : drawFrom(budget, draw.name, units, run, {
               used: draw.used,
               metered: draw.metered,
-              settled: (committed) => {
-                used = { name: draw.name, units: committed }
+              settled: (committed, calls) => {
+                used = { name: draw.name, units: committed, calls }
               }
             }))
       })
     }
     return step.key === undefined ? self : ctx.keys.withKey(`${step.keyScope}\u0000${step.key(input as never)}`, step.keyLimit, self)
   })
-  const onFailure = (cause: Cause.Cause<unknown>) => notSucceeded(step, cause, millisSince(ctx.clock, startMillis))
+  // a failed step keeps what its draw committed: calls a vendor may have billed
+  const onFailure = (cause: Cause.Cause<unknown>) =>
+    Effect.map(
+      notSucceeded(step, cause, millisSince(ctx.clock, startMillis)),
+      (o): AnyOutcome => o._tag === "Failed" && used !== undefined ? { ...o, budget: used } : o
+    )
   const succeeded = (output: unknown): AnyOutcome => ({
     _tag: "Succeeded",
     output,
@@ -202,7 +207,7 @@ export const execute = (
             Effect.flatMap((encoded) => save(ctx, step, targetId, cacheKey, encoded, absent)),
             Effect.as(outcome),
             Effect.catchAll((error) =>
-              Effect.succeed<AnyOutcome>({ _tag: "Failed", error, durationMillis: outcome.durationMillis })
+              Effect.succeed<AnyOutcome>({ _tag: "Failed", error, durationMillis: outcome.durationMillis, budget: used })
             )
           )
         }

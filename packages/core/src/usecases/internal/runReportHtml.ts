@@ -112,7 +112,7 @@ ${
 ${
     section(
       "Calls per vendor",
-      "paid steps run (succeeded or failed) per vendor",
+      "paid calls per vendor, failed ones included (a run recorded before calls were counted: one per paid step run)",
       grouped(a.vendors.map((v) => ({ label: v.vendor, values: [v.calls] })), {
         id: "chart-vendors",
         title: "Calls per vendor",
