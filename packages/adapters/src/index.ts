@@ -54,6 +54,8 @@ export * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
 export * as Environment from "./Environment.js"
 /** Cron scheduling (croner) in a time zone, with catch-up and no overlapping runs. @since 0.1.0 */
 export * as Scheduler from "./scheduler/Scheduler.js"
+/** The scheduler's state in the database: each tick run by the one process that takes it. @since 0.1.0 */
+export * as SchedulerSql from "./scheduler/SchedulerSql.js"
 /** Core's kickoffs carried out for real: `EnrichmentRun.run` in the live environment, built at the first kickoff. @since 0.1.0 */
 export * as KickoffsLive from "./KickoffsLive.js"
 /** The HTTP API of `leadgraph serve` as an `HttpApi`: endpoints, errors and security, for servers and clients. @since 0.1.0 */

@@ -19,7 +19,7 @@
  */
 import { Command, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
-import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
+import { ApiTokens, Database, Migrations, Scheduler, SchedulerSql, StoreLive, Vendors } from "@leadgraph/adapters"
 import type { CompanyFile, IcpFile } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
@@ -222,13 +222,15 @@ const nightly = Command.make("nightly", runFlags, (flags) =>
   live((settings) =>
     Effect.flatMap(nightlyOnce(settings, flags), (result) =>
       Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })).pipe(
-    Command.withDescription(described("enrich every active tenant now (those with an active Odoo connection)", ...runVariables))
+    Command.withDescription(described("enrich every active tenant now (every tenant not disabled; one without an Odoo connection is not exported)", ...runVariables))
   )
 
 const schedule = Command.make("schedule", {
   state: Options.file("state").pipe(
-    Options.withDescription("where the last tick is remembered, for catch-up after a restart (default .leadgraph/scheduler.json)"),
-    Options.withDefault(".leadgraph/scheduler.json")
+    Options.withDescription(
+      "keep the last tick in this file instead of the database (default: the database, where every process on it shares the ticks and each tick runs in one of them)"
+    ),
+    Options.optional
   ),
   catchUp: Options.text("catch-up-window").pipe(
     Options.withDescription("run a tick missed while down when it is at most this old (default \"6 hours\")"),
@@ -241,7 +243,8 @@ const schedule = Command.make("schedule", {
       if (Option.isNone(window)) {
         return yield* new UsageError({ message: `--catch-up-window: not a duration: "${catchUp}" (e.g. "6 hours")` })
       }
-      const store = yield* Scheduler.stateFile(state)
+      const schedule = { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone }
+      const store = yield* Option.match(state, { onNone: () => SchedulerSql.state(schedule), onSome: Scheduler.stateFile })
       const shutdown = yield* Shutdown
       const flags: RunFlags = { dryRun: false, skip: undefined, only: undefined, rerun: false, limit: Option.none() }
       // a night's run holds the lock: on a stop request it drains (it sees the
@@ -249,7 +252,7 @@ const schedule = Command.make("schedule", {
       const running = yield* Effect.makeSemaphore(1)
       yield* Scheduler.run(
         () => running.withPermits(1)(Effect.asVoid(nightlyOnce(settings, flags))),
-        { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone, catchUpWindow: window.value },
+        { ...schedule, catchUpWindow: window.value },
         store
       ).pipe(Effect.raceFirst(Effect.zipRight(Deferred.await(shutdown.requested), running.withPermits(1)(Effect.void))))
     })

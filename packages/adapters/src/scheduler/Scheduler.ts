@@ -82,6 +82,13 @@ export class SchedulerError extends Schema.TaggedError<SchedulerError>()("Schedu
 export interface State {
   readonly lastTick: Effect.Effect<Option.Option<Date>, SchedulerError>
   readonly recordTick: (tick: Date) => Effect.Effect<void, SchedulerError>
+  /**
+   * Takes a tick for this process, when the state is shared by several
+   * (`SchedulerSql.state`): true for the one process that gets it, false for
+   * the others, which do not run it. Taking it records it; without `claim`
+   * every tick is this process's and is recorded with `recordTick`.
+   */
+  readonly claim?: ((tick: Date) => Effect.Effect<boolean, SchedulerError>) | undefined
 }
 
 /**
@@ -230,7 +237,8 @@ const sleepUntil = (at: number) =>
  * ticks that pass while a job runs are skipped with a warning each. A failed
  * job is logged with its cause and the schedule goes on. Each tick is
  * recorded before its job starts; a failure to record it is logged, not
- * fatal. With no recorded tick, nothing is caught up.
+ * fatal. With no recorded tick, nothing is caught up. With a shared state
+ * (one that can `claim`), a tick runs in the one process that takes it.
  *
  * @since 0.1.0
  * @category schedule
@@ -253,9 +261,20 @@ export const run = <E, R>(
     const fire = (tick: Tick) => {
       const at = iso(tick.scheduledAt)
       return Effect.gen(function*() {
-        yield* state.recordTick(tick.scheduledAt).pipe(
-          Effect.catchAll((e) => Effect.logError(`tick ${at}: could not record it; a restart may run it again`, Cause.fail(e)))
-        )
+        if (state.claim === undefined) {
+          yield* state.recordTick(tick.scheduledAt).pipe(
+            Effect.catchAll((e) => Effect.logError(`tick ${at}: could not record it; a restart may run it again`, Cause.fail(e)))
+          )
+        } else {
+          // one process runs a tick: a shared state that cannot be reached runs it nowhere rather than twice
+          const mine = yield* state.claim(tick.scheduledAt).pipe(
+            Effect.catchAll((e) => Effect.as(Effect.logError(`tick ${at}: could not take it; not run here`, Cause.fail(e)), false))
+          )
+          if (!mine) {
+            yield* Effect.logInfo(`tick ${at} is another process's: not run here`)
+            return tick.scheduledAt
+          }
+        }
         yield* Effect.logInfo(`tick ${at} started${tick.catchUp ? " (catch-up)" : ""}`)
         const startedAt = yield* Clock.currentTimeMillis
         yield* job(tick).pipe(Effect.matchCauseEffect({

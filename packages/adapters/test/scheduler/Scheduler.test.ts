@@ -210,4 +210,26 @@ describe("Scheduler", () => {
       expect(logs).toContainEqual({ level: LogLevel.Info.label, message: "tick 2026-03-01T17:00:00.000Z started" })
       yield* Fiber.interrupt(fiber)
     }))
+
+  it.effect("with a shared state, runs only the ticks it takes; one it cannot take is run nowhere, not twice", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(at("2026-03-01T12:00:00Z"))
+      const memory = yield* Scheduler.stateMemory
+      const answers = ["taken", "another's", "unreachable"]
+      const state: Scheduler.State = {
+        ...memory,
+        claim: () => {
+          const answer = answers.shift()
+          return answer === "unreachable"
+            ? Effect.fail(new Scheduler.SchedulerError({ reason: "State", detail: "cannot take the tick in the database" }))
+            : Effect.succeed(answer === "taken")
+        }
+      }
+      const { fiber, logs, seen } = yield* harness({}, state)
+      yield* TestClock.adjust("3 days")
+      expect(seen.map((s) => s.scheduledAt)).toEqual(["2026-03-01T17:00:00.000Z"])
+      expect(logs).toContainEqual({ level: LogLevel.Info.label, message: "tick 2026-03-02T17:00:00.000Z is another process's: not run here" })
+      expect(logs).toContainEqual({ level: LogLevel.Error.label, message: "tick 2026-03-03T17:00:00.000Z: could not take it; not run here" })
+      yield* Fiber.interrupt(fiber)
+    }))
 })
