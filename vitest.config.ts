@@ -22,10 +22,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // two test files at a time (vitest's default is one per core but one: a
-    // single file on the two-core CI machines). Most of the slow files wait
-    // on child processes, local servers and Postgres rather than compute.
-    maxWorkers: 2,
     reporters: ["default"]
   }
 })
