@@ -2,9 +2,10 @@
  * The leadgraph cluster: `@effect/cluster` sharding over the store's
  * Postgres, with no shard manager. Runner state (the runners, their
  * heartbeats; shards are held by Postgres advisory locks) and durable
- * messages with their replies are kept in the schema `leadgraph_cluster`
- * (tables `cluster_*`, created by the store's migration 16); runners talk
- * to each other over TCP on the address each one advertises.
+ * messages with their replies are kept in a schema beside the store's,
+ * `<schema>_cluster` (`public_cluster`; tables `cluster_*`, created by the
+ * store's migration 16); runners talk to each other over TCP on the
+ * address each one advertises.
  *
  * Settings are options, never the environment: `@effect/platform-node`'s
  * `NodeClusterSocket.layer` reads its `ShardingConfig` from environment
@@ -24,25 +25,18 @@ import type { MessageStorage } from "@effect/cluster/MessageStorage"
 import { NodeClusterSocket } from "@effect/platform-node"
 import type * as SocketServer from "@effect/platform/SocketServer"
 import { RpcSerialization } from "@effect/rpc"
-import type { SqlClient } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { Store } from "@leadgraph/core"
+import * as ClusterTables from "../store/migrations/0016_cluster.js"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
 
 /**
- * The schema that holds the cluster's tables.
+ * The schema that holds the cluster's tables beside a store in schema `store`.
  *
  * @since 0.1.0
  * @category constants
  */
-export const schema = "leadgraph_cluster"
-
-/**
- * The cluster tables' prefix, schema-qualified (`leadgraph_cluster.cluster_runners`, ...).
- *
- * @since 0.1.0
- * @category constants
- */
-export const prefix = `${schema}.cluster`
+export const schemaOf = (store: string): string => ClusterTables.clusterSchema(store)
 
 /**
  * How a process takes part in the cluster.
@@ -115,10 +109,16 @@ export class ClusterError extends Schema.TaggedError<ClusterError>()("ClusterErr
   }
 }
 
-const storage = Layer.merge(
-  Layer.orDie(SqlMessageStorage.layerWith({ prefix })),
-  Layer.orDie(SqlRunnerStorage.layerWith({ prefix }))
-)
+/** The cluster's storage in the schema beside the store's (the connection's current schema). */
+const storage = Layer.unwrapEffect(Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const [here] = yield* Effect.orDie(sql<{ schema: string }>`SELECT current_schema() AS schema`)
+  const prefix = `${schemaOf(here!.schema)}.cluster`
+  return Layer.merge(
+    Layer.orDie(SqlMessageStorage.layerWith({ prefix })),
+    Layer.orDie(SqlRunnerStorage.layerWith({ prefix }))
+  )
+}))
 
 /**
  * Sharding over the store's Postgres: a runner when `options.runner` is

@@ -1,6 +1,8 @@
 /**
  * Migration 16: the cluster's tables (`leadgraph worker`, see `Cluster`),
- * in a schema of their own, `leadgraph_cluster`. The message and reply
+ * in a schema of their own beside the store's: `<schema>_cluster`
+ * (`public_cluster` for a store in `public`), so stores in different
+ * schemas of one database have clusters of their own. The message and reply
  * tables are made by `@effect/cluster`'s own migrations (run here, as the
  * owner, with the schema first on the search path), the runners table as
  * its `SqlRunnerStorage` makes it. Both storages run `CREATE TABLE IF NOT
@@ -20,14 +22,16 @@ import { Effect, Layer } from "effect"
 
 const ident = (name: string): string => `"${name.replace(/"/g, "\"\"")}"`
 
-/** The cluster's schema (see `Cluster.schema`). @internal */
-export const schema = "leadgraph_cluster"
+/** The cluster's schema beside a store in schema `store`. @internal */
+export const clusterSchema = (store: string): string => `${store}_cluster`
 
 /** @internal */
 export const make = (appRole: string) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const [here] = yield* sql<{ path: string }>`SELECT current_setting('search_path') AS path`
+    const [here] = yield* sql<{ path: string; schema: string }>`SELECT current_setting('search_path') AS path,
+      current_schema() AS schema`
+    const schema = clusterSchema(here!.schema)
     yield* sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`)
     yield* sql`SELECT set_config('search_path', ${`${ident(schema)}, ${here!.path}`}, true)`
     // the library's migrator probes its table with a query that fails when
