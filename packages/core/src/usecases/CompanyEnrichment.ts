@@ -279,6 +279,8 @@ export type Requirements =
  * under the tenant's services for its run. A run's environment (its ledger
  * owner, vendors, checkpoints, rules) is built on its first job here and
  * kept while jobs of the run keep coming (released `idle` after the last).
+ * Each company logs `company enriched` (annotated with its tenant, run,
+ * company and state) when it ends.
  *
  * @since 0.1.0
  * @category running
@@ -312,6 +314,7 @@ export const makeWorker = (options?: {
         const environment = yield* RcMap.get(environments, JSON.stringify(run))
         const result = yield* Stream.runHead(environment.enrich(Stream.make(company)))
         if (result._tag === "None") return yield* Effect.dieMessage("CompanyEnrichment: the engine gave no result")
+        yield* Effect.logInfo("company enriched").pipe(Effect.annotateLogs({ state: result.value.state }))
         return report(result.value)
       }).pipe(
         Effect.scoped,
