@@ -336,18 +336,21 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     }
     const recorder = Recorder.make(tenant, runId as Run.RunId, startedAt)
     const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
-    const environment = yield* RunEnvironment.make(tenant, {
-      ...options,
-      runId,
-      runDay,
-      mayHaveCheckpoints: Option.isSome(previous)
-    })
-    const companies = options.dispatch === undefined
-      ? environment.enrich(source)
-      : CompanyEnrichment.dispatchAll(options.dispatch, source, {
-        ...CompanyEnrichment.jobOf(options, runId),
-        concurrency: options.concurrency
-      })
+    // in this process: the run's environment; handed out: its companies run
+    // on workers (each with an environment of its own for the run), and the
+    // run holds only its ledger here, to read its budgets' use at the end
+    const { companies, services } = options.dispatch === undefined
+      ? yield* Effect.map(
+        RunEnvironment.make(tenant, { ...options, runId, runDay, mayHaveCheckpoints: Option.isSome(previous) }),
+        (environment) => ({ companies: environment.enrich(source), services: environment.services })
+      )
+      : {
+        companies: CompanyEnrichment.dispatchAll(options.dispatch, source, {
+          ...CompanyEnrichment.jobOf(options, runId),
+          concurrency: options.concurrency
+        }),
+        services: yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
+      }
     const exit = yield* companies.pipe(
       Stream.tap(Metrics.recordTarget),
       Stream.groupedWithin(100, "2 seconds"),
@@ -372,7 +375,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
       status,
       resumed: Option.isSome(previous),
       summary,
-      budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(environment.services)),
+      budgets: yield* Recorder.budgetUse(options.caps).pipe(Effect.provide(services)),
       failures: failures.counts(),
       odooConnected
     } satisfies Finished
