@@ -315,7 +315,7 @@ const serve = Command.make("serve", {
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const services = Layer.mergeAll(
       ApiTokens.layer(),
-      HttpLaunch.layer(settings),
+      HttpLaunch.layer(settings, yield* Settings.clusterConfig),
       Vendors.layerOdoo().pipe(Layer.provide(NodeHttpClient.layerUndici))
     ).pipe(Layer.provideMerge(store))
     const tenantFilter = Settings.tenantFilter(settings)

@@ -69,6 +69,15 @@ export const run = (
   }).pipe(Effect.withSpan("Worker.run"))
 
 /**
+ * Why cluster mode could not start: no Postgres, the cluster could not be
+ * joined, or a setting is bad.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DispatcherError = Cluster.ClusterError | Store.StoreError | ConfigError.ConfigError
+
+/**
  * In cluster mode, the dispatcher that hands a run's companies to the
  * workers (this process joins the cluster as a client for the scope);
  * otherwise none, and runs stay in this process.
@@ -81,7 +90,7 @@ export const dispatcher = (
   forced: boolean
 ): Effect.Effect<
   CompanyEnrichment.Dispatcher | undefined,
-  Cluster.ClusterError | Store.StoreError | ConfigError.ConfigError,
+  DispatcherError,
   SqlClient.SqlClient | Scope.Scope
 > =>
   !(cluster.enabled || forced) ? Effect.succeed(undefined) : Effect.gen(function*() {
