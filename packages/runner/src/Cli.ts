@@ -20,7 +20,7 @@
 import { Command, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, Scheduler, StoreLive, Vendors } from "@leadgraph/adapters"
-import type { CompanyFile, IcpFile } from "@leadgraph/adapters"
+import type { Cluster, CompanyFile, IcpFile } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
 import type { CompanyEnrichment, EngineError, EnrichmentRun, Events, Invalid, OdooSetup } from "@leadgraph/core"
@@ -448,6 +448,15 @@ export type GraphError = EngineError.GraphError
  * @category errors
  */
 export type CompanyFileError = CompanyFile.CompanyFileError
+
+/**
+ * A cluster that cannot be joined, one of the errors `worker` and cluster
+ * mode can end with (named here for the same reason as {@link GraphError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ClusterError = Cluster.ClusterError
 
 /**
  * What the set-up commands (`tenants`, `icp`, `odoo`) can end with (named
