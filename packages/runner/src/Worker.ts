@@ -80,7 +80,7 @@ export type DispatcherError = Cluster.ClusterError | Store.StoreError | ConfigEr
 /**
  * In cluster mode, the dispatcher that hands a run's companies to the
  * workers (this process joins the cluster as a client for the scope);
- * otherwise none, and runs stay in this process.
+ * otherwise none (`undefined`), and runs stay in this process.
  *
  * @since 0.1.0
  * @category commands
@@ -93,7 +93,7 @@ export const dispatcher = (
   DispatcherError,
   SqlClient.SqlClient | Scope.Scope
 > =>
-  !(cluster.enabled || forced) ? Effect.succeed(undefined) : Effect.gen(function*() {
+  !(cluster.enabled || forced) ? Effect.succeedNone.pipe(Effect.map(Option.getOrUndefined)) : Effect.gen(function*() {
     yield* requireServer
     const context = yield* Layer.build(Cluster.layer(clusterOptions(cluster)))
     yield* Effect.logInfo("cluster mode: each company goes to a `leadgraph worker`")

@@ -34,7 +34,7 @@ export const layer = (
   Store.Store | PgClient.PgClient | SqlClient.SqlClient
 > =>
   Layer.unwrapScoped(Effect.map(
-    cluster === undefined ? Effect.succeed(undefined) : Worker.dispatcher(cluster, false),
+    Worker.dispatcher(cluster ?? { ...Settings.clusterDefaults, enabled: false }, false),
     (dispatch) =>
       KickoffsLive.layer({
         environment: Environment.optionsOf(settings),

@@ -46,9 +46,9 @@ export interface Options {
 /** A run's environment. */
 export interface RunEnvironment {
   /** The pipeline over these companies, one result per company as each finishes. */
-  readonly enrich: <E>(
-    companies: Stream.Stream<Company.Company, E>
-  ) => Stream.Stream<RunOutcome.CompanyResult, E | EngineError.GraphError>
+  readonly enrich: (
+    companies: Stream.Stream<Company.Company>
+  ) => Stream.Stream<RunOutcome.CompanyResult, EngineError.GraphError>
   /** The run's tenant services (its ledger's budget, for the budgets' use at the end). */
   readonly services: Context.Context<Effect.Effect.Success<ReturnType<typeof TenantServices.forRun>> extends Context.Context<infer S> ? S : never>
 }
@@ -147,7 +147,7 @@ export const make = (
     const engine = engineOptions(options.runId, options.concurrency, filter)
     return {
       services,
-      enrich: (companies) =>
+      enrich: (companies: Stream.Stream<Company.Company>) =>
         Engine.stream(Pipeline.graph, companies, engine).pipe(
           Stream.provideSomeContext(Context.add(provided, Checkpoint.Checkpoint, checkpoint))
         )
