@@ -205,7 +205,7 @@ const run = Command.make("run", {
   runId: Options.text("run-id").pipe(Options.withDescription("resume this run from its checkpoints"), Options.optional),
   ...runFlags
 }, (flags) =>
-  live((settings) =>
+  Effect.zipRight(Worker.precheck(flags.cluster && !flags.dryRun), live((settings) =>
     Effect.gen(function*() {
       const shutdown = yield* Shutdown
       const exit = yield* ExitCode
@@ -228,14 +228,17 @@ const run = Command.make("run", {
       if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
-    }).pipe(Effect.scoped), { dryRun: flags.dryRun })).pipe(
+    }).pipe(Effect.scoped), { dryRun: flags.dryRun }))).pipe(
     Command.withDescription(described("enrich one tenant now (or resume a run with --run-id)", ...runVariables))
   )
 
 const nightly = Command.make("nightly", runFlags, (flags) =>
-  live((settings) =>
-    Effect.flatMap(nightlyOnce(settings, flags), (result) =>
-      Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })).pipe(
+  Effect.zipRight(
+    Worker.precheck(flags.cluster && !flags.dryRun),
+    live((settings) =>
+      Effect.flatMap(nightlyOnce(settings, flags), (result) =>
+        Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })
+  )).pipe(
     Command.withDescription(described("enrich every active tenant now (those with an active Odoo connection)", ...runVariables))
   )
 
@@ -340,11 +343,19 @@ const worker = Command.make("worker", {
     Options.optional
   )
 }, (flags) =>
-  live((settings) =>
-    Effect.gen(function*() {
-      const shutdown = yield* Shutdown
-      yield* Worker.run(settings, yield* Settings.clusterConfig, flags, shutdown.requested)
-    }))).pipe(
+  Effect.zipRight(
+    Worker.precheck(true),
+    live((settings) =>
+      Effect.gen(function*() {
+        const shutdown = yield* Shutdown
+        yield* Worker.run(
+          settings,
+          yield* Settings.clusterConfig,
+          flags,
+          shutdown.requested
+        )
+      }))
+  )).pipe(
     Command.withDescription(described(
       "join the cluster on DATABASE_URL and enrich the companies that runs in cluster mode hand out, until SIGTERM or SIGINT",
       ...runVariables

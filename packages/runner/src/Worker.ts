@@ -39,6 +39,20 @@ const requireServer = Effect.flatMap(
 )
 
 /**
+ * Fails, before anything is built, when cluster mode is on (the setting,
+ * or `forced` by a flag or the `worker` command) and `DATABASE_URL` is not
+ * set: the embedded database belongs to one process.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const precheck = (forced: boolean): Effect.Effect<void, Store.StoreError | ConfigError.ConfigError> =>
+  Effect.flatMap(
+    Effect.map(Config.boolean("LEADGRAPH_CLUSTER").pipe(Config.withDefault(false)), (on) => on || forced),
+    (on) => on ? requireServer : Effect.void
+  )
+
+/**
  * Runs a worker until `stop` completes: joins the cluster at its address
  * and runs the `CompanyEnrichment` entity, at most
  * `SCHED_COMPANY_CONCURRENCY` companies at once.
