@@ -1,9 +1,9 @@
 /**
  * The cluster, end to end, with the real binary: `leadgraph fakes` serves
- * the fake vendors and fixture sites and seeds a tenant with 30 companies;
+ * the fake vendors and fixture sites and seeds a tenant with 24 companies;
  * three `leadgraph worker` processes join the cluster on a scratch schema
  * of Postgres; `leadgraph run --cluster` hands each company to them as a
- * persisted message. Once eight companies are done, the worker that has
+ * persisted message. Once six companies are done, the worker that has
  * enriched one of them is SIGKILLed; the others take its shards over and
  * finish its companies. Then:
  *
@@ -13,8 +13,8 @@
  *   kill, or a survivor), and survivors enriched companies after the kill;
  * - SIGTERM stops the survivors cleanly.
  *
- * Cluster timings are shortened for the test (`LEADGRAPH_CLUSTER_LEASE_SECONDS=4`:
- * a dead worker's shards move after at most about 4 seconds; messages polled
+ * Cluster timings are shortened for the test (`LEADGRAPH_CLUSTER_LEASE_SECONDS=3`:
+ * a dead worker's heartbeat expires after 3 seconds, health checks every second; messages polled
  * every second). Postgres only: the cluster needs a database every process
  * shares, so without `DATABASE_URL` the test does not run.
  */
@@ -25,8 +25,8 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { baseEnv, type Child, cleanUp, scratch, start, startFakes } from "./cli.js"
 
-const companies = 30
-const killAfter = 8
+const companies = 24
+const killAfter = 6
 const postgres = process.env.DATABASE_URL !== undefined && process.env.DATABASE_URL !== ""
 if (!postgres) console.log("cluster acceptance test not run: it needs DATABASE_URL (a Postgres every worker shares)")
 
@@ -74,7 +74,7 @@ describe("acceptance: leadgraph worker cluster on Postgres", () => {
         CRAWLER_MIN_DELAY_MS: "20",
         SCHED_COMPANY_CONCURRENCY: "4",
         LEADGRAPH_BUDGET_LEASE_SECONDS: "2",
-        LEADGRAPH_CLUSTER_LEASE_SECONDS: "4",
+        LEADGRAPH_CLUSTER_LEASE_SECONDS: "3",
         LEADGRAPH_CLUSTER_POLL_SECONDS: "1"
       }
       const workers: Array<{ readonly child: Child; readonly port: number; readonly enriched: Array<Enriched> }> = []
