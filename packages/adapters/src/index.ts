@@ -34,6 +34,10 @@ export * as BudgetLedgerLive from "./store/BudgetLedgerLive.js"
 export * as CheckpointLive from "./store/CheckpointLive.js"
 /** The SQL email verification cache: core's VerificationCache port in Postgres. @since 0.1.0 */
 export * as VerificationCacheLive from "./store/VerificationCacheLive.js"
+/** The leadgraph cluster: `@effect/cluster` sharding over the store's Postgres (`leadgraph worker`). @since 0.1.0 */
+export * as Cluster from "./cluster/Cluster.js"
+/** The cluster entity that enriches one company of one run, and the dispatcher that sends it work. @since 0.1.0 */
+export * as CompanyEnrichmentEntity from "./cluster/CompanyEnrichmentEntity.js"
 /** The live vendor adapters as one set (config, layer), and the live connector to each tenant's Odoo. @since 0.1.0 */
 export * as Vendors from "./Vendors.js"
 /** Each tenant's ledger, verification cache, paid results and checkpoints in Postgres: core's TenantServices port. @since 0.1.0 */

@@ -99,6 +99,8 @@ export * as OdooConnector from "./usecases/OdooConnector.js"
 export * as RunOutcome from "./usecases/RunOutcome.js"
 /** One tenant's enrichment run (or dry run). @since 0.1.0 */
 export * as EnrichmentRun from "./usecases/EnrichmentRun.js"
+/** One company of a run as a unit of work for a cluster of workers: the job, the report, the worker. @since 0.1.0 */
+export * as CompanyEnrichment from "./usecases/CompanyEnrichment.js"
 /** The nightly run over every active tenant. @since 0.1.0 */
 export * as Nightly from "./usecases/Nightly.js"
 /** Runs started on demand, one at a time per tenant, with their progress. @since 0.1.0 */

@@ -1,6 +1,6 @@
 /**
  * The `leadgraph` command line: `demo`, `run`, `nightly`, `schedule`,
- * `migrate`, `graph`, `serve`, `fakes`, `tokens create`, `tenants`, `icp`,
+ * `migrate`, `graph`, `serve`, `worker`, `fakes`, `tokens create`, `tenants`, `icp`,
  * `odoo` and `companies import`. Each command is a thin layer over the library's
  * public functions; configuration comes from the environment (see
  * {@link Settings}), and a bad value stops the command before anything
@@ -20,10 +20,10 @@
 import { Command, HelpDoc, Options } from "@effect/cli"
 import type { FileSystem } from "@effect/platform"
 import { ApiTokens, Database, Migrations, Scheduler, SchedulerSql, StoreLive, Vendors } from "@leadgraph/adapters"
-import type { CompanyFile, IcpFile } from "@leadgraph/adapters"
+import type { Cluster, CompanyFile, IcpFile } from "@leadgraph/adapters"
 import { FakeWorld } from "@leadgraph/adapters/testing"
 import { EventLog, Graph, Nightly, Pipeline, Progress, Report, Store, Tenant } from "@leadgraph/core"
-import type { EngineError, EnrichmentRun, Events, Invalid, OdooSetup } from "@leadgraph/core"
+import type { CompanyEnrichment, EngineError, EnrichmentRun, Events, Invalid, OdooSetup } from "@leadgraph/core"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Config, Console, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Data from "./Data.js"
@@ -36,6 +36,7 @@ import * as Runs from "./Runs.js"
 import * as Settings from "./Settings.js"
 import * as Setup from "./Setup.js"
 import * as VendorKeys from "./VendorKeys.js"
+import * as Worker from "./Worker.js"
 
 /**
  * How the process was asked to stop: `requested` completes on the first
@@ -76,7 +77,7 @@ const described = (text: string, ...concerns: ReadonlyArray<keyof typeof Setting
   HelpDoc.blocks([HelpDoc.p(text), HelpDoc.p(Settings.environmentHelp(...concerns, "output", "telemetry"))])
 
 /** What a run reads: `run`, `nightly`, `schedule` and the kickoffs of `serve`. */
-const runVariables = ["database", "schedule", "vendorKeys", "vendors", "caps", "run", "crawler"] as const
+const runVariables = ["database", "schedule", "vendorKeys", "vendors", "caps", "run", "crawler", "cluster"] as const
 
 const names = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -98,6 +99,9 @@ const runFlags = {
   limit: Options.integer("limit").pipe(
     Options.withDescription("at most this many companies per tenant (default: the daily cap, SCHED_DAILY_CAP_PER_TENANT or the tenant's own)"),
     Options.optional
+  ),
+  cluster: Options.boolean("cluster").pipe(
+    Options.withDescription("hand each company to the `leadgraph worker` processes (as LEADGRAPH_CLUSTER=1; needs DATABASE_URL)")
   )
 }
 
@@ -107,6 +111,7 @@ type RunFlags = {
   readonly only: ReadonlyArray<string> | undefined
   readonly rerun: boolean
   readonly limit: Option.Option<number>
+  readonly cluster: boolean
 }
 
 /** The sinks of a run: a progress bar on stderr when it is a terminal, log lines otherwise. */
@@ -123,7 +128,12 @@ const outputFor = (isTTY: boolean) =>
       finish: Effect.void
     })
 
-const tenantOptions = (flags: RunFlags, stop: Deferred.Deferred<void>): Partial<EnrichmentRun.Options> => ({
+const tenantOptions = (
+  flags: RunFlags,
+  stop: Deferred.Deferred<void>,
+  dispatch?: CompanyEnrichment.Dispatcher
+): Partial<EnrichmentRun.Options> => ({
+  dispatch,
   dryRun: flags.dryRun,
   rerun: flags.rerun,
   limit: Option.getOrUndefined(flags.limit),
@@ -151,15 +161,16 @@ const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
   Effect.gen(function*() {
     const shutdown = yield* Shutdown
     const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
+    const dispatch = flags.dryRun ? undefined : yield* Worker.dispatcher(yield* Settings.clusterConfig, flags.cluster)
     const result = yield* Nightly.run({
-      ...Settings.nightly(settings, { ...tenantOptions(flags, shutdown.requested), onTargets: output.onTargets }),
+      ...Settings.nightly(settings, { ...tenantOptions(flags, shutdown.requested, dispatch), onTargets: output.onTargets }),
       sinksFor: (tenant) => output.sinks(tenant.id)
     })
     yield* output.finish
     for (const t of result.tenants) if (t._tag === "Ran" && t.result._tag === "Planned") yield* Console.log(Report.forecast(t.result))
     yield* Console.log(Report.nightly(result))
     return result
-  })
+  }).pipe(Effect.scoped)
 
 const demo = Command.make("demo", {
   companies: Options.integer("companies").pipe(Options.withDescription("companies per tenant (default 50)"), Options.withDefault(50)),
@@ -194,7 +205,7 @@ const run = Command.make("run", {
   runId: Options.text("run-id").pipe(Options.withDescription("resume this run from its checkpoints"), Options.optional),
   ...runFlags
 }, (flags) =>
-  live((settings) =>
+  Effect.zipRight(Worker.precheck(flags.cluster && !flags.dryRun), live((settings) =>
     Effect.gen(function*() {
       const shutdown = yield* Shutdown
       const exit = yield* ExitCode
@@ -202,9 +213,10 @@ const run = Command.make("run", {
       if (Option.isNone(given)) return yield* new UsageError({ message: "no tenant: give --tenant or set DEFAULT_TENANT_ID" })
       const tenantId = Tenant.TenantId.make(given.value)
       const output = yield* outputFor(shutdown.isTTY && !flags.dryRun)
+      const dispatch = flags.dryRun ? undefined : yield* Worker.dispatcher(yield* Settings.clusterConfig, flags.cluster)
       const result = yield* Nightly.runTenant({
         ...Settings.nightly(settings, {
-          ...tenantOptions(flags, shutdown.requested),
+          ...tenantOptions(flags, shutdown.requested, dispatch),
           sinks: output.sinks(tenantId),
           onTargets: output.onTargets
         }),
@@ -216,12 +228,17 @@ const run = Command.make("run", {
       if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
-    }), { dryRun: flags.dryRun })).pipe(Command.withDescription(described("enrich one tenant now (or resume a run with --run-id)", ...runVariables)))
+    }).pipe(Effect.scoped), { dryRun: flags.dryRun }))).pipe(
+    Command.withDescription(described("enrich one tenant now (or resume a run with --run-id)", ...runVariables))
+  )
 
 const nightly = Command.make("nightly", runFlags, (flags) =>
-  live((settings) =>
-    Effect.flatMap(nightlyOnce(settings, flags), (result) =>
-      Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })).pipe(
+  Effect.zipRight(
+    Worker.precheck(flags.cluster && !flags.dryRun),
+    live((settings) =>
+      Effect.flatMap(nightlyOnce(settings, flags), (result) =>
+        Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })
+  )).pipe(
     Command.withDescription(described("enrich every active tenant now (every tenant not disabled; one without an Odoo connection is not exported)", ...runVariables))
   )
 
@@ -246,7 +263,14 @@ const schedule = Command.make("schedule", {
       const schedule = { cron: settings.schedule.cron, timeZone: settings.schedule.timeZone }
       const store = yield* Option.match(state, { onNone: () => SchedulerSql.state(schedule), onSome: Scheduler.stateFile })
       const shutdown = yield* Shutdown
-      const flags: RunFlags = { dryRun: false, skip: undefined, only: undefined, rerun: false, limit: Option.none() }
+      const flags: RunFlags = {
+        dryRun: false,
+        skip: undefined,
+        only: undefined,
+        rerun: false,
+        limit: Option.none(),
+        cluster: false
+      }
       // a night's run holds the lock: on a stop request it drains (it sees the
       // request too), then the scheduler stops before its next tick
       const running = yield* Effect.makeSemaphore(1)
@@ -297,7 +321,7 @@ const serve = Command.make("serve", {
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
     const services = Layer.mergeAll(
       ApiTokens.layer(),
-      HttpLaunch.layer(settings),
+      HttpLaunch.layer(settings, yield* Settings.clusterConfig),
       Vendors.layerOdoo().pipe(Layer.provide(NodeHttpClient.layerUndici))
     ).pipe(Layer.provideMerge(store))
     const tenantFilter = Settings.tenantFilter(settings)
@@ -311,6 +335,35 @@ const serve = Command.make("serve", {
       yield* shutdown.requested
     }))
   })).pipe(Command.withDescription(described("serve the HTTP API: exports, Odoo sync, admin kickoff, health", "serve", ...runVariables)))
+
+const worker = Command.make("worker", {
+  host: Options.text("host").pipe(
+    Options.withDescription(`the address other processes reach this worker at (default LEADGRAPH_WORKER_HOST, else ${Settings.clusterDefaults.host})`),
+    Options.optional
+  ),
+  port: Options.integer("port").pipe(
+    Options.withDescription(`port for runner-to-runner traffic (default LEADGRAPH_WORKER_PORT, else ${Settings.clusterDefaults.port})`),
+    Options.optional
+  )
+}, (flags) =>
+  Effect.zipRight(
+    Worker.precheck(true),
+    live((settings) =>
+      Effect.gen(function*() {
+        const shutdown = yield* Shutdown
+        yield* Worker.run(
+          settings,
+          yield* Settings.clusterConfig,
+          flags,
+          shutdown.requested
+        )
+      }))
+  )).pipe(
+    Command.withDescription(described(
+      "join the cluster on DATABASE_URL and enrich the companies that runs in cluster mode hand out, until SIGTERM or SIGINT",
+      ...runVariables
+    ))
+  )
 
 const fakes = Command.make("fakes", {
   seed: Options.integer("seed").pipe(Options.withDescription("seed of the fixture sites and the fakes' data (default 42)"), Options.withDefault(42)),
@@ -411,6 +464,15 @@ export type GraphError = EngineError.GraphError
 export type CompanyFileError = CompanyFile.CompanyFileError
 
 /**
+ * A cluster that cannot be joined, one of the errors `worker` and cluster
+ * mode can end with (named here for the same reason as {@link GraphError}).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ClusterError = Cluster.ClusterError
+
+/**
  * What the set-up commands (`tenants`, `icp`, `odoo`) can end with (named
  * here for the same reason as {@link GraphError}).
  *
@@ -442,6 +504,7 @@ export const command = Command.make("leadgraph").pipe(
     migrate,
     graph,
     serve,
+    worker,
     fakes,
     tokens,
     Setup.tenants,

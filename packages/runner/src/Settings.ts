@@ -287,6 +287,76 @@ export const nightly = (settings: Settings, tenant?: Partial<Nightly.Options["te
 })
 
 /**
+ * The cluster: whether `run`, `nightly` and the kickoffs of `serve` hand
+ * their companies to `leadgraph worker` processes, the address a worker
+ * listens on and advertises, and the cluster's timings. Read only by the
+ * commands that take part in a cluster.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ClusterSettings {
+  /** `LEADGRAPH_CLUSTER`: runs hand each company to the workers (needs `DATABASE_URL`). */
+  readonly enabled: boolean
+  /** `LEADGRAPH_WORKER_HOST`: the address other processes reach this worker at (`--host`). */
+  readonly host: string
+  /** `LEADGRAPH_WORKER_PORT`: the worker's port for runner-to-runner traffic (`--port`). */
+  readonly port: number
+  /** `LEADGRAPH_WORKER_LISTEN_HOST`: the interface to listen on, when not `host` (e.g. `0.0.0.0` behind NAT). */
+  readonly listenHost: Option.Option<string>
+  /**
+   * `LEADGRAPH_CLUSTER_LEASE_SECONDS`: how long a worker that stopped
+   * heartbeating keeps its shards, i.e. how long its companies wait before
+   * the others take them over; heartbeats and health checks run at a third
+   * of it. The same value on every process.
+   */
+  readonly leaseSeconds: number
+  /** `LEADGRAPH_CLUSTER_POLL_SECONDS`: how often a worker reads its shards' pending messages from the database. */
+  readonly pollSeconds: number
+}
+
+/**
+ * The cluster settings' defaults.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const clusterDefaults = {
+  enabled: false,
+  host: "127.0.0.1",
+  port: 34431,
+  listenHost: Option.none(),
+  leaseSeconds: 35,
+  pollSeconds: 10
+} as const satisfies ClusterSettings
+
+/**
+ * The cluster settings as a `Config`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const clusterConfig: Config.Config<ClusterSettings> = Config.all({
+  enabled: Config.boolean("LEADGRAPH_CLUSTER").pipe(
+    Config.withDescription("hand each company of a run to the `leadgraph worker` processes"),
+    Config.withDefault(clusterDefaults.enabled)
+  ),
+  host: Config.string("LEADGRAPH_WORKER_HOST").pipe(
+    Config.withDescription("the address other processes reach this worker at"),
+    Config.withDefault(clusterDefaults.host)
+  ),
+  port: Config.port("LEADGRAPH_WORKER_PORT").pipe(
+    Config.withDescription("the worker's port for runner-to-runner traffic"),
+    Config.withDefault(clusterDefaults.port)
+  ),
+  listenHost: Config.option(Config.string("LEADGRAPH_WORKER_LISTEN_HOST").pipe(
+    Config.withDescription("the interface the worker listens on, when not LEADGRAPH_WORKER_HOST")
+  )),
+  leaseSeconds: count("LEADGRAPH_CLUSTER_LEASE_SECONDS", "seconds before a dead worker's shards are taken over", 1, clusterDefaults.leaseSeconds),
+  pollSeconds: count("LEADGRAPH_CLUSTER_POLL_SECONDS", "seconds between a worker's reads of pending messages", 1, clusterDefaults.pollSeconds)
+})
+
+/**
  * The environment variables the runner reads, by concern: the one list
  * that `--help` ("Environment:") and the README draw from.
  *
@@ -354,6 +424,15 @@ export const variables = {
   output: ["LOG_LEVEL", "NO_COLOR", "LEADGRAPH_STOP_GRACE_SECONDS"],
   /** OTLP export of spans and metrics (`Telemetry.config`), read by every command. */
   telemetry: ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_HEADERS"],
+  /** The cluster: `leadgraph worker` and cluster mode ({@link clusterConfig}). */
+  cluster: [
+    "LEADGRAPH_CLUSTER",
+    "LEADGRAPH_WORKER_HOST",
+    "LEADGRAPH_WORKER_PORT",
+    "LEADGRAPH_WORKER_LISTEN_HOST",
+    "LEADGRAPH_CLUSTER_LEASE_SECONDS",
+    "LEADGRAPH_CLUSTER_POLL_SECONDS"
+  ],
   /** `leadgraph serve`'s admin token. */
   serve: ["LEADGRAPH_ADMIN_TOKEN"]
 } as const satisfies Record<string, ReadonlyArray<string>>

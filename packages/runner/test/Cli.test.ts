@@ -30,6 +30,22 @@ describe("the leadgraph CLI", () => {
       expect(text).not.toContain("lusha-secret-value")
     }))
 
+  it.effect("a worker, or a run in cluster mode, needs DATABASE_URL: refused before anything is built", () =>
+    Effect.gen(function*() {
+      for (const [args, env] of [
+        [["worker", "--port", "1"], {}],
+        [["run", "--tenant", "t1", "--cluster"], {}],
+        [["nightly"], { LEADGRAPH_CLUSTER: "true" }]
+      ] as const) {
+        const { exit } = yield* leadgraph(args, env)
+        expect(Exit.isFailure(exit), args.join(" ")).toBe(true)
+        const text = String(Exit.isFailure(exit) ? exit.cause : "")
+        expect(text, args.join(" ")).toContain("set DATABASE_URL")
+        // refused before the vendor keys are even read
+        expect(text, args.join(" ")).not.toContain("TAVILY_API_KEY")
+      }
+    }))
+
   it.effect("an unknown flag is refused", () =>
     Effect.gen(function*() {
       const { exit } = yield* leadgraph(["graph", "--bogus"])

@@ -22,6 +22,7 @@ const readers: ReadonlyArray<readonly [keyof typeof Settings.variables, Config.C
   ["caps", Settings.config, {}],
   ["run", Settings.config, {}],
   ["crawler", Settings.config, {}],
+  ["cluster", Settings.clusterConfig as Config.Config<unknown>, {}],
   ["vendors", Vendors.config as Config.Config<unknown>, keys],
   ["output", Logging.levelConfig, {}],
   ["telemetry", Telemetry.config, { OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:4318" }]

@@ -37,6 +37,7 @@ import * as TenantSetup from "./migrations/0013_tenant_setup.js"
 import * as RunHistory from "./migrations/0014_run_history.js"
 import outcomeScores from "./migrations/0015_outcome_scores.js"
 import * as SchedulerTicks from "./migrations/0016_scheduler_ticks.js"
+import * as ClusterTables from "./migrations/0017_cluster.js"
 
 /**
  * Options of the migrations.
@@ -99,7 +100,8 @@ export const loader = (options?: Options): PgMigrator.Loader =>
     [13, "tenant_setup", Effect.succeed(TenantSetup.make(options?.appRole ?? defaultAppRole))],
     [14, "run_history", Effect.succeed(RunHistory.make(options?.appRole ?? defaultAppRole))],
     [15, "outcome_scores", Effect.succeed(outcomeScores)],
-    [16, "scheduler_ticks", Effect.succeed(SchedulerTicks.make(options?.appRole ?? defaultAppRole))]
+    [16, "scheduler_ticks", Effect.succeed(SchedulerTicks.make(options?.appRole ?? defaultAppRole))],
+    [17, "cluster", Effect.succeed(ClusterTables.make(options?.appRole ?? defaultAppRole))]
   ])
 
 /** The id of the newest migration there is (the loader is a constant list: its failure would be a bug). */

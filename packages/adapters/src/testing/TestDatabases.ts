@@ -106,7 +106,9 @@ export const scratchSchema = (
     const ownerUrl = yield* ownerUrlOf(url, migrationUrl)
     const owner = yield* Layer.build(Database.layerUrl({ url: Redacted.make(ownerUrl), schema, maxConnections: 2 }))
     const sql = Context.get(owner, SqlClient.SqlClient)
-    yield* Effect.addFinalizer(() => sql.unsafe(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).pipe(Effect.orDie))
+    yield* Effect.addFinalizer(() =>
+      sql.unsafe(`DROP SCHEMA IF EXISTS ${schema}, ${schema}_cluster CASCADE`).pipe(Effect.orDie)
+    )
     yield* Effect.provide(Migrations.run(), owner)
     const [me] = yield* sql<{ role: string }>`SELECT current_user AS role`.pipe(
       Effect.mapError((cause) => new Store.StoreError({ reason: "Unavailable", operation: "connect", cause }))

@@ -237,10 +237,12 @@ for (const target of targets("rls")) {
           const sql = yield* SqlClient.SqlClient
           const rows = yield* sql<{ migration_id: number }>`SELECT migration_id FROM leadgraph_migrations ORDER BY 1`
           const all = yield* Migrations.loader()
-          expect(all.map(([id]) => id)).toEqual(Array.from({ length: all.length }, (_, i) => i + 1))
+          // strictly ascending (15 is reserved for a migration on another branch)
+          const ids = all.map(([id]) => id)
+          expect(ids).toEqual([...new Set(ids)].sort((a, b) => a - b))
           expect(rows.map((r) => r.migration_id)).toEqual(all.map(([id]) => id))
           // what readiness reads, as the runtime role
-          expect(yield* Migrations.status()).toEqual({ applied: all.length, newest: all.length })
+          expect(yield* Migrations.status()).toEqual({ applied: ids.at(-1), newest: ids.at(-1) })
         }))
     })
   })

@@ -32,9 +32,11 @@ import type * as Crawler from "../enrichment/Crawler.js"
 import type * as Run from "../enrichment/Run.js"
 import type * as Tenant from "../enrichment/Tenant.js"
 import type { ConfigError, Scope } from "effect"
-import { Clock, Context, type Deferred, Effect, Exit, Layer, Option, Random, Schema, Stream } from "effect"
+import { Clock, type Deferred, Effect, Exit, Option, Random, Schema, Stream } from "effect"
+import * as CompanyEnrichment from "./CompanyEnrichment.js"
 import * as CrawlCheckpoints from "./internal/crawlCheckpoints.js"
 import * as Recorder from "./internal/recorder.js"
+import * as RunEnvironment from "./internal/runEnvironment.js"
 import * as Stoppable from "./internal/stoppable.js"
 import * as RunOutcome from "./RunOutcome.js"
 import * as TenantServices from "./TenantServices.js"
@@ -95,6 +97,14 @@ export interface Options {
    * at once); otherwise a real run takes it itself.
    */
   readonly lock?: RunLock | undefined
+  /**
+   * Hand each company to this dispatcher (a cluster of workers, see
+   * `CompanyEnrichment.Dispatcher`) instead of running it in this process;
+   * `concurrency` is then the number of companies in flight across the
+   * cluster. The run is recorded here as in-process: its manifest, each
+   * company's outcome (from the worker's report), its summary.
+   */
+  readonly dispatch?: CompanyEnrichment.Dispatcher | undefined
 }
 
 /**
@@ -264,30 +274,6 @@ const forecastOf = (
   })
 
 /**
- * The tenant's Odoo for this run (or none), and what the run context says
- * about exporting. Without an active connection the `export` step is left
- * out, as with `skip: ["export"]`.
- */
-const odooOf = (tenant: Store.TenantStore, connection: Option.Option<Tenant.OdooConnection>, options: Options) =>
-  Effect.gen(function*() {
-    const exportToOdoo = (options.knobs?.exportToOdoo ?? true) && Option.isSome(connection) && connection.value.active
-    if (!exportToOdoo && options.knobs?.exportToOdoo !== false && !isConnected(connection)) {
-      yield* Effect.logInfo("no active Odoo connection: leads are scored, the export step is left out")
-    }
-    if (!exportToOdoo || Option.isNone(connection)) {
-      return { layer: OdooConnector.disconnected, knobs: { exportToOdoo: false } }
-    }
-    const connector = yield* OdooConnector.OdooConnector
-    return {
-      layer: connector.connect(options.tenantId, connection.value),
-      knobs: { exportToOdoo: true, createLeads: connection.value.createLeads }
-    }
-  }).pipe(Effect.annotateLogs({ tenant: tenant.tenantId }))
-
-const isConnected = (connection: Option.Option<Tenant.OdooConnection>): boolean =>
-  Option.isSome(connection) && connection.value.active
-
-/**
  * Runs (or plans) one tenant's enrichment.
  *
  * @since 0.1.0
@@ -304,11 +290,10 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     const store = yield* Store.Store
     const tenant = store.forTenant(options.tenantId)
     const connection = yield* tenant.tenants.odooConnection
-    const odooConnected = isConnected(connection)
-    // a tenant without an Odoo connection runs as with `--skip export`
-    const stepFilter = odooConnected
-      ? userFilter
-      : { ...userFilter, skip: [...new Set([...(options.skip ?? []), "export"])] }
+    const odooConnected = RunEnvironment.isConnected(connection)
+    if (!odooConnected && options.knobs?.exportToOdoo !== false) {
+      yield* Effect.logInfo("no active Odoo connection: leads are scored, the export step is left out")
+    }
     // before the companies are chosen: a choice made while another run
     // goes could take companies that run is about to mark enriched
     if (options.dryRun !== true && options.lock === undefined) yield* lock(options.tenantId)
@@ -321,29 +306,23 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     const targets = Option.isSome(previous)
       ? yield* tenant.companies.findByIds(previous.value.manifest.companyIds)
       : yield* Targets.choose(tenant, { runDay, cap: options.cap, limit: options.limit, rerun: options.rerun })
-    const stored = yield* Effect.flatMap(TenantServices.TenantServices, (s) => s.checkpoint(options.tenantId))
-    const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
-    // a run's manifest is written before its first checkpoint, so a run id
-    // without a manifest has no checkpoints: do not look for them
-    const checkpoint: Checkpoint.Service = Option.isSome(previous)
-      ? kept
-      : { ...kept, load: () => Effect.succeedNone }
-    const engineOptions = {
-      runId,
-      concurrency: options.concurrency,
-      targetId: (c: Company.Company) => c.id,
-      span: { name: "company", attributes: (c: Company.Company) => ({ "company.id": c.id, "company.domain": c.domain }) },
-      ...stepFilter
-    }
 
     if (options.dryRun === true) {
+      const stored = yield* Effect.flatMap(TenantServices.TenantServices, (s) => s.checkpoint(options.tenantId))
+      const kept = options.persistCrawlCorpus === true ? stored : CrawlCheckpoints.withoutCorpora(stored)
+      const checkpoint: Checkpoint.Service = Option.isSome(previous)
+        ? kept
+        : { ...kept, load: () => Effect.succeedNone }
+      const engineOptions = RunEnvironment.engineOptions(
+        runId,
+        options.concurrency,
+        RunEnvironment.stepFilter(options, odooConnected)
+      )
       const forecast = yield* forecastOf(tenant, targets, engineOptions, options, checkpoint, stored)
       return { _tag: "Planned", tenantId: options.tenantId, runId, targets, forecast } satisfies Planned
     }
 
     if (options.onTargets !== undefined) yield* options.onTargets(targets.length)
-    const rules = yield* tenant.icpRules.listActive
-    const odoo = yield* odooOf(tenant, connection, options)
     const startedAt = yield* Clock.currentTimeMillis
     if (Option.isNone(previous)) {
       yield* tenant.runs.create({
@@ -357,20 +336,25 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
     }
     const recorder = Recorder.make(tenant, runId as Run.RunId, startedAt)
     const { source, stopped } = Stoppable.untilStopped(targets, options.stop)
-    const context = RunContext.layer({ ...options.knobs, ...odoo.knobs, tenantId: options.tenantId, runId, rules })
-
-    // the tenant's services for this run (its ledger counts the run's day and
-    // is held by this run until it ends), and the vendors built over them
-    const services = yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
-    const connector = yield* VendorConnector.VendorConnector
-    const vendors = yield* Layer.build(connector.connect).pipe(Effect.provide(services))
-    const exit = yield* Engine.stream(Pipeline.graph, source, engineOptions).pipe(
+    // in this process: the run's environment; handed out: its companies run
+    // on workers (each with an environment of its own for the run), and the
+    // run holds only its ledger here, to read its budgets' use at the end
+    const { companies, services } = options.dispatch === undefined
+      ? yield* Effect.map(
+        RunEnvironment.make(tenant, { ...options, runId, runDay, mayHaveCheckpoints: Option.isSome(previous) }),
+        (environment) => ({ companies: environment.enrich(source), services: environment.services })
+      )
+      : {
+        companies: CompanyEnrichment.dispatchAll(options.dispatch, source, {
+          ...CompanyEnrichment.jobOf(options, runId),
+          concurrency: options.concurrency
+        }),
+        services: yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
+      }
+    const exit = yield* companies.pipe(
       Stream.tap(Metrics.recordTarget),
       Stream.groupedWithin(100, "2 seconds"),
       Stream.runForEach(recorder.record),
-      Effect.provide(Layer.mergeAll(odoo.layer, context, Events.layer(...(options.sinks ?? [])))),
-      Effect.provide(Context.merge(services, vendors)),
-      Effect.provideService(Checkpoint.Checkpoint, checkpoint),
       Effect.onInterrupt(() => recorder.finish("cancelled", "interrupted").pipe(Effect.ignore)),
       Effect.withSpan("run", {
         attributes: { tenant: options.tenantId, "run.id": runId, "run.day": options.runDay, "run.companies": targets.length }
