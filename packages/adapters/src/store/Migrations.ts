@@ -35,6 +35,7 @@ import odooCreateLeads from "./migrations/0011_odoo_create_leads.js"
 import companyAttributes from "./migrations/0012_company_attributes.js"
 import * as TenantSetup from "./migrations/0013_tenant_setup.js"
 import * as RunHistory from "./migrations/0014_run_history.js"
+import * as Coordination from "./migrations/0015_coordination.js"
 
 /**
  * Options of the migrations.
@@ -95,7 +96,8 @@ export const loader = (options?: Options): PgMigrator.Loader =>
     [11, "odoo_create_leads", Effect.succeed(odooCreateLeads)],
     [12, "company_attributes", Effect.succeed(companyAttributes)],
     [13, "tenant_setup", Effect.succeed(TenantSetup.make(options?.appRole ?? defaultAppRole))],
-    [14, "run_history", Effect.succeed(RunHistory.make(options?.appRole ?? defaultAppRole))]
+    [14, "run_history", Effect.succeed(RunHistory.make(options?.appRole ?? defaultAppRole))],
+    [15, "coordination", Effect.succeed(Coordination.make(options?.appRole ?? defaultAppRole))]
   ])
 
 /** The id of the newest migration there is (the loader is a constant list: its failure would be a bug). */
