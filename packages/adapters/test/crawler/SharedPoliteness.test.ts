@@ -9,7 +9,7 @@
  * longer; a live holder's lease is renewed while its request runs.
  */
 import { SqlClient } from "@effect/sql"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, layer } from "@effect/vitest"
 import { CrawlerLive, SharedPoliteness } from "@leadgraph/adapters"
 import { Crawler } from "@leadgraph/core"
 import { Clock, Effect, Fiber, Layer } from "effect"
@@ -55,7 +55,7 @@ const crawlBoth = (a: Crawler.Service, b: Crawler.Service, web: FixtureWeb.Fixtu
 for (const target of targets("shared_politeness")) {
   describe(`SharedPoliteness across processes (${target.label})`, () => {
     // the live Clock: the database's clock and the fixture's log are real time
-    it.layer(target.database, { timeout: "60 seconds", excludeTestServices: true })((it) => {
+    layer(target.database, { timeout: "60 seconds", excludeTestServices: true })((it) => {
       it.scoped("two crawlers keep one turn per host and the Crawl-delay; other hosts go on meanwhile", () =>
         Effect.gen(function*() {
           const web = yield* fixture
