@@ -9,8 +9,9 @@
  *   in-memory {@link Politeness}): a process asks the table for a host's
  *   turn with one fiber at a time, not one per waiting request.
  * - Taking the turn is one statement under the row's lock, with the
- *   database's clock. A host that is busy or in its gap answers how long to
- *   wait; the waiter sleeps that long (at most `poll`) and asks again.
+ *   database's clock. A host in its gap answers when the gap ends, and the
+ *   waiter sleeps until then; a host another process holds is asked again
+ *   every `poll`.
  * - The holder renews its lease every third of `lease` while its request
  *   runs, and on release records when the request ended. A holder killed
  *   outright (SIGKILL, a lost machine) blocks its hosts until its lease runs
@@ -121,14 +122,18 @@ export const make = (options?: Partial<Options>): Effect.Effect<Politeness.Servi
       Effect.gen(function*() {
         const gap = yield* gapOf(host)
         const at = yield* now
-        const [row] = yield* Effect.uninterruptible(sql<{ wait: number }>`SELECT leadgraph_host_acquire(${host}, ${token},
-          ${Duration.toMillis(lease)}::double precision, ${gap}::double precision, ${at}::timestamptz) AS wait`)
+        const [row] = yield* sql<{ wait: number }>`SELECT leadgraph_host_acquire(${host}, ${token},
+          ${Duration.toMillis(lease)}::double precision, ${gap}::double precision, ${at}::timestamptz) AS wait`
         return Number(row!.wait)
       }).pipe(warnAndRetry("take a host's turn", host))
 
+    // held by another: ask again within `poll` (its request may end any
+    // moment); in the gap: the gap's end is known, sleep until then
     const acquire = (host: string, token: string): Effect.Effect<void> =>
       Effect.flatMap(tryAcquire(host, token), (wait) =>
-        wait <= 0 ? Effect.void : Effect.zipRight(Effect.sleep(Duration.millis(Math.min(wait, poll))), acquire(host, token)))
+        wait === 0
+          ? Effect.void
+          : Effect.zipRight(Effect.sleep(Duration.millis(wait < 0 ? Math.min(-wait, poll) : wait)), acquire(host, token)))
 
     const renew = (host: string, token: string) =>
       Effect.gen(function*() {
@@ -165,9 +170,10 @@ export const make = (options?: Partial<Options>): Effect.Effect<Politeness.Servi
         )
       )
 
-    // Waiting is interruptible; the statement that takes the turn is not, and
-    // an interrupted wait releases what it may have taken. The request runs
-    // with the interruptibility of the caller, and the turn is released after.
+    // Waiting is interruptible, and an interrupted wait releases what its
+    // last statement may have taken (a statement cut off after it committed
+    // leaves a lease that runs out by itself). The request runs with the
+    // interruptibility of the caller, and the turn is released after it.
     const turn = <A, E, R>(host: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.uninterruptibleMask((restore) => {
         const token = `${holder}/${randomUUID()}`

@@ -108,6 +108,29 @@ for (const target of targets("shared_politeness")) {
           expect(after!.holder).toBeNull()
         }))
 
+      it.scoped("a failed request and an interrupted one give the turn back; an interrupted waiter takes none", () =>
+        Effect.gen(function*() {
+          const sql = yield* SqlClient.SqlClient
+          const polite = yield* SharedPoliteness.make({ minDelay: "10 millis", poll: "20 millis" })
+          const holderOf = (host: string) =>
+            Effect.map(
+              sql<{ holder: string | null }>`SELECT holder FROM leadgraph_host_leases WHERE host = ${host}`,
+              ([row]) => row?.holder ?? null
+            )
+          expect(yield* Effect.flip(polite.run("fail.test", Effect.fail("boom")))).toBe("boom")
+          expect(yield* holderOf("fail.test")).toBeNull()
+          const hung = yield* Effect.fork(polite.run("hung.test", Effect.never))
+          yield* Effect.repeat(holderOf("hung.test"), { until: (h) => h !== null })
+          // a second process's waiter, interrupted while the host is held
+          const other = yield* SharedPoliteness.make({ minDelay: "10 millis", poll: "20 millis" })
+          const waiter = yield* Effect.fork(other.run("hung.test", Effect.void))
+          yield* Effect.sleep("100 millis")
+          yield* Fiber.interrupt(waiter)
+          yield* Fiber.interrupt(hung)
+          expect(yield* holderOf("hung.test")).toBeNull()
+          expect(yield* polite.run("hung.test", Effect.succeed("again"))).toBe("again")
+        }))
+
       it.scoped("a holder's lease is renewed while its request runs, however long", () =>
         Effect.gen(function*() {
           const other = yield* anotherPool

@@ -22,7 +22,8 @@
  * lock, with the database's clock unless a time is passed (tests pass the
  * `TestClock`'s): `leadgraph_rate_limit_bucket` and
  * `leadgraph_rate_limit_window` (the store's two algorithms) and
- * `leadgraph_host_acquire` (a host's turn, or how long to wait for it).
+ * `leadgraph_host_acquire` (a host's turn, or how long to wait for it:
+ * negative while another process holds it, positive during the gap).
  *
  * @since 0.1.0
  * @internal
@@ -139,11 +140,12 @@ export const make = (appRole: string) =>
         ttl_ms := ${millis("v_expires - v_now")};
       END $$`)
 
-    // A host's turn: 0 when `p_holder` now holds it for `p_lease_ms`, else
-    // the milliseconds until it may be free (the holder's lease, or the end
-    // of the gap after the last request: the larger of `p_gap_ms` and the
-    // host's Crawl-delay). A lease that ran out counts as a request that
-    // ended when the lease did.
+    // A host's turn: 0 when `p_holder` now holds it for `p_lease_ms`;
+    // negative while another holds it (minus the milliseconds its lease has
+    // left: it may end sooner); positive while the host is in its gap after
+    // the last request (the milliseconds until the gap ends: the larger of
+    // `p_gap_ms` and the host's Crawl-delay). A lease that ran out counts as
+    // a request that ended when the lease did.
     yield* sql.unsafe(`CREATE OR REPLACE FUNCTION leadgraph_host_acquire(
         p_host text, p_holder text, p_lease_ms double precision, p_gap_ms double precision, p_now timestamptz)
         RETURNS double precision ${fn} AS $$
@@ -156,7 +158,7 @@ export const make = (appRole: string) =>
         INSERT INTO leadgraph_host_leases (host) VALUES (p_host) ON CONFLICT (host) DO NOTHING;
         SELECT * INTO v_row FROM leadgraph_host_leases l WHERE l.host = p_host FOR UPDATE;
         IF v_row.holder IS NOT NULL AND v_row.lease_until > v_now THEN
-          RETURN greatest(1, ${millis("v_row.lease_until - v_now")});
+          RETURN -greatest(1, ${millis("v_row.lease_until - v_now")});
         END IF;
         v_ended := CASE WHEN v_row.holder IS NULL THEN v_row.last_end_at
           ELSE greatest(v_row.last_end_at, v_row.lease_until) END;
