@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { TestDatabases } from "@leadgraph/adapters/testing"
-import { Context, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as FakeTavilyServer from "../src/tavily/testing/FakeTavilyServer.js"
@@ -29,14 +29,16 @@ const excess = (arrivals: ReadonlyArray<number>) => {
   return undefined
 }
 
+class WorkerExited extends Data.TaggedError("WorkerExited")<{ readonly code: number | null }> {}
+
 const start = (args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
-    Effect.async<ChildProcess, Error>((resume) => {
+    Effect.async<ChildProcess, WorkerExited>((resume) => {
       const child = spawn(process.execPath, ["--import", "tsx", worker, ...args], { stdio: ["pipe", "pipe", "inherit"] })
       child.stdout!.on("data", (chunk: Buffer) => {
         if (chunk.toString().includes("ready")) resume(Effect.succeed(child))
       })
-      child.once("exit", (code) => resume(Effect.fail(new Error(`worker exited with ${code} before it was ready`))))
+      child.once("exit", (code) => resume(Effect.fail(new WorkerExited({ code }))))
     }),
     (child) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
   )

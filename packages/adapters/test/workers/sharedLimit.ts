@@ -36,12 +36,15 @@ const program = Effect.gen(function*() {
   )
 }).pipe(
   Effect.scoped,
-  Effect.provide(SharedRateLimits.layer()),
-  Effect.provide(Layer.mergeAll(
-    Database.layerUrl({ url: Redacted.make(url!), schema, maxConnections: 2 }),
-    NodeHttpClient.layerUndici,
-    Budget.layerMemory({ [Tavily.budget]: 1000 })
-  ))
+  Effect.provide(
+    SharedRateLimits.layer().pipe(
+      Layer.provideMerge(Layer.mergeAll(
+        Database.layerUrl({ url: Redacted.make(url!), schema, maxConnections: 2 }),
+        NodeHttpClient.layerUndici,
+        Budget.layerMemory({ [Tavily.budget]: 1000 })
+      ))
+    )
+  )
 )
 
 void Effect.runPromiseExit(program).then((exit) => {
