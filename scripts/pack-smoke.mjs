@@ -41,7 +41,7 @@ step(`packed ${tarballs.map((t) => t.split("/").at(-1)).join(", ")}`)
 // 2. install into a project of its own, with the peers at the versions the workspace uses
 const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"))
 const version = (name) => lock.packages[`node_modules/${name}`]?.version
-const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/sql", "@effect/sql-pg", "@effect/cli", "@effect/opentelemetry"]
+const peers = ["effect", "@effect/platform", "@effect/platform-node", "@effect/experimental", "@effect/sql", "@effect/sql-pg", "@effect/cli", "@effect/opentelemetry"]
   .map((name) => `${name}@${version(name)}`)
 const app = join(work, "app")
 run("mkdir", ["-p", app], work)

@@ -9,6 +9,12 @@
  * A service that runs a tenant's night needs this layer and core's
  * `EnrichmentRun.run` (or `Nightly.run` for every tenant).
  *
+ * With `coordination: "database"` (for many processes on one Postgres,
+ * such as cluster workers) the vendors' rate limits and the crawler's
+ * per-host politeness are kept in the database, shared by every process
+ * (`SharedRateLimits`, `SharedPoliteness`); by default (`"process"`) each
+ * process keeps its own, in memory.
+ *
  * @example
  * ```ts
  * import { Environment, Vendors } from "@leadgraph/adapters"
@@ -36,9 +42,12 @@ import { NodeHttpClient } from "@effect/platform-node"
 import type { SqlClient } from "@effect/sql"
 import type { PgClient } from "@effect/sql-pg"
 import type { EnrichmentRun, Store, TenantServices } from "@leadgraph/core"
+import { Crawler } from "@leadgraph/core"
 import { Layer } from "effect"
 import * as CrawlerLive from "./crawler/CrawlerLive.js"
 import * as Resolver from "./crawler/Resolver.js"
+import * as SharedPoliteness from "./crawler/SharedPoliteness.js"
+import * as SharedRateLimits from "./SharedRateLimits.js"
 import * as Database from "./store/Database.js"
 import * as StoreLive from "./store/StoreLive.js"
 import type * as Tenancy from "./store/Tenancy.js"
@@ -74,6 +83,15 @@ export interface Options {
   readonly odoo?: Vendors.OdooOverrides | undefined
   /** The database (default `Database.layer()`: `DATABASE_URL`, else embedded PGlite). */
   readonly database?: Layer.Layer<PgClient.PgClient | SqlClient.SqlClient, Store.StoreError> | undefined
+  /**
+   * Where the vendors' rate limits and the crawler's per-host politeness
+   * are kept: `"process"` (the default) in this process's memory;
+   * `"database"` in the database, shared by every process that uses it
+   * (cluster workers), see `SharedRateLimits` and `SharedPoliteness`.
+   */
+  readonly coordination?: "process" | "database" | undefined
+  /** Options of the shared politeness (`coordination: "database"`) besides `minDelay`, which is the crawler's. */
+  readonly politeness?: Partial<Omit<SharedPoliteness.Options, "minDelay">> | undefined
 }
 
 /**
@@ -106,13 +124,25 @@ export const layer = (options: Options): Layer.Layer<Services, Error> => {
     lease: options.lease,
     verificationTtl: options.verificationTtl
   })
+  const shared = options.coordination === "database"
   // the vendors' clients and rate limits once per process; each run builds its
   // vendors over its own budget and caches (core's VendorConnector)
   const vendors = options.vendors === undefined ? Vendors.unconfigured : Vendors.connector(options.vendors)
-  const crawler = CrawlerLive.layer(options.crawler).pipe(
-    Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
-  )
-  return Layer.mergeAll(vendors, perTenant, crawler, Vendors.layerOdoo(options.odoo)).pipe(
+  const odoo = Vendors.layerOdoo(options.odoo)
+  const crawler = (shared
+    ? Layer.scoped(Crawler.Crawler, CrawlerLive.make(options.crawler)).pipe(
+      Layer.provide(SharedPoliteness.layer({
+        ...options.politeness,
+        minDelay: options.crawler?.minDelay ?? CrawlerLive.defaults.minDelay
+      }))
+    )
+    : CrawlerLive.layer(options.crawler)).pipe(
+      Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
+    )
+  const limited = shared
+    ? Layer.merge(vendors, odoo).pipe(Layer.provide(SharedRateLimits.layer()))
+    : Layer.merge(vendors, odoo)
+  return Layer.mergeAll(limited, perTenant, crawler).pipe(
     Layer.provideMerge(NodeHttpClient.layerUndici),
     Layer.provideMerge(store)
   )

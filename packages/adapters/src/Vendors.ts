@@ -4,7 +4,9 @@
  * {@link connector} builds what belongs to an API key once per process (the
  * HTTP clients, their rate limits, retries and key latches: the limits are
  * per key) and, each time a run connects, the services over that run's own
- * `Budget`, `VerificationCache` and `PaidResults`.
+ * `Budget`, `VerificationCache` and `PaidResults`. With `SharedRateLimits`
+ * in the context of these layers, the per-key limits are shared by every
+ * process that uses the same store instead (see `SharedRateLimits`).
  *
  * A vendor that refuses its key (`Unauthorized`) or says its credits are
  * spent is not called again for the rest of that run: the adapter's client

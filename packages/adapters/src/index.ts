@@ -14,6 +14,12 @@ export * as Robots from "./crawler/Robots.js"
 export * as Resolver from "./crawler/Resolver.js"
 /** Per-host politeness shared by all fibers: one request at a time, delays kept. @since 0.1.0 */
 export * as Politeness from "./crawler/Politeness.js"
+/** Per-host politeness shared by every process on one database: a lease row per host. @since 0.1.0 */
+export * as SharedPoliteness from "./crawler/SharedPoliteness.js"
+/** Vendor rate limits shared by every process: the vendor clients take their turns from one RateLimiter. @since 0.1.0 */
+export * as SharedRateLimits from "./SharedRateLimits.js"
+/** A Postgres store for `@effect/experimental`'s RateLimiter, shared by every process on the database. @since 0.1.0 */
+export * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 /** Where the store's Postgres comes from: a URL or embedded PGlite. @since 0.1.0 */
 export * as Database from "./store/Database.js"
 /** The store's ordered migrations, applied with PgMigrator. @since 0.1.0 */

@@ -41,6 +41,7 @@ import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as Failure from "../internal/http/Failure.js"
 import * as Latch from "../internal/http/Latch.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
+import * as SharedRateLimits from "../SharedRateLimits.js"
 import * as Service from "./internal/service.js"
 import * as Wire from "./internal/wire.js"
 
@@ -188,7 +189,7 @@ export const factory = (
       maxRetries: 0,
       timeout: Duration.toMillis(timeout) + 1_000
     })
-    const limit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit)
+    const limit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit, SharedRateLimits.keyOf("OpenAI", [options.apiKey]))
     const latch = yield* Latch.make<Llm.LlmError>({
       vendor: "OpenAI",
       keyVariable: options.keyVariable ?? defaults.keyVariable

@@ -31,6 +31,7 @@ import { Odoo, Retry } from "@leadgraph/core"
 import type { Config, ConfigError, Duration, Scope } from "effect"
 import { Effect, Layer, Option, Redacted, Ref, SynchronizedRef } from "effect"
 import * as VendorClient from "../internal/http/VendorClient.js"
+import * as SharedRateLimits from "../SharedRateLimits.js"
 import * as Protocol from "./internal/protocol.js"
 import * as Upsert from "./internal/upsert.js"
 
@@ -87,7 +88,9 @@ export const make = (options: Options): Effect.Effect<Odoo.Service, never, HttpC
       billing: "free",
       // a password Odoo never echoes: scrubbed whole, not word by word
       scrubRuns: false,
-      rateLimit: options.rateLimit ?? defaults.rateLimit
+      rateLimit: options.rateLimit ?? defaults.rateLimit,
+      // one Odoo, whichever password reaches it
+      limitKey: SharedRateLimits.keyOf("Odoo", [options.url.replace(/\/+$/, ""), options.database, options.login])
     })
     const endpoint = `${options.url.replace(/\/+$/, "")}/jsonrpc`
     const nextId = yield* Ref.make(1)

@@ -38,6 +38,7 @@ import * as RunHistory from "./migrations/0014_run_history.js"
 import outcomeScores from "./migrations/0015_outcome_scores.js"
 import * as SchedulerTicks from "./migrations/0016_scheduler_ticks.js"
 import * as ClusterTables from "./migrations/0017_cluster.js"
+import * as Coordination from "./migrations/0018_coordination.js"
 
 /**
  * Options of the migrations.
@@ -101,7 +102,8 @@ export const loader = (options?: Options): PgMigrator.Loader =>
     [14, "run_history", Effect.succeed(RunHistory.make(options?.appRole ?? defaultAppRole))],
     [15, "outcome_scores", Effect.succeed(outcomeScores)],
     [16, "scheduler_ticks", Effect.succeed(SchedulerTicks.make(options?.appRole ?? defaultAppRole))],
-    [17, "cluster", Effect.succeed(ClusterTables.make(options?.appRole ?? defaultAppRole))]
+    [17, "cluster", Effect.succeed(ClusterTables.make(options?.appRole ?? defaultAppRole))],
+    [18, "coordination", Effect.succeed(Coordination.make(options?.appRole ?? defaultAppRole))]
   ])
 
 /** The id of the newest migration there is (the loader is a constant list: its failure would be a bug). */

@@ -51,6 +51,7 @@ import { Budget, type Retry, VerificationCache, ZeroBounce } from "@leadgraph/co
 import { Config, type ConfigError, type Duration, Effect, Either, Layer, Option, Redacted, type Scope } from "effect"
 import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as RateLimit from "../internal/http/RateLimit.js"
+import * as SharedRateLimits from "../SharedRateLimits.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as InFlight from "./internal/inflight.js"
 import * as Wire from "./internal/wire.js"
@@ -132,8 +133,9 @@ export const factory = (
       errorDetail: Wire.errorDetail,
       secretInUrl: true
     })
-    const singleLimit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit)
-    const batchLimit = yield* RateLimit.make(options.batchRateLimit ?? defaults.batchRateLimit)
+    const limitKey = SharedRateLimits.keyOf("ZeroBounce", [options.apiKey])
+    const singleLimit = yield* RateLimit.make(options.rateLimit ?? defaults.rateLimit, `${limitKey}:validate`)
+    const batchLimit = yield* RateLimit.make(options.batchRateLimit ?? defaults.batchRateLimit, `${limitKey}:validatebatch`)
     const batchCall = { timeout: options.batchTimeout ?? defaults.batchTimeout, limit: batchLimit }
     const baseUrl = (options.baseUrl ?? defaults.baseUrl).replace(/\/+$/, "")
     const batchSize = Math.max(1, Math.min(200, options.batchSize ?? defaults.batchSize))

@@ -125,6 +125,11 @@ export interface Entry {
   readonly userAgent: string
   /** The local address the request arrived on: `127.0.0.2` means a private address was reached. */
   readonly localAddress: string
+  /**
+   * When the answer was sent in full or the connection closed (`Clock`
+   * milliseconds); undefined while the request is open.
+   */
+  readonly answered?: number | undefined
 }
 
 /**
@@ -273,13 +278,17 @@ export const make = (options?: Partial<Options>): Effect.Effect<FixtureWeb, neve
       const reply = byHost.get(host)?.route(path, port) ?? notFound
       const status = reply.kind === "redirect" ? reply.status ?? 301 : reply.kind === "page" ? reply.status ?? 200 : 200
       const time = run(Clock.currentTimeMillis)
-      entries.push({
+      const entry: { -readonly [K in keyof Entry]: Entry[K] } = {
         time,
         host,
         path: req.url ?? "/",
         status,
         userAgent: String(req.headers["user-agent"] ?? ""),
         localAddress: req.socket.localAddress ?? ""
+      }
+      entries.push(entry)
+      res.once("close", () => {
+        entry.answered = run(Clock.currentTimeMillis)
       })
       if (latency === undefined || Duration.isZero(latency)) return send(req, res, reply)
       fork(Effect.zipRight(Effect.sleep(latency), Effect.sync(() => send(req, res, reply))))

@@ -12,10 +12,16 @@
  * `VendorClient.make` does this for you; use this module directly only for a
  * client that does not go through `VendorClient` (the OpenAI SDK adapter).
  *
+ * When `SharedRateLimits` is in the context of `make` and a `key` is given
+ * (`SharedRateLimits.keyOf`: the vendor and a fingerprint of its key), the
+ * limit is the shared one instead, taken by every process that uses the same
+ * store (cluster mode); otherwise the bucket is this process's.
+ *
  * @internal
  */
 import type { Scope } from "effect"
-import { Duration, Effect, RateLimiter } from "effect"
+import { Duration, Effect, Option, RateLimiter } from "effect"
+import * as SharedRateLimits from "../../SharedRateLimits.js"
 import * as Permits from "../Permits.js"
 
 /**
@@ -65,14 +71,21 @@ const tokenBucket = (limit: number, interval: Duration.DurationInput): Effect.Ef
   })
 
 /**
- * A limiter for `options`, or the identity when `options` is undefined.
+ * A limiter for `options`, or the identity when `options` is undefined;
+ * the shared one under `key` when `SharedRateLimits` is in context.
  *
  * @internal
  */
-export const make = (options: Options | undefined): Effect.Effect<Limit, never, Scope.Scope> =>
+export const make = (options: Options | undefined, key?: string): Effect.Effect<Limit, never, Scope.Scope> =>
   options === undefined
     ? Effect.succeed(<A, E, R>(self: Effect.Effect<A, E, R>) => self)
-    : (options.algorithm ?? "token-bucket") === "token-bucket"
+    : Effect.flatMap(Effect.serviceOption(SharedRateLimits.SharedRateLimits), (shared) =>
+      Option.isSome(shared) && key !== undefined
+        ? Effect.succeed(<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(shared.value.take(key, options), self))
+        : local(options))
+
+const local = (options: Options): Effect.Effect<Limit, never, Scope.Scope> =>
+  (options.algorithm ?? "token-bucket") === "token-bucket"
     ? tokenBucket(options.limit, options.interval)
     : Effect.map(
       RateLimiter.make({ limit: options.limit, interval: options.interval, algorithm: "fixed-window" }),

@@ -59,6 +59,7 @@ import { Budget, Retry, type VendorError } from "@leadgraph/core"
 import { Clock, Duration, Effect, ParseResult, type Redacted, Schema, type Scope } from "effect"
 import * as Failure from "./Failure.js"
 import * as Latch from "./Latch.js"
+import * as SharedRateLimits from "../../SharedRateLimits.js"
 import * as RateLimit from "./RateLimit.js"
 
 /**
@@ -91,6 +92,11 @@ export interface Options<E> {
   readonly retry?: Partial<Retry.Policy> | undefined
   /** Client-side rate limit; none when undefined. */
   readonly rateLimit?: RateLimit.Options | undefined
+  /**
+   * The key of the limit when limits are shared between processes
+   * (`SharedRateLimits`); default `SharedRateLimits.keyOf(vendor, secrets)`.
+   */
+  readonly limitKey?: string | undefined
   /** Vendor-specific statuses (Tavily's 432/433 mean out of credits). */
   readonly statusOverrides?: Readonly<Record<number, VendorError.Reason>> | undefined
   /** Reads the vendor's error message from a non-2xx JSON body. */
@@ -175,7 +181,7 @@ export const make = <E extends { readonly reason: string }>(
   Effect.gen(function*() {
     const base = yield* HttpClient.HttpClient
     const http = options.secretInUrl === true ? HttpClient.withTracerDisabledWhen(base, () => true) : base
-    const limit = yield* RateLimit.make(options.rateLimit)
+    const limit = yield* RateLimit.make(options.rateLimit, options.limitKey ?? SharedRateLimits.keyOf(options.vendor, options.secrets))
     const latch = yield* Latch.make<E>({ vendor: options.vendor, keyVariable: options.keyVariable, expiry: options.latchExpiry })
     const defaultTimeout = Duration.decode(options.timeout)
     const redactHeaders = options.redactHeaders ?? []
