@@ -144,17 +144,21 @@ const tenantOptions = (
 
 const live = <E>(
   f: (settings: Settings.Settings) => Effect.Effect<void, E, Environment.Services | Shutdown | ExitCode | FileSystem.FileSystem>,
-  options?: { readonly dryRun?: boolean }
+  options?: { readonly dryRun?: boolean; readonly cluster?: boolean }
 ) =>
   Effect.gen(function*() {
     const settings = yield* Settings.load
+    // in cluster mode (a worker, or a run that hands out its companies) the
+    // vendors' rate limits and the crawler's politeness are the database's,
+    // shared by every process: their sum stays under each limit
+    const clustered = options?.dryRun !== true && (options?.cluster === true || (yield* Settings.clusterConfig).enabled)
     // a dry run calls no vendor: their keys are not needed (but a key that is set must be valid)
     if (options?.dryRun !== true) yield* VendorKeys.required
     const vendors = options?.dryRun === true
       ? Option.getOrUndefined(yield* Config.option(Vendors.config))
       : yield* Vendors.config
     const odoo = yield* Vendors.odooConfig
-    yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo })))
+    yield* f(settings).pipe(Effect.provide(Environment.layer({ settings, vendors, odoo, coordination: clustered ? "database" : "process" })))
   })
 
 const nightlyOnce = (settings: Settings.Settings, flags: RunFlags) =>
@@ -228,7 +232,7 @@ const run = Command.make("run", {
       if (outcome?._tag === "Ran" && outcome.result._tag === "Planned") return yield* Console.log(Report.forecast(outcome.result))
       yield* Console.log(Report.nightly(result))
       yield* exit.set(Nightly.exitCode(result))
-    }).pipe(Effect.scoped), { dryRun: flags.dryRun }))).pipe(
+    }).pipe(Effect.scoped), { dryRun: flags.dryRun, cluster: flags.cluster }))).pipe(
     Command.withDescription(described("enrich one tenant now (or resume a run with --run-id)", ...runVariables))
   )
 
@@ -237,7 +241,7 @@ const nightly = Command.make("nightly", runFlags, (flags) =>
     Worker.precheck(flags.cluster && !flags.dryRun),
     live((settings) =>
       Effect.flatMap(nightlyOnce(settings, flags), (result) =>
-        Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun })
+        Effect.flatMap(ExitCode, (exit) => exit.set(Nightly.exitCode(result)))), { dryRun: flags.dryRun, cluster: flags.cluster })
   )).pipe(
     Command.withDescription(described("enrich every active tenant now (every tenant not disabled; one without an Odoo connection is not exported)", ...runVariables))
   )
@@ -357,7 +361,7 @@ const worker = Command.make("worker", {
           flags,
           shutdown.requested
         )
-      }))
+      }), { cluster: true })
   )).pipe(
     Command.withDescription(described(
       "join the cluster on DATABASE_URL and enrich the companies that runs in cluster mode hand out, until SIGTERM or SIGINT",

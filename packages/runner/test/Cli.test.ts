@@ -37,9 +37,9 @@ describe("the leadgraph CLI", () => {
         [["run", "--tenant", "t1", "--cluster"], {}],
         [["nightly"], { LEADGRAPH_CLUSTER: "true" }]
       ] as const) {
-        const { exit } = yield* leadgraph(args, env)
+        const { error, exit } = yield* leadgraph(args, { env })
         expect(Exit.isFailure(exit), args.join(" ")).toBe(true)
-        const text = String(Exit.isFailure(exit) ? exit.cause : "")
+        const text = `${error} ${String(Exit.isFailure(exit) ? exit.cause : "")}`
         expect(text, args.join(" ")).toContain("set DATABASE_URL")
         // refused before the vendor keys are even read
         expect(text, args.join(" ")).not.toContain("TAVILY_API_KEY")

@@ -69,7 +69,7 @@ export type Job = typeof Job.Type
 /**
  * How one step ended, without its output: its outcome, whether it was
  * restored from a checkpoint, a skip's reason, a failure's code, its time
- * and the budget units it committed.
+ * and what its draw committed (units and paid calls, also of a failed step).
  *
  * @since 0.1.0
  * @category models
@@ -81,12 +81,18 @@ export const StepReport = Schema.Struct({
   reason: Schema.optional(Schema.Literal("disabled", "budget", "cached", "upstream")),
   code: Schema.optional(Schema.String),
   durationMillis: Schema.Number,
-  budget: Schema.optional(Schema.Struct({ name: Schema.String, units: Schema.Number }))
+  budget: Schema.optional(Schema.Struct({
+    name: Schema.String,
+    units: Schema.Number,
+    /** Absent in reports of workers older than paid-call counts: 0. */
+    calls: Schema.optionalWith(Schema.Number, { default: () => 0 })
+  }))
 })
 
 /**
- * What a worker answers for a job: the company's terminal state and its
- * steps, in the graph's order.
+ * What a worker answers for a job: the company's terminal state, the score
+ * this run gave it (when its score step ran or was restored) and its steps,
+ * in the graph's order.
  *
  * @since 0.1.0
  * @category models
@@ -95,6 +101,7 @@ export const Report = Schema.Struct({
   companyId: Company.CompanyId,
   state: Schema.Literal("succeeded", "partial", "failed"),
   durationMillis: Schema.Number,
+  score: Schema.optional(Schema.Number),
   steps: Schema.Array(StepReport)
 })
 
@@ -143,36 +150,47 @@ export interface Dispatcher {
  * @since 0.1.0
  * @category reports
  */
-export const report = (result: RunOutcome.CompanyResult): Report => ({
-  companyId: result.target.id,
-  state: result.state,
-  durationMillis: result.durationMillis,
-  steps: Pipeline.stepNames.map((step): typeof StepReport.Type => {
-    const o = (result.outcomes as Record<string, Outcome.Outcome<unknown, unknown>>)[step]!
-    switch (o._tag) {
-      case "Succeeded":
-        return {
-          step,
-          outcome: "Succeeded",
-          restored: o.restored,
-          durationMillis: o.durationMillis,
-          ...(o.budget === undefined ? {} : { budget: o.budget })
-        }
-      case "Skipped":
-        return { step, outcome: "Skipped", reason: o.reason, durationMillis: o.durationMillis }
-      case "Failed":
-        return { step, outcome: "Failed", code: RunOutcome.failureCode(o.error), durationMillis: o.durationMillis }
-    }
-  })
-})
+export const report = (result: RunOutcome.CompanyResult): Report => {
+  const { score } = RunOutcome.companyOutcome(result, new Date(0))
+  return {
+    companyId: result.target.id,
+    state: result.state,
+    durationMillis: result.durationMillis,
+    ...(score === undefined ? {} : { score }),
+    steps: Pipeline.stepNames.map((step): typeof StepReport.Type => {
+      const o = (result.outcomes as Record<string, Outcome.Outcome<unknown, unknown>>)[step]!
+      switch (o._tag) {
+        case "Succeeded":
+          return {
+            step,
+            outcome: "Succeeded",
+            restored: o.restored,
+            durationMillis: o.durationMillis,
+            ...(o.budget === undefined ? {} : { budget: o.budget })
+          }
+        case "Skipped":
+          return { step, outcome: "Skipped", reason: o.reason, durationMillis: o.durationMillis }
+        case "Failed":
+          return {
+            step,
+            outcome: "Failed",
+            code: RunOutcome.failureCode(o.error),
+            durationMillis: o.durationMillis,
+            ...(o.budget === undefined ? {} : { budget: o.budget })
+          }
+      }
+    })
+  }
+}
 
 /** An error that is only its failure code (what a report keeps of a failed step). */
 const coded = (code: string) => ({ _tag: "StepFailed", code })
 
 /**
  * A report as the company's result, for a run's recorder and summary (the
- * steps' outputs stay with the worker's checkpoints; a failed step's error
- * is its failure code).
+ * steps' outputs stay with the worker's checkpoints, but for the score
+ * step's score, which the run records; a failed step's error is its
+ * failure code).
  *
  * @since 0.1.0
  * @category reports
@@ -186,10 +204,16 @@ export const toResult = (runId: string, company: Company.Company, r: Report): Ru
   outcomes: Object.fromEntries(r.steps.map((s): [string, Outcome.Outcome<unknown, unknown>] => [
     s.step,
     s.outcome === "Succeeded"
-      ? { _tag: "Succeeded", output: undefined, restored: s.restored ?? false, durationMillis: s.durationMillis, budget: s.budget }
+      ? {
+        _tag: "Succeeded",
+        output: s.step === "score" && r.score !== undefined ? { result: { score: r.score } } : undefined,
+        restored: s.restored ?? false,
+        durationMillis: s.durationMillis,
+        budget: s.budget
+      }
       : s.outcome === "Skipped"
       ? { _tag: "Skipped", reason: s.reason ?? "upstream", output: undefined, durationMillis: s.durationMillis }
-      : { _tag: "Failed", error: coded(s.code ?? "unknown") as never, durationMillis: s.durationMillis }
+      : { _tag: "Failed", error: coded(s.code ?? "unknown") as never, durationMillis: s.durationMillis, budget: s.budget }
   ])) as never
 })
 

@@ -64,10 +64,18 @@ describe("CompanyEnrichment", () => {
       expect(actual.run.budgets).toEqual(expected.run.budgets)
       // a worker connects to the tenant's Odoo once per run it has companies of, as a run does
       expect(actual.calls).toEqual(expected.calls)
+      // each step's status, reason and paid calls, and the score the run gave, as an in-process run records them
       const shape = (os: typeof expected.outcomes) =>
-        os.map((o) => ({ companyId: o.companyId, status: o.status, steps: Object.keys(o.steps) })).sort((a, b) =>
-          a.companyId < b.companyId ? -1 : 1
-        )
+        os.map((o) => ({
+          companyId: o.companyId,
+          status: o.status,
+          score: o.score,
+          steps: Object.fromEntries(
+            Object.entries(o.steps).map(([name, { calls, reason, status }]) => [name, { calls, reason, status }])
+          )
+        })).sort((a, b) => a.companyId < b.companyId ? -1 : 1)
+      expect(shape(expected.outcomes).some((o) => o.score !== undefined)).toBe(true)
+      expect(shape(expected.outcomes).some((o) => Object.values(o.steps).some((s) => (s.calls ?? 0) > 0))).toBe(true)
       expect(shape(actual.outcomes)).toEqual(shape(expected.outcomes))
     })
   })

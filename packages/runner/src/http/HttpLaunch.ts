@@ -37,7 +37,8 @@ export const layer = (
     Worker.dispatcher(cluster ?? { ...Settings.clusterDefaults, enabled: false }, false),
     (dispatch) =>
       KickoffsLive.layer({
-        environment: Environment.optionsOf(settings),
+        // in cluster mode the workers call the vendors; what this process calls shares their limits
+        environment: { ...Environment.optionsOf(settings), coordination: dispatch === undefined ? "process" : "database" },
         run: { ...Settings.runOptions(settings), dispatch },
         dailyCap: settings.schedule.dailyCapPerTenant,
         timeZone: settings.schedule.timeZone
