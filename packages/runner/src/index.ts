@@ -28,6 +28,8 @@ export * as Data from "./Data.js"
 export * as Runs from "./Runs.js"
 /** The operator's set-up commands: `tenants`, `icp` and `odoo`. @since 0.1.0 */
 export * as Setup from "./Setup.js"
+/** `leadgraph worker` and cluster mode: a worker that joins the cluster, and the dispatcher a run in cluster mode hands its companies to. @since 0.1.0 */
+export * as Worker from "./Worker.js"
 /** The `leadgraph` command line. @since 0.1.0 */
 export * as Cli from "./Cli.js"
 /** The HTTP server of `leadgraph serve`: handlers, authentication and the Node server layer. @since 0.1.0 */
