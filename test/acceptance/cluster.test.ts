@@ -59,8 +59,11 @@ const margin = 1000
 // arrivals lag their turns by the event loop's and the connection's delays
 const slack = 250
 /** Client-side limits per minute, low enough to bind (each vendor is called more often than its burst). */
-// (the pipeline calls Tavily only for a thin corpus: twice or so in a run, which no limit can bind)
-const limits = { lusha: 20, zerobounce: 180, openai: 40 } as const
+// (a run of 24 companies calls Lusha about 25 times, OpenAI about 48 and ZeroBounce about 220, Tavily only
+// for a thin corpus, twice or so, which no limit can bind; ZeroBounce's limit is shared too, but kept above its
+// calls: binding it would add a minute to the test)
+const limits = { lusha: 20, zerobounce: 240, openai: 40 } as const
+const binding = ["lusha", "openai"]
 const limitEnv = {
   LUSHA_REQUESTS_PER_MINUTE: String(limits.lusha),
   ZEROBOUNCE_VALIDATIONS_PER_MINUTE: String(limits.zerobounce),
@@ -107,11 +110,12 @@ const startWorker = async (name: string, options: { readonly cwd: string; readon
     const company = String(event?.annotations?.["company"])
     if (event?.message === "company taken") worker.taken.push({ company, at: Date.now(), line: index })
     else if (event?.message === "company enriched") worker.enriched.push({ company, at: Date.now(), line: index })
-    else if (event?.message?.startsWith("draining") === true) worker.drainLine ??= index
+    else if (typeof event?.message === "string" && event.message.startsWith("draining")) worker.drainLine ??= index
   })
   return worker
 }
 
+/** Resolves once the worker has joined the cluster. */
 const inCluster = (w: Worker) => w.child.waitFor((line) => line.startsWith("leadgraph worker: in the cluster as"))
 
 /** Resolves when `test` holds (checked every 25 ms); rejects if the run ends first. */
@@ -156,9 +160,12 @@ const checkVendorsAndHosts = (journal: string, webLog: string, faults: ReadonlyA
       const times = arrivals(billed, vendor, vendor === "zerobounce" ? "GET /v2/validate" : undefined)
       const worst = bucketExcess(times, limit, 60_000, slack)
       // binding: more calls than the burst, so the bucket ran dry and paced them
-      expect(times.length, `${vendor}: the limit should bind`).toBeGreaterThan(limit)
+      if (binding.includes(vendor)) expect(times.length, `${vendor}: the limit should bind`).toBeGreaterThan(limit)
       expect(worst.excess, `${vendor}: ${JSON.stringify(worst)}`).toBeLessThanOrEqual(0)
-      rates.push(`${vendor} ${times.length} calls, busiest window ${worst.calls} in ${seconds(0, worst.spanMs)} s <= ${worst.allowed} allowed (${limit}/min)`)
+      rates.push(
+        `${vendor} ${times.length} calls at ${limit}/min${binding.includes(vendor) ? " (binding)" : ""}, tightest window ` +
+          `${worst.calls} calls in ${seconds(0, worst.spanMs)} s <= ${worst.allowed} the bucket allows`
+      )
     }
   }
   const polite = politeness(readWebLog(webLog))
@@ -182,7 +189,6 @@ describe("acceptance: the cluster's faults on Postgres", () => {
       const journal = join(work, "billed.jsonl")
       const webLog = join(work, "web.jsonl")
       const children: Array<Child> = []
-      let tracer: ReturnType<typeof setInterval> | undefined
       try {
         const { env: fakeEnv, fakes } = await startFakes([
           "--seed", "5", "--sites", String(companies), "--tenant", "cluster", "--companies", String(companies),
@@ -192,7 +198,7 @@ describe("acceptance: the cluster's faults on Postgres", () => {
         const clusterEnv = {
           ...env,
           ...fakeEnv,
-          ...(process.env.LG_NO_LIMITS === "1" ? {} : limitEnv),
+          ...limitEnv,
           CRAWLER_MIN_DELAY_MS: "20",
           SCHED_COMPANY_CONCURRENCY: "4",
           LEADGRAPH_BUDGET_LEASE_SECONDS: "2",
@@ -209,7 +215,6 @@ describe("acceptance: the cluster's faults on Postgres", () => {
         const run = start(["run", "--tenant", "cluster", "--cluster"], { cwd: work, env: { ...clusterEnv, SCHED_COMPANY_CONCURRENCY: "12" } })
         children.push(run)
         const done = () => workers.reduce((n, w) => n + w.enriched.length, 0)
-        tracer = setInterval(() => process.stderr.write(`TRACE ${seconds(startedAt, Date.now())} done ${done()} ${workers.map((w) => `${w.name}:${w.taken.length}/${w.enriched.length}`).join(" ")} run ${run.lines.length}/${run.logs.length} ${run.logs.at(-1)?.slice(0, 300)}\n`), 3000)
         await when(run, "the kill", () => done() >= killAfter)
         const victim = workers.find((w) => w.enriched.length > 0)!
         victim.child.process.kill("SIGKILL")
@@ -232,8 +237,6 @@ describe("acceptance: the cluster's faults on Postgres", () => {
 
         const code = await run.exited
         const finishedAt = Date.now()
-        await new Promise((r) => setTimeout(r, 500))
-        { const b = readJournal(journal); process.stderr.write(`COUNTS ${JSON.stringify(Object.fromEntries(["tavily","lusha","zerobounce","openai"].map((v) => [v, { units: b.filter((e) => e.vendor === v).length, endpoints: [...new Set(b.filter((e) => e.vendor === v).map((e) => e.endpoint))], requests: arrivals(b, v).length }])))}\n`) }
         expect(code, run.stderr()).toBe(0)
         expect(await victim.child.exited).toBe("SIGKILL")
         expect(drainedCode, drained.child.stderr()).toBe(0)
@@ -272,7 +275,7 @@ describe("acceptance: the cluster's faults on Postgres", () => {
         expect(await Promise.all(survivors.map((w) => w.child.exited))).toEqual(survivors.map(() => 0))
         fakes.process.kill("SIGTERM")
         await fakes.exited
-        const checked = checkVendorsAndHosts(journal, webLog, [{ from: killedAt, to: killedAt }], process.env.LG_NO_LIMITS !== "1")
+        const checked = checkVendorsAndHosts(journal, webLog, [{ from: killedAt, to: killedAt }], true)
 
         const perWorker = workers.map((w) =>
           `${w.name}${w === victim ? " (killed)" : w === drained ? " (SIGTERM)" : w === fourth ? " (4th)" : ""} ${w.enriched.length}`
@@ -295,7 +298,6 @@ describe("acceptance: the cluster's faults on Postgres", () => {
             `exit 0 after ${seconds(termAt, drainedExitAt)} s; it enriched ${drained.enriched.length} in all, none again elsewhere`
         )
       } finally {
-        clearInterval(tracer)
         await cleanUp(children, "SIGKILL", database, work)
       }
     },

@@ -14,7 +14,7 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import { Rpc } from "@effect/rpc"
 import { CompanyEnrichment } from "@leadgraph/core"
 import type { Duration } from "effect"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
 
 /**
  * The `Enrich` message: enrich one company of one run, persisted.
@@ -133,10 +133,23 @@ export const layer = (
   }))
 
 /**
+ * How long a dispatcher keeps trying a message whose storage cannot be
+ * reached (Postgres restarting, a lost connection): backing off from 200 ms
+ * to every 5 seconds, for up to 2 minutes.
+ *
+ * @since 0.1.0
+ * @category dispatching
+ */
+export const retryStorage: Schedule.Schedule<unknown> = Schedule.exponential("200 millis").pipe(
+  Schedule.union(Schedule.spaced("5 seconds")),
+  Schedule.upTo("2 minutes")
+)
+
+/**
  * A dispatcher that hands each job to the cluster as a persisted `Enrich`
  * message and waits for its report; a message the cluster refuses (a full
- * mailbox, storage that cannot be written) fails the company's job with
- * reason `Cluster`.
+ * mailbox, or storage that still cannot be written after {@link retryStorage})
+ * fails the company's job with reason `Cluster`.
  *
  * @since 0.1.0
  * @category dispatching
@@ -146,6 +159,12 @@ export const dispatcher: Effect.Effect<CompanyEnrichment.Dispatcher, never, Shar
   (client): CompanyEnrichment.Dispatcher => ({
     enrich: (job) =>
       client(entityId(job)).Enrich(job).pipe(
+        // storage that cannot be reached (Postgres restarting) is tried again for a while
+        Effect.tapErrorTag("PersistenceError", (e) =>
+          Effect.logWarning(`the cluster's storage could not be reached; trying again: ${e.message}`).pipe(
+            Effect.annotateLogs({ run: job.runId, company: job.companyId })
+          )),
+        Effect.retry({ while: (e) => e._tag === "PersistenceError", schedule: retryStorage }),
         Effect.catchTags({
           MailboxFull: (e) => fail(job, e),
           AlreadyProcessingMessage: (e) => fail(job, e),
