@@ -105,13 +105,14 @@ export const bucketExcess = (arrivals: ReadonlyArray<number>, limit: number, int
 /**
  * Per host of the fixture web: requests, requests that arrived while
  * another to the host was open (should be none), and the smallest gap
- * between the end of one request and the start of the next.
+ * between the end of one request and the start of the next (and where).
  */
 export const politeness = (visits: ReadonlyArray<Visit>) => {
   const byHost = new Map<string, Array<Visit>>()
   for (const v of visits) byHost.set(v.host, [...(byHost.get(v.host) ?? []), v])
   let overlaps = 0
   let minGap = Infinity
+  let closest = ""
   let pairs = 0
   const worst: Array<string> = []
   for (const [host, list] of byHost) {
@@ -126,10 +127,13 @@ export const politeness = (visits: ReadonlyArray<Visit>) => {
         worst.push(`${host}: ${prev.path} ${prev.time}-${prev.answered} and ${next.path} at ${next.time}`)
         continue
       }
-      if (next.time - end < minGap) minGap = next.time - end
+      if (next.time - end < minGap) {
+        minGap = next.time - end
+        closest = `${host}: ${prev.path} ended ${end}, ${next.path} started ${next.time}`
+      }
     }
   }
-  return { hosts: byHost.size, requests: visits.length, pairs, overlaps, minGap, worst: worst.slice(0, 5) }
+  return { hosts: byHost.size, requests: visits.length, pairs, overlaps, minGap, closest, worst: worst.slice(0, 5) }
 }
 
 /** One JSON log line of a child (`{"message":..., "annotations":{...}}`), or undefined. */
