@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted } from "effect"
+import { Effect, Redacted, Schedule } from "effect"
 
 /** One billed unit of the fakes' journal (`leadgraph fakes --journal`). */
 export interface Billed {
@@ -158,7 +158,12 @@ export const companyRecords = (url: string, tenant: string, runId: string) =>
       sql<{ companyId: string; status: string }>`SELECT company_id::text AS "companyId", status FROM company_enrichment_runs
         WHERE run_id = ${runId}`
     ))
-  }).pipe(Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })), Effect.scoped))
+  }).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })),
+    Effect.scoped,
+    // the machine's Postgres is shared: right after an outage its connection slots may all be taken for a moment
+    Effect.retry({ schedule: Schedule.spaced("1 second"), times: 10 })
+  ))
 
 /** Seconds between two epoch milliseconds, one decimal. */
 export const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1)
