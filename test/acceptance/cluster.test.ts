@@ -205,7 +205,9 @@ describe("acceptance: the cluster's faults on Postgres", () => {
           SCHED_COMPANY_CONCURRENCY: "4",
           LEADGRAPH_BUDGET_LEASE_SECONDS: "2",
           LEADGRAPH_CLUSTER_LEASE_SECONDS: "3",
-          LEADGRAPH_CLUSTER_POLL_SECONDS: "1"
+          LEADGRAPH_CLUSTER_POLL_SECONDS: "1",
+          // a drain waits for the companies running, which the binding limits slow down
+          LEADGRAPH_STOP_GRACE_SECONDS: "120"
         }
         const options = { cwd: work, env: clusterEnv }
         const workers = await Promise.all(["w1", "w2", "w3"].map((name) => startWorker(name, options)))
