@@ -392,11 +392,22 @@ const fakes = Command.make("fakes", {
   journal: Options.file("journal", { exists: "either" }).pipe(
     Options.withDescription("append what the fakes bill to this file, as JSON lines"),
     Options.optional
+  ),
+  webLog: Options.file("web-log", { exists: "either" }).pipe(
+    Options.withDescription("write the fixture sites' access log to this file when the fakes stop, as JSON lines"),
+    Options.optional
+  ),
+  crawlDelay: Options.float("crawl-delay").pipe(
+    Options.withDescription("a Crawl-delay (seconds) in every fixture company's robots.txt (default none)"),
+    Options.optional
   )
 }, (flags) =>
   Effect.gen(function*() {
     if (flags.sites < 1 || flags.companies < 0 || flags.companies > flags.sites) {
       return yield* new UsageError({ message: "--sites must be at least 1 and --companies between 0 and --sites" })
+    }
+    if (Option.isSome(flags.crawlDelay) && !(flags.crawlDelay.value >= 0 && flags.crawlDelay.value <= 30)) {
+      return yield* new UsageError({ message: "--crawl-delay must be between 0 and 30 seconds" })
     }
     const latency = Option.map(flags.latency, FakeWorld.parseLatency)
     if (Option.isSome(latency) && Option.isNone(latency.value)) {
@@ -407,11 +418,13 @@ const fakes = Command.make("fakes", {
       seed: flags.seed,
       sites: flags.sites,
       latency: Option.getOrUndefined(Option.flatten(latency)),
+      crawlDelaySeconds: Option.getOrUndefined(flags.crawlDelay),
       tenant: Option.map(flags.tenant, Tenant.TenantId.make),
       companies: flags.companies,
       envFile: flags.envFile,
       companiesFile: flags.companiesFile,
-      journal: flags.journal
+      journal: flags.journal,
+      webLog: flags.webLog
     }, shutdown.requested)
   })).pipe(Command.withDescription(
     described("serve the fake vendors and fixture sites on 127.0.0.1 and print the environment that uses them", "database", "output")

@@ -5,7 +5,8 @@
  * environment that points `run`, `nightly`, `schedule` and `serve` at it
  * printed (and written to a file), a tenant seeded when asked, the fixture
  * companies written as a CSV file for `companies import` when asked, and
- * what the fakes bill journaled to a file as JSON lines when asked.
+ * what the fakes bill journaled to a file as JSON lines when asked, and
+ * the fixture web's access log written to a file when it stops, when asked.
  *
  * @since 0.1.0
  */
@@ -33,6 +34,8 @@ export const serve = (
     /** Where to write the first `companies` fixture companies as a CSV file (`name,website`). */
     readonly companiesFile?: Option.Option<string> | undefined
     readonly journal: Option.Option<string>
+    /** Where to write the fixture web's access log (JSON lines) when the fakes stop. */
+    readonly webLog?: Option.Option<string> | undefined
   },
   until: Effect.Effect<void>
 ): Effect.Effect<void, Store.StoreError | PlatformError.PlatformError, FileSystem.FileSystem> =>
@@ -44,6 +47,8 @@ export const serve = (
       )
     }
     if (Option.isSome(options.journal)) yield* FakeWorld.journal(world, options.journal.value)
+    const webLog = options.webLog ?? Option.none()
+    if (Option.isSome(webLog)) yield* FakeWorld.webLog(world, webLog.value)
     const companiesFile = options.companiesFile ?? Option.none()
     if (Option.isSome(companiesFile)) {
       const fs = yield* FileSystem.FileSystem

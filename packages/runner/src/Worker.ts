@@ -10,7 +10,7 @@
 import { Cluster, CompanyEnrichmentEntity } from "@leadgraph/adapters"
 import type { CompanyEnrichment, Store } from "@leadgraph/core"
 import type { SqlClient } from "@effect/sql"
-import { Config, Console, type ConfigError, type Deferred, Duration, Effect, Layer, Option, type Scope } from "effect"
+import { Config, Console, type ConfigError, Context, type Deferred, Duration, Effect, Layer, Option, type Scope } from "effect"
 import type * as Environment from "./Environment.js"
 import type * as Settings from "./Settings.js"
 
@@ -55,7 +55,10 @@ export const precheck = (forced: boolean): Effect.Effect<void, Store.StoreError 
 /**
  * Runs a worker until `stop` completes: joins the cluster at its address
  * and runs the `CompanyEnrichment` entity, at most
- * `SCHED_COMPANY_CONCURRENCY` companies at once.
+ * `SCHED_COMPANY_CONCURRENCY` companies at once. On `stop` it drains:
+ * it starts no new company, waits for those running to end (their reports
+ * written), then leaves the cluster, and the companies that were waiting
+ * for it are handed over to the other workers.
  *
  * @since 0.1.0
  * @category commands
@@ -75,10 +78,16 @@ export const run = (
       Layer.provideMerge(Cluster.layer(clusterOptions(cluster, { host, port, listenHost })))
     )
     yield* Effect.scoped(Effect.gen(function*() {
-      yield* Layer.build(worker)
+      const context = yield* Layer.build(worker)
       yield* Console.log(`leadgraph worker: in the cluster as ${host}:${port}`)
       yield* stop
-      yield* Effect.logInfo("stopping: this worker's shards go to the others")
+      const drain = Context.get(context, CompanyEnrichmentEntity.Drain)
+      const running = yield* drain.running
+      yield* Effect.logInfo(`draining: no new company starts here; waiting for the ${running} running`)
+      const [took] = yield* Effect.timed(drain.drain)
+      yield* Effect.logInfo(
+        `drained in ${Duration.format(took)}: leaving the cluster; the companies waiting here go to the other workers`
+      )
     }))
   }).pipe(Effect.withSpan("Worker.run"))
 

@@ -14,7 +14,7 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import { Rpc } from "@effect/rpc"
 import { CompanyEnrichment } from "@leadgraph/core"
 import type { Duration } from "effect"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
 
 /**
  * The `Enrich` message: enrich one company of one run, persisted.
@@ -58,32 +58,98 @@ export interface Options {
 }
 
 /**
+ * A worker's drain: once {@link Service.drain} is called, the worker starts
+ * no new job (a job that arrives, or waits for its turn, is held until the
+ * worker leaves the cluster, and then handed over to another worker, which
+ * runs it); `drain` completes when the jobs that had started have ended and
+ * their reports are written.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Stops starting jobs, and waits until those running have ended; the jobs it waited for. */
+  readonly drain: Effect.Effect<number>
+  /** Jobs running now. */
+  readonly running: Effect.Effect<number>
+}
+
+/**
+ * The drain of the worker's `CompanyEnrichment` entity.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class Drain extends Context.Tag("@leadgraph/adapters/CompanyEnrichmentEntity/Drain")<Drain, Service>() {}
+
+/**
  * The entity's handler, registered with the runner: each `Enrich` runs
  * its company with core's `CompanyEnrichment.makeWorker`, at most
- * `concurrency` at a time in this process.
+ * `concurrency` at a time in this process (the limit and the run
+ * environments are the process's, shared by every entity it hosts). Each
+ * job logs `company taken` when it starts. Provides the worker's
+ * {@link Drain}.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
   options: Options
-): Layer.Layer<never, never, Sharding | CompanyEnrichment.Requirements> =>
-  CompanyEnrichmentEntity.toLayer(
-    Effect.gen(function*() {
-      const enrich = yield* CompanyEnrichment.makeWorker()
-      const permits = yield* Effect.makeSemaphore(Math.max(1, options.concurrency))
-      return {
-        Enrich: (envelope) => permits.withPermits(1)(enrich(envelope.payload))
-      }
-    }),
-    { maxIdleTime: options.maxIdleTime ?? "30 seconds" }
-  )
+): Layer.Layer<Drain, never, Sharding | CompanyEnrichment.Requirements> =>
+  Layer.unwrapScoped(Effect.gen(function*() {
+    const enrich = yield* CompanyEnrichment.makeWorker()
+    const concurrency = Math.max(1, options.concurrency)
+    const permits = yield* Effect.makeSemaphore(concurrency)
+    let draining = false
+    let running = 0
+    // a job that may not start: held until the entity is closed (the worker
+    // leaves the cluster), which hands its message to another worker
+    const held = Effect.succeed(Option.none<Effect.Effect<CompanyEnrichment.Report, CompanyEnrichment.EnrichFailed>>())
+    const run = (job: CompanyEnrichment.Job) =>
+      permits.withPermits(1)(Effect.suspend(() => {
+        if (draining) return held
+        running++
+        return Effect.logInfo("company taken").pipe(
+          Effect.zipRight(Effect.exit(enrich(job))),
+          Effect.ensuring(Effect.sync(() => void running--)),
+          Effect.map((exit) => Option.some(exit as Effect.Effect<CompanyEnrichment.Report, CompanyEnrichment.EnrichFailed>)),
+          Effect.annotateLogs({ tenant: job.tenantId, run: job.runId, company: job.companyId })
+        )
+      })).pipe(Effect.flatMap(Option.getOrElse(() => Effect.never)))
+    const drain: Service = {
+      drain: Effect.suspend(() => {
+        draining = true
+        const started = running
+        // every permit free: nothing runs any more
+        return Effect.as(permits.withPermits(concurrency)(Effect.void), started)
+      }),
+      running: Effect.sync(() => running)
+    }
+    const entity = CompanyEnrichmentEntity.toLayer(
+      { Enrich: (envelope) => Effect.suspend(() => draining ? Effect.never : run(envelope.payload)) },
+      { maxIdleTime: options.maxIdleTime ?? "30 seconds" }
+    )
+    return Layer.merge(entity, Layer.succeed(Drain, drain))
+  }))
+
+/**
+ * How long a dispatcher keeps trying a message whose storage cannot be
+ * reached (Postgres restarting, a lost connection): backing off from 200 ms
+ * to every 5 seconds, for up to 2 minutes.
+ *
+ * @since 0.1.0
+ * @category dispatching
+ */
+export const retryStorage: Schedule.Schedule<unknown> = Schedule.exponential("200 millis").pipe(
+  Schedule.union(Schedule.spaced("5 seconds")),
+  Schedule.upTo("2 minutes")
+)
 
 /**
  * A dispatcher that hands each job to the cluster as a persisted `Enrich`
  * message and waits for its report; a message the cluster refuses (a full
- * mailbox, storage that cannot be written) fails the company's job with
- * reason `Cluster`.
+ * mailbox, or storage that still cannot be written after {@link retryStorage})
+ * fails the company's job with reason `Cluster`.
  *
  * @since 0.1.0
  * @category dispatching
@@ -93,6 +159,12 @@ export const dispatcher: Effect.Effect<CompanyEnrichment.Dispatcher, never, Shar
   (client): CompanyEnrichment.Dispatcher => ({
     enrich: (job) =>
       client(entityId(job)).Enrich(job).pipe(
+        // storage that cannot be reached (Postgres restarting) is tried again for a while
+        Effect.tapErrorTag("PersistenceError", (e) =>
+          Effect.logWarning(`the cluster's storage could not be reached; trying again: ${e.message}`).pipe(
+            Effect.annotateLogs({ run: job.runId, company: job.companyId })
+          )),
+        Effect.retry({ while: (e) => e._tag === "PersistenceError", schedule: retryStorage }),
         Effect.catchTags({
           MailboxFull: (e) => fail(job, e),
           AlreadyProcessingMessage: (e) => fail(job, e),

@@ -18,7 +18,7 @@
 import { Company, Store, type Tenant } from "@leadgraph/core"
 import { Duration, Effect, Option, Schema } from "effect"
 import type { Scope } from "effect"
-import { appendFile } from "node:fs/promises"
+import { appendFile, writeFile } from "node:fs/promises"
 import * as FixtureWeb from "../crawler/testing/FixtureWeb.js"
 import * as FakeOpenAiServer from "../llm/testing/FakeOpenAiServer.js"
 import * as FakeOdooServer from "../odoo/testing/FakeOdooServer.js"
@@ -39,6 +39,8 @@ export interface Options {
   readonly sites?: number | undefined
   /** Latency of every paid fake's answers, uniform between the two (milliseconds; default none). */
   readonly latency?: { readonly min: number; readonly max: number } | undefined
+  /** A `Crawl-delay` (seconds, fractions allowed) added to every fixture company's robots.txt (default none). */
+  readonly crawlDelaySeconds?: number | undefined
 }
 
 /**
@@ -128,7 +130,7 @@ export const render = (environment: ReadonlyArray<readonly [string, string]>): s
 export const start = (options?: Options): Effect.Effect<FakeWorld, never, Scope.Scope> =>
   Effect.gen(function*() {
     const seed = options?.seed ?? 42
-    const web = yield* FixtureWeb.make({ seed, count: options?.sites ?? 100 })
+    const web = yield* FixtureWeb.make({ seed, count: options?.sites ?? 100, crawlDelaySeconds: options?.crawlDelaySeconds })
     const latency = options?.latency === undefined
       ? undefined
       : { min: Duration.millis(options.latency.min), max: Duration.millis(options.latency.max) }
@@ -205,3 +207,25 @@ export const journal = (
     yield* Effect.addFinalizer(() => flush)
     yield* Effect.forkScoped(Effect.forever(Effect.delay(flush, every)))
   })
+
+/**
+ * Writes the fixture web's access log to `path` as JSON lines when the
+ * scope closes (`{"time":...,"answered":...,"host":...,"path":...,"status":...}`:
+ * each request's arrival and the end of its answer, epoch milliseconds), so
+ * a test can check every host's politeness across processes.
+ *
+ * @since 0.1.0
+ * @category journal
+ */
+export const webLog = (world: FakeWorld, path: string): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.addFinalizer(() =>
+    Effect.flatMap(world.web.log, (entries) =>
+      Effect.promise(() =>
+        writeFile(
+          path,
+          entries.map((e) =>
+            JSON.stringify({ time: e.time, answered: e.answered, host: e.host, path: e.path, status: e.status }) + "\n"
+          ).join("")
+        )
+      ))
+  )

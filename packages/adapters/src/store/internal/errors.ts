@@ -24,6 +24,9 @@ export const fromSqlError = (operation: string, error: SqlError): Store.StoreErr
   const detail = messageOf(error.cause) ?? error.message
   const reason: Store.StoreError["reason"] = code === undefined
     ? "Unavailable"
+    // the connection's own errors (Postgres restarting, a lost network): ECONNRESET, ECONNREFUSED, EPIPE, ...
+    : /^E[A-Z]+$/.test(code)
+    ? "Unavailable"
     : code.startsWith("08") || code.startsWith("57P") || code === "53300"
     ? "Unavailable"
     : code === "40001" || code === "40P01" || code === "55P03"

@@ -5,7 +5,7 @@
  *
  * @internal
  */
-import { Chunk, Clock, Effect, Option } from "effect"
+import { Chunk, Clock, Effect, Option, Schedule } from "effect"
 import * as Budget from "../../engine/Budget.js"
 import type * as Outcome from "../../engine/Outcome.js"
 import * as RunSummary from "../../engine/RunSummary.js"
@@ -30,6 +30,25 @@ export interface Recorder {
 }
 
 /** A recorder for the run `runId` of the tenant, started at `startedAt`. */
+/**
+ * A write of the run's records tried again while the store is unavailable
+ * (Postgres restarting, a lost connection), backing off up to every 5
+ * seconds, for up to 2 minutes: a run's companies are not lost to a short
+ * outage. A write that fails is rolled back, so trying it again is safe.
+ */
+const untilReachable = <A>(write: Effect.Effect<A, Store.StoreError>): Effect.Effect<A, Store.StoreError> =>
+  write.pipe(
+    Effect.tapError((e) =>
+      e.reason === "Unavailable"
+        ? Effect.logWarning(`the store could not be reached to record the run; trying again: ${e.message}`)
+        : Effect.void
+    ),
+    Effect.retry({
+      while: (e) => e.reason === "Unavailable",
+      schedule: Schedule.exponential("200 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")), Schedule.upTo("2 minutes"))
+    })
+  )
+
 export const make = (tenant: Store.TenantStore, runId: Run.RunId, startedAt: number): Recorder => {
   const accumulator = RunSummary.accumulator(runId, Pipeline.stepNames, startedAt)
   const totals = new Map<string, number>()
@@ -47,19 +66,19 @@ export const make = (tenant: Store.TenantStore, runId: Run.RunId, startedAt: num
           Pipeline.stepNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + (list[i]?.durationMillis ?? 0)))
           return RunOutcome.companyOutcome(r, now, failures)
         })
-        return tenant.runs.recordOutcomes(runId, outcomes)
+        return untilReachable(tenant.runs.recordOutcomes(runId, outcomes))
       }),
     finish: (status, errorSummary) =>
       Effect.flatMap(summary, (s) =>
         Effect.as(
-          tenant.runs.finish(runId, {
+          untilReachable(tenant.runs.finish(runId, {
             status,
             finishedAt: new Date(s.finishedAtMillis),
             steps: RunOutcome.stepStats(s, totals),
             errorSummary,
             // what this attempt's draws committed (restored steps drew nothing)
             spend: s.budgets
-          }),
+          })),
           s
         ))
   }

@@ -1,0 +1,169 @@
+/**
+ * What the fault tests read back: the fakes' journal of billed calls, the
+ * fixture web's access log, the workers' JSON log lines and the run's
+ * records, and the checks made of them (repeated paid calls against calls
+ * in flight at a fault, each vendor's aggregate rate against its token
+ * bucket, each host's politeness).
+ */
+import { existsSync, readFileSync } from "node:fs"
+import { SqlClient } from "@effect/sql"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Redacted, Schedule } from "effect"
+
+/** One billed unit of the fakes' journal (`leadgraph fakes --journal`). */
+export interface Billed {
+  readonly vendor: string
+  readonly endpoint: string
+  readonly key: string
+  readonly credits: number
+  readonly startedAt: number
+  readonly endedAt: number
+}
+
+/** One request of the fixture web's access log (`leadgraph fakes --web-log`). */
+export interface Visit {
+  readonly time: number
+  readonly answered?: number | undefined
+  readonly host: string
+  readonly path: string
+  readonly status: number
+}
+
+const jsonLines = <A>(path: string): Array<A> =>
+  existsSync(path) ? readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as A) : []
+
+export const readJournal = (path: string): Array<Billed> => jsonLines<Billed>(path)
+export const readWebLog = (path: string): Array<Visit> => jsonLines<Visit>(path)
+
+/** A moment (or span) of a fault: a kill, an outage. */
+export interface Fault {
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * Per vendor: units billed, units billed again under the same key, units in
+ * flight at a fault (open at it, or closed at most `margin` ms before it:
+ * an answer that reached a process just before the fault may not have been
+ * stored yet), and the repeats whose first billing was not in flight at any
+ * fault (a true double payment; should be none).
+ */
+export const repeats = (billed: ReadonlyArray<Billed>, faults: ReadonlyArray<Fault>, margin: number) => {
+  const open = (e: Billed) => faults.some((f) => e.startedAt <= f.to && e.endedAt >= f.from - margin)
+  return Object.fromEntries([...new Set(billed.map((e) => e.vendor))].sort().map((vendor) => {
+    const entries = billed.filter((e) => e.vendor === vendor)
+    const byKey = new Map<string, Array<Billed>>()
+    for (const e of entries) byKey.set(e.key, [...(byKey.get(e.key) ?? []), e])
+    const repeated = [...byKey.values()].filter((all) => all.length > 1)
+    const firstOf = (all: ReadonlyArray<Billed>) => all.reduce((a, b) => (a.startedAt <= b.startedAt ? a : b))
+    return [vendor, {
+      billed: entries.length,
+      repeated: repeated.reduce((n, all) => n + all.length - 1, 0),
+      inFlight: entries.filter(open).length,
+      outside: repeated.filter((all) => !open(firstOf(all)))
+        .map((all) => `${all[0]!.key}: ${all.map((e) => `${e.startedAt}-${e.endedAt}`).join(", ")}`)
+    }]
+  }))
+}
+
+/**
+ * The requests of one vendor endpoint (a batch bills one unit per address,
+ * all with the request's times): their arrival times.
+ */
+export const arrivals = (billed: ReadonlyArray<Billed>, vendor: string, endpoint?: string): Array<number> => {
+  const seen = new Set<string>()
+  const out: Array<number> = []
+  for (const e of billed) {
+    if (e.vendor !== vendor || (endpoint !== undefined && e.endpoint !== endpoint)) continue
+    const request = `${e.endpoint} ${e.startedAt} ${e.endedAt}`
+    if (e.endpoint.includes("batch") && seen.has(request)) continue
+    seen.add(request)
+    out.push(e.startedAt)
+  }
+  return out.sort((a, b) => a - b)
+}
+
+/**
+ * Arrivals against a token bucket of `limit` per `intervalMs` (a burst of
+ * `limit`, then one every `intervalMs / limit`): the largest number of
+ * arrivals in any window, less what the bucket allows in it (at most 0 when
+ * the limit was kept; `slack` ms of lag allowed per window), and the window.
+ */
+export const bucketExcess = (arrivals: ReadonlyArray<number>, limit: number, intervalMs: number, slack: number) => {
+  const spacing = intervalMs / limit
+  let worst = { excess: -Infinity, calls: 0, allowed: 0, spanMs: 0 }
+  for (let i = 0; i < arrivals.length; i++) {
+    for (let j = i; j < arrivals.length; j++) {
+      const calls = j - i + 1
+      const allowed = limit + Math.floor((arrivals[j]! - arrivals[i]! + slack) / spacing)
+      if (calls - allowed > worst.excess) worst = { excess: calls - allowed, calls, allowed, spanMs: arrivals[j]! - arrivals[i]! }
+    }
+  }
+  return worst
+}
+
+/**
+ * Per host of the fixture web: requests, requests that arrived while
+ * another to the host was open (should be none), and the smallest gap
+ * between the end of one request and the start of the next (and where).
+ */
+export const politeness = (visits: ReadonlyArray<Visit>) => {
+  const byHost = new Map<string, Array<Visit>>()
+  for (const v of visits) byHost.set(v.host, [...(byHost.get(v.host) ?? []), v])
+  let overlaps = 0
+  let minGap = Infinity
+  let closest = ""
+  let pairs = 0
+  const worst: Array<string> = []
+  for (const [host, list] of byHost) {
+    const sorted = [...list].sort((a, b) => a.time - b.time)
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1]!
+      const next = sorted[i]!
+      pairs++
+      const end = prev.answered ?? Infinity
+      if (next.time < end) {
+        overlaps++
+        worst.push(`${host}: ${prev.path} ${prev.time}-${prev.answered} and ${next.path} at ${next.time}`)
+        continue
+      }
+      if (next.time - end < minGap) {
+        minGap = next.time - end
+        closest = `${host}: ${prev.path} ended ${end}, ${next.path} started ${next.time}`
+      }
+    }
+  }
+  return { hosts: byHost.size, requests: visits.length, pairs, overlaps, minGap, closest, worst: worst.slice(0, 5) }
+}
+
+/** One JSON log line of a child (`{"message":..., "annotations":{...}}`), or undefined. */
+export const logEvent = (line: string): { message?: string; annotations?: Record<string, unknown> } | undefined => {
+  if (!line.startsWith("{")) return undefined
+  try {
+    return JSON.parse(line)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * The run's records of its companies (`company_enrichment_runs`), read as
+ * the runtime role bound to the tenant.
+ */
+export const companyRecords = (url: string, tenant: string, runId: string) =>
+  Effect.runPromise(Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    return yield* sql.withTransaction(Effect.zipRight(
+      sql`SELECT leadgraph_bind_tenant(${tenant})`,
+      sql<{ companyId: string; status: string }>`SELECT company_id::text AS "companyId", status FROM company_enrichment_runs
+        WHERE run_id = ${runId}`
+    ))
+  }).pipe(
+    Effect.provide(PgClient.layer({ url: Redacted.make(url), maxConnections: 1 })),
+    Effect.scoped,
+    // the machine's Postgres is shared: right after an outage its connection slots may all be taken for a moment
+    Effect.retry({ schedule: Schedule.spaced("1 second"), times: 10 })
+  ))
+
+/** Seconds between two epoch milliseconds, one decimal. */
+export const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1)
