@@ -76,10 +76,10 @@ import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
-import { DemoWorld, FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
-import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant } from "@leadgraph/core"
+import { FakeOdooServer } from "@leadgraph/adapters/testing"
+import { EnrichmentRun, Events, Nightly, RunSummary, Tenant } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
-import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
 import * as ScaledClock from "./pipeline/ScaledClock.js"
@@ -124,9 +124,6 @@ const hugeCaps: Settings.Caps = {
   openAiTokens: 1_000_000_000
 }
 
-/** A client-side limit that never bursts: one request per `60 s / perMinute`. */
-const spaced = (perMinute: number) => ({ limit: 1, interval: Duration.millis(60_000 / perMinute) })
-
 interface HttpCall {
   readonly vendor: string
   readonly path: string
@@ -144,21 +141,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       zbBatchesPerMinute: o.zbBatchesPerMinute,
       real
     })
-    const fixtureUrl = (host: string) => `http://${host}:${ready.fixturePort}/`
-    const base = FakeVendors.vendorOptions({
-      tavily: { url: ready.urls.tavily },
-      lusha: { url: ready.urls.lusha },
-      zeroBounce: { url: ready.urls.zeroBounce },
-      openAi: { baseURL: ready.urls.openAi }
-    } as unknown as FakeVendors.FakeVendors)
-    const vendors: Vendors.Options = {
-      tavily: { ...base.tavily, rateLimit: spaced(real.tavily.perMinute) },
-      lusha: { ...base.lusha, rateLimit: spaced(real.lusha.perMinute) },
-      zeroBounce: o.zbBatchesPerMinute === undefined
-        ? base.zeroBounce
-        : { ...base.zeroBounce, batchRateLimit: spaced(o.zbBatchesPerMinute) },
-      openAi: { ...base.openAi, rateLimit: spaced(real.openAi.perMinute) }
-    }
+    const vendors = WorldThread.vendorOptions(ready.urls, real, o.zbBatchesPerMinute)
     const vendorOfPort = new Map<string, string>([
       [new URL(ready.urls.tavily).port, "tavily"],
       [new URL(ready.urls.lusha).port, "lusha"],
@@ -202,23 +185,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
     )
 
     return yield* Effect.gen(function*() {
-      const storeService = yield* Store.Store
-      const [industrial] = DemoWorld.tenants
-      yield* storeService.withTenant(tenantId, (t) =>
-        Effect.gen(function*() {
-          yield* t.tenants.save({ name: "Bench Tenant" })
-          yield* t.tenants.saveOdooConnection({
-            active: true,
-            url: ready.urls.odoo,
-            database: FakeOdooServer.defaults.database,
-            login: FakeOdooServer.defaults.login,
-            secretRef: `env:${odooSecret}`
-          })
-          yield* t.icpRules.save(industrial!.rules)
-          yield* t.companies.upsert(ready.companies.map((c) =>
-            Schema.decodeUnknownSync(Company.CompanyInput)({ name: c.name, domain: c.host, website: fixtureUrl(c.host) })
-          ))
-        }))
+      yield* WorldThread.seedTenant(tenantId, ready, odooSecret)
 
       const finishedAt: Array<number> = []
       const failures: Record<string, number> = {}
