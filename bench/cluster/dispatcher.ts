@@ -85,20 +85,21 @@ export const main = async (trial: Trial, out: string) => {
 
       // every report's arrival, on the scaled clock, with progress to the parent every 5%
       const finishedAt: Array<number> = []
+      let wall0 = 0
       const step = Math.max(1, Math.round(trial.companies / 20))
       const dispatch: CompanyEnrichment.Dispatcher = {
         enrich: (job) =>
           inner.enrich(job).pipe(Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => {
             finishedAt.push(now)
             return finishedAt.length % step === 0 || finishedAt.length === trial.companies
-              ? send({ _tag: "Progress", done: finishedAt.length, total: trial.companies, wallMillis: scaled.wallMillis() })
+              ? send({ _tag: "Progress", done: finishedAt.length, total: trial.companies, wallMillis: scaled.wallMillis() - wall0 })
               : Effect.void
           })))
       }
       const load0 = loadavg()
       const threads = Threads.start(ready.tid)
       const pg = yield* postgresCpu(sql)
-      const wall0 = scaled.wallMillis()
+      wall0 = scaled.wallMillis()
       const started = yield* Clock.currentTimeMillis
       const result = yield* EnrichmentRun.run({
         tenantId,
