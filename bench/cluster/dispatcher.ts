@@ -11,7 +11,7 @@ import { Cluster, CompanyEnrichmentEntity } from "@leadgraph/adapters"
 import { FakeOdooServer } from "@leadgraph/adapters/testing"
 import { type CompanyEnrichment, EnrichmentRun, Nightly } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
-import { Clock, Duration, Effect, Layer, Logger, LogLevel } from "effect"
+import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel } from "effect"
 import { writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
 import * as ScaledClock from "../pipeline/ScaledClock.js"
@@ -49,13 +49,14 @@ const postgresCpu = (sql: SqlClient.SqlClient) =>
       })
     yield* sample(true)
     const sampler = yield* Effect.forkScoped(Effect.forever(Effect.delay(sample(false), Duration.seconds(2))))
-    return Effect.gen(function*() {
+    const stop = Effect.gen(function*() {
       yield* sample(false)
-      yield* sampler.interruptAsFork(sampler.id())
+      yield* Fiber.interrupt(sampler)
       let millis = 0
       for (const [pid, m] of last) millis += m - (first.get(pid) ?? 0)
       return { millis, backends: last.size }
     })
+    return { stop }
   })
 
 /** Runs the dispatcher of `trial`, writing its raw results to `out`. */
@@ -114,7 +115,7 @@ export const main = async (trial: Trial, out: string) => {
       const ended = yield* Clock.currentTimeMillis
       const wallMillis = scaled.wallMillis() - wall0
       const threadCpu = threads.stop()
-      const postgres = yield* pg
+      const postgres = yield* pg.stop
       const load1 = loadavg()
       if (result._tag !== "Finished") return yield* Effect.dieMessage("not a run")
       const stats = yield* WorldThread.stats(worker)
