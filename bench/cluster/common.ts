@@ -48,6 +48,8 @@ export interface Trial {
   /** The trial's schema (the cluster's tables are in `<schema>_cluster`). */
   readonly schema: string
   readonly real: Real
+  /** Each process's Postgres pool (`Database.layerUrl`'s `maxConnections`; 10, its default, as `leadgraph worker` has). */
+  readonly pool: number
   /** The cluster's lease and poll interval, in seconds of the scaled clock. */
   readonly cluster: { readonly leaseSeconds: number; readonly pollSeconds: number }
 }
@@ -80,6 +82,7 @@ export const environment = (trial: Trial, vendors: Vendors.Options) => {
     database: Database.layerUrl({
       url: Redacted.make(process.env.DATABASE_URL ?? ""),
       schema: trial.schema,
+      maxConnections: trial.pool,
       ...(migrationUrl === undefined || migrationUrl === "" ? {} : { migrationUrl: Redacted.make(migrationUrl) })
     }),
     coordination: "database",
