@@ -134,7 +134,7 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
       real: (companies / raw.makespanMillis) * minute,
       /** Between the 20th and the 80th percentile of finishing times, at real scale and on the wall clock. */
       steadyReal,
-      steadyWall: steadyReal === null ? null : steadyReal / trial.factor
+      steadyWall: steadyReal === null ? null : steadyReal * trial.factor
     },
     completion: { p50Millis: q(raw.finishedAt, 0.5), p90Millis: q(raw.finishedAt, 0.9), lastMillis: Math.max(...raw.finishedAt) },
     steps: raw.summary.steps.map((s) => ({
