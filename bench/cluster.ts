@@ -70,10 +70,13 @@
  * that flow through and a steady state can be read: the companies finished
  * between the 20th and 80th percentile of finishing times over that time),
  * `--seed S` (1), `--pool N` (each process's Postgres pool: 10, the
- * default of `leadgraph worker`; in the `cpu` regime `--cpu-pool N`, 30:
- * with 10, one worker was bound by its pool rather than its CPU, 192
- * against 287 companies a minute with 30 in December 2026, which would
- * flatter the scaling), `--quick` (100 companies, workers 1,2). The cluster's
+ * default of `leadgraph worker`; in the `cpu` regime `--cpu-pool N`, by
+ * default 30 but at most 90 / (workers + 1), under Postgres's default 100
+ * connections (3 workers and the dispatcher with 30 each drew 53300 "too
+ * many connections"): with 10, one worker was bound by its pool rather
+ * than its CPU, 192 against 287 companies a minute with 30 in December
+ * 2026, which would flatter the scaling), `--quick` (100 companies,
+ * workers 1,2). The cluster's
  * lease is its default (35 s) and its poll interval 2 s, of the scaled
  * clock. The default run (6 trials) is meant to take at most 15 minutes on
  * 2 quiet cores, about 30 s of which per trial are starting the world, the
@@ -216,7 +219,7 @@ const runTrial = async (trial: Trial, t0: number): Promise<Analysed> => {
 }
 
 const print = (a: Analysed) => {
-  console.log(`\n== ${a.regime}, ${a.workers} worker(s): ${a.companies} companies, factor ${a.factor}, concurrency ${a.concurrency} (wall ${s(a.wallMillis)})`)
+  console.log(`\n== ${a.regime}, ${a.workers} worker(s): ${a.companies} companies, factor ${a.factor}, concurrency ${a.concurrency}, pool ${a.pool} (wall ${s(a.wallMillis)})`)
   console.log(`targets                 ${JSON.stringify(a.targets)}  status ${a.status}`)
   console.log(`makespan (real scale)   ${min(a.makespanMillis)}`)
   console.log(`lower bound             ${min(a.lowerBoundMillis)} (${a.binding})   ratio ${a.ratio.toFixed(3)}${a.regime === "limits" ? " (goal <= 1.15)" : ""}`)
@@ -257,14 +260,16 @@ const parent = async () => {
   const factor = num("factor", 2)
   const concurrencyOf = (regime: Regime) => regime === "limits" ? num("concurrency", 200) : num("cpu-concurrency", 60)
   const seed = num("seed", 1)
-  const poolOf = (regime: Regime) => regime === "limits" ? num("pool", 10) : num("cpu-pool", 30)
+  // Postgres allows 100 connections by default: the cpu regime's pools stay under 90 in all
+  const poolOf = (regime: Regime, workers = 1) =>
+    regime === "limits" ? num("pool", 10) : num("cpu-pool", Math.min(30, Math.floor(90 / (workers + 1))))
   const cluster = { leaseSeconds: 35, pollSeconds: 2 }
   console.log(`cluster benchmark: regimes ${regimes.join(", ")}; workers ${workerCounts.join(", ")}; factor ${factor}; seed ${seed}`)
   console.log(`machine: ${cpus().length} cores, load average ${load()}`)
   const t0 = performance.now()
   const results: Array<Analysed> = []
   for (const regime of regimes) {
-    console.log(`\nregime ${regime}: concurrency ${concurrencyOf(regime)}, Postgres pool ${poolOf(regime)} per process; real-scale parameters ${JSON.stringify(realOf(regime))}`)
+    console.log(`\nregime ${regime}: concurrency ${concurrencyOf(regime)}; real-scale parameters ${JSON.stringify(realOf(regime))}`)
     for (const workers of workerCounts) {
       const trial: Trial = {
         regime,
@@ -276,10 +281,10 @@ const parent = async () => {
         origin: performance.timeOrigin + performance.now(),
         schema: `lg_bench_cluster_${regime}_${workers}_${Date.now().toString(36)}`,
         real: realOf(regime),
-        pool: poolOf(regime),
+        pool: poolOf(regime, workers),
         cluster
       }
-      console.log(`\n[${elapsed(t0)}] ${regime}: ${workers} worker(s), ${trial.companies} companies`)
+      console.log(`\n[${elapsed(t0)}] ${regime}: ${workers} worker(s), ${trial.companies} companies, Postgres pool ${trial.pool} per process`)
       const a = await runTrial(trial, t0)
       print(a)
       results.push(a)
@@ -317,7 +322,7 @@ const parent = async () => {
     node: process.version,
     at,
     machine: { cores: cpus().length, loadAverageAtEnd: loadavg() },
-    options: { regimes, workers: workerCounts, factor, pool: Object.fromEntries(regimes.map((r) => [r, poolOf(r)])), concurrency: Object.fromEntries(regimes.map((r) => [r, concurrencyOf(r)])), seed, cluster },
+    options: { regimes, workers: workerCounts, factor, concurrency: Object.fromEntries(regimes.map((r) => [r, concurrencyOf(r)])), seed, cluster },
     goals: { ratio: 1.15 },
     maxRatio: limits.length === 0 ? null : Math.max(...limits.map((r) => r.ratio)),
     ratesWithinLimits: limits.every((r) => Object.values(r.rates).every((x) => x.withinLimit !== false)),

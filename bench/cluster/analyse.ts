@@ -119,6 +119,7 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     companies,
     factor: trial.factor,
     concurrency: trial.concurrency,
+    pool: trial.pool,
     status: raw.status,
     targets: raw.summary.targets,
     makespanMillis: raw.makespanMillis,
