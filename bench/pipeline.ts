@@ -72,38 +72,23 @@ import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { performance } from "node:perf_hooks"
-import { Worker } from "node:worker_threads"
 import { HttpClient } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
-import { DemoWorld, FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
-import { Company, EnrichmentRun, Events, Nightly, RunSummary, Store, Tenant } from "@leadgraph/core"
+import { FakeOdooServer } from "@leadgraph/adapters/testing"
+import { EnrichmentRun, Events, Nightly, RunSummary, Tenant } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
-import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted, Schema } from "effect"
+import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
 import * as ScaledClock from "./pipeline/ScaledClock.js"
 import { patchPg, patchPglite, pgliteBusy, runAs, sqlCount, sqlTexts } from "./pipeline/SqlCounters.js"
 import * as Threads from "./pipeline/Threads.js"
-import type * as World from "./pipeline/world.js"
+import * as WorldThread from "./pipeline/WorldThread.js"
+import { lowerBound as boundOf, real } from "./pipeline/bounds.js"
 
 // ---------------------------------------------------------------- parameters
-
-/**
- * The real-scale latencies and limits of the run (milliseconds, requests per
- * minute). Vendor latencies are drawn uniformly within +/- `jitter`.
- */
-const real = {
-  jitter: 0.2,
-  crawl: { pageMillis: 300, crawlDelaySeconds: 1, minDelayMillis: 500 },
-  tavily: { millis: 1_500, perMinute: 1_000 },
-  openAi: { millis: 6_000, perMinute: 500 },
-  lusha: { millis: 1_000, perMinute: 300 },
-  zeroBounce: { batchMillis: 2_000 },
-  /** Self-hosted Odoo: no vendor limit; the adapter's own default is 10 calls a second. */
-  odoo: { millis: 300, clientPerSecond: 10 }
-} as const
 
 const argv = process.argv.slice(2)
 const arg = (name: string): string | undefined => {
@@ -139,9 +124,6 @@ const hugeCaps: Settings.Caps = {
   openAiTokens: 1_000_000_000
 }
 
-/** A client-side limit that never bursts: one request per `60 s / perMinute`. */
-const spaced = (perMinute: number) => ({ limit: 1, interval: Duration.millis(60_000 / perMinute) })
-
 interface HttpCall {
   readonly vendor: string
   readonly path: string
@@ -149,54 +131,17 @@ interface HttpCall {
   readonly status: number
 }
 
-/** Starts the world (fixture web and fakes) in a worker thread on the same scaled clock. */
-const startWorld = (o: RunOptions, origin: number) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly worker: Worker; readonly ready: World.Ready }, Error>((resume) => {
-      // a worker does not inherit tsx's loader: register it, then load the world
-      const entry = new URL("./pipeline/world.ts", import.meta.url).href
-      const boot = `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}) })`
-      const worker = new Worker(boot, {
-        eval: true,
-        workerData: {
-          seed: o.seed,
-          companies: o.companies,
-          factor: o.factor,
-          origin,
-          zbBatchesPerMinute: o.zbBatchesPerMinute,
-          real
-        } satisfies World.WorldOptions
-      })
-      worker.once("error", (e) => resume(Effect.fail(e)))
-      worker.once("message", (ready: World.Ready) => resume(Effect.succeed({ worker, ready })))
-    }),
-    ({ worker }) => Effect.promise(() => worker.terminate())
-  )
-
-const worldStats = (worker: Worker) =>
-  Effect.async<World.Stats>((resume) => {
-    worker.once("message", (stats: World.Stats) => resume(Effect.succeed(stats)))
-    worker.postMessage("stats")
-  })
-
 const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number) =>
   Effect.gen(function*() {
-    const { ready, worker } = yield* startWorld(o, origin)
-    const fixtureUrl = (host: string) => `http://${host}:${ready.fixturePort}/`
-    const base = FakeVendors.vendorOptions({
-      tavily: { url: ready.urls.tavily },
-      lusha: { url: ready.urls.lusha },
-      zeroBounce: { url: ready.urls.zeroBounce },
-      openAi: { baseURL: ready.urls.openAi }
-    } as unknown as FakeVendors.FakeVendors)
-    const vendors: Vendors.Options = {
-      tavily: { ...base.tavily, rateLimit: spaced(real.tavily.perMinute) },
-      lusha: { ...base.lusha, rateLimit: spaced(real.lusha.perMinute) },
-      zeroBounce: o.zbBatchesPerMinute === undefined
-        ? base.zeroBounce
-        : { ...base.zeroBounce, batchRateLimit: spaced(o.zbBatchesPerMinute) },
-      openAi: { ...base.openAi, rateLimit: spaced(real.openAi.perMinute) }
-    }
+    const { ready, worker } = yield* WorldThread.start({
+      seed: o.seed,
+      companies: o.companies,
+      factor: o.factor,
+      origin,
+      zbBatchesPerMinute: o.zbBatchesPerMinute,
+      real
+    })
+    const vendors = WorldThread.vendorOptions(ready.urls, real, o.zbBatchesPerMinute)
     const vendorOfPort = new Map<string, string>([
       [new URL(ready.urls.tavily).port, "tavily"],
       [new URL(ready.urls.lusha).port, "lusha"],
@@ -240,23 +185,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
     )
 
     return yield* Effect.gen(function*() {
-      const storeService = yield* Store.Store
-      const [industrial] = DemoWorld.tenants
-      yield* storeService.withTenant(tenantId, (t) =>
-        Effect.gen(function*() {
-          yield* t.tenants.save({ name: "Bench Tenant" })
-          yield* t.tenants.saveOdooConnection({
-            active: true,
-            url: ready.urls.odoo,
-            database: FakeOdooServer.defaults.database,
-            login: FakeOdooServer.defaults.login,
-            secretRef: `env:${odooSecret}`
-          })
-          yield* t.icpRules.save(industrial!.rules)
-          yield* t.companies.upsert(ready.companies.map((c) =>
-            Schema.decodeUnknownSync(Company.CompanyInput)({ name: c.name, domain: c.host, website: fixtureUrl(c.host) })
-          ))
-        }))
+      yield* WorldThread.seedTenant(tenantId, ready, odooSecret)
 
       const finishedAt: Array<number> = []
       const failures: Record<string, number> = {}
@@ -310,7 +239,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       }
       if (result._tag !== "Finished") return yield* Effect.dieMessage("not a run")
 
-      const stats = yield* worldStats(worker)
+      const stats = yield* WorldThread.stats(worker)
       if (o.db === "postgres") {
         const drop = `DROP SCHEMA ${schema} CASCADE`
         if (migrationUrl === undefined) yield* (yield* SqlClient.SqlClient).unsafe(drop)
@@ -388,7 +317,6 @@ const q = (xs: ReadonlyArray<number>, p: number) => RunSummary.quantile(sortNum(
 const count = (calls: Readonly<Record<string, number>>) => Object.values(calls).reduce((a, b) => a + b, 0)
 
 const analyse = (r: RawRun & { warningCount: number; warnings: Array<string> }) => {
-  const j = 1 - real.jitter
   const byVendor = (v: string) => r.httpCalls.filter((c) => c.vendor === v)
   const vendorCalls = {
     tavily: count(r.fakeCalls.tavily),
@@ -401,44 +329,12 @@ const analyse = (r: RawRun & { warningCount: number; warnings: Array<string> }) 
     ["tavily", "lusha", "zerobounce", "odoo"].map((v) => [v, byVendor(v).filter((c) => c.status === 429).length])
   )
   rejected429.openai = vendorCalls.openai - r.served.completions
-  // Rate-limit bounds: calls / limit.
-  const rateBound: Record<string, number> = {
-    tavily: (vendorCalls.tavily / real.tavily.perMinute) * minute,
-    openai: (vendorCalls.openai / real.openAi.perMinute) * minute,
-    lusha: (vendorCalls.lusha / real.lusha.perMinute) * minute,
-    odoo: (vendorCalls.odoo / real.odoo.clientPerSecond) * 1000
-  }
-  if (r.options.zbBatchesPerMinute !== undefined) {
-    rateBound.zerobounce = (vendorCalls.zerobounce / r.options.zbBatchesPerMinute) * minute
-  }
-  // Critical path of one company at the fastest latencies: its crawl
-  // (requests x page latency, gaps of max(Crawl-delay, minDelay) between
-  // them), then extraction and rationale (two LLM calls in sequence).
-  const delayed = new Set(r.crawlDelayHosts)
-  const perHost = new Map<string, number>()
-  for (const e of r.crawlLog) perHost.set(e.host, (perHost.get(e.host) ?? 0) + 1)
-  let crawlMax = 0
-  let crawlMaxHost = ""
-  for (const [host, n] of perHost) {
-    const gap = delayed.has(host) ? Math.max(real.crawl.crawlDelaySeconds * 1000, real.crawl.minDelayMillis) : real.crawl.minDelayMillis
-    const t = n * real.crawl.pageMillis + (n - 1) * gap
-    if (t > crawlMax) {
-      crawlMax = t
-      crawlMaxHost = host
-    }
-  }
-  const criticalPath = crawlMax + 2 * real.openAi.millis * j
-  const bounds = { ...rateBound, criticalPath }
-  const [binding, lowerBound] = Object.entries(bounds).reduce((a, b) => (b[1] > a[1] ? b : a))
-  // A tighter bound for the binding vendor: its calls cannot all start in the
-  // first instant, and after its last call the company still has work left.
-  const tail: Record<string, number> = {
-    lusha: real.lusha.millis * j + real.zeroBounce.batchMillis * j + real.openAi.millis * j,
-    openai: real.openAi.millis * j,
-    tavily: real.tavily.millis * j + 2 * real.openAi.millis * j,
-    odoo: real.odoo.millis * j,
-    zerobounce: real.zeroBounce.batchMillis * j + real.openAi.millis * j
-  }
+  const { lowerBoundMillis: lowerBound, binding, bounds, boundWithTailMillis, criticalPath } = boundOf(real, {
+    vendorCalls,
+    crawlLog: r.crawlLog,
+    crawlDelayHosts: r.crawlDelayHosts,
+    zbBatchesPerMinute: r.options.zbBatchesPerMinute
+  })
   // What each limited vendor achieved: calls per minute between its first and last call.
   const achieved = Object.fromEntries(["tavily", "lusha", "odoo", "zerobounce"].map((v) => {
     const starts = byVendor(v).map((c) => c.start)
@@ -468,8 +364,8 @@ const analyse = (r: RawRun & { warningCount: number; warnings: Array<string> }) 
     binding,
     ratio: r.makespanMillis / lowerBound,
     bounds,
-    boundWithTailMillis: Object.fromEntries(Object.entries(rateBound).map(([v, b]) => [v, b + (tail[v] ?? 0)])),
-    criticalPath: { crawlMaxMillis: crawlMax, crawlMaxHost, llmMillis: 2 * real.openAi.millis * j },
+    boundWithTailMillis,
+    criticalPath,
     completion: {
       p50Millis: q(r.finishedAt, 0.5),
       p90Millis: q(r.finishedAt, 0.9),

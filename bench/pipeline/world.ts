@@ -14,6 +14,7 @@ import { Deferred, Duration, Effect, Queue } from "effect"
 import { parentPort, workerData } from "node:worker_threads"
 import * as ScaledClock from "./ScaledClock.js"
 import { currentTid } from "./Threads.js"
+import type { Real } from "./bounds.js"
 
 /** What the worker is started with. */
 export interface WorldOptions {
@@ -22,15 +23,7 @@ export interface WorldOptions {
   readonly factor: number
   readonly origin: number
   readonly zbBatchesPerMinute: number | undefined
-  readonly real: {
-    readonly jitter: number
-    readonly crawl: { readonly pageMillis: number; readonly crawlDelaySeconds: number }
-    readonly tavily: { readonly millis: number; readonly perMinute: number }
-    readonly openAi: { readonly millis: number; readonly perMinute: number }
-    readonly lusha: { readonly millis: number; readonly perMinute: number }
-    readonly zeroBounce: { readonly batchMillis: number }
-    readonly odoo: { readonly millis: number }
-  }
+  readonly real: Real
 }
 
 /** What the worker posts once it listens. */
@@ -52,6 +45,8 @@ export interface Stats {
   readonly exported: { readonly partners: number; readonly leads: number }
   readonly crawlLog: ReadonlyArray<{ readonly host: string; readonly time: number; readonly status: number }>
   readonly eventLoopUtilization: number
+  /** Every request's arrival at the rate-limited fakes, by vendor (`tavily`, `lusha`, `zerobounce`, `openai`). */
+  readonly arrivals: Record<string, ReadonlyArray<{ readonly endpoint: string; readonly at: number }>>
 }
 
 const o = workerData as WorldOptions
@@ -120,7 +115,13 @@ const program = Effect.gen(function*() {
       odooMethods: yield* fakes.odoo.methodCalls,
       exported: { partners: fakes.odoo.db.all("res.partner").length, leads: fakes.odoo.db.all("crm.lead").length },
       crawlLog: log.map((e) => ({ host: e.host, time: e.time, status: e.status })),
-      eventLoopUtilization: performance.eventLoopUtilization(elu0).utilization
+      eventLoopUtilization: performance.eventLoopUtilization(elu0).utilization,
+      arrivals: {
+        tavily: yield* fakes.tavily.arrivals(),
+        lusha: yield* fakes.lusha.arrivals(),
+        zerobounce: yield* fakes.zeroBounce.arrivals(),
+        openai: yield* fakes.openAi.arrivals()
+      }
     }
     port.postMessage(stats)
   }).pipe(Effect.forever, Effect.raceFirst(Deferred.await(stopped)))

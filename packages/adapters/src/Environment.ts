@@ -48,6 +48,7 @@ import * as CrawlerLive from "./crawler/CrawlerLive.js"
 import * as Resolver from "./crawler/Resolver.js"
 import * as SharedPoliteness from "./crawler/SharedPoliteness.js"
 import * as SharedRateLimits from "./SharedRateLimits.js"
+import type * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 import * as Database from "./store/Database.js"
 import * as StoreLive from "./store/StoreLive.js"
 import type * as Tenancy from "./store/Tenancy.js"
@@ -92,6 +93,8 @@ export interface Options {
   readonly coordination?: "process" | "database" | undefined
   /** Options of the shared politeness (`coordination: "database"`) besides `minDelay`, which is the crawler's. */
   readonly politeness?: Partial<Omit<SharedPoliteness.Options, "minDelay">> | undefined
+  /** Options of the shared rate limits' store (`coordination: "database"`), such as whose clock refills the buckets. */
+  readonly rateLimits?: RateLimiterStoreSql.Options | undefined
 }
 
 /**
@@ -140,7 +143,7 @@ export const layer = (options: Options): Layer.Layer<Services, Error> => {
       Layer.provide(options.resolver ?? Resolver.layerHosts(options.hosts ?? {}))
     )
   const limited = shared
-    ? Layer.merge(vendors, odoo).pipe(Layer.provide(SharedRateLimits.layer()))
+    ? Layer.merge(vendors, odoo).pipe(Layer.provide(SharedRateLimits.layer(options.rateLimits)))
     : Layer.merge(vendors, odoo)
   return Layer.mergeAll(limited, perTenant, crawler).pipe(
     Layer.provideMerge(NodeHttpClient.layerUndici),

@@ -9,7 +9,7 @@ import type { PgClient } from "@effect/sql-pg"
 import { describe, expect, layer } from "@effect/vitest"
 import { Environment, SharedRateLimits } from "@leadgraph/adapters"
 import { Budget, Crawler, PaidResults, Tavily, VendorConnector, VerificationCache } from "@leadgraph/core"
-import { Context, Effect, Layer, Redacted } from "effect"
+import { Clock, Context, Effect, Layer, Redacted } from "effect"
 import * as FixtureWeb from "../src/crawler/testing/FixtureWeb.js"
 import * as FakeTavilyServer from "../src/tavily/testing/FakeTavilyServer.js"
 import { targets } from "./store/harness.js"
@@ -22,7 +22,12 @@ const runServices = Layer.mergeAll(
 
 const nowhere = "http://127.0.0.1:9"
 
-const night = (coordination: Environment.Options["coordination"], apiKey: string, site: number) =>
+const night = (
+  coordination: Environment.Options["coordination"],
+  apiKey: string,
+  site: number,
+  rateLimits?: Environment.Options["rateLimits"]
+) =>
   Effect.gen(function*() {
     const web = yield* FixtureWeb.make()
     const tavily = yield* FakeTavilyServer.make({ apiKey })
@@ -38,6 +43,7 @@ const night = (coordination: Environment.Options["coordination"], apiKey: string
       },
       caps: {},
       coordination,
+      rateLimits,
       database,
       crawler: { allowAddresses: ["127.0.0.1/32"], parseWorkers: 0, maxPages: 1, minDelay: "10 millis" },
       resolver: web.resolver
@@ -53,12 +59,37 @@ const night = (coordination: Environment.Options["coordination"], apiKey: string
     return { hosts: hosts.length, keys: keys.length }
   })
 
+/** A clock that reads `at` (epoch milliseconds) and sleeps as the live one does. */
+const clockAt = (at: number): Clock.Clock => {
+  const live = Clock.make()
+  return {
+    [Clock.ClockTypeId]: Clock.ClockTypeId,
+    unsafeCurrentTimeMillis: () => at,
+    currentTimeMillis: Effect.succeed(at),
+    unsafeCurrentTimeNanos: () => BigInt(at) * 1_000_000n,
+    currentTimeNanos: Effect.succeed(BigInt(at) * 1_000_000n),
+    sleep: live.sleep
+  }
+}
+
 for (const target of targets("environment_coordination")) {
   describe(`Environment coordination (${target.label})`, () => {
     layer(target.database, { timeout: "60 seconds", excludeTestServices: true })((it) => {
       it.scoped("\"database\" takes the crawler's turns and the vendors' limits in the database", () =>
         Effect.gen(function*() {
           expect(yield* night("database", "tvly-env-shared", 0)).toEqual({ hosts: 1, keys: 1 })
+        }))
+
+      it.scoped("rateLimits: { clock: \"effect\" } refills the shared buckets by the process's Clock, not the database's", () =>
+        Effect.gen(function*() {
+          const at = Date.UTC(2001, 0, 2, 3, 4, 5)
+          const key = SharedRateLimits.keyOf("Tavily", [Redacted.make("tvly-env-clock")])
+          expect(yield* night("database", "tvly-env-clock", 2, { clock: "effect" }).pipe(Effect.withClock(clockAt(at))))
+            .toEqual({ hosts: 1, keys: 1 })
+          const sql = yield* SqlClient.SqlClient
+          const [row] = yield* sql<{ at: number }>`SELECT (extract(epoch FROM refilled_at) * 1000)::float8 AS at
+            FROM leadgraph_rate_limits WHERE key = ${key}`
+          expect(Number(row!.at)).toBe(at)
         }))
 
       it.scoped("by default both stay in the process", () =>

@@ -89,6 +89,12 @@ export interface Server {
   readonly billedCalls: Effect.Effect<number>
   /** The journal of billed units, in billing order, from entry `since` on (default all). */
   readonly billed: (since?: number) => Effect.Effect<ReadonlyArray<Billed>>
+  /**
+   * The journal of every request's arrival, in arrival order, from entry
+   * `since` on (default all): rejected and unbilled requests included, so
+   * a test or benchmark can count requests in any window.
+   */
+  readonly arrivals: (since?: number) => Effect.Effect<ReadonlyArray<Arrival>>
   /** Current credit balance (undefined: unlimited). */
   readonly balance: Effect.Effect<number | undefined>
   /** Changes knobs while running; setting `credits` resets the balance. */
@@ -115,4 +121,16 @@ export interface Billed {
   readonly credits: number
   readonly startedAt: number
   readonly endedAt: number
+}
+
+/**
+ * One request in a fake's arrival journal: its `"METHOD /path"` and when it
+ * arrived (epoch milliseconds on the fake's `Clock`, before its latency).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Arrival {
+  readonly endpoint: string
+  readonly at: number
 }

@@ -62,4 +62,32 @@ describe("fake vendors' journal of billed units", () => {
       expect(journal.length).toBeGreaterThanOrEqual(2)
       expect(journal.every((e) => e.credits === 1)).toBe(true)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it.scopedLive("every request's arrival is journaled: refused, rate-limited, unbilled and unknown ones too", () =>
+    Effect.gen(function*() {
+      const email = LushaData.contactsAt(3, "acme.example")[0]!.emailAddresses[0]!.email
+      const server = yield* FakeLushaServer.make({ apiKey: "k-1", seed: 3, rateLimit: { limit: 2, interval: "1 minute" } })
+      const person = (key: string, address: string) =>
+        send(HttpClientRequest.get(`${server.url}/v2/person`).pipe(
+          HttpClientRequest.setHeader("api_key", key),
+          HttpClientRequest.setUrlParam("email", address)
+        ))
+      const before = Date.now()
+      yield* person("k-1", email) // billed
+      yield* person("k-1", "nobody@nowhere.example") // not found: not billed
+      yield* person("k-1", email) // over the limit: 429
+      yield* person("wrong", email) // refused key
+      yield* send(HttpClientRequest.get(`${server.url}/v9/nothing`))
+      const arrivals = yield* server.arrivals()
+      expect(arrivals.map((a) => a.endpoint)).toEqual([
+        "GET /v2/person",
+        "GET /v2/person",
+        "GET /v2/person",
+        "GET /v2/person",
+        "unknown"
+      ])
+      expect(arrivals.every((a, i) => a.at >= before && (i === 0 || a.at >= arrivals[i - 1]!.at))).toBe(true)
+      expect((yield* server.billed()).length).toBe(1)
+      expect((yield* server.arrivals(3)).length).toBe(2)
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 })

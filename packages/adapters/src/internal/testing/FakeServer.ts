@@ -205,6 +205,7 @@ export const make = (options: {
     const credits = yield* Ref.make({ balance: initial.credits, used: 0, billedCalls: 0 })
     const window = yield* Ref.make({ start: 0, used: 0, blockedUntil: 0 })
     const billed: Array<FakeVendor.Billed> = []
+    const arrivals: Array<FakeVendor.Arrival> = []
 
     const random = Effect.flatMap(Ref.get(prngRef), (prng) => Effect.sync(prng))
     const context: RouteContext = {
@@ -245,6 +246,7 @@ export const make = (options: {
         const startedAt = yield* Clock.currentTimeMillis
         const key = `${request.method} ${request.path}`
         const route = vendor.routes[key]
+        arrivals.push({ endpoint: route === undefined ? "unknown" : key, at: startedAt })
         yield* Ref.update(calls, (c) => {
           const name = route === undefined ? "unknown" : key
           return { ...c, [name]: (c[name] ?? 0) + 1 }
@@ -320,6 +322,7 @@ export const make = (options: {
       creditsUsed: Effect.map(Ref.get(credits), (c) => c.used),
       billedCalls: Effect.map(Ref.get(credits), (c) => c.billedCalls),
       billed: (since = 0) => Effect.sync(() => billed.slice(since)),
+      arrivals: (since = 0) => Effect.sync(() => arrivals.slice(since)),
       balance: Effect.map(Ref.get(credits), (c) => c.balance),
       setKnobs: (patch) =>
         Effect.zipRight(

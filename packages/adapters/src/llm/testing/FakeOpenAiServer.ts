@@ -113,6 +113,8 @@ export interface FakeOpenAiServer {
   readonly requests: Effect.Effect<ReadonlyArray<unknown>>
   /** The journal of billed completions (tokens as credits), from entry `since` on; see `FakeVendor.Billed`. */
   readonly billed: (since?: number) => Effect.Effect<ReadonlyArray<FakeVendor.Billed>>
+  /** The journal of every request's arrival, from entry `since` on; see `FakeVendor.Server["arrivals"]`. */
+  readonly arrivals: (since?: number) => Effect.Effect<ReadonlyArray<FakeVendor.Arrival>>
 }
 
 /**
@@ -373,6 +375,7 @@ export const make = (options?: Options): Effect.Effect<FakeOpenAiServer, never, 
       served: Ref.get(served),
       script: (...outcomes) => Ref.update(script, (s) => [...s, ...outcomes]),
       requests: Ref.get(requests),
-      billed: server.billed
+      billed: server.billed,
+      arrivals: server.arrivals
     } satisfies FakeOpenAiServer
   })
