@@ -151,7 +151,7 @@ export interface Dispatcher {
  * @category reports
  */
 export const report = (result: RunOutcome.CompanyResult): Report => {
-  const { score } = RunOutcome.companyOutcome(result, new Date(0))
+  const score = RunOutcome.scoreOf(result)
   return {
     companyId: result.target.id,
     state: result.state,

@@ -147,6 +147,18 @@ export const tally = (): FailureTally => {
 export type CompanyResult = Engine.TargetResult<Company.Company, Graph.Steps<Pipeline.Pipeline>>
 
 /**
+ * The score a company's result gave it: its score step's, when that step
+ * succeeded, was restored or was cached; otherwise none.
+ *
+ * @since 0.1.0
+ * @category recording
+ */
+export const scoreOf = (result: CompanyResult): number | undefined => {
+  const scored = result.outcomes.score
+  return scored !== undefined && Outcome.hasOutput(scored) ? scored.output?.result.score : undefined
+}
+
+/**
  * A company's outcome as the runs table records it: each step's status,
  * time and reason (a skip's reason, or a failure's code), counted into
  * `failures`.
@@ -170,8 +182,7 @@ export const companyOutcome = (result: CompanyResult, finishedAt: Date, failures
   }
   failures?.company(outcomes.some(([, o]) => o._tag === "Failed"))
   const allSkipped = outcomes.every(([, o]) => o._tag === "Skipped" && o.reason !== "cached")
-  const scored = result.outcomes.score
-  const score = scored !== undefined && Outcome.hasOutput(scored) ? scored.output?.result.score : undefined
+  const score = scoreOf(result)
   return {
     companyId: result.target.id,
     status: allSkipped ? "skipped" : result.state,
