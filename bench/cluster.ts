@@ -46,10 +46,13 @@
  *    (every request, rejected ones included): over the run, and the most
  *    calls in any sliding minute against its limit (must never exceed it).
  *    The limiter spaces the calls' start slots; a process that wakes late
- *    for its slot (a starved machine) sends its call late, next to the
- *    following slots' calls, and arrivals bunch: a sliding minute can then
- *    hold the limit plus (lateness x rate) calls. On a machine whose load
- *    is far above its cores this shows, so read the check beside the load.
+ *    for its slot (a starved machine) takes a new one rather than sending
+ *    its call next to the following slots' calls (SharedRateLimits.make),
+ *    so a call starts within a quarter of a spacing of its slot, and a
+ *    sliding minute holds at most one call over the limit from that; what
+ *    the limiter cannot see (the time between the call's start and its
+ *    arrival at the fake) can still bunch arrivals on a machine whose load
+ *    is far above its cores, so read the check beside the load.
  * 2. `cpu`: every limit x100, latencies, page time and politeness gaps /10,
  *    no Crawl-delay, so the processes' CPU binds: companies per minute (wall
  *    and real scale) per worker count, and the scaling against 1 worker.

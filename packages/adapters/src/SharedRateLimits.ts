@@ -14,9 +14,10 @@
  * endpoint with a limit of its own (ZeroBounce's batch validation) gets a
  * key of its own. The algorithm is the in-process one (a token bucket: a
  * burst of `limit`, then one call every `interval / limit`; or a fixed
- * window); a caller waits for its turn, and a store that cannot be reached
- * is retried (backing off up to 5 seconds, with a warning) rather than
- * letting a call through unlimited.
+ * window); a caller waits for its turn (one that wakes late for it takes a
+ * new turn, see {@link make}), and a store that cannot be reached is retried
+ * (backing off up to 5 seconds, with a warning) rather than letting a call
+ * through unlimited.
  *
  * ```ts
  * // every process on the database shares the vendors' limits
@@ -29,7 +30,7 @@
  */
 import { RateLimiter } from "@effect/experimental"
 import type { SqlClient } from "@effect/sql"
-import { Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 
@@ -83,15 +84,31 @@ export const keyOf = (vendor: string, identity: ReadonlyArray<string | Redacted.
 const retryStore = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 /**
+ * How late a caller may wake for its turn and still take it: a quarter of
+ * the spacing between turns, and at least 10 ms (timers and the event loop
+ * are not finer than that).
+ */
+const lateness = (limit: Limit): number =>
+  Math.max(10, Duration.toMillis(Duration.decode(limit.interval)) / limit.limit / 4)
+
+/**
  * Builds the shared limits over a `RateLimiter` in context.
+ *
+ * The store answers each caller with the time to wait for its turn, and
+ * the turns are spaced by the limit; a caller that wakes later than that
+ * (a starved process, a long pause) would send its call next to the
+ * following turns' calls, and a window would hold more calls than the
+ * limit. Such a caller lets its turn go (it stays counted) and takes a new
+ * one, so every call starts within a quarter of a spacing (at least 10 ms)
+ * of its turn.
  *
  * @since 0.1.0
  * @category constructors
  */
 export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effect.map(
   RateLimiter.RateLimiter,
-  (limiter): Service => ({
-    take: (key, limit) =>
+  (limiter): Service => {
+    const turn = (key: string, limit: Limit) =>
       limiter.consume({
         key,
         limit: limit.limit,
@@ -108,10 +125,33 @@ export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effe
         // with onExceeded "delay" the limiter never fails with RateLimitExceeded,
         // and store failures are retried above for as long as the caller waits
         Effect.orDie,
-        Effect.flatMap(({ delay }) => Duration.isZero(delay) ? Effect.void : Effect.sleep(delay)),
-        Effect.withSpan("SharedRateLimits.take", { attributes: { key } })
+        Effect.map(({ delay }) => Duration.toMillis(delay))
       )
-  })
+    // true when the caller woke for its turn in time (or had no wait)
+    const wait = (delay: number, late: number) =>
+      delay === 0 ? Effect.succeed(true) : Effect.gen(function*() {
+        const from = yield* Clock.currentTimeMillis
+        yield* Effect.sleep(Duration.millis(delay))
+        return (yield* Clock.currentTimeMillis) - from - delay <= late
+      })
+    return {
+      take: (key, limit) => {
+        const late = lateness(limit)
+        const loop = (retakes: number): Effect.Effect<number> =>
+          turn(key, limit).pipe(
+            Effect.flatMap((delay) => wait(delay, late)),
+            Effect.flatMap((inTime) => inTime ? Effect.succeed(retakes) : loop(retakes + 1))
+          )
+        return loop(0).pipe(
+          Effect.tap((retakes) =>
+            retakes === 0 ? Effect.void : Effect.annotateCurrentSpan("leadgraph.rate_limit.late_retakes", retakes)
+          ),
+          Effect.asVoid,
+          Effect.withSpan("SharedRateLimits.take", { attributes: { key } })
+        )
+      }
+    }
+  }
 )
 
 /**
