@@ -17,13 +17,18 @@ import type { Duration } from "effect"
 import { Context, Effect, Layer, Option, Schedule } from "effect"
 
 /**
- * The `Enrich` message: enrich one company of one run, persisted.
+ * The `Enrich` message: enrich one company of one run, persisted, with a
+ * primary key: its entity (the run and the company) holds at most one, so
+ * a send that is tried again (its first try was stored, but the answer was
+ * lost with a dropped connection) waits for the first one's report instead
+ * of running the company a second time.
  *
  * @since 0.1.0
  * @category messages
  */
 export const Enrich = Rpc.make("Enrich", {
-  payload: CompanyEnrichment.Job,
+  payload: CompanyEnrichment.Job.fields,
+  primaryKey: () => "enrich",
   success: CompanyEnrichment.Report,
   error: CompanyEnrichment.EnrichFailed
 }).annotate(ClusterSchema.Persisted, true)
