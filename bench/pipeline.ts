@@ -80,6 +80,7 @@ import { FakeOdooServer } from "@leadgraph/adapters/testing"
 import { EnrichmentRun, Events, Nightly, RunSummary, Tenant } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { arg, argv, num, quick } from "./pipeline/args.js"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
 import * as ScaledClock from "./pipeline/ScaledClock.js"
@@ -89,14 +90,6 @@ import * as WorldThread from "./pipeline/WorldThread.js"
 import { lowerBound as boundOf, real } from "./pipeline/bounds.js"
 
 // ---------------------------------------------------------------- parameters
-
-const argv = process.argv.slice(2)
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
-const num = (name: string, fallback: number) => (arg(name) === undefined ? fallback : Number(arg(name)))
-const quick = argv.includes("--quick")
 
 interface RunOptions {
   readonly seed: number
