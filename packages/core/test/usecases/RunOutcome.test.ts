@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CompanyEnrichment, EngineError, EnrichmentRun, Lusha, Nightly, Report, RunOutcome, Tenant } from "@leadgraph/core"
 import type { Company, RunSummary } from "@leadgraph/core"
+import * as World from "./world.js"
 
 const summary = (targets: { succeeded: number; partial: number; failed: number }): RunSummary.RunSummary => ({
   runId: "r",
@@ -68,16 +69,9 @@ describe("RunOutcome", () => {
 
   it("a result a worker reported keeps its score and its failure codes, as the run records them", () => {
     const company: Company.Company = {
+      ...World.company("globex.example"),
       id: "6f1c1a8e-2a4b-4c5d-8e9f-0a1b2c3d4e5f" as Company.CompanyId,
       tenantId: Tenant.TenantId.make("t1"),
-      name: "Globex",
-      domain: "globex.example" as Company.Domain,
-      website: null,
-      industry: null,
-      ssicCode: null,
-      country: null,
-      employeeRange: null,
-      lastSeen: null,
       lastEnrichedAt: null
     }
     const scored = CompanyEnrichment.toResult("r", company, {
