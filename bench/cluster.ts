@@ -88,22 +88,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { performance } from "node:perf_hooks"
 import { type Analysed, analyse, type RawTrial } from "./cluster/analyse.js"
 import { type Message, type Regime, realOf, type Trial, type Urls } from "./cluster/common.js"
+import { freePort } from "./cluster/freePort.js"
 import type { WorkerReport } from "./cluster/worker.js"
+import { arg, num, quick } from "./pipeline/args.js"
 
-const argv = process.argv.slice(2)
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
-const num = (name: string, fallback: number) => (arg(name) === undefined ? fallback : Number(arg(name)))
-const quick = argv.includes("--quick")
 const minute = 60_000
 
 // ---------------------------------------------------------------- children
@@ -159,17 +153,6 @@ const startChild = (name: string, args: ReadonlyArray<string>, onMessage?: (m: M
       })
   }
 }
-
-/** A free port on 127.0.0.1. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))))
-    })
-  })
 
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`
 const min = (ms: number) => `${(ms / minute).toFixed(2)} min`

@@ -77,9 +77,11 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { SqlClient } from "@effect/sql"
 import { CrawlerLive, Database, Resolver, StoreLive, TenantServicesLive, Vendors } from "@leadgraph/adapters"
 import { FakeOdooServer } from "@leadgraph/adapters/testing"
-import { EnrichmentRun, Events, Nightly, RunSummary, Tenant } from "@leadgraph/core"
+import { EnrichmentRun, Events, RunSummary } from "@leadgraph/core"
 import { Settings } from "@leadgraph/runner"
 import { Clock, ConfigProvider, Duration, Effect, Layer, Logger, LogLevel, Redacted } from "effect"
+import { arg, argv, num, quick } from "./pipeline/args.js"
+import { caps, odooSecret, runOptions, tenantId } from "./pipeline/benchTenant.js"
 import * as Counters from "./pipeline/Counters.js"
 import * as Profilers from "./pipeline/Profilers.js"
 import * as ScaledClock from "./pipeline/ScaledClock.js"
@@ -89,14 +91,6 @@ import * as WorldThread from "./pipeline/WorldThread.js"
 import { lowerBound as boundOf, real } from "./pipeline/bounds.js"
 
 // ---------------------------------------------------------------- parameters
-
-const argv = process.argv.slice(2)
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
-const num = (name: string, fallback: number) => (arg(name) === undefined ? fallback : Number(arg(name)))
-const quick = argv.includes("--quick")
 
 interface RunOptions {
   readonly seed: number
@@ -114,15 +108,6 @@ interface RunOptions {
 }
 
 // ---------------------------------------------------------------- one run (child process)
-
-const tenantId = Tenant.TenantId.make("bench-tenant")
-const odooSecret = "LEADGRAPH_BENCH_ODOO_PASSWORD"
-const hugeCaps: Settings.Caps = {
-  tavilyQueries: 1_000_000,
-  lushaLookups: 10_000_000,
-  zeroBounceVerifications: 10_000_000,
-  openAiTokens: 1_000_000_000
-}
 
 interface HttpCall {
   readonly vendor: string
@@ -170,7 +155,6 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       ? Database.layerUrl({ url: Redacted.make(process.env.DATABASE_URL ?? ""), schema, ...owner })
       : Database.layerEmbedded({ dataDir: "memory://" })
     const store = StoreLive.layer().pipe(Layer.provideMerge(database))
-    const caps = Settings.budgetCaps(hugeCaps)
     const perTenant = TenantServicesLive.layer({ caps, timeZone: Settings.defaults.schedule.timeZone })
     const vendorLayer = Layer.merge(Vendors.connector(vendors), perTenant)
     const crawler = CrawlerLive.layer({
@@ -212,16 +196,7 @@ const runOnce = (o: RunOptions, scaled: ScaledClock.ScaledClock, origin: number)
       const texts0 = new Map(sqlTexts)
       const wall0 = scaled.wallMillis()
       const started = yield* Clock.currentTimeMillis
-      const result = yield* EnrichmentRun.run({
-        tenantId,
-        runDay: Nightly.dayIn(started, Settings.defaults.schedule.timeZone),
-        timeZone: Settings.defaults.schedule.timeZone,
-        cap: o.companies,
-        concurrency: o.concurrency,
-        caps,
-        knobs: { scoreMinExport: Settings.defaults.scoreMinExport, corpusCharLimit: Settings.defaults.corpusCharLimit },
-        sinks: [sink]
-      })
+      const result = yield* EnrichmentRun.run({ ...runOptions(started, o), sinks: [sink] })
       const ended = yield* Clock.currentTimeMillis
       const wall = scaled.wallMillis() - wall0
       const elu = performance.eventLoopUtilization(elu0)

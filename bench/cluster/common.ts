@@ -6,11 +6,10 @@
  * inbox for the parent's IPC messages.
  */
 import { Database, Environment, Resolver, type Vendors } from "@leadgraph/adapters"
-import { Tenant } from "@leadgraph/core"
-import { Settings } from "@leadgraph/runner"
 import { Duration, Effect, Redacted } from "effect"
 import { readFileSync } from "node:fs"
 import { ticksPerSecond } from "../pipeline/Threads.js"
+import { caps } from "../pipeline/benchTenant.js"
 import { real, type Real } from "../pipeline/bounds.js"
 import type * as World from "../pipeline/world.js"
 
@@ -53,18 +52,6 @@ export interface Trial {
   /** The cluster's lease and poll interval, in seconds of the scaled clock. */
   readonly cluster: { readonly leaseSeconds: number; readonly pollSeconds: number }
 }
-
-/** The bench tenant, and the environment variable its Odoo password is read from. */
-export const tenantId = Tenant.TenantId.make("bench-tenant")
-export const odooSecret = "LEADGRAPH_BENCH_ODOO_PASSWORD"
-
-/** Caps that never bind. */
-export const caps = Settings.budgetCaps({
-  tavilyQueries: 1_000_000,
-  lushaLookups: 10_000_000,
-  zeroBounceVerifications: 10_000_000,
-  openAiTokens: 1_000_000_000
-})
 
 /**
  * The environment of every process of a trial, as `leadgraph worker` and

@@ -9,8 +9,7 @@
 import { SqlClient } from "@effect/sql"
 import { Cluster, CompanyEnrichmentEntity } from "@leadgraph/adapters"
 import { FakeOdooServer } from "@leadgraph/adapters/testing"
-import { type CompanyEnrichment, EnrichmentRun, Nightly } from "@leadgraph/core"
-import { Settings } from "@leadgraph/runner"
+import { type CompanyEnrichment, EnrichmentRun } from "@leadgraph/core"
 import { Clock, Duration, Effect, Fiber, Layer, Logger, LogLevel } from "effect"
 import { writeFileSync } from "node:fs"
 import { cpus, loadavg } from "node:os"
@@ -18,7 +17,8 @@ import * as ScaledClock from "../pipeline/ScaledClock.js"
 import { runAs } from "../pipeline/SqlCounters.js"
 import * as Threads from "../pipeline/Threads.js"
 import * as WorldThread from "../pipeline/WorldThread.js"
-import { caps, environment, odooSecret, processCpuMillis, receive, send, tenantId, type Trial } from "./common.js"
+import { odooSecret, runOptions, tenantId } from "../pipeline/benchTenant.js"
+import { environment, processCpuMillis, receive, send, type Trial } from "./common.js"
 
 let warningCount = 0
 const warnings: Array<string> = []
@@ -102,16 +102,7 @@ export const main = async (trial: Trial, out: string) => {
       const pg = yield* postgresCpu(sql)
       wall0 = scaled.wallMillis()
       const started = yield* Clock.currentTimeMillis
-      const result = yield* EnrichmentRun.run({
-        tenantId,
-        runDay: Nightly.dayIn(started, Settings.defaults.schedule.timeZone),
-        timeZone: Settings.defaults.schedule.timeZone,
-        cap: trial.companies,
-        concurrency: trial.concurrency,
-        caps,
-        knobs: { scoreMinExport: Settings.defaults.scoreMinExport, corpusCharLimit: Settings.defaults.corpusCharLimit },
-        dispatch
-      })
+      const result = yield* EnrichmentRun.run({ ...runOptions(started, trial), dispatch })
       const ended = yield* Clock.currentTimeMillis
       const wallMillis = scaled.wallMillis() - wall0
       const threadCpu = threads.stop()

@@ -13,7 +13,8 @@ import { Duration, Effect, Layer, Logger, LogLevel } from "effect"
 import * as ScaledClock from "../pipeline/ScaledClock.js"
 import * as Threads from "../pipeline/Threads.js"
 import { vendorOptions } from "../pipeline/WorldThread.js"
-import { environment, odooSecret, receive, send, type Trial, type Urls } from "./common.js"
+import { odooSecret } from "../pipeline/benchTenant.js"
+import { environment, receive, send, type Trial, type Urls } from "./common.js"
 
 /** What a worker reports on `Stop`. */
 export interface WorkerReport {

@@ -15,6 +15,7 @@
  * approximates CPU time; `--wall` uses the stamped gaps instead.
  */
 import { readFileSync } from "node:fs"
+import { arg, argv } from "./args.js"
 
 interface Frame {
   readonly functionName: string
@@ -34,16 +35,11 @@ interface Profile {
   readonly timeDeltas: ReadonlyArray<number>
 }
 
-const argv = process.argv.slice(2)
-const opt = (name: string) => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
 const file = argv[0]
 if (file === undefined) throw new Error("usage: profile.ts FILE [--companies N] [--top N] [--match TEXT]")
-const companies = Number(opt("companies") ?? 1)
-const top = Number(opt("top") ?? 40)
-const match = opt("match")
+const companies = Number(arg("companies") ?? 1)
+const top = Number(arg("top") ?? 40)
+const match = arg("match")
 const wall = argv.includes("--wall")
 
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile

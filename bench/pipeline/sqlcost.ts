@@ -16,17 +16,13 @@ import { SqlClient } from "@effect/sql"
 import { Database, CheckpointLive, StoreLive, Tenancy } from "@leadgraph/adapters"
 import { Store, Tenant } from "@leadgraph/core"
 import { Effect, Layer, Redacted } from "effect"
+import { arg, argv } from "./args.js"
 import { runAs } from "./SqlCounters.js"
 import { readThread } from "./Threads.js"
 
-const argv = process.argv.slice(2)
-const opt = (name: string) => {
-  const i = argv.indexOf(`--${name}`)
-  return i >= 0 ? argv[i + 1] : undefined
-}
-const db = opt("db") ?? "pglite"
-const n = Number(opt("n") ?? 5000)
-const concurrency = Number(opt("concurrency") ?? 50)
+const db = arg("db") ?? "pglite"
+const n = Number(arg("n") ?? 5000)
+const concurrency = Number(arg("concurrency") ?? 50)
 const schema = `lg_bench_sqlcost_${Date.now().toString(36)}`
 const migrationUrl = process.env.MIGRATION_DATABASE_URL
 const owner = migrationUrl === undefined ? {} : { migrationUrl: Redacted.make(migrationUrl) }

@@ -3,12 +3,20 @@
  * fixture web's access log, the workers' JSON log lines and the run's
  * records, and the checks made of them (repeated paid calls against calls
  * in flight at a fault, each vendor's aggregate rate against its token
- * bucket, each host's politeness).
+ * bucket, each host's politeness: {@link checkVendorsAndHosts}).
  */
 import { existsSync, readFileSync } from "node:fs"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Redacted, Schedule } from "effect"
+import { expect } from "vitest"
+
+// an answer that reached a process just before a fault may not have been stored yet
+const margin = 1000
+// arrivals lag their turns by the event loop's and the connection's delays
+const slack = 250
+// the fixture server stamps a request's end and the next one's start on its own event loop, which lags a few ms under load
+const stampLag = 20
 
 /** One billed unit of the fakes' journal (`leadgraph fakes --journal`). */
 export interface Billed {
@@ -167,3 +175,55 @@ export const companyRecords = (url: string, tenant: string, runId: string) =>
 
 /** Seconds between two epoch milliseconds, one decimal. */
 export const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1)
+
+/**
+ * Checks what the journal and the web log say, and gives their numbers as
+ * text: per vendor, repeated paid calls <= calls in flight at a fault, each
+ * repeat of a call that was; with `shared` limits (per minute), no vendor's
+ * aggregate arrivals ever beat its token bucket, and the `binding` ones were
+ * called more often than their burst; no host had two requests open at once
+ * nor two closer than its Crawl-delay.
+ */
+export const checkVendorsAndHosts = (
+  journal: string,
+  webLog: string,
+  faults: ReadonlyArray<Fault>,
+  options: {
+    readonly crawlDelay: number
+    readonly shared?: { readonly limits: Readonly<Record<string, number>>; readonly binding: ReadonlyArray<string> } | undefined
+  }
+) => {
+  const { crawlDelay, shared } = options
+  const billed = readJournal(journal)
+  const byVendor = repeats(billed, faults, margin)
+  const texts: Array<string> = []
+  for (const [vendor, r] of Object.entries(byVendor)) {
+    expect(r.outside, `${vendor}: billed again though not in flight at a fault`).toEqual([])
+    expect(r.repeated, vendor).toBeLessThanOrEqual(r.inFlight)
+    texts.push(`${vendor} repeated ${r.repeated} <= in flight ${r.inFlight} (of ${r.billed})`)
+  }
+  const rates: Array<string> = []
+  if (shared !== undefined) {
+    const { binding, limits } = shared
+    for (const [vendor, limit] of Object.entries(limits)) {
+      const times = arrivals(billed, vendor, vendor === "zerobounce" ? "GET /v2/validate" : undefined)
+      const worst = bucketExcess(times, limit, 60_000, slack)
+      // binding: more calls than the burst, so the bucket ran dry and paced them
+      if (binding.includes(vendor)) expect(times.length, `${vendor}: the limit should bind`).toBeGreaterThan(limit)
+      expect(worst.excess, `${vendor}: ${JSON.stringify(worst)}`).toBeLessThanOrEqual(0)
+      rates.push(
+        `${vendor} ${times.length} calls at ${limit}/min${binding.includes(vendor) ? " (binding)" : ""}, tightest window ` +
+          `${worst.calls} calls in ${seconds(0, worst.spanMs)} s <= ${worst.allowed} the bucket allows`
+      )
+    }
+  }
+  const polite = politeness(readWebLog(webLog))
+  expect(polite.requests).toBeGreaterThan(0)
+  expect(polite.overlaps, polite.worst.join("\n")).toBe(0)
+  expect(polite.minGap, polite.closest).toBeGreaterThanOrEqual(crawlDelay * 1000 - stampLag)
+  return {
+    repeats: texts.join(", "),
+    rates: rates.join(", "),
+    politeness: `${polite.requests} requests to ${polite.hosts} hosts, 0 overlapping, smallest gap ${polite.minGap} ms >= Crawl-delay ${crawlDelay * 1000} ms (less ${stampLag} ms of stamping lag)`
+  }
+}

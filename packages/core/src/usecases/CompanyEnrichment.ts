@@ -150,7 +150,7 @@ export interface Dispatcher {
  * @since 0.1.0
  * @category reports
  */
-export const report = (result: RunOutcome.CompanyResult): Report => {
+export const report = (result: RunOutcome.RecordedResult): Report => {
   const score = RunOutcome.scoreOf(result)
   return {
     companyId: result.target.id,
@@ -158,7 +158,7 @@ export const report = (result: RunOutcome.CompanyResult): Report => {
     durationMillis: result.durationMillis,
     ...(score === undefined ? {} : { score }),
     steps: Pipeline.stepNames.map((step): typeof StepReport.Type => {
-      const o = (result.outcomes as Record<string, Outcome.Outcome<unknown, unknown>>)[step]!
+      const o = result.outcomes[step]!
       switch (o._tag) {
         case "Succeeded":
           return {
@@ -195,7 +195,7 @@ const coded = (code: string) => ({ _tag: "StepFailed", code })
  * @since 0.1.0
  * @category reports
  */
-export const toResult = (runId: string, company: Company.Company, r: Report): RunOutcome.CompanyResult => ({
+export const toResult = (runId: string, company: Company.Company, r: Report): RunOutcome.RecordedResult => ({
   runId,
   target: company,
   targetId: company.id,
@@ -213,12 +213,12 @@ export const toResult = (runId: string, company: Company.Company, r: Report): Ru
       }
       : s.outcome === "Skipped"
       ? { _tag: "Skipped", reason: s.reason ?? "upstream", output: undefined, durationMillis: s.durationMillis }
-      : { _tag: "Failed", error: coded(s.code ?? "unknown") as never, durationMillis: s.durationMillis, budget: s.budget }
-  ])) as never
+      : { _tag: "Failed", error: coded(s.code ?? "unknown"), durationMillis: s.durationMillis, budget: s.budget }
+  ]))
 })
 
 /** A company whose job failed: every step failed with the job's failure. */
-const failedResult = (runId: string, company: Company.Company, error: EnrichFailed): RunOutcome.CompanyResult =>
+const failedResult = (runId: string, company: Company.Company, error: EnrichFailed): RunOutcome.RecordedResult =>
   toResult(runId, company, {
     companyId: company.id,
     state: "failed",
@@ -267,7 +267,7 @@ export const dispatchAll = <E>(
   dispatcher: Dispatcher,
   companies: Stream.Stream<Company.Company, E>,
   job: Omit<Job, "companyId"> & { readonly concurrency: number }
-): Stream.Stream<RunOutcome.CompanyResult, E> => {
+): Stream.Stream<RunOutcome.RecordedResult, E> => {
   const { concurrency, ...rest } = job
   return Stream.mapEffect(
     companies,

@@ -147,15 +147,40 @@ export const tally = (): FailureTally => {
 export type CompanyResult = Engine.TargetResult<Company.Company, Graph.Steps<Pipeline.Pipeline>>
 
 /**
+ * A company's result as a run records it: its terminal state, time and each
+ * step's outcome, whose outputs are not known by type. Every
+ * {@link CompanyResult} is one; so is the result a worker elsewhere reports
+ * (`CompanyEnrichment.toResult`), which carries no outputs but its score
+ * and whose failed steps carry only their failure codes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RecordedResult {
+  readonly runId: string
+  readonly target: Company.Company
+  readonly targetId: string
+  readonly state: Outcome.TerminalState
+  readonly durationMillis: number
+  readonly outcomes: Readonly<Record<string, Outcome.Outcome<unknown, unknown>>>
+}
+
+/**
  * The score a company's result gave it: its score step's, when that step
  * succeeded, was restored or was cached; otherwise none.
  *
  * @since 0.1.0
  * @category recording
  */
-export const scoreOf = (result: CompanyResult): number | undefined => {
-  const scored = result.outcomes.score
-  return scored !== undefined && Outcome.hasOutput(scored) ? scored.output?.result.score : undefined
+export const scoreOf = (result: RecordedResult): number | undefined => {
+  const scored = result.outcomes["score"]
+  if (scored === undefined || !Outcome.hasOutput(scored)) return undefined
+  // the score step's output (`Pipeline.Scored`), or the part of it a worker's report keeps
+  const output = scored.output
+  return Predicate.hasProperty(output, "result") && Predicate.hasProperty(output.result, "score") &&
+      typeof output.result.score === "number"
+    ? output.result.score
+    : undefined
 }
 
 /**
@@ -166,8 +191,8 @@ export const scoreOf = (result: CompanyResult): number | undefined => {
  * @since 0.1.0
  * @category recording
  */
-export const companyOutcome = (result: CompanyResult, finishedAt: Date, failures?: FailureTally): Run.CompanyOutcome => {
-  const outcomes = Object.entries(result.outcomes) as Array<[string, Outcome.Outcome<unknown, unknown>]>
+export const companyOutcome = (result: RecordedResult, finishedAt: Date, failures?: FailureTally): Run.CompanyOutcome => {
+  const outcomes = Object.entries(result.outcomes)
   const steps: Record<string, Run.StepOutcome> = {}
   for (const [name, o] of outcomes) {
     const code = o._tag === "Failed" ? failureCode(o.error) : undefined

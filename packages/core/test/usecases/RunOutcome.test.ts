@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { EngineError, EnrichmentRun, Lusha, Nightly, Report, RunOutcome, Tenant } from "@leadgraph/core"
-import type { RunSummary } from "@leadgraph/core"
+import { CompanyEnrichment, EngineError, EnrichmentRun, Lusha, Nightly, Report, RunOutcome, Tenant } from "@leadgraph/core"
+import type { Company, RunSummary } from "@leadgraph/core"
+import * as World from "./world.js"
 
 const summary = (targets: { succeeded: number; partial: number; failed: number }): RunSummary.RunSummary => ({
   runId: "r",
@@ -64,5 +65,45 @@ describe("RunOutcome", () => {
     })
     expect(Nightly.exitCode(ran("failed"))).toBe(1)
     expect(Nightly.exitCode(ran("partial"))).toBe(0)
+  })
+
+  it("a result a worker reported keeps its score and its failure codes, as the run records them", () => {
+    const company: Company.Company = {
+      ...World.company("globex.example"),
+      id: "6f1c1a8e-2a4b-4c5d-8e9f-0a1b2c3d4e5f" as Company.CompanyId,
+      tenantId: Tenant.TenantId.make("t1"),
+      lastEnrichedAt: null
+    }
+    const scored = CompanyEnrichment.toResult("r", company, {
+      companyId: company.id,
+      state: "partial",
+      durationMillis: 30,
+      score: 72.5,
+      steps: [
+        { step: "score", outcome: "Succeeded", restored: true, durationMillis: 10 },
+        { step: "export", outcome: "Failed", code: "odoo.Auth(401): refused", durationMillis: 20, budget: { name: "odoo", units: 1, calls: 1 } }
+      ]
+    })
+    expect(RunOutcome.scoreOf(scored)).toBe(72.5)
+    const finishedAt = new Date(0)
+    expect(RunOutcome.companyOutcome(scored, finishedAt)).toEqual({
+      companyId: company.id,
+      status: "partial",
+      finishedAt,
+      score: 72.5,
+      steps: {
+        score: { status: "succeeded", millis: 10, reason: null },
+        export: { status: "failed", millis: 20, reason: "odoo.Auth(401): refused", calls: 1 }
+      }
+    })
+    // no score in the report (its score step failed): none recorded
+    const unscored = CompanyEnrichment.toResult("r", company, {
+      companyId: company.id,
+      state: "failed",
+      durationMillis: 5,
+      steps: [{ step: "score", outcome: "Failed", code: "StepDefect: boom", durationMillis: 5 }]
+    })
+    expect(RunOutcome.scoreOf(unscored)).toBeUndefined()
+    expect(RunOutcome.companyOutcome(unscored, finishedAt).score).toBeUndefined()
   })
 })

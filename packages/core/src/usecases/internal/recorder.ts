@@ -7,7 +7,6 @@
  */
 import { Chunk, Clock, Effect, Option, Schedule } from "effect"
 import * as Budget from "../../engine/Budget.js"
-import type * as Outcome from "../../engine/Outcome.js"
 import * as RunSummary from "../../engine/RunSummary.js"
 import * as Pipeline from "../../enrichment/Pipeline.js"
 import type * as Run from "../../enrichment/Run.js"
@@ -18,7 +17,7 @@ import * as RunOutcome from "../RunOutcome.js"
 /** A run's recorder, owned by that run. */
 export interface Recorder {
   /** Records a batch of finished companies. */
-  readonly record: (batch: Chunk.Chunk<RunOutcome.CompanyResult>) => Effect.Effect<void, Store.StoreError>
+  readonly record: (batch: Chunk.Chunk<RunOutcome.RecordedResult>) => Effect.Effect<void, Store.StoreError>
   /** The run's summary as of now. */
   readonly summary: Effect.Effect<RunSummary.RunSummary>
   /** Closes the run with a status (and an error summary); the summary as closed. */
@@ -61,7 +60,7 @@ export const make = (tenant: Store.TenantStore, runId: Run.RunId, startedAt: num
       Effect.flatMap(Clock.currentTimeMillis, (millis) => {
         const now = new Date(millis)
         const outcomes = Chunk.toReadonlyArray(batch).map((r) => {
-          const list = Object.values(r.outcomes) as Array<Outcome.Outcome<unknown, unknown>>
+          const list = Object.values(r.outcomes)
           accumulator.add(r.state, list)
           Pipeline.stepNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + (list[i]?.durationMillis ?? 0)))
           return RunOutcome.companyOutcome(r, now, failures)

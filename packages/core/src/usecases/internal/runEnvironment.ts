@@ -48,7 +48,7 @@ export interface RunEnvironment {
   /** The pipeline over these companies, one result per company as each finishes. */
   readonly enrich: (
     companies: Stream.Stream<Company.Company>
-  ) => Stream.Stream<RunOutcome.CompanyResult, EngineError.GraphError>
+  ) => Stream.Stream<RunOutcome.RecordedResult, EngineError.GraphError>
   /** The run's tenant services (its ledger's budget, for the budgets' use at the end). */
   readonly services: Context.Context<Effect.Effect.Success<ReturnType<typeof TenantServices.forRun>> extends Context.Context<infer S> ? S : never>
 }
