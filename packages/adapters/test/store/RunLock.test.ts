@@ -1,15 +1,17 @@
 /**
  * The store's tenant run lock on PGlite and Postgres: the contract suite,
  * and, on Postgres, what only a real server shows: two stores over two
- * connection pools (as two processes would have) exclude each other, and a
- * holder whose connection dies frees the lock.
+ * connection pools (as two processes would have) exclude each other, a
+ * holder whose connection dies frees the lock, and a live holder whose
+ * connection drops takes its lock again on a new one, or, when another
+ * process took it meanwhile, reports it lost.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Database, StoreLive } from "@leadgraph/adapters"
 import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Store, Tenant } from "@leadgraph/core"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Logger, Redacted, Schedule, Scope, TestClock, TestServices } from "effect"
 import { suite } from "../../../core/test/RunLockContract.js"
 import { targets } from "./harness.js"
 
@@ -35,6 +37,40 @@ const twoProcesses = (databaseUrl: string) =>
     )
     return { a: Context.get(a, Store.Store), b: Context.get(b, Store.Store), sqlB: Context.get(b, SqlClient.SqlClient) }
   })
+
+/** The advisory lock of a tenant as `pg_locks` sees it from `sql`'s side. */
+const lockRow = (sql: SqlClient.SqlClient, tenant: Tenant.TenantId) =>
+  sql<{ pid: number }>`
+      SELECT l.pid FROM pg_locks l,
+        (SELECT hashtextextended(concat_ws(':', 'leadgraph.run', current_schema(), ${tenant}::text), 0) AS k) key
+      WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted
+        AND l.classid::bigint = (key.k >> 32) & 4294967295 AND l.objid::bigint = key.k & 4294967295`
+
+/** Ends the session holding the tenant's lock, as a Postgres restart or a proxy cut would (waiting until it has). */
+const killHolder = (sql: SqlClient.SqlClient, tenant: Tenant.TenantId) =>
+  Effect.gen(function*() {
+    const [holder] = yield* lockRow(sql, tenant)
+    expect(holder).toBeDefined()
+    const killed = yield* sql<{ killed: boolean }>`SELECT pg_terminate_backend(${holder!.pid}, 30000) AS killed`
+    expect(killed.map((r) => r.killed)).toEqual([true])
+    return holder!.pid
+  })
+
+/** Waits (on the real clock, the keeper's I/O is real) until a session other than `pid` holds the tenant's lock. */
+const heldAgain = (sql: SqlClient.SqlClient, tenant: Tenant.TenantId, pid: number) =>
+  lockRow(sql, tenant).pipe(
+    Effect.map((rows) => rows.map((r) => r.pid)),
+    Effect.filterOrFail((pids) => pids.length > 0 && !pids.includes(pid), () => "not held again yet"),
+    Effect.retry(Schedule.spaced("50 millis")),
+    Effect.timeout("20 seconds"),
+    TestServices.provideLive
+  )
+
+/** The messages of the errors logged, as `capture` saw them. */
+const errors: Array<string> = []
+const capture = Logger.make(({ logLevel, message }) => {
+  if (logLevel._tag === "Error") errors.push(String(Array.isArray(message) ? message.join(" ") : message))
+})
 
 if (url !== undefined && url !== "") {
   describe("Store run lock across processes (postgres)", () => {
@@ -77,5 +113,42 @@ if (url !== undefined && url !== "") {
         expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(false)
         yield* Scope.close(again, Exit.void)
       }), 120_000)
+
+    it.scoped("a holder whose connection drops takes its lock again on a new one, and releases it there", () =>
+      Effect.gen(function*() {
+        const { a, b, sqlB } = yield* twoProcesses(url)
+        const tenant = Tenant.TenantId.make("umbrella-corp")
+        const held = yield* Scope.make()
+        expect(yield* Scope.extend(a.tryLockRun(tenant), held)).toBe(true)
+        const pid = yield* killHolder(sqlB, tenant)
+        // the keeper checks the connection every 5 seconds
+        yield* TestClock.adjust("5 seconds")
+        expect(yield* heldAgain(sqlB, tenant, pid)).toHaveLength(1)
+        expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(false)
+        yield* Scope.close(held, Exit.void)
+        expect(yield* lockRow(sqlB, tenant)).toEqual([])
+        expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(true)
+        expect(yield* Effect.scoped(a.tryLockRun(tenant))).toBe(true)
+      }), 120_000)
+
+    it.scoped("a holder whose lock another process took while its connection was down logs it and signals it", () =>
+      Effect.gen(function*() {
+        const { a, b, sqlB } = yield* twoProcesses(url)
+        const tenant = Tenant.TenantId.make("hooli")
+        const held = yield* Scope.make()
+        expect(yield* Scope.extend(a.tryLockRun(tenant), held)).toBe(true)
+        const lost = yield* Effect.fork(a.runLockLost(tenant))
+        yield* killHolder(sqlB, tenant)
+        const heldB = yield* Scope.make()
+        expect(yield* Scope.extend(b.tryLockRun(tenant), heldB)).toBe(true)
+        yield* TestClock.adjust("5 seconds")
+        yield* Fiber.join(lost).pipe(Effect.timeout("20 seconds"), TestServices.provideLive)
+        expect(errors.filter((e) => e.includes(`"${tenant}"`) && e.includes("lost"))).toHaveLength(1)
+        // the loser's release frees nothing of the new holder's
+        yield* Scope.close(held, Exit.void)
+        expect(yield* Effect.scoped(a.tryLockRun(tenant))).toBe(false)
+        yield* Scope.close(heldB, Exit.void)
+        expect(yield* Effect.scoped(a.tryLockRun(tenant))).toBe(true)
+      }).pipe(Effect.provide(Logger.add(capture))), 120_000)
   })
 }
