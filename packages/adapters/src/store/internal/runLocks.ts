@@ -141,7 +141,7 @@ export const make = (
             `the connection holding ${orphans} tenant run lock(s) is gone; taking them again on a new connection`
           )
         }
-      })
+      }).pipe(Effect.uninterruptible)
 
     // on a new session (or the current one, when an acquire opened it
     // meanwhile), every lock still to be taken again
@@ -176,7 +176,9 @@ export const make = (
         if (holders(session) === 0) yield* retire(session)
         if (outage) yield* Effect.logInfo("the tenant run locks are held on a new connection again")
         outage = false
-      }))
+        // a keeper stopped meanwhile (its interruption is asynchronous)
+        // finishes what it started under the mutex
+      }).pipe(Effect.uninterruptible))
     })
 
     const retakeAll = retakeOnce.pipe(
