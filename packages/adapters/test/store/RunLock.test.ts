@@ -3,10 +3,12 @@
  * and, on Postgres, what only a real server shows: two stores over two
  * connection pools (as two processes would have) exclude each other, a
  * holder whose connection dies frees the lock, and a live holder whose
- * connection drops takes its lock again on a new one, or, when another
- * process took it meanwhile, reports it lost.
+ * connection drops takes its lock again on a new one (after Postgres comes
+ * back, if it was down), or, when another process took it meanwhile,
+ * reports it lost.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { createConnection, createServer, type Server, type Socket } from "node:net"
 import { SqlClient } from "@effect/sql"
 import { Database, StoreLive } from "@leadgraph/adapters"
 import { TestDatabases } from "@leadgraph/adapters/testing"
@@ -35,7 +37,12 @@ const twoProcesses = (databaseUrl: string) =>
         Layer.provideMerge(Database.layerUrl({ url: Redacted.make(databaseUrl), schema, maxConnections: 4 }))
       )
     )
-    return { a: Context.get(a, Store.Store), b: Context.get(b, Store.Store), sqlB: Context.get(b, SqlClient.SqlClient) }
+    return {
+      a: Context.get(a, Store.Store),
+      b: Context.get(b, Store.Store),
+      sqlB: Context.get(b, SqlClient.SqlClient),
+      schema
+    }
   })
 
 /** The advisory lock of a tenant as `pg_locks` sees it from `sql`'s side. */
@@ -66,10 +73,51 @@ const heldAgain = (sql: SqlClient.SqlClient, tenant: Tenant.TenantId, pid: numbe
     TestServices.provideLive
   )
 
+/** A TCP proxy on 127.0.0.1 to `target`'s Postgres whose `down` drops every connection and refuses new ones until `up`. */
+const proxy = (target: string) =>
+  Effect.acquireRelease(
+    Effect.async<{ url: string; down: boolean; readonly sockets: Set<Socket>; readonly server: Server }>((resume) => {
+      const { hostname, port } = new URL(target)
+      const sockets = new Set<Socket>()
+      const server = createServer((client) => {
+        if (state.down) {
+          client.destroy()
+          return
+        }
+        const upstream = createConnection({ host: hostname, port: Number(port) })
+        for (const s of [client, upstream]) {
+          sockets.add(s)
+          s.on("error", () => {})
+          s.once("close", () => {
+            sockets.delete(s)
+            client.destroy()
+            upstream.destroy()
+          })
+        }
+        client.pipe(upstream).pipe(client)
+      })
+      const state = { url: "", down: false, sockets, server }
+      server.listen(0, "127.0.0.1", () => {
+        const via = new URL(target)
+        via.host = `127.0.0.1:${(server.address() as { port: number }).port}`
+        state.url = via.toString()
+        resume(Effect.succeed(state))
+      })
+    }),
+    (state) =>
+      Effect.async<void>((resume) => {
+        for (const s of state.sockets) s.destroy()
+        state.server.close(() => resume(Effect.void))
+      })
+  )
+
 /** The messages of the errors logged, as `capture` saw them. */
 const errors: Array<string> = []
+const warnings: Array<string> = []
 const capture = Logger.make(({ logLevel, message }) => {
-  if (logLevel._tag === "Error") errors.push(String(Array.isArray(message) ? message.join(" ") : message))
+  const text = String(Array.isArray(message) ? message.join(" ") : message)
+  if (logLevel._tag === "Error") errors.push(text)
+  if (logLevel._tag === "Warning") warnings.push(text)
 })
 
 if (url !== undefined && url !== "") {
@@ -149,6 +197,42 @@ if (url !== undefined && url !== "") {
         expect(yield* Effect.scoped(a.tryLockRun(tenant))).toBe(false)
         yield* Scope.close(heldB, Exit.void)
         expect(yield* Effect.scoped(a.tryLockRun(tenant))).toBe(true)
+      }).pipe(Effect.provide(Logger.add(capture))), 120_000)
+
+    it.scoped("while Postgres is down the holder keeps trying, warns once, and takes its lock again when it is back", () =>
+      Effect.gen(function*() {
+        const { b, schema, sqlB } = yield* twoProcesses(url)
+        const via = yield* proxy(url)
+        const c = Context.get(
+          yield* Layer.build(StoreLive.layer().pipe(
+            Layer.provideMerge(Database.layerUrl({ url: Redacted.make(via.url), schema, maxConnections: 4 }))
+          )),
+          Store.Store
+        )
+        const tenant = Tenant.TenantId.make("pied-piper")
+        const held = yield* Scope.make()
+        expect(yield* Scope.extend(c.tryLockRun(tenant), held)).toBe(true)
+        const [holder] = yield* lockRow(sqlB, tenant)
+        const before = warnings.length
+        // Postgres goes away for the holder: its connection drops, new ones are refused
+        via.down = true
+        for (const s of via.sockets) s.destroy()
+        yield* TestClock.adjust("5 seconds")
+        // tries every 100 ms, doubling up to 3 s: some of them while it is down
+        for (let i = 0; i < 6; i++) {
+          yield* TestClock.adjust("3 seconds")
+          yield* TestServices.provideLive(Effect.sleep("20 millis"))
+        }
+        expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(true)
+        via.down = false
+        yield* Effect.gen(function*() {
+          yield* TestClock.adjust("3 seconds")
+          return yield* heldAgain(sqlB, tenant, holder!.pid).pipe(Effect.timeout("200 millis"))
+        }).pipe(Effect.retry({ times: 50 }))
+        expect(warnings.slice(before).filter((w) => w.includes("gone"))).toHaveLength(1)
+        expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(false)
+        yield* Scope.close(held, Exit.void)
+        expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(true)
       }).pipe(Effect.provide(Logger.add(capture))), 120_000)
   })
 }
