@@ -94,7 +94,8 @@ const proxy = (target: string) =>
             upstream.destroy()
           })
         }
-        client.pipe(upstream).pipe(client)
+        client.pipe(upstream)
+        upstream.pipe(client)
       })
       const state = { url: "", down: false, sockets, server }
       server.listen(0, "127.0.0.1", () => {
