@@ -20,7 +20,11 @@
  * frees its locks with its connection; every lock of the store is held on
  * one connection reserved from the pool while any is held. On PGlite, whose
  * connections share one session, the store's own set of held tenants
- * excludes instead (within the process, which is the only one).
+ * excludes instead (within the process, which is the only one). When that
+ * connection drops under a live process (Postgres restarting), the store
+ * takes its locks again on a new one (checking it every 5 seconds while any
+ * lock is held); a lock another process took meanwhile is lost, logged as
+ * an error and signalled through `runLockLost`.
  *
  * @example
  * ```ts
@@ -71,7 +75,7 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
   function*() {
     const tenancy = yield* Tenancy.Tenancy
     const sql = yield* SqlClient.SqlClient
-    const tryLockRun = yield* RunLocks.make(sql, tenancy.sharedSession)
+    const { runLockLost, tryLockRun } = yield* RunLocks.make(sql, tenancy.sharedSession)
 
     const forTenant = (tenantId: Tenant.TenantId): Store.TenantStore => {
       const run: Run = (operation, effect) =>
@@ -133,7 +137,8 @@ export const make: Effect.Effect<Store.Service, never, Tenancy.Tenancy | SqlClie
       forTenant,
       // @effect-diagnostics-next-line missingEffectError:off -- a false positive: the generic E of `f` is in the result type
       withTenant: (tenantId, f) => tenancy.withTenant(tenantId, Effect.suspend(() => f(forTenant(tenantId)))),
-      tryLockRun
+      tryLockRun,
+      runLockLost
     } satisfies Store.Service
   }
 )

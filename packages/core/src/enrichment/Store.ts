@@ -331,6 +331,14 @@ export interface Service {
    * reentrant: a second try of a holder is `false` too.
    */
   readonly tryLockRun: (tenantId: TenantId) => Effect.Effect<boolean, StoreError, Scope.Scope>
+  /**
+   * Completes when the tenant's run lock this store holds is lost: in
+   * Postgres, its connection dropped (Postgres restarted) and another
+   * process took the lock before this store could take it again. Never
+   * completes while the lock holds, when this store does not hold it, or in
+   * memory. A run holding the lock races against it.
+   */
+  readonly runLockLost: (tenantId: TenantId) => Effect.Effect<void>
 }
 
 /**

@@ -10,7 +10,10 @@
  * One real run per tenant at a time, across processes: a run holds the
  * tenant's run lock (`Store.tryLockRun`) from before it chooses its
  * companies to its end, and fails with {@link RunInProgress}, having
- * recorded nothing and called no vendor, when someone else holds it.
+ * recorded nothing and called no vendor, when someone else holds it. A run
+ * whose lock is lost while it goes (`Store.runLockLost`: its connection to
+ * Postgres dropped and another process took the lock) stops, companies in
+ * flight too, is recorded as failed and fails with a `Conflict` `StoreError`.
  *
  * @since 0.1.0
  */
@@ -226,6 +229,20 @@ export const lock = (
     Effect.withSpan("EnrichmentRun.lock", { attributes: { tenant: tenantId } })
   )
 
+// the run stops, its companies in flight too, when another process took
+// its tenant's lock (another run of the tenant may have started)
+const lockLost = (store: Store.Service, tenantId: Tenant.TenantId) =>
+  Effect.zipRight(
+    store.runLockLost(tenantId),
+    Effect.fail(
+      new Store.StoreError({
+        reason: "Conflict",
+        operation: "tryLockRun",
+        detail: "the tenant's run lock was lost while the run went on: its connection dropped and another process took it"
+      })
+    )
+  )
+
 const newRunId = (tenantId: string, runDay: string) =>
   Effect.map(Random.nextIntBetween(0, 36 ** 6), (n) => `${tenantId}-${runDay}-${n.toString(36).padStart(6, "0")}`)
 
@@ -352,6 +369,7 @@ export const run = (options: Options): Effect.Effect<Result, Error, Requirements
         services: yield* TenantServices.forRun(options.tenantId, { runId, day: runDay, caps: options.runCaps })
       }
     const exit = yield* companies.pipe(
+      Stream.interruptWhen(lockLost(store, options.tenantId)),
       Stream.tap(Metrics.recordTarget),
       Stream.groupedWithin(100, "2 seconds"),
       Stream.runForEach(recorder.record),

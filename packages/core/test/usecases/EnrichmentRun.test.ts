@@ -3,12 +3,12 @@
  * plans without a call or a write; a run records its manifest, outcomes
  * and status and reports budgets against caps; a second run of the same id
  * resumes from its checkpoints; a held run lock refuses the run before it
- * records anything; a tenant without an Odoo connection is scored, not
- * exported.
+ * records anything; a run whose lock is lost stops; a tenant without an
+ * Odoo connection is scored, not exported.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { EnrichmentRun, Pipeline, Run, Store, Tenant } from "@leadgraph/core"
-import { Effect, Exit, Option, Scope, TestClock } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Option, Scope, TestClock } from "effect"
 import * as Ports from "./ports.js"
 import * as World from "./world.js"
 
@@ -261,6 +261,37 @@ describe("EnrichmentRun", () => {
       expect(run.summary.targets.total).toBe(3)
     }).pipe(Effect.provide(world.layer))
   })
+
+  it.effect("a run whose lock is lost stops, companies in flight too, is recorded as failed and fails with a Conflict", () =>
+    Effect.gen(function*() {
+      const crawling = yield* Deferred.make<void>()
+      const lost = yield* Deferred.make<void>()
+      // every crawl hangs: only the lost lock can end the run
+      const world = World.make({
+        sites: World.sites,
+        beforeCrawl: () => Effect.zipRight(Deferred.succeed(crawling, undefined), Effect.never)
+      })
+      yield* Effect.gen(function*() {
+        yield* TestClock.setTime(World.noon)
+        yield* World.seed(tenantId, World.domains)
+        const run = yield* EnrichmentRun.run(World.options(tenantId, { runId: "acme-lost" })).pipe(
+          Effect.updateService(Store.Store, (store) => ({ ...store, runLockLost: () => Deferred.await(lost) })),
+          Effect.fork
+        )
+        yield* Deferred.await(crawling)
+        yield* Deferred.succeed(lost, undefined)
+        const exit = yield* Fiber.await(run)
+        expect(Exit.isFailure(exit) && Option.getOrUndefined(Cause.failureOption(exit.cause))).toMatchObject({
+          _tag: "StoreError",
+          reason: "Conflict",
+          operation: "tryLockRun"
+        })
+        expect((yield* World.storedRunOrThrow(tenantId, "acme-lost")).status).toBe("failed")
+        expect((yield* World.companiesOf(tenantId, World.domains)).map((c) => c.lastEnrichedAt)).toEqual([null, null, null])
+        // the run let its lock go
+        expect(yield* Effect.scoped(EnrichmentRun.lock(tenantId))).toEqual({ _tag: "RunLock", tenantId })
+      }).pipe(Effect.provide(world.layer))
+    }))
 
   it.effect("a run handed another tenant's lock dies before it records anything", () => {
     const world = World.make({ sites: World.sites })

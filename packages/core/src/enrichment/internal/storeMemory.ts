@@ -390,6 +390,8 @@ export const make = (
       Effect.acquireRelease(
         Effect.sync(() => !running.has(tenantId) && running.add(tenantId) !== undefined),
         (taken) => taken ? Effect.sync(() => running.delete(tenantId)) : Effect.void
-      ).pipe(Effect.withSpan("MemoryStore.tryLockRun", { attributes: { tenant: tenantId } }))
+      ).pipe(Effect.withSpan("MemoryStore.tryLockRun", { attributes: { tenant: tenantId } })),
+    // a lock in memory cannot be lost
+    runLockLost: () => Effect.never
   } satisfies Service
 })
