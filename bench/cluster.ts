@@ -223,6 +223,7 @@ const print = (a: Analysed) => {
   console.log(`machine                 ${a.machine.cores} cores, load average ${a.machine.loadAverage.start.map((x) => x.toFixed(2)).join(" ")} -> ${a.machine.loadAverage.end.map((x) => x.toFixed(2)).join(" ")}`)
   console.log(`exported to Odoo        ${a.exported.partners} partners, ${a.exported.leads} leads; warnings: dispatcher ${a.warnings.dispatcher}, workers ${a.warnings.workers}`)
   for (const w of a.warnings.first) console.log(`  ${w}`)
+  for (const [code, n] of Object.entries(a.failures)) console.log(`failed steps            ${n} x ${code}`)
   console.log(`step         ok  skip fail   p50        p90        max`)
   for (const st of a.steps) {
     console.log(`${st.step.padEnd(11)}${String(st.succeeded).padStart(5)}${String(st.skipped).padStart(5)}${String(st.failed).padStart(5)}   ${s(st.p50Millis).padEnd(10)} ${s(st.p90Millis).padEnd(10)} ${s(st.maxMillis)}`)

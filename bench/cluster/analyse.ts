@@ -16,6 +16,8 @@ export interface RawTrial {
   readonly wallMillis: number
   readonly status: string
   readonly summary: RunSummary.RunSummary
+  /** Failed steps by `<step>: <code>`, from the workers' reports. */
+  readonly failures: Readonly<Record<string, number>>
   readonly budgets: unknown
   readonly finishedAt: ReadonlyArray<number>
   readonly fakeCalls: Record<string, Readonly<Record<string, number>>>
@@ -152,6 +154,7 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     rates,
     crawlRequests: raw.crawlLog.length,
     exported: raw.exported,
+    failures: raw.failures,
     budgets: raw.budgets,
     cpu: {
       processes,

@@ -86,11 +86,21 @@ export const main = async (trial: Trial, out: string) => {
 
       // every report's arrival, on the scaled clock, with progress to the parent every 5%
       const finishedAt: Array<number> = []
+      // failed steps by step and code, as the workers reported them
+      const failures: Record<string, number> = {}
       let wall0 = 0
       const step = Math.max(1, Math.round(trial.companies / 20))
       const dispatch: CompanyEnrichment.Dispatcher = {
         enrich: (job) =>
-          inner.enrich(job).pipe(Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          inner.enrich(job).pipe(Effect.tap((report) =>
+            Effect.sync(() => {
+              for (const s of report.steps) {
+                if (s.outcome !== "Failed") continue
+                const key = `${s.step}: ${s.code ?? "unknown"}`
+                failures[key] = (failures[key] ?? 0) + 1
+              }
+            })
+          ), Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (now) => {
             finishedAt.push(now)
             return finishedAt.length % step === 0 || finishedAt.length === trial.companies
               ? send({ _tag: "Progress", done: finishedAt.length, total: trial.companies, wallMillis: scaled.wallMillis() - wall0 })
@@ -117,6 +127,7 @@ export const main = async (trial: Trial, out: string) => {
         wallMillis,
         status: result.status,
         summary: result.summary,
+        failures,
         budgets: result.budgets,
         finishedAt: finishedAt.map((t) => t - started),
         fakeCalls: stats.fakeCalls,

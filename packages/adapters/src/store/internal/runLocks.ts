@@ -23,7 +23,10 @@
  * Postgres is down and any of those locks is still held) and takes each of
  * them again with `pg_try_advisory_lock`. A lock another process took in
  * the meantime is lost: logged as an error naming the tenant, and signalled
- * to its holder through `runLockLost`.
+ * to its holder through `runLockLost`. A connection that hangs rather than
+ * fails may still hold its locks: they are taken again only once it has
+ * answered its `pg_advisory_unlock_all()` or failed, so that a lock it
+ * still holds is not mistaken for another process's.
  *
  * @internal
  */
@@ -86,6 +89,9 @@ export const make = (
     let current: Session | undefined
     let keeper: Fiber.RuntimeFiber<void> | undefined
     let outage = false
+    // abandoned sessions going back to the pool: a hung one may still hold
+    // its locks until its unlock_all is answered or its connection fails
+    const retiring = new Set<Fiber.RuntimeFiber<void>>()
 
     const open: Effect.Effect<Session, SqlError.SqlError> = Effect.gen(function*() {
       const scope = yield* Scope.make()
@@ -134,7 +140,7 @@ export const make = (
             orphans++
           }
         }
-        yield* Effect.forkDaemon(retire(session))
+        retiring.add(yield* Effect.forkDaemon(retire(session)))
         if (orphans > 0 && !outage) {
           outage = true
           yield* Effect.logWarning(
@@ -144,8 +150,14 @@ export const make = (
       }).pipe(Effect.uninterruptible)
 
     // on a new session (or the current one, when an acquire opened it
-    // meanwhile), every lock still to be taken again
+    // meanwhile), every lock still to be taken again; first the abandoned
+    // sessions must have let their locks go, or a lock still held by a hung
+    // one would look taken by another process
     const retakeOnce = Effect.gen(function*() {
+      for (const fiber of [...retiring]) {
+        yield* Fiber.await(fiber)
+        retiring.delete(fiber)
+      }
       const fresh = current !== undefined && !current.broken ? undefined : yield* open
       yield* locked(Effect.gen(function*() {
         let session: Session
