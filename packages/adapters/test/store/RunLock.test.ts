@@ -147,13 +147,7 @@ if (url !== undefined && url !== "") {
         expect(yield* Scope.extend(a.tryLockRun(tenant), held)).toBe(true)
         expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(false)
         // the holder's session ends, as when its process is killed (waiting until it has)
-        const killed = yield* sqlB<{ killed: boolean }>`
-          SELECT pg_terminate_backend(l.pid, 30000) AS killed
-          FROM pg_locks l,
-            (SELECT hashtextextended(concat_ws(':', 'leadgraph.run', current_schema(), ${tenant}::text), 0) AS k) key
-          WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.pid <> pg_backend_pid()
-            AND l.classid::bigint = (key.k >> 32) & 4294967295 AND l.objid::bigint = key.k & 4294967295`
-        expect(killed.map((r) => r.killed)).toEqual([true])
+        yield* killHolder(sqlB, tenant)
         expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(true)
         // releasing on the dead connection is no error; the store then uses a new one
         yield* Scope.close(held, Exit.void)
