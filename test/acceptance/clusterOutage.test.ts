@@ -1,7 +1,7 @@
 /**
  * The cluster through a Postgres restart, end to end, with the real binary
  * (the processes: clusterProcesses.ts). Three workers and a run reach
- * Postgres through a TCP proxy (pgProxy.ts): mid-run, once six companies
+ * Postgres through a TCP proxy (packages/adapters/test/store/pgProxy.ts): mid-run, once six companies
  * are done, every connection is dropped and new ones are refused for a few
  * seconds (what clients see while Postgres restarts). The workers and the
  * run reconnect, the run exits 0, every company terminal, one record each;

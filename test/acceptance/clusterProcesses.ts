@@ -17,7 +17,7 @@ import { expect } from "vitest"
 import { freePort } from "../../bench/cluster/freePort.js"
 import { baseEnv, type Child, cleanUp, scratch, start, startFakes } from "./cli.js"
 import { logEvent } from "./faults.js"
-import { type PgProxy, startPgProxy } from "./pgProxy.js"
+import { type PgProxy, startPgProxy } from "../../packages/adapters/test/store/pgProxy.js"
 
 /** The tenant's companies (and fixture sites). */
 export const companies = 24

@@ -8,7 +8,6 @@
  * reports it lost.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { createConnection, createServer, type Server, type Socket } from "node:net"
 import { SqlClient } from "@effect/sql"
 import { Database, StoreLive } from "@leadgraph/adapters"
 import { TestDatabases } from "@leadgraph/adapters/testing"
@@ -16,6 +15,7 @@ import { Store, Tenant } from "@leadgraph/core"
 import { Context, Effect, Exit, Fiber, Layer, Logger, Redacted, Schedule, Scope, TestClock, TestServices } from "effect"
 import { suite } from "../../../core/test/RunLockContract.js"
 import { targets } from "./harness.js"
+import { startPgProxy } from "./pgProxy.js"
 
 for (const target of targets("run_lock")) {
   suite(target.label, StoreLive.layer().pipe(Layer.provide(target.database)))
@@ -73,44 +73,9 @@ const heldAgain = (sql: SqlClient.SqlClient, tenant: Tenant.TenantId, pid: numbe
     TestServices.provideLive
   )
 
-/** A TCP proxy on 127.0.0.1 to `target`'s Postgres whose `down` drops every connection and refuses new ones until `up`. */
+/** A proxy to `target`'s Postgres (see pgProxy.ts), closed with the scope. */
 const proxy = (target: string) =>
-  Effect.acquireRelease(
-    Effect.async<{ url: string; down: boolean; readonly sockets: Set<Socket>; readonly server: Server }>((resume) => {
-      const { hostname, port } = new URL(target)
-      const sockets = new Set<Socket>()
-      const server = createServer((client) => {
-        if (state.down) {
-          client.destroy()
-          return
-        }
-        const upstream = createConnection({ host: hostname, port: Number(port) })
-        for (const s of [client, upstream]) {
-          sockets.add(s)
-          s.on("error", () => {})
-          s.once("close", () => {
-            sockets.delete(s)
-            client.destroy()
-            upstream.destroy()
-          })
-        }
-        client.pipe(upstream)
-        upstream.pipe(client)
-      })
-      const state = { url: "", down: false, sockets, server }
-      server.listen(0, "127.0.0.1", () => {
-        const via = new URL(target)
-        via.host = `127.0.0.1:${(server.address() as { port: number }).port}`
-        state.url = via.toString()
-        resume(Effect.succeed(state))
-      })
-    }),
-    (state) =>
-      Effect.async<void>((resume) => {
-        for (const s of state.sockets) s.destroy()
-        state.server.close(() => resume(Effect.void))
-      })
-  )
+  Effect.acquireRelease(Effect.promise(() => startPgProxy(target)), (p) => Effect.promise(p.close))
 
 /** The messages of the errors logged, as `capture` saw them. */
 const errors: Array<string> = []
@@ -197,10 +162,10 @@ if (url !== undefined && url !== "") {
     it.scoped("while Postgres is down the holder keeps trying, warns once, and takes its lock again when it is back", () =>
       Effect.gen(function*() {
         const { b, schema, sqlB } = yield* twoProcesses(url)
-        const via = yield* proxy(url)
+        const pg = yield* proxy(url)
         const c = Context.get(
           yield* Layer.build(StoreLive.layer().pipe(
-            Layer.provideMerge(Database.layerUrl({ url: Redacted.make(via.url), schema, maxConnections: 4 }))
+            Layer.provideMerge(Database.layerUrl({ url: Redacted.make(pg.via(url)), schema, maxConnections: 4 }))
           )),
           Store.Store
         )
@@ -210,8 +175,7 @@ if (url !== undefined && url !== "") {
         const [holder] = yield* lockRow(sqlB, tenant)
         const before = warnings.length
         // Postgres goes away for the holder: its connection drops, new ones are refused
-        via.down = true
-        for (const s of via.sockets) s.destroy()
+        pg.down()
         yield* TestClock.adjust("5 seconds")
         // tries every 100 ms, doubling up to 3 s: some of them while it is down
         for (let i = 0; i < 6; i++) {
@@ -219,7 +183,7 @@ if (url !== undefined && url !== "") {
           yield* TestServices.provideLive(Effect.sleep("20 millis"))
         }
         expect(yield* Effect.scoped(b.tryLockRun(tenant))).toBe(true)
-        via.down = false
+        pg.up()
         yield* Effect.gen(function*() {
           yield* TestClock.adjust("3 seconds")
           return yield* heldAgain(sqlB, tenant, holder!.pid).pipe(Effect.timeout("200 millis"))

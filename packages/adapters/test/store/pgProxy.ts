@@ -4,7 +4,8 @@
  * Postgres (other tests share it): `outage(ms)` destroys every connection
  * through the proxy and refuses new ones (they are reset at once) for `ms`
  * milliseconds, which is what clients see while Postgres restarts; then it
- * accepts again.
+ * accepts again. `down()` and `up()` do the same for as long as a test
+ * wants. Used by the run-lock tests here and the cluster's fault tests.
  */
 import { createConnection, createServer, type Socket } from "node:net"
 
@@ -15,6 +16,10 @@ export interface PgProxy {
   readonly via: (url: string) => string
   /** Drops every connection and refuses new ones for `ms` milliseconds. */
   readonly outage: (ms: number) => Promise<void>
+  /** Drops every connection and refuses new ones until {@link PgProxy.up}. */
+  readonly down: () => void
+  /** Accepts connections again. */
+  readonly up: () => void
   /** Connections accepted so far, and refused during outages. */
   readonly counts: () => { readonly accepted: number; readonly refused: number; readonly dropped: number }
   readonly close: () => Promise<void>
@@ -31,6 +36,11 @@ export const startPgProxy = (target: string): Promise<PgProxy> => {
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.once("close", () => sockets.delete(socket))
+  }
+  const down_ = () => {
+    down = true
+    dropped += sockets.size
+    for (const socket of sockets) socket.resetAndDestroy()
   }
   const server = createServer((client) => {
     if (down) {
@@ -63,10 +73,12 @@ export const startPgProxy = (target: string): Promise<PgProxy> => {
           return u.toString()
         },
         outage: async (ms) => {
-          down = true
-          dropped += sockets.size
-          for (const socket of sockets) socket.resetAndDestroy()
+          down_()
           await new Promise((r) => setTimeout(r, ms))
+          down = false
+        },
+        down: down_,
+        up: () => {
           down = false
         },
         counts: () => ({ accepted, refused, dropped }),
