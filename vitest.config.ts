@@ -22,6 +22,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // two files at a time: the machines here have two cores, and vitest's
+    // default (cores - 1) runs one; the suites are independent (own schemas,
+    // own ports, own temporary directories)
+    maxWorkers: 2,
+    minWorkers: 1,
     reporters: ["default"]
   }
 })

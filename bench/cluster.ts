@@ -45,14 +45,16 @@
  *    step, and each vendor's aggregate rate from the fake's arrival journal
  *    (every request, rejected ones included): over the run, and the most
  *    calls in any sliding minute against its limit (must never exceed it).
- *    The limiter spaces the calls' start slots; a process that wakes late
- *    for its slot (a starved machine) takes a new one rather than sending
- *    its call next to the following slots' calls (SharedRateLimits.make),
- *    so a call starts within a quarter of a spacing of its slot, and a
- *    sliding minute holds at most one call over the limit from that; what
- *    the limiter cannot see (the time between the call's start and its
- *    arrival at the fake) can still bunch arrivals on a machine whose load
- *    is far above its cores, so read the check beside the load.
+ *    The vendors' limits are spaced, as the `*_PER_MINUTE` settings make
+ *    them: start slots `(60 s + 0.5 s) / limit` apart; a process that wakes
+ *    late for its slot by more than a quarter of the spacing (a starved
+ *    machine) takes a new one rather than sending its call next to the
+ *    following slots' calls (SharedRateLimits.make), and the rest of the
+ *    0.5 s is left for the time between a call's start and its arrival at the fake, which the
+ *    limiter cannot see and a machine whose load is far above its cores can
+ *    stretch, so read the check beside the load. Each trial prints the
+ *    binding vendor's first and last call and its rate between: the turns
+ *    it lost are that rate's shortfall from the limit.
  * 2. `cpu`: every limit x100, latencies, page time and politeness gaps /10,
  *    no Crawl-delay, so the processes' CPU binds: companies per minute (wall
  *    and real scale) per worker count, and the scaling against 1 worker.
@@ -216,6 +218,10 @@ const print = (a: Analysed) => {
   console.log(`companies per minute    ${a.companiesPerMinute.wall.toFixed(1)} wall, ${a.companiesPerMinute.real.toFixed(1)} at real scale; steady state (20th to 80th percentile) ${steady}`)
   console.log(`companies done          p50 ${min(a.completion.p50Millis)}, p90 ${min(a.completion.p90Millis)}, last ${min(a.completion.lastMillis)}`)
   console.log(`vendor calls            ${Object.entries(a.vendorCalls).map(([k, v]) => `${k} ${v}`).join(", ")}; crawl requests ${a.crawlRequests}; OpenAI 429s ${a.openAi429}`)
+  const b = a.rates[a.binding]
+  if (b !== undefined && b.firstAt !== null && b.lastAt !== null) {
+    console.log(`${a.binding} busy span         first call at ${(b.firstAt / minute).toFixed(2)} min, last at ${(b.lastAt / minute).toFixed(2)} min (${b.perMinute?.toFixed(1)} a minute between); ${((a.makespanMillis - b.lastAt) / minute).toFixed(2)} min after the last`)
+  }
   console.log(`vendor rates /min       ${Object.entries(a.rates).map(([k, r]) => `${k} ${r.perMinute === null ? "-" : r.perMinute.toFixed(1)} (max ${r.maxInAnyMinute} in any minute${r.limit === null ? "" : ` / limit ${r.limit}${r.withinLimit ? "" : " EXCEEDED"}`})`).join(", ")}`)
   console.log(`CPU by process          ${a.cpu.processes.map((p) => `${p.name} ${s(p.totalMillis)} (main ${s(p.mainMillis)}${p.name === "dispatcher" ? "" : `, parse ${s(p.parseWorkersMillis)}; ${p.enriched} companies`})`).join("; ")}`)
   console.log(`CPU elsewhere           postgres backends ${s(a.cpu.postgres.millis)} (${a.cpu.postgres.backends}), world thread ${s(a.cpu.world.millis)} (event loop ${(a.cpu.world.eventLoopUtilization * 100).toFixed(0)}%)`)

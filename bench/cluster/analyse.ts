@@ -83,6 +83,9 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     const limit = limits[v]
     return [v, {
       calls: at.length,
+      /** The first and the last arrival (ms after the run's start): the makespan less both is the vendor's busy span. */
+      firstAt: at.length === 0 ? null : Math.min(...at),
+      lastAt: at.length === 0 ? null : Math.max(...at),
       perMinute: span === 0 ? null : ((at.length - 1) / span) * minute,
       maxInAnyMinute: maxPerMinute,
       limit: limit ?? null,

@@ -8,7 +8,7 @@ import { Worker } from "node:worker_threads"
 import type { Vendors } from "@leadgraph/adapters"
 import { DemoWorld, FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
 import { Company, Store, type Tenant } from "@leadgraph/core"
-import { Duration, Effect, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import type { Real } from "./bounds.js"
 import type * as World from "./world.js"
 
@@ -33,8 +33,11 @@ export const stats = (worker: Worker) =>
     worker.postMessage("stats")
   })
 
-/** A client-side limit that never bursts: one request per `60 s / perMinute`. */
-export const spaced = (perMinute: number) => ({ limit: 1, interval: Duration.millis(60_000 / perMinute) })
+/**
+ * A vendor's per-minute limit as the `*_PER_MINUTE` settings make it: spaced,
+ * one request every `(60 s + 0.5 s) / perMinute` (`SharedRateLimits.Limit`).
+ */
+export const spaced = (perMinute: number) => ({ limit: perMinute, interval: "1 minute", algorithm: "spaced" }) as const
 
 /**
  * The vendors' options for the world's fakes: their URLs and keys, each

@@ -12,10 +12,10 @@
  * (`vendor:Lusha:3f2a...`: a truncated SHA-256, never the key itself), so
  * two deployments with different keys do not share a limit, and an
  * endpoint with a limit of its own (ZeroBounce's batch validation) gets a
- * key of its own. The algorithm is the in-process one (a token bucket: a
- * burst of `limit`, then one call every `interval / limit`; or a fixed
- * window); a caller waits for its turn (one that wakes late for it takes a
- * new turn, see {@link make}), and a store that cannot be reached is retried
+ * key of its own. The algorithm is the in-process one (see {@link Limit}:
+ * calls spaced evenly, a token bucket or a fixed window); a caller waits
+ * for its turn (one that wakes late for it takes a new turn, see
+ * {@link make}), and a store that cannot be reached is retried
  * (backing off up to 5 seconds, with a warning) rather than letting a call
  * through unlimited.
  *
@@ -36,7 +36,18 @@ import * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 
 /**
  * A limit: at most `limit` calls per `interval`, by `algorithm` (default
- * `token-bucket`).
+ * `token-bucket`):
+ * - `spaced`: no burst; calls start one {@link spacing} apart, that is
+ *   `interval / limit` stretched by 1/120 (0.5 s a minute), so that no
+ *   window of `interval` at the vendor holds more than `limit` calls even
+ *   when their arrivals jitter: a caller may wake up to a quarter of a
+ *   spacing (at most 0.25 s a minute) late for its turn and keep it, and
+ *   the rest is left for the way to the vendor. What a vendor's
+ *   plan states ("300 requests a minute") is a `spaced` limit: the
+ *   `*_PER_MINUTE` settings and the adapters' defaults are.
+ * - `token-bucket`: a burst of `limit`, then one call every
+ *   `interval / limit`; a window of `interval` may hold up to twice `limit`.
+ * - `fixed-window`: `limit` calls at the start of each window.
  *
  * @since 0.1.0
  * @category models
@@ -44,8 +55,38 @@ import * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 export interface Limit {
   readonly limit: number
   readonly interval: Duration.DurationInput
-  readonly algorithm?: "fixed-window" | "token-bucket" | undefined
+  readonly algorithm?: "fixed-window" | "token-bucket" | "spaced" | undefined
 }
+
+/**
+ * What a `spaced` limit allows per interval for jitter: 1/120 of it.
+ */
+const allowance = (limit: Limit): number => Duration.toMillis(Duration.decode(limit.interval)) / 120
+
+/**
+ * The time between two calls' starts under a `spaced` limit:
+ * `(interval + interval / 120) / limit`, in whole milliseconds (at least
+ * 1), so `limit` calls span more than `interval` by the jitter allowance.
+ * 300 a minute are 202 ms apart; 40 a minute, 1,513 ms.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
+export const spacing = (limit: Limit): Duration.Duration =>
+  Duration.millis(Math.max(1, Math.ceil((Duration.toMillis(Duration.decode(limit.interval)) * 121) / 120 / limit.limit)))
+
+/**
+ * A limit as the store and the in-process bucket keep it: a `spaced` limit
+ * is a token bucket of one that refills every {@link spacing}; the others
+ * are themselves.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
+export const bucketOf = (limit: Limit): { readonly limit: number; readonly interval: Duration.DurationInput; readonly algorithm: "fixed-window" | "token-bucket" } =>
+  limit.algorithm === "spaced"
+    ? { limit: 1, interval: spacing(limit), algorithm: "token-bucket" }
+    : { limit: limit.limit, interval: limit.interval, algorithm: limit.algorithm ?? "token-bucket" }
 
 /**
  * The shared limits.
@@ -86,11 +127,15 @@ const retryStore = Schedule.exponential("100 millis").pipe(Schedule.union(Schedu
 /**
  * How late a caller may wake for its turn and still take it: a quarter of
  * the spacing between turns, and at least 10 ms (timers and the event loop
- * are not finer than that).
+ * are not finer than that); under a `spaced` limit at most half its jitter
+ * allowance (0.25 s a minute), so that the other half is left for the way
+ * to the vendor.
  */
-const lateness = (limit: Limit): number =>
-  Math.max(10, Duration.toMillis(Duration.decode(limit.interval)) / limit.limit / 4)
-
+const lateness = (limit: Limit): number => {
+  const bucket = bucketOf(limit)
+  const quarter = Duration.toMillis(Duration.decode(bucket.interval)) / bucket.limit / 4
+  return Math.max(10, limit.algorithm === "spaced" ? Math.min(quarter, allowance(limit) / 2) : quarter)
+}
 /**
  * Builds the shared limits over a `RateLimiter` in context.
  *
@@ -99,8 +144,8 @@ const lateness = (limit: Limit): number =>
  * (a starved process, a long pause) would send its call next to the
  * following turns' calls, and a window would hold more calls than the
  * limit. Such a caller lets its turn go (it stays counted) and takes a new
- * one, so every call starts within a quarter of a spacing (at least 10 ms)
- * of its turn.
+ * one, so every call starts within a quarter of a spacing (at least 10 ms;
+ * under a `spaced` limit at most 0.25 s a minute) of its turn.
  *
  * @since 0.1.0
  * @category constructors
@@ -108,12 +153,13 @@ const lateness = (limit: Limit): number =>
 export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effect.map(
   RateLimiter.RateLimiter,
   (limiter): Service => {
-    const turn = (key: string, limit: Limit) =>
-      limiter.consume({
+    const turn = (key: string, limit: Limit) => {
+      const bucket = bucketOf(limit)
+      return limiter.consume({
         key,
-        limit: limit.limit,
-        window: limit.interval,
-        algorithm: limit.algorithm ?? "token-bucket",
+        limit: bucket.limit,
+        window: bucket.interval,
+        algorithm: bucket.algorithm,
         onExceeded: "delay"
       }).pipe(
         Effect.tapError((error) =>
@@ -127,6 +173,7 @@ export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effe
         Effect.orDie,
         Effect.map(({ delay }) => Duration.toMillis(delay))
       )
+    }
     // true when the caller woke for its turn in time (or had no wait)
     const wait = (delay: number, late: number) =>
       delay === 0 ? Effect.succeed(true) : Effect.gen(function*() {

@@ -47,7 +47,7 @@ const perMinute = (name: string, description: string) =>
       Config.validate({ message: "must be a whole number of at least 1", validation: (n) => n >= 1 }),
       Config.withDescription(description)
     )
-  ).pipe(Config.map(Option.map((limit) => ({ limit, interval: "1 minute" as const }))))
+  ).pipe(Config.map(Option.map((limit) => ({ limit, interval: "1 minute" as const, algorithm: "spaced" as const }))))
 
 const withLimit = <A extends object>(options: A, key: string, limit: Option.Option<unknown>): A =>
   Option.isSome(limit) ? { ...options, [key]: limit.value } : options
@@ -58,7 +58,9 @@ const withLimit = <A extends object>(options: A, key: string, limit: Option.Opti
  * `OPENAI_BASE_URL` (optional), and the client-side rate limits of your
  * plans, each optional (the adapters' defaults are the smallest plans'):
  * `TAVILY_REQUESTS_PER_MINUTE`, `LUSHA_REQUESTS_PER_MINUTE`,
- * `ZEROBOUNCE_VALIDATIONS_PER_MINUTE`, `OPENAI_REQUESTS_PER_MINUTE`.
+ * `ZEROBOUNCE_VALIDATIONS_PER_MINUTE`, `OPENAI_REQUESTS_PER_MINUTE`. Each is
+ * a `spaced` limit (`SharedRateLimits.Limit`): no burst, one call every
+ * `(60 s + 0.5 s) / N`, so no minute at the vendor holds more than N.
  *
  * @since 0.1.0
  * @category config

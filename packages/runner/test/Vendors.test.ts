@@ -21,11 +21,11 @@ describe("Vendors.config", () => {
       expect(yield* read(Vendors.odooConfig, {})).toEqual({})
     }))
 
-  it.effect("takes each plan's rate limit from its variable", () =>
+  it.effect("takes each plan's rate limit from its variable, spaced (no burst)", () =>
     Effect.gen(function*() {
       const options = yield* read(Vendors.config, { ...keys, LUSHA_REQUESTS_PER_MINUTE: "300", OPENAI_REQUESTS_PER_MINUTE: "5000" })
-      expect(options.lusha.rateLimit).toEqual({ limit: 300, interval: "1 minute" })
-      expect(options.openAi.rateLimit).toEqual({ limit: 5000, interval: "1 minute" })
+      expect(options.lusha.rateLimit).toEqual({ limit: 300, interval: "1 minute", algorithm: "spaced" })
+      expect(options.openAi.rateLimit).toEqual({ limit: 5000, interval: "1 minute", algorithm: "spaced" })
       expect(options.tavily.rateLimit).toBeUndefined()
       expect(yield* read(Vendors.odooConfig, { ODOO_CALLS_PER_SECOND: "50" })).toEqual({
         rateLimit: { limit: 50, interval: "1 second" }

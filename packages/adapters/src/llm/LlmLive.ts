@@ -63,8 +63,8 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Core's retry policy, partially overridden. */
   readonly retry?: Partial<Retry.Policy> | undefined
-  /** At most `limit` requests per `interval` (default {@link defaults}.rateLimit). */
-  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** At most `limit` requests per `interval` (default {@link defaults}.rateLimit: 500 a minute, spaced; see `SharedRateLimits.Limit`). */
+  readonly rateLimit?: SharedRateLimits.Limit | undefined
   /** Completion-token cap of a call (default {@link defaults}.maxOutputTokens). */
   readonly maxOutputTokens?: number | undefined
   /** How long an extraction's answer is kept for a resume of its run (default {@link defaults}.resultTtl). */
@@ -88,7 +88,7 @@ export const defaults = {
   baseURL: "https://api.openai.com/v1",
   model: "gpt-4o-mini",
   timeout: "60 seconds",
-  rateLimit: { limit: 500, interval: "1 minute" },
+  rateLimit: { limit: 500, interval: "1 minute", algorithm: "spaced" },
   maxOutputTokens: Llm.defaultMaxOutputTokens,
   resultTtl: "24 hours",
   rationaleTtl: "30 days"

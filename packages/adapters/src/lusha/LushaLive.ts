@@ -50,6 +50,7 @@ import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
 import * as Paid from "./internal/paid.js"
 import * as Wire from "./internal/wire.js"
+import type * as SharedRateLimits from "../SharedRateLimits.js"
 
 /**
  * Options of the live adapter.
@@ -67,8 +68,8 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Core's retry policy, partially overridden. */
   readonly retry?: Partial<Retry.Policy> | undefined
-  /** Client-side rate limit (default 40 per minute, the smallest plan's). */
-  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** Client-side rate limit (default 40 a minute, the smallest plan's, spaced; see `SharedRateLimits.Limit`). */
+  readonly rateLimit?: SharedRateLimits.Limit | undefined
   /** How long a paid answer is kept in `PaidResults` (default `PaidResults.defaults.ttl`, 24 hours). */
   readonly ttl?: Duration.DurationInput | undefined
 }
@@ -93,7 +94,7 @@ export const defaults = {
   keyVariable: "LUSHA_API_KEY",
   baseUrl: "https://api.lusha.com",
   timeout: "30 seconds",
-  rateLimit: { limit: 40, interval: "1 minute" },
+  rateLimit: { limit: 40, interval: "1 minute", algorithm: "spaced" },
   limit: 10
 } as const
 

@@ -55,7 +55,7 @@ export interface Options {
   /** Core's retry policy, partially overridden; applied to each whole upsert. */
   readonly retry?: Partial<Retry.Policy> | undefined
   /** At most `limit` calls per `interval` (default {@link defaults}.rateLimit). */
-  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  readonly rateLimit?: SharedRateLimits.Limit | undefined
 }
 
 /**

@@ -25,6 +25,7 @@ import { Budget, type Retry, Tavily } from "@leadgraph/core"
 import { Config, type ConfigError, type Duration, Effect, Layer, Option, type Redacted, Schema, type Scope } from "effect"
 import * as BaseUrl from "../internal/http/BaseUrl.js"
 import * as VendorClient from "../internal/http/VendorClient.js"
+import type * as SharedRateLimits from "../SharedRateLimits.js"
 
 /**
  * Options of the live adapter.
@@ -42,8 +43,8 @@ export interface Options {
   readonly timeout?: Duration.DurationInput | undefined
   /** Core's retry policy, partially overridden. */
   readonly retry?: Partial<Retry.Policy> | undefined
-  /** Client-side rate limit (default {@link defaults}.rateLimit: a development key's 100 per minute). */
-  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  /** Client-side rate limit (default {@link defaults}.rateLimit: a development key's 100 a minute, spaced; see `SharedRateLimits.Limit`). */
+  readonly rateLimit?: SharedRateLimits.Limit | undefined
 }
 
 /**
@@ -57,7 +58,7 @@ export const defaults = {
   keyVariable: "TAVILY_API_KEY",
   baseUrl: "https://api.tavily.com",
   timeout: "30 seconds",
-  rateLimit: { limit: 100, interval: "1 minute" }
+  rateLimit: { limit: 100, interval: "1 minute", algorithm: "spaced" }
 } as const
 
 const WireSearch = Schema.Struct({

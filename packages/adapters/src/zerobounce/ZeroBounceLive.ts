@@ -81,9 +81,9 @@ export interface Options {
   /** Batches in flight at once (default 2). */
   readonly concurrency?: number | undefined
   /** Client-side limit on `validate` calls (default 50 per second). */
-  readonly rateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
-  /** Client-side limit on `validatebatch` calls (default 5 per minute, ZeroBounce's own limit). */
-  readonly batchRateLimit?: { readonly limit: number; readonly interval: Duration.DurationInput } | undefined
+  readonly rateLimit?: SharedRateLimits.Limit | undefined
+  /** Client-side limit on `validatebatch` calls (default 5 a minute, ZeroBounce's own limit, spaced: a sixth in a minute blocks the key for 10 minutes). */
+  readonly batchRateLimit?: SharedRateLimits.Limit | undefined
 }
 
 /**
@@ -100,7 +100,7 @@ export const defaults = {
   batchSize: 100,
   concurrency: 2,
   rateLimit: { limit: 50, interval: "1 second" },
-  batchRateLimit: { limit: 5, interval: "1 minute" }
+  batchRateLimit: { limit: 5, interval: "1 minute", algorithm: "spaced" }
 } as const
 
 /**

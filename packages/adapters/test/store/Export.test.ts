@@ -58,10 +58,13 @@ for (const target of targets("export")) {
             expect(Chunk.size(all)).toBe(rows)
             return
           }
-          // the sessions (other than this probe's) whose last statement is the export
+          // the sessions (other than this probe's) whose last statement is the
+          // export, of this suite's own schema: its lead_scores table is locked by
+          // the export's open transaction (other suites may export at the same time)
           const exporting = sql<Session>`SELECT pid, state, xact_start::text AS xact FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid()
-              AND query LIKE '%FROM lead_scores s JOIN companies c%'`
+              AND query LIKE '%FROM lead_scores s JOIN companies c%'
+              AND pid IN (SELECT l.pid FROM pg_locks l WHERE l.relation = 'lead_scores'::regclass)`
           const seen: Array<ReadonlyArray<Session>> = []
           const count = yield* t.exportScores(0).pipe(
             Stream.zipWithIndex,

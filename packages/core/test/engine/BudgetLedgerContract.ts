@@ -30,10 +30,15 @@ const every = Duration.toMillis(terms.renewEvery)
 let budgets = 0
 const fresh = (prefix: string) => `${prefix}.${++budgets}`
 
-/** Waits (in real time: renewals may do I/O, which the `TestClock` does not wait for) until `done`. */
+/**
+ * Waits (in real time: renewals may do I/O, which the `TestClock` does not
+ * wait for) until `done`, for up to 30 s (a loaded machine running two
+ * test files at once may take seconds for a renewal's statement).
+ */
 const waitUntil = (done: Effect.Effect<boolean>, what: string) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 5000; i++) {
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline) {
       if (yield* done) return
       yield* TestServices.provideLive(Effect.sleep("1 millis"))
     }

@@ -25,17 +25,15 @@ import * as SharedRateLimits from "../../SharedRateLimits.js"
 import * as Permits from "../Permits.js"
 
 /**
- * At most `limit` requests per `interval`. The default algorithm,
- * `token-bucket`, spreads requests evenly; `fixed-window` lets a burst of
- * `limit` through at the start of each window.
+ * At most `limit` requests per `interval` (`SharedRateLimits.Limit`):
+ * `spaced` (no burst: one request every `SharedRateLimits.spacing`),
+ * `token-bucket` (the default when no algorithm is named: a burst of
+ * `limit`, then one every `interval / limit`) or `fixed-window` (a burst of
+ * `limit` at the start of each window).
  *
  * @internal
  */
-export interface Options {
-  readonly limit: number
-  readonly interval: Duration.DurationInput
-  readonly algorithm?: "fixed-window" | "token-bucket" | undefined
-}
+export type Options = SharedRateLimits.Limit
 
 /**
  * Wraps an effect so that its start waits for the limiter.
@@ -84,10 +82,12 @@ export const make = (options: Options | undefined, key?: string): Effect.Effect<
         ? Effect.succeed(<A, E, R>(self: Effect.Effect<A, E, R>) => Effect.zipRight(shared.value.take(key, options), self))
         : local(options))
 
-const local = (options: Options): Effect.Effect<Limit, never, Scope.Scope> =>
-  (options.algorithm ?? "token-bucket") === "token-bucket"
-    ? tokenBucket(options.limit, options.interval)
+const local = (options: Options): Effect.Effect<Limit, never, Scope.Scope> => {
+  const bucket = SharedRateLimits.bucketOf(options)
+  return bucket.algorithm === "token-bucket"
+    ? tokenBucket(bucket.limit, bucket.interval)
     : Effect.map(
-      RateLimiter.make({ limit: options.limit, interval: options.interval, algorithm: "fixed-window" }),
+      RateLimiter.make({ limit: bucket.limit, interval: bucket.interval, algorithm: "fixed-window" }),
       (limiter): Limit => limiter
     )
+}
