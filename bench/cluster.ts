@@ -50,9 +50,9 @@
  *    late for its slot by more than a quarter of the spacing (a starved
  *    machine) takes a new one rather than sending its call next to the
  *    following slots' calls (SharedRateLimits.make), and the rest of the
- *    0.5 s is left for the time between a call's start and its arrival at the fake, which the
- *    limiter cannot see and a machine whose load is far above its cores can
- *    stretch, so read the check beside the load. Each trial prints the
+ *    0.5 s is left for the time between a call's start and its arrival at
+ *    the fake, which the limiter cannot see and a machine whose load is far
+ *    above its cores can stretch, so read the check beside the load. Each trial prints the
  *    binding vendor's first and last call and its rate between: the turns
  *    it lost are that rate's shortfall from the limit.
  * 2. `cpu`: every limit x100, latencies, page time and politeness gaps /10,

@@ -78,14 +78,16 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
   const limits = limitsOf(trial.real)
   const rates = Object.fromEntries(Object.entries(raw.arrivals).map(([v, xs]) => {
     const at = xs.map((x) => x.at)
-    const span = at.length < 2 ? 0 : Math.max(...at) - Math.min(...at)
+    const firstAt = at.length === 0 ? null : Math.min(...at)
+    const lastAt = at.length === 0 ? null : Math.max(...at)
+    const span = firstAt === null || lastAt === null ? 0 : lastAt - firstAt
     const maxPerMinute = maxInWindow(at, minute)
     const limit = limits[v]
     return [v, {
       calls: at.length,
-      /** The first and the last arrival (ms after the run's start): the makespan less both is the vendor's busy span. */
-      firstAt: at.length === 0 ? null : Math.min(...at),
-      lastAt: at.length === 0 ? null : Math.max(...at),
+      /** The first and the last arrival (ms after the run's start): between them, the vendor's busy span. */
+      firstAt,
+      lastAt,
       perMinute: span === 0 ? null : ((at.length - 1) / span) * minute,
       maxInAnyMinute: maxPerMinute,
       limit: limit ?? null,

@@ -73,7 +73,9 @@ const allowance = (limit: Limit): number => Duration.toMillis(Duration.decode(li
  * @category limits
  */
 export const spacing = (limit: Limit): Duration.Duration =>
-  Duration.millis(Math.max(1, Math.ceil((Duration.toMillis(Duration.decode(limit.interval)) * 121) / 120 / limit.limit)))
+  Duration.millis(
+    Math.max(1, Math.ceil((Duration.toMillis(Duration.decode(limit.interval)) + allowance(limit)) / limit.limit))
+  )
 
 /**
  * A limit as the store and the in-process bucket keep it: a `spaced` limit
@@ -136,6 +138,7 @@ const lateness = (limit: Limit): number => {
   const quarter = Duration.toMillis(Duration.decode(bucket.interval)) / bucket.limit / 4
   return Math.max(10, limit.algorithm === "spaced" ? Math.min(quarter, allowance(limit) / 2) : quarter)
 }
+
 /**
  * Builds the shared limits over a `RateLimiter` in context.
  *
