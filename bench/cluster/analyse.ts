@@ -2,7 +2,9 @@
  * What the cluster benchmark makes of one trial: the dispatcher's raw
  * results and the workers' reports, into the figures it prints and writes.
  */
+import { SharedRateLimits } from "@leadgraph/adapters"
 import { RunSummary } from "@leadgraph/core"
+import { Duration } from "effect"
 import type { Real } from "../pipeline/bounds.js"
 import { lowerBound } from "../pipeline/bounds.js"
 import type * as Threads from "../pipeline/Threads.js"
@@ -83,6 +85,12 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     const span = firstAt === null || lastAt === null ? 0 : lastAt - firstAt
     const maxPerMinute = maxInWindow(at, minute)
     const limit = limits[v]
+    // the turns the vendor's limit allowed between the first and the last
+    // arrival that no call took: the span over the library's spacing, less
+    // the gaps the calls filled
+    const turns = limit === undefined
+      ? null
+      : span / Duration.toMillis(SharedRateLimits.spacing({ limit, interval: "1 minute", algorithm: "spaced" }))
     return [v, {
       calls: at.length,
       /** The first and the last arrival (ms after the run's start): between them, the vendor's busy span. */
@@ -91,7 +99,9 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
       perMinute: span === 0 ? null : ((at.length - 1) / span) * minute,
       maxInAnyMinute: maxPerMinute,
       limit: limit ?? null,
-      withinLimit: limit === undefined ? null : maxPerMinute <= limit
+      withinLimit: limit === undefined ? null : maxPerMinute <= limit,
+      /** Turns between the first and the last arrival that no call took. */
+      unusedTurns: turns === null || at.length === 0 ? null : Math.max(0, turns - (at.length - 1))
     }]
   }))
   const processes = [
@@ -157,6 +167,11 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     vendorCalls,
     openAi429: vendorCalls.openai! - raw.served.completions,
     rates,
+    /** Turns of the shared limits the workers woke too late for and let go, by vendor (their `leadgraph_rate_limit_late_retakes`). */
+    lateRetakes: workers.reduce<Record<string, number>>((acc, w) => {
+      for (const [v, n] of Object.entries(w.lateRetakes)) acc[v] = (acc[v] ?? 0) + n
+      return acc
+    }, {}),
     crawlRequests: raw.crawlLog.length,
     exported: raw.exported,
     failures: raw.failures,

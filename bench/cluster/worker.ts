@@ -9,7 +9,7 @@
  */
 import { Cluster, CompanyEnrichmentEntity } from "@leadgraph/adapters"
 import { FakeOdooServer } from "@leadgraph/adapters/testing"
-import { Duration, Effect, Layer, Logger, LogLevel } from "effect"
+import { Cause, Duration, Effect, Layer, Logger, LogLevel, Metric, MetricState } from "effect"
 import * as ScaledClock from "../pipeline/ScaledClock.js"
 import * as Threads from "../pipeline/Threads.js"
 import { vendorOptions } from "../pipeline/WorldThread.js"
@@ -25,18 +25,34 @@ export interface WorkerReport {
   readonly cpu: Threads.ThreadCpu
   readonly warningCount: number
   readonly warnings: ReadonlyArray<string>
+  /** Turns of a shared rate limit this worker woke too late for and let go, by vendor (`leadgraph_rate_limit_late_retakes`). */
+  readonly lateRetakes: Readonly<Record<string, number>>
 }
+
+/** This process's `leadgraph_rate_limit_late_retakes`, summed by vendor (the limit key's second part). */
+const lateRetakes = Effect.map(Metric.snapshot, (pairs) => {
+  const byVendor: Record<string, number> = {}
+  for (const pair of pairs) {
+    if (pair.metricKey.name !== "leadgraph_rate_limit_late_retakes") continue
+    if (!MetricState.isCounterState(pair.metricState)) continue
+    const key = pair.metricKey.tags.find((t) => t.key === "key")?.value ?? ""
+    const vendor = key.split(":")[1] ?? key
+    byVendor[vendor] = (byVendor[vendor] ?? 0) + Number(pair.metricState.count)
+  }
+  return byVendor
+})
 
 let enriched = 0
 let counting = false
 let warningCount = 0
 const warnings: Array<string> = []
-const logger = Logger.make(({ logLevel, message }) => {
+const logger = Logger.make(({ cause, logLevel, message }) => {
   const text = String(Array.isArray(message) ? message[0] : message)
   if (counting && text === "company enriched") enriched++
   if (LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)) {
     warningCount++
-    if (warnings.length < 5) warnings.push(`${logLevel.label}: ${text.slice(0, 200)}`)
+    const why = Cause.isEmpty(cause) ? "" : ` (${Cause.pretty(cause).split("\n")[0]})`
+    if (warnings.length < 5) warnings.push(`${logLevel.label}: ${text.slice(0, 200)}${why.slice(0, 300)}`)
   }
 })
 
@@ -60,7 +76,15 @@ export const main = async (trial: Trial, port: number, urls: Urls) => {
     counting = true
     const threads = Threads.start(undefined)
     yield* receive("Stop")
-    const report: WorkerReport = { pid: process.pid, port, enriched, cpu: threads.stop(), warningCount, warnings }
+    const report: WorkerReport = {
+      pid: process.pid,
+      port,
+      enriched,
+      cpu: threads.stop(),
+      warningCount,
+      warnings,
+      lateRetakes: yield* lateRetakes
+    }
     yield* send({ _tag: "Stopped", report })
   }))
   await Effect.runPromise(program.pipe(

@@ -1,14 +1,20 @@
 /**
  * The `leadgraph` executable as a child process, the way an operator runs
- * it: one Node process (TypeScript through tsx's loader, no wrapper
- * process, so a SIGKILL hits the process that does the work), its stdout
+ * it: one Node process (no wrapper process, so a SIGKILL hits the process
+ * that does the work), its stdout
  * (the command's result: reports, tokens, environments) and its stderr
  * (log lines, JSON when not a terminal; errors) read line by line.
+ *
+ * The process runs the built binary (`packages/runner/dist/bin.js`, as the
+ * package installs it) when a build is newer than every source file of the
+ * three packages (CI builds before it tests), else the TypeScript sources
+ * through tsx's loader, so a test never runs a stale build. The built one
+ * starts in about 3 s against 5 (and a third of the CPU) on this machine.
  */
 import { TestDatabases } from "@leadgraph/adapters/testing"
 import { Effect, Exit, Layer, Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
-import { existsSync, rmSync } from "node:fs"
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -16,6 +22,28 @@ import { fileURLToPath } from "node:url"
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const loader = join(root, "node_modules", "tsx", "dist", "loader.mjs")
 const bin = join(root, "packages", "runner", "src", "bin.ts")
+const packages = ["core", "adapters", "runner"].map((name) => join(root, "packages", name))
+const builtBin = join(root, "packages", "runner", "dist", "bin.js")
+
+/** The latest modification time of the files under `path` (0 when there are none). */
+const newest = (path: string): number => {
+  const stat = statSync(path, { throwIfNoEntry: false })
+  if (stat === undefined) return 0
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return readdirSync(path).reduce((latest, name) => Math.max(latest, newest(join(path, name))), 0)
+}
+
+/**
+ * Node's arguments that run `leadgraph`: the build when every package's
+ * build (its `dist/index.js`, and the binary) is newer than its sources and
+ * its package.json, else the sources through tsx. Decided once per file.
+ */
+const command = ((): ReadonlyArray<string> => {
+  const outputs = [builtBin, ...packages.map((dir) => join(dir, "dist", "index.js"))]
+  const builtAt = Math.min(...outputs.map((file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0))
+  const sourcesAt = Math.max(...packages.flatMap((dir) => [newest(join(dir, "src")), newest(join(dir, "package.json"))]))
+  return builtAt > sourcesAt ? [builtBin] : ["--import", loader, bin]
+})()
 
 /** A running `leadgraph` command. */
 export interface Child {
@@ -38,8 +66,8 @@ export interface Child {
 
 /** Starts `leadgraph <args>` in `cwd` with exactly `env` (plus what tsx needs). */
 export const start = (args: ReadonlyArray<string>, options: { readonly cwd: string; readonly env: NodeJS.ProcessEnv }): Child => {
-  if (!existsSync(loader)) throw new Error(`tsx's loader is not at ${loader}`)
-  const child = spawn(process.execPath, ["--import", loader, bin, ...args], {
+  if (command[0] === "--import" && !existsSync(loader)) throw new Error(`tsx's loader is not at ${loader}`)
+  const child = spawn(process.execPath, [...command, ...args], {
     cwd: options.cwd,
     env: { ...options.env, TSX_TSCONFIG_PATH: join(root, "tsconfig.json") },
     stdio: ["ignore", "pipe", "pipe"]

@@ -30,7 +30,8 @@
  */
 import { RateLimiter } from "@effect/experimental"
 import type { SqlClient } from "@effect/sql"
-import { Clock, Context, Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Metrics } from "@leadgraph/core"
+import { Clock, Context, Duration, Effect, Layer, Metric, Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 
@@ -127,16 +128,18 @@ export const keyOf = (vendor: string, identity: ReadonlyArray<string | Redacted.
 const retryStore = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 /**
- * How late a caller may wake for its turn and still take it: a quarter of
- * the spacing between turns, and at least 10 ms (timers and the event loop
- * are not finer than that); under a `spaced` limit at most half its jitter
- * allowance (0.25 s a minute), so that the other half is left for the way
+ * How late a caller may wake for its turn and still take it: half the
+ * spacing between turns (a call that late adds at most one to any window,
+ * as any lateness short of a whole spacing would), and at least 10 ms
+ * (timers and the event loop are not finer than that); under a `spaced`
+ * limit a quarter of the spacing and at most half its jitter allowance
+ * (0.25 s a minute), so that the rest of the allowance is left for the way
  * to the vendor.
  */
 const lateness = (limit: Limit): number => {
   const bucket = bucketOf(limit)
-  const quarter = Duration.toMillis(Duration.decode(bucket.interval)) / bucket.limit / 4
-  return Math.max(10, limit.algorithm === "spaced" ? Math.min(quarter, allowance(limit) / 2) : quarter)
+  const spacingMillis = Duration.toMillis(Duration.decode(bucket.interval)) / bucket.limit
+  return Math.max(10, limit.algorithm === "spaced" ? Math.min(spacingMillis / 4, allowance(limit) / 2) : spacingMillis / 2)
 }
 
 /**
@@ -147,8 +150,10 @@ const lateness = (limit: Limit): number => {
  * (a starved process, a long pause) would send its call next to the
  * following turns' calls, and a window would hold more calls than the
  * limit. Such a caller lets its turn go (it stays counted) and takes a new
- * one, so every call starts within a quarter of a spacing (at least 10 ms;
- * under a `spaced` limit at most 0.25 s a minute) of its turn.
+ * one, so every call starts within half a spacing of its turn (at least
+ * 10 ms; under a `spaced` limit a quarter, at most 0.25 s a minute), plus
+ * the way back of the store's answer. Turns let go are counted in the
+ * `leadgraph_rate_limit_late_retakes` metric.
  *
  * @since 0.1.0
  * @category constructors
@@ -177,7 +182,10 @@ export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effe
         Effect.map(({ delay }) => Duration.toMillis(delay))
       )
     }
-    // true when the caller woke for its turn in time (or had no wait)
+    // true when the caller woke in time for its turn (or had no wait). The
+    // store's delay counts from when it read its clock, during the statement:
+    // the caller sleeps the delay from the answer, so it is never early, and
+    // is late by at most the answer's way back plus how late it woke.
     const wait = (delay: number, late: number) =>
       delay === 0 ? Effect.succeed(true) : Effect.gen(function*() {
         const from = yield* Clock.currentTimeMillis
@@ -194,7 +202,10 @@ export const make: Effect.Effect<Service, never, RateLimiter.RateLimiter> = Effe
           )
         return loop(0).pipe(
           Effect.tap((retakes) =>
-            retakes === 0 ? Effect.void : Effect.annotateCurrentSpan("leadgraph.rate_limit.late_retakes", retakes)
+            retakes === 0 ? Effect.void : Effect.zipRight(
+              Effect.annotateCurrentSpan("leadgraph.rate_limit.late_retakes", retakes),
+              Metric.incrementBy(Metric.tagged(Metrics.rateLimitLateRetakes, "key", key), retakes)
+            )
           ),
           Effect.asVoid,
           Effect.withSpan("SharedRateLimits.take", { attributes: { key } })

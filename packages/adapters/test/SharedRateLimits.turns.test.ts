@@ -1,12 +1,14 @@
 /**
  * The turns of a shared limit, on `TestClock` and the memory store: callers
  * start one spacing apart, and a caller that wakes late for its turn takes
- * a new one instead of starting next to the following turn's call.
+ * a new one instead of starting next to the following turn's call, and is
+ * counted in `leadgraph_rate_limit_late_retakes`.
  */
 import { RateLimiter } from "@effect/experimental"
 import { describe, expect, it } from "@effect/vitest"
 import { SharedRateLimits } from "@leadgraph/adapters"
-import { Clock, Duration, Effect, Fiber, Layer, TestClock } from "effect"
+import { Metrics } from "@leadgraph/core"
+import { Clock, Duration, Effect, Fiber, Layer, Metric, TestClock } from "effect"
 
 const limit = { limit: 1, interval: "200 millis" } as const
 const key = "vendor:Test:0000000000000000"
@@ -29,6 +31,17 @@ const wakesLateOnce = (clock: Clock.Clock, lateBy: number): Clock.Clock => {
     }
   }
 }
+
+/**
+ * The turns let go under `key` since the last call (the metric is
+ * process-wide and counts up; each test reads its own increase).
+ */
+let seen = 0
+const retakes = Effect.map(Metric.value(Metric.tagged(Metrics.rateLimitLateRetakes, "key", key)), ({ count }) => {
+  const delta = count - seen
+  seen = count
+  return delta
+})
 
 /** Takes a turn and returns the time the call would start. */
 const start = (limits: SharedRateLimits.Service) =>
@@ -54,20 +67,22 @@ describe("SharedRateLimits: turns", () => {
       yield* TestClock.adjust("2 seconds")
       const [at, bt, ct] = [yield* Fiber.join(a), yield* Fiber.join(b), yield* Fiber.join(c)]
       expect([at, ct]).toEqual([0, 400])
+      expect(yield* retakes).toBe(1)
       // b let its turn go and took the next free one: after c's, one spacing on
       expect(bt).toBeGreaterThanOrEqual(ct + 200)
       const starts = [at, bt, ct].sort((x, y) => x - y)
       for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(200)
     }).pipe(Effect.provide(shared)))
 
-  it.effect("a caller late by less than a quarter of the spacing keeps its turn", () =>
+  it.effect("a caller late by less than half the spacing keeps its turn", () =>
     Effect.gen(function*() {
       const limits = yield* SharedRateLimits.SharedRateLimits
       const clock = yield* Effect.clock
       yield* start(limits)
-      const b = yield* Effect.fork(Effect.withClock(start(limits), wakesLateOnce(clock, 40)))
+      const b = yield* Effect.fork(Effect.withClock(start(limits), wakesLateOnce(clock, 90)))
       yield* TestClock.adjust("1 second")
-      expect(yield* Fiber.join(b)).toBe(240)
+      expect(yield* Fiber.join(b)).toBe(290)
+      expect(yield* retakes).toBe(0)
     }).pipe(Effect.provide(shared)))
 
   it.effect("a spaced limit: turns one spacing apart, and a caller late by more than half the jitter allowance takes a new one", () =>
@@ -87,5 +102,6 @@ describe("SharedRateLimits: turns", () => {
       expect([yield* Fiber.join(a), yield* Fiber.join(b)]).toEqual([0, 1513 + 240])
       // c's turn was at 3,026 ms; woken at 3,326 it let it go for a later one
       expect(yield* Fiber.join(c)).toBeGreaterThanOrEqual(3026 + 1513)
+      expect(yield* retakes).toBe(1)
     }).pipe(Effect.provide(shared)))
 })

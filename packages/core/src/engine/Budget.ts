@@ -23,10 +23,11 @@
  *
  * @since 0.1.0
  */
-import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Metric, Option, Schema } from "effect"
+import { Cause, Chunk, Context, Effect, Exit, FiberRef, Layer, Metric, Option, Schedule, Schema } from "effect"
 import * as BudgetLedger from "./BudgetLedger.js"
 import { currentDraws, currentMeters, type Draw, mark, type Meter } from "./internal/meters.js"
 import * as Metrics from "./Metrics.js"
+import * as Retry from "./Retry.js"
 
 /**
  * Raised by {@link Service.reserve} when the budget cannot cover the request,
@@ -92,10 +93,26 @@ export interface Service {
 export class Budget extends Context.Tag("@leadgraph/core/Budget")<Budget, Service>() {}
 
 /**
+ * How a commit or release that failed for a retryable cause is tried again:
+ * 4 more attempts, 200 ms apart and doubling (about 3 seconds in all), on
+ * the `Clock`. Settling a reservation twice is harmless: the ledger settles
+ * only an open one.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const settleRetry: Schedule.Schedule<unknown, BudgetLedger.LedgerError> = Schedule.intersect(
+  Schedule.exponential("200 millis"),
+  Schedule.recurs(4)
+)
+
+/**
  * Builds the budget service over the ledger in context. A ledger that fails
- * on reserve makes the budget `unavailable`; one that fails on commit or
- * release is logged and leaves the reservation held, which only errs on the
- * side of spending less.
+ * on reserve makes the budget `unavailable`. A commit or release whose
+ * ledger error carries a retryable cause (a lost connection, a deadlock or
+ * serialization conflict) is tried again ({@link settleRetry}); one that
+ * still fails is logged and leaves the reservation held, which only errs on
+ * the side of spending less.
  *
  * @since 0.1.0
  * @category constructors
@@ -108,6 +125,7 @@ export const make: Effect.Effect<Service, never, BudgetLedger.BudgetLedger> = Ef
     )
   const settle = (reservation: Reservation, used: number) =>
     ledger.settle(reservation, used).pipe(
+      Effect.retry({ schedule: settleRetry, while: (error) => Retry.isRetryable(error.cause) }),
       Effect.catchAll((cause) =>
         Effect.logError(`budget ledger could not settle a reservation of "${reservation.budget}"`, cause)
       ),

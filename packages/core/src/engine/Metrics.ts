@@ -10,6 +10,7 @@
  * | `leadgraph_vendor_calls` | counter | `vendor` | `Budget.metered`: every paid vendor call |
  * | `leadgraph_vendor_errors` | counter | `vendor`, `reason` (the vendor error's reason) | `Budget.metered`: every paid call that failed |
  * | `leadgraph_budget_units_used` | counter | `budget` | `Budget.drawFrom`: the units each draw commits |
+ * | `leadgraph_rate_limit_late_retakes` | counter | `key` (the limit's key: vendor and key fingerprint) | the adapters' `SharedRateLimits`: turns a caller woke too late for and let go |
  *
  * @since 0.1.0
  */
@@ -71,6 +72,19 @@ export const vendorErrors = Metric.counter("leadgraph_vendor_errors", {
  */
 export const budgetUnitsUsed = Metric.counter("leadgraph_budget_units_used", {
   description: "budget units committed, by budget",
+  incremental: true
+})
+
+/**
+ * Turns of a shared vendor rate limit that their caller woke too late for
+ * and let go (it took a new one), by `key`: each is a call the vendor's
+ * limit allowed and nobody made.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const rateLimitLateRetakes = Metric.counter("leadgraph_rate_limit_late_retakes", {
+  description: "turns of a shared vendor rate limit that their caller woke too late for, by limit key",
   incremental: true
 })
 

@@ -87,6 +87,46 @@ describe("Budget (memory ledger)", () => {
       expect(e.reason).toBe("unavailable")
     }))
 
+  it.effect("a commit that fails for a retryable cause is tried again; one that cannot be retried is not", () =>
+    Effect.gen(function*() {
+      const ledger = yield* BudgetLedger.makeMemory({ caps: { q: 10 } })
+      // the first `failures` settles fail with `cause`, then the memory ledger settles
+      const flaky = (failures: number, cause: { readonly retryable: boolean }) => {
+        let attempts = 0
+        const service: BudgetLedger.Service = {
+          ...ledger,
+          settle: (r, used) =>
+            Effect.suspend(() =>
+              ++attempts <= failures ? Effect.fail(new BudgetLedger.LedgerError({ budget: r.budget, cause })) : ledger.settle(r, used)
+            )
+        }
+        return { service, attempts: () => attempts }
+      }
+      const commit = (service: BudgetLedger.Service) =>
+        Effect.gen(function*() {
+          const budget = yield* Budget.Budget
+          const r = yield* budget.reserve("q", 2)
+          const fiber = yield* Effect.fork(budget.commit(r, 1))
+          yield* TestClock.adjust("10 seconds")
+          yield* Fiber.join(fiber)
+        }).pipe(Effect.provide(Budget.layer.pipe(Layer.provide(Layer.succeed(BudgetLedger.BudgetLedger, service)))))
+      // a deadlock twice: settled on the third attempt
+      const conflict = flaky(2, { retryable: true })
+      yield* commit(conflict.service)
+      expect(conflict.attempts()).toBe(3)
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 0, committed: 1 })
+      // more failures than the schedule's 4 retries: given up, the reservation stays held
+      const down = flaky(9, { retryable: true })
+      yield* commit(down.service)
+      expect(down.attempts()).toBe(5)
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 2, committed: 1 })
+      // not retryable: one attempt
+      const forbidden = flaky(1, { retryable: false })
+      yield* commit(forbidden.service)
+      expect(forbidden.attempts()).toBe(1)
+      expect(yield* ledger.usage("q")).toMatchObject({ reserved: 4, committed: 1 })
+    }))
+
   it.effect.prop(
     "reservations racing from many fibers never pass the cap",
     { cap: fc.integer({ min: 0, max: 50 }), units: fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 40 }) },
