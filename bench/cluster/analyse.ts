@@ -90,7 +90,7 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     // the gaps the calls filled
     const turns = limit === undefined
       ? null
-      : span / Duration.toMillis(SharedRateLimits.spacing({ limit, interval: "1 minute", algorithm: "spaced" }))
+      : span / Duration.toMillis(SharedRateLimits.spacing(SharedRateLimits.perMinute(limit)))
     return [v, {
       calls: at.length,
       /** The first and the last arrival (ms after the run's start): between them, the vendor's busy span. */

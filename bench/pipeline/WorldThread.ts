@@ -5,7 +5,7 @@
  * `bench/cluster.ts`.
  */
 import { Worker } from "node:worker_threads"
-import type { Vendors } from "@leadgraph/adapters"
+import { SharedRateLimits, type Vendors } from "@leadgraph/adapters"
 import { DemoWorld, FakeOdooServer, FakeVendors } from "@leadgraph/adapters/testing"
 import { Company, Store, type Tenant } from "@leadgraph/core"
 import { Effect, Schema } from "effect"
@@ -34,12 +34,6 @@ export const stats = (worker: Worker) =>
   })
 
 /**
- * A vendor's per-minute limit as the `*_PER_MINUTE` settings make it: spaced,
- * one request every `(60 s + 0.5 s) / perMinute` (`SharedRateLimits.Limit`).
- */
-export const spaced = (perMinute: number) => ({ limit: perMinute, interval: "1 minute", algorithm: "spaced" }) as const
-
-/**
  * The vendors' options for the world's fakes: their URLs and keys, each
  * client-side limit at the vendor's limit without bursts (so the client
  * waits instead of drawing 429s).
@@ -56,12 +50,12 @@ export const vendorOptions = (
     openAi: { baseURL: urls.openAi }
   } as unknown as FakeVendors.FakeVendors)
   return {
-    tavily: { ...base.tavily, rateLimit: spaced(real.tavily.perMinute) },
-    lusha: { ...base.lusha, rateLimit: spaced(real.lusha.perMinute) },
+    tavily: { ...base.tavily, rateLimit: SharedRateLimits.perMinute(real.tavily.perMinute) },
+    lusha: { ...base.lusha, rateLimit: SharedRateLimits.perMinute(real.lusha.perMinute) },
     zeroBounce: zbBatchesPerMinute === undefined
       ? base.zeroBounce
-      : { ...base.zeroBounce, batchRateLimit: spaced(zbBatchesPerMinute) },
-    openAi: { ...base.openAi, rateLimit: spaced(real.openAi.perMinute) }
+      : { ...base.zeroBounce, batchRateLimit: SharedRateLimits.perMinute(zbBatchesPerMinute) },
+    openAi: { ...base.openAi, rateLimit: SharedRateLimits.perMinute(real.openAi.perMinute) }
   }
 }
 

@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from "node:fs"
 import { SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Effect, Redacted, Schedule } from "effect"
+import { SharedRateLimits } from "@leadgraph/adapters"
+import { Duration, Effect, Redacted, Schedule } from "effect"
 import { expect } from "vitest"
 import { maxInWindow } from "../../bench/cluster/analyse.js"
 
@@ -215,7 +216,7 @@ export const checkVendorsAndHosts = (
     const { binding, limits } = shared
     for (const [vendor, limit] of Object.entries(limits)) {
       const times = arrivals(billed, vendor, vendor === "zerobounce" ? "GET /v2/validate" : undefined)
-      const spacing = Math.ceil(60_500 / limit)
+      const spacing = Duration.toMillis(SharedRateLimits.spacing(SharedRateLimits.perMinute(limit)))
       const worst = bucketExcess(times, 1, spacing, slack)
       expect(worst.excess, `${vendor}: ${JSON.stringify(worst)}`).toBeLessThanOrEqual(0)
       const busiest = maxInWindow(times, 60_000)

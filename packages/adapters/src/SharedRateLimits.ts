@@ -79,6 +79,15 @@ export const spacing = (limit: Limit): Duration.Duration =>
   )
 
 /**
+ * A vendor plan's "`n` requests a minute": a `spaced` limit of `n` per
+ * minute, as the `*_PER_MINUTE` settings make it.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
+export const perMinute = (n: number): Limit => ({ limit: n, interval: "1 minute", algorithm: "spaced" })
+
+/**
  * A limit as the store and the in-process bucket keep it: a `spaced` limit
  * is a token bucket of one that refills every {@link spacing}; the others
  * are themselves.

@@ -22,6 +22,7 @@ import { Llm, Lusha, OdooConnector, Tavily, VendorConnector, ZeroBounce } from "
 import * as LlmLive from "./llm/LlmLive.js"
 import * as LushaLive from "./lusha/LushaLive.js"
 import * as OdooLive from "./odoo/OdooLive.js"
+import * as SharedRateLimits from "./SharedRateLimits.js"
 import * as TavilyLive from "./tavily/TavilyLive.js"
 import * as ZeroBounceLive from "./zerobounce/ZeroBounceLive.js"
 import type { Budget, Odoo, PaidResults, Tenant, VerificationCache } from "@leadgraph/core"
@@ -47,7 +48,7 @@ const perMinute = (name: string, description: string) =>
       Config.validate({ message: "must be a whole number of at least 1", validation: (n) => n >= 1 }),
       Config.withDescription(description)
     )
-  ).pipe(Config.map(Option.map((limit) => ({ limit, interval: "1 minute" as const, algorithm: "spaced" as const }))))
+  ).pipe(Config.map(Option.map(SharedRateLimits.perMinute)))
 
 const withLimit = <A extends object>(options: A, key: string, limit: Option.Option<unknown>): A =>
   Option.isSome(limit) ? { ...options, [key]: limit.value } : options
