@@ -21,6 +21,8 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // one migrated PGlite dumped per run, for TestDatabases' in-memory databases to start from
+    globalSetup: ["test/setup/pgliteTemplate.ts"],
     pool: "forks",
     // two files at a time: the machines here have two cores, and vitest's
     // default (cores - 1) runs one; the suites are independent (own schemas,

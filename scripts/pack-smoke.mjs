@@ -3,7 +3,8 @@
 // runner (built first: `npm run build`), installs the tarballs with their
 // peers into a new project outside the workspace, imports them from ESM
 // and from CommonJS, type-checks a consumer with `skipLibCheck: false`, and
-// runs the installed `leadgraph` binary (`--help`, `graph`), the plain
+// runs the installed `leadgraph` binary (`--help`, `graph`, `tenants list`
+// on the embedded database), the plain
 // `node` examples (`examples/promise-graph.mjs`) and the HttpApi example
 // (`examples/http-service.ts`, compiled with tsc, run with `--self-test`).
 // `node scripts/pack-smoke.mjs [--keep]`
@@ -126,7 +127,11 @@ const help = run(join(app, "node_modules", ".bin", "leadgraph"), ["--help"], app
 if (!/fakes/.test(help) || !/nightly/.test(help)) throw new Error(`leadgraph --help lists no commands:\n${help}`)
 const graph = run(join(app, "node_modules", ".bin", "leadgraph"), ["graph"], app)
 if (!graph.includes("crawl")) throw new Error(`leadgraph graph printed no graph:\n${graph}`)
-step("ran the installed leadgraph binary (--help, graph)")
+// the bundled binary imports PGlite from the install: the embedded database opens
+const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(DATABASE_URL|MIGRATION_DATABASE_URL)$/.test(name)))
+const tenants = run(join(app, "node_modules", ".bin", "leadgraph"), ["tenants", "list"], app, { env })
+if (!/no tenants/.test(tenants)) fail(`leadgraph tenants list on the embedded database printed:\n${tenants}`)
+step("ran the installed leadgraph binary (--help, graph, tenants list on the embedded database)")
 
 // 6. examples that run with plain node against the installed packages
 writeFileSync(join(app, "promise-graph.mjs"), readFileSync(join(root, "examples", "promise-graph.mjs")))
