@@ -31,8 +31,9 @@
 import { RateLimiter } from "@effect/experimental"
 import type { SqlClient } from "@effect/sql"
 import { Metrics } from "@leadgraph/core"
-import { Clock, Context, Duration, Effect, Layer, Metric, Redacted, Schedule } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Redacted } from "effect"
 import { createHash } from "node:crypto"
+import { retryStore } from "./internal/retryStore.js"
 import * as RateLimiterStoreSql from "./store/RateLimiterStoreSql.js"
 
 /**
@@ -133,8 +134,6 @@ export const keyOf = (vendor: string, identity: ReadonlyArray<string | Redacted.
   for (const part of identity) hash.update(Redacted.isRedacted(part) ? Redacted.value(part) : part).update("\u0000")
   return `vendor:${vendor}:${hash.digest("hex").slice(0, 16)}`
 }
-
-const retryStore = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 /**
  * How late a caller may wake for its turn and still take it: half the

@@ -41,6 +41,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, DateTime, Duration, Effect, Fiber, Layer, Schedule, SynchronizedRef } from "effect"
 import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
+import { retryStore } from "../internal/retryStore.js"
 import * as Politeness from "./Politeness.js"
 
 /**
@@ -77,8 +78,6 @@ export interface Options {
  * @category defaults
  */
 export const defaults: Options = { minDelay: Politeness.defaults.minDelay, lease: "10 seconds", poll: "100 millis" }
-
-const retryStore = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))
 
 const warnAndRetry = (what: string, host: string) => <A>(effect: Effect.Effect<A, SqlError>): Effect.Effect<A> =>
   effect.pipe(
