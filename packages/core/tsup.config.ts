@@ -1,13 +1,4 @@
 import { defineConfig } from "tsup"
+import { library } from "../../scripts/tsup-library.mjs"
 
-// JavaScript only (ESM and CJS); declarations come from tsc (tsconfig.build.json),
-// which keeps `const X` + `type X` pairs that tsup's bundled .d.ts drops.
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: false,
-  sourcemap: true,
-  // dist/dts belongs to the declaration build; leave it alone
-  clean: ["*.js", "*.cjs", "*.map"],
-  target: "node20"
-})
+export default defineConfig(library(["src/index.ts"]))

@@ -1,18 +1,9 @@
 import { defineConfig } from "tsup"
+import { library } from "../../scripts/tsup-library.mjs"
 
 export default defineConfig([
-  // The library: JavaScript only (ESM and CJS), its dependencies left to the
-  // user's install; declarations come from tsc (tsconfig.build.json), which
-  // keeps `const X` + `type X` pairs that tsup's bundled .d.ts drops.
-  {
-    entry: ["src/index.ts"],
-    format: ["esm", "cjs"],
-    dts: false,
-    sourcemap: true,
-    // dist/dts and dist/cli belong to the other builds; leave them alone
-    clean: ["*.js", "*.cjs", "*.map"],
-    target: "node20"
-  },
+  // the library, its dependencies left to the user's install
+  library(["src/index.ts"]),
   // The `leadgraph` executable: one ESM file with its dependencies in it, so
   // a command starts without resolving and loading over 1,200 module files
   // (`--help` in about 1.2 s instead of 2.7 s on this machine). PGlite stays
