@@ -17,7 +17,7 @@
  * 4 to 7 s here; with `LEADGRAPH_TEST_PGLITE_TEMPLATE` set to a file that
  * {@link writeTemplate} wrote (a dump of a migrated one), each starts from
  * that dump instead, in about 1 s. The workspace's vitest global setup
- * writes one per test run.
+ * writes one and keeps it until a migration or PGlite changes.
  *
  * ```ts
  * for (const target of TestDatabases.targets("my_suite", process.env.DATABASE_URL)) {

@@ -39,8 +39,8 @@ const client = fileURLToPath(new URL("./downloadClient.mjs", import.meta.url))
 /**
  * Downloads `url` in a child process (so the client's buffers are not the
  * server's) while sampling this process's memory after a forced collection
- * every second (a full collection of this heap takes about 100 ms: sampled
- * every 200 ms, the collections took a third of the test's CPU).
+ * every second (sampled every 200 ms, the forced collections took a third
+ * of the test's CPU).
  */
 const download = (url: string, token: string) =>
   Effect.promise(async () => {
