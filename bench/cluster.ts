@@ -46,16 +46,17 @@
  *    (every request, rejected ones included): over the run, and the most
  *    calls in any sliding minute against its limit (must never exceed it).
  *    The vendors' limits are spaced, as the `*_PER_MINUTE` settings make
- *    them: start slots `(60 s + 0.5 s) / limit` apart; a process that wakes
+ *    them: start slots `(60 s + 1 s) / limit` apart; a process that wakes
  *    late for its slot by more than a quarter of the spacing (a starved
  *    machine) takes a new one rather than sending its call next to the
  *    following slots' calls (SharedRateLimits.make; the turns let go are
  *    printed per vendor, from the workers' metric), and the rest of the
- *    0.5 s is left for the time between a call's start and its arrival at
+ *    1 s is left for the time between a call's start and its arrival at
  *    the fake, which the limiter cannot see and a machine whose load is far
- *    above its cores can stretch, so read the check beside the load. Each trial prints the
- *    binding vendor's first and last call, its rate between and the turns
- *    between them that no call took (late wake-ups, or no company waiting).
+ *    above its cores can stretch, so read the check beside the load (and
+ *    `--worker-nice` below). Each trial prints the binding vendor's first
+ *    and last call, its rate between and the turns between them that no
+ *    call took (late wake-ups, or no company waiting).
  * 2. `cpu`: every limit x100, latencies, page time and politeness gaps /10,
  *    no Crawl-delay, so the processes' CPU binds: companies per minute (wall
  *    and real scale) per worker count, and the scaling against 1 worker.
@@ -69,14 +70,18 @@
  *
  * Options: `--companies N` (1000; in the `cpu` regime 200, or
  * `--cpu-companies N`), `--workers 1,2,3`, `--regime limits|cpu|both`
- * (both), `--factor F` for the `limits` regime (1: the night at its real
- * pace; at 2, as the pipeline bench runs, two or three workers, Postgres
- * and the world used 72 to 76 % of 2 cores with a load average of 4 to 5,
- * twice what the night asks of the machine, and the scheduling delays that
- * caused cost the shared limits turns: 206 Lusha turns let go late in one
- * 2-worker trial, ratio 1.255, against 39 and 1.110 at 1, in December 2026)
- * and `--cpu-factor F` for the `cpu` regime (2), `--concurrency N` (200:
- * companies in flight across the cluster, and at most per worker; in the
+ * (both), `--factor F` for the `limits` regime (2, as the pipeline bench
+ * runs; 1 is the night at its real pace, twice as long), `--worker-nice N`
+ * (10: the workers run at that niceness, so that the world's thread, which
+ * stamps each request's arrival at the fakes and stands for the vendors'
+ * own machines, is not starved by them on a small machine: at 0, a
+ * 3-worker trial at factor 2 left the world's thread silent for up to
+ * 1.1 s of the scaled clock during the run's first 20 s, and the Lusha
+ * calls held back behind that were stamped within 81 ms of each other,
+ * 304 in one sliding minute; at 10, the longest silence after the start
+ * was 0.3 s and the busiest minute held 297, in December 2026; 0 runs
+ * everything at one priority), `--cpu-factor F` for the `cpu` regime
+ * (2), `--concurrency N` (200: companies in flight across the cluster, and at most per worker; in the
  * `cpu` regime `--cpu-concurrency N`, 60, so that far more companies than
  * that flow through and a steady state can be read: the companies finished
  * between the 20th and 80th percentile of finishing times over that time),
@@ -91,8 +96,8 @@
  * lease is its default (35 s) and its poll interval 2 s, of the scaled
  * clock. `BENCH_KEEP_RAW=1` keeps each trial's raw results (the fakes'
  * arrival journals, the crawl log) in the temporary directory. The default
- * run (6 trials) takes about 30 minutes on 2 quiet cores (each `limits`
- * trial about 8, at the night's pace), about 30 s of which per trial are
+ * run (6 trials) takes about 20 minutes on 2 quiet cores (each `limits`
+ * trial about 4, at factor 2), about 30 s of which per trial are
  * starting the world, the schema and the workers; progress is printed as
  * it goes. Results go to bench/results/cluster-<time>.json.
  */
@@ -133,10 +138,16 @@ interface Child {
   readonly exited: Promise<number | null>
 }
 
-const startChild = (name: string, args: ReadonlyArray<string>, onMessage?: (m: Message) => void): Child => {
-  const p = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args], {
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
-  })
+const startChild = (
+  name: string,
+  args: ReadonlyArray<string>,
+  options?: { readonly onMessage?: (m: Message) => void; readonly nice?: number }
+): Child => {
+  const onMessage = options?.onMessage
+  const command = [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...args]
+  // `nice` (POSIX) starts the child at a lower priority, every thread of it
+  const [file, ...rest] = (options?.nice ?? 0) > 0 ? ["nice", "-n", String(options!.nice), ...command] : command
+  const p = spawn(file!, rest, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
   const queued: Array<Message> = []
   const waiting: Array<{ tag: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = []
   p.on("message", (m: Message) => {
@@ -174,10 +185,12 @@ const runTrial = async (trial: Trial, t0: number): Promise<Analysed> => {
   const children: Array<Child> = []
   try {
     let lastPrint = 0
-    const dispatcher = startChild("the dispatcher", ["--role", "dispatcher", "--trial", JSON.stringify(trial), "--out", out], (m) => {
-      if (m._tag === "Progress" && (m.done === m.total || performance.now() - lastPrint > 10_000)) {
-        lastPrint = performance.now()
-        console.log(`  [${elapsed(t0)}] ${m.done}/${m.total} companies (run's wall ${s(m.wallMillis)}), load ${load()}`)
+    const dispatcher = startChild("the dispatcher", ["--role", "dispatcher", "--trial", JSON.stringify(trial), "--out", out], {
+      onMessage: (m) => {
+        if (m._tag === "Progress" && (m.done === m.total || performance.now() - lastPrint > 10_000)) {
+          lastPrint = performance.now()
+          console.log(`  [${elapsed(t0)}] ${m.done}/${m.total} companies (run's wall ${s(m.wallMillis)}), load ${load()}`)
+        }
       }
     })
     children.push(dispatcher)
@@ -186,7 +199,9 @@ const runTrial = async (trial: Trial, t0: number): Promise<Analysed> => {
     const workers: Array<Child> = []
     for (let i = 0; i < trial.workers; i++) {
       const port = await freePort()
-      const w = startChild(`worker ${i + 1}`, ["--role", "worker", "--trial", JSON.stringify(trial), "--port", String(port), "--urls", JSON.stringify(urls)])
+      const w = startChild(`worker ${i + 1}`, ["--role", "worker", "--trial", JSON.stringify(trial), "--port", String(port), "--urls", JSON.stringify(urls)], {
+        nice: trial.workerNice
+      })
       workers.push(w)
       children.push(w)
     }
@@ -216,7 +231,7 @@ const runTrial = async (trial: Trial, t0: number): Promise<Analysed> => {
 }
 
 const print = (a: Analysed) => {
-  console.log(`\n== ${a.regime}, ${a.workers} worker(s): ${a.companies} companies, factor ${a.factor}, concurrency ${a.concurrency}, pool ${a.pool} (wall ${s(a.wallMillis)})`)
+  console.log(`\n== ${a.regime}, ${a.workers} worker(s): ${a.companies} companies, factor ${a.factor}, concurrency ${a.concurrency}, pool ${a.pool}, workers at nice ${a.workerNice} (wall ${s(a.wallMillis)})`)
   console.log(`targets                 ${JSON.stringify(a.targets)}  status ${a.status}`)
   console.log(`makespan (real scale)   ${min(a.makespanMillis)}`)
   console.log(`lower bound             ${min(a.lowerBoundMillis)} (${a.binding})   ratio ${a.ratio.toFixed(3)}${a.regime === "limits" ? " (goal <= 1.15)" : ""}`)
@@ -261,7 +276,8 @@ const parent = async () => {
   if (workerCounts.some((n) => !Number.isInteger(n) || n < 1)) throw new Error("--workers: a list of counts, such as 1,2,3")
   const companiesOf = (regime: Regime) =>
     quick ? 100 : regime === "limits" ? num("companies", 1000) : num("cpu-companies", num("companies", 200))
-  const factorOf = (regime: Regime) => regime === "limits" ? num("factor", 1) : num("cpu-factor", 2)
+  const factorOf = (regime: Regime) => regime === "limits" ? num("factor", 2) : num("cpu-factor", 2)
+  const workerNice = num("worker-nice", 10)
   const concurrencyOf = (regime: Regime) => regime === "limits" ? num("concurrency", 200) : num("cpu-concurrency", 60)
   const seed = num("seed", 1)
   // Postgres allows 100 connections by default: the cpu regime's pools stay under 90 in all
@@ -286,7 +302,8 @@ const parent = async () => {
         schema: `lg_bench_cluster_${regime}_${workers}_${Date.now().toString(36)}`,
         real: realOf(regime),
         pool: poolOf(regime, workers),
-        cluster
+        cluster,
+        workerNice
       }
       console.log(`\n[${elapsed(t0)}] ${regime}: ${workers} worker(s), ${trial.companies} companies, Postgres pool ${trial.pool} per process`)
       const a = await runTrial(trial, t0)

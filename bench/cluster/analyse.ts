@@ -137,6 +137,7 @@ export const analyse = (raw: RawTrial, workers: ReadonlyArray<WorkerReport>) => 
     factor: trial.factor,
     concurrency: trial.concurrency,
     pool: trial.pool,
+    workerNice: trial.workerNice,
     status: raw.status,
     targets: raw.summary.targets,
     makespanMillis: raw.makespanMillis,

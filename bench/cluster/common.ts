@@ -51,6 +51,8 @@ export interface Trial {
   readonly pool: number
   /** The cluster's lease and poll interval, in seconds of the scaled clock. */
   readonly cluster: { readonly leaseSeconds: number; readonly pollSeconds: number }
+  /** The worker processes' niceness (0: as the bench itself), so that the world (the fakes' clocks) is not starved by them. */
+  readonly workerNice: number
 }
 
 /**

@@ -37,7 +37,7 @@ import {
 import { checkVendorsAndHosts, companyRecords, seconds } from "./faults.js"
 
 const killAfter = 4
-/** Client-side limits per minute, spaced (one call every `(60 s + 0.5 s) / limit`), low enough to bind. */
+/** Client-side limits per minute, spaced (one call every `(60 s + 1 s) / limit`), low enough to bind. */
 // (a run of 24 companies calls Lusha about 25 times, OpenAI about 48 and ZeroBounce about 220, Tavily only
 // for a thin corpus, twice or so, which no limit can bind: Lusha's calls take about 25 s, OpenAI's 24 s;
 // ZeroBounce's limit is shared too, but high enough not to bind, 11 s for its calls)

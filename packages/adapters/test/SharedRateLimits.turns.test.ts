@@ -85,23 +85,23 @@ describe("SharedRateLimits: turns", () => {
       expect(yield* retakes).toBe(0)
     }).pipe(Effect.provide(shared)))
 
-  it.effect("a spaced limit: turns one spacing apart, and a caller late by more than half the jitter allowance takes a new one", () =>
+  it.effect("a spaced limit: turns one spacing apart, and a caller late by more than a quarter of the jitter allowance takes a new one", () =>
     Effect.gen(function*() {
       const limits = yield* SharedRateLimits.SharedRateLimits
       const clock = yield* Effect.clock
-      // 40 a minute: turns 1,513 ms apart; the allowance is 500 ms a minute, so
-      // a caller may be 250 ms late (a quarter of the spacing would be 378)
+      // 40 a minute: turns 1,525 ms apart; the allowance is 1 s a minute, so
+      // a caller may be 250 ms late (a quarter of the spacing would be 381)
       const spaced = { limit: 40, interval: "1 minute", algorithm: "spaced" } as const
       const at = (c?: Clock.Clock) =>
         Effect.zipRight(c === undefined ? limits.take(key, spaced) : Effect.withClock(limits.take(key, spaced), c), Clock.currentTimeMillis)
-      expect(Duration.toMillis(SharedRateLimits.spacing(spaced))).toBe(1513)
+      expect(Duration.toMillis(SharedRateLimits.spacing(spaced))).toBe(1525)
       const a = yield* Effect.fork(at())
       const b = yield* Effect.fork(at(wakesLateOnce(clock, 240)))
       const c = yield* Effect.fork(at(wakesLateOnce(clock, 300)))
       yield* TestClock.adjust("10 seconds")
-      expect([yield* Fiber.join(a), yield* Fiber.join(b)]).toEqual([0, 1513 + 240])
-      // c's turn was at 3,026 ms; woken at 3,326 it let it go for a later one
-      expect(yield* Fiber.join(c)).toBeGreaterThanOrEqual(3026 + 1513)
+      expect([yield* Fiber.join(a), yield* Fiber.join(b)]).toEqual([0, 1525 + 240])
+      // c's turn was at 3,050 ms; woken at 3,350 it let it go for a later one
+      expect(yield* Fiber.join(c)).toBeGreaterThanOrEqual(3050 + 1525)
       expect(yield* retakes).toBe(1)
     }).pipe(Effect.provide(shared)))
 })

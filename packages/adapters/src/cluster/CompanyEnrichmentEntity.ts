@@ -14,7 +14,8 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import { Rpc } from "@effect/rpc"
 import { CompanyEnrichment } from "@leadgraph/core"
 import type { Duration } from "effect"
-import { Context, Effect, Layer, Option, Schedule } from "effect"
+import { Context, Effect, Layer, Schedule } from "effect"
+import * as JobGate from "../internal/JobGate.js"
 
 /**
  * The `Enrich` message: enrich one company of one run, persisted, with a
@@ -103,37 +104,20 @@ export const layer = (
 ): Layer.Layer<Drain, never, Sharding | CompanyEnrichment.Requirements> =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const enrich = yield* CompanyEnrichment.makeWorker()
-    const concurrency = Math.max(1, options.concurrency)
-    const permits = yield* Effect.makeSemaphore(concurrency)
-    let draining = false
-    let running = 0
-    // a job that may not start: held until the entity is closed (the worker
-    // leaves the cluster), which hands its message to another worker
-    const held = Effect.succeed(Option.none<Effect.Effect<CompanyEnrichment.Report, CompanyEnrichment.EnrichFailed>>())
-    const run = (job: CompanyEnrichment.Job) =>
-      permits.withPermits(1)(Effect.suspend(() => {
-        if (draining) return held
-        running++
-        return Effect.logInfo("company taken").pipe(
-          Effect.zipRight(Effect.exit(enrich(job))),
-          Effect.ensuring(Effect.sync(() => void running--)),
-          Effect.map((exit) => Option.some(exit as Effect.Effect<CompanyEnrichment.Report, CompanyEnrichment.EnrichFailed>)),
-          Effect.annotateLogs({ tenant: job.tenantId, run: job.runId, company: job.companyId })
-        )
-      })).pipe(Effect.flatMap(Option.getOrElse(() => Effect.never)))
-    const drain: Service = {
-      drain: Effect.suspend(() => {
-        draining = true
-        const started = running
-        // every permit free: nothing runs any more
-        return Effect.as(permits.withPermits(concurrency)(Effect.void), started)
-      }),
-      running: Effect.sync(() => running)
-    }
+    const gate = yield* JobGate.make(options.concurrency)
     const entity = CompanyEnrichmentEntity.toLayer(
-      { Enrich: (envelope) => Effect.suspend(() => draining ? Effect.never : run(envelope.payload)) },
+      {
+        Enrich: ({ payload: job }) =>
+          gate.run(
+            Effect.logInfo("company taken").pipe(
+              Effect.zipRight(enrich(job)),
+              Effect.annotateLogs({ tenant: job.tenantId, run: job.runId, company: job.companyId })
+            )
+          )
+      },
       { maxIdleTime: options.maxIdleTime ?? "30 seconds" }
     )
+    const drain: Service = { drain: gate.drain, running: gate.running }
     return Layer.merge(entity, Layer.succeed(Drain, drain))
   }))
 
