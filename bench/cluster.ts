@@ -148,7 +148,8 @@ const startChild = (
   const onMessage = options?.onMessage
   const command = [process.execPath, ...process.execArgv, fileURLToPath(import.meta.url), ...args]
   // `nice` (POSIX) starts the child at a lower priority, every thread of it
-  const [file, ...rest] = (options?.nice ?? 0) > 0 ? ["nice", "-n", String(options!.nice), ...command] : command
+  const nice = options?.nice ?? 0
+  const [file, ...rest] = nice > 0 ? ["nice", "-n", String(nice), ...command] : command
   const p = spawn(file!, rest, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
   const queued: Array<Message> = []
   const waiting: Array<{ tag: string; resolve: (m: Message) => void; reject: (e: Error) => void }> = []

@@ -1,10 +1,10 @@
 /**
  * A worker's gate for the jobs it is handed: at most `concurrency` run at
- * once, the rest wait for a turn; once {@link JobGate.drain}
- * is called no job starts any more (one that waits, or arrives, is held:
- * it never completes, so its message stays unanswered until the worker
- * leaves the cluster and another worker takes it), and `drain` completes
- * when the jobs that had started have ended.
+ * once, the rest wait for a turn; once {@link JobGate.drain} is called no
+ * job starts any more (one that waits, or arrives, is held: it never
+ * completes, so its message stays unanswered until the worker leaves the
+ * cluster and another worker takes it), and `drain` completes when the
+ * jobs that had started have ended.
  *
  * `CompanyEnrichmentEntity.layer` runs each `Enrich` through one.
  *
@@ -31,9 +31,9 @@ export interface JobGate {
  *
  * @internal
  */
-export const make = (concurrency: number): Effect.Effect<JobGate> =>
-  Effect.map(Effect.makeSemaphore(Math.max(1, concurrency)), (permits) => {
-    const turns = Math.max(1, concurrency)
+export const make = (concurrency: number): Effect.Effect<JobGate> => {
+  const turns = Math.max(1, concurrency)
+  return Effect.map(Effect.makeSemaphore(turns), (permits) => {
     let draining = false
     let running = 0
     const run = <A, E, R>(job: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
@@ -59,3 +59,4 @@ export const make = (concurrency: number): Effect.Effect<JobGate> =>
       running: Effect.sync(() => running)
     }
   })
+}

@@ -1,8 +1,9 @@
 /**
  * A worker's job gate (what `CompanyEnrichmentEntity.layer` runs each
- * company through): at most `concurrency` jobs at once; a drain starts nothing more, holds the waiting and later jobs, and ends
- * when the running ones have. Jobs are held open by Deferreds: nothing
- * here depends on time.
+ * company through): at most `concurrency` jobs at once; a drain starts
+ * nothing more, holds the waiting and later jobs, and ends when the
+ * running ones have. Jobs are held open by Deferreds: nothing here depends
+ * on time.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, Option } from "effect"
